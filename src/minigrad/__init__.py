@@ -1,0 +1,52 @@
+"""minigrad: a small NumPy autograd engine you can read in an afternoon and trust with your gradients.
+
+>>> from minigrad import Tensor
+>>> a = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> (a * a).sum().backward()
+>>> a.grad
+array([2., 4., 6.])
+"""
+
+import numpy as np
+
+from . import functional
+from .engine import (
+    AnomalyError,
+    GradShapeError,
+    detect_anomaly,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    set_shape_check,
+    shape_check,
+)
+from .ops.elementwise import maximum, minimum, where
+from .ops.shape import cat, stack
+from .tensor import Tensor
+from .unbroadcast import unbroadcast
+
+float32 = np.float32
+float64 = np.float64
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AnomalyError",
+    "GradShapeError",
+    "Tensor",
+    "cat",
+    "detect_anomaly",
+    "enable_grad",
+    "float32",
+    "float64",
+    "functional",
+    "is_grad_enabled",
+    "maximum",
+    "minimum",
+    "no_grad",
+    "set_shape_check",
+    "shape_check",
+    "stack",
+    "unbroadcast",
+    "where",
+]

@@ -1,0 +1,320 @@
+"""The autograd engine: graph nodes, grad mode, and the backward pass.
+
+A tensor produced by an op that needs gradients carries a :class:`Node` in
+``tensor._ctx``: the op's name, its input tensors, and a ``backward`` closure
+that maps the upstream gradient ``g = dL/d(out)`` to one gradient per input.
+:func:`run_backward` sorts the graph topologically (iteratively, so depth is
+not limited by Python's recursion limit), walks it from the output to the
+leaves, sums every contribution that reaches a tensor (``+=`` semantics), and
+frees each node once it has been used unless ``retain_graph=True``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+Array = npt.NDArray[Any]
+Grads = tuple["Array | None", ...]
+BackwardFn = Callable[[Array], Grads]
+
+
+class _State:
+    """Process-wide switches, read on every op (plain attributes: cheap)."""
+
+    __slots__ = ("grad_enabled", "shape_check", "anomaly")
+
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.shape_check = True
+        self.anomaly = False
+
+
+state = _State()
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+class Node:
+    """One op application in the graph (PyTorch's ``grad_fn``).
+
+    ``saved`` are the input tensors whose arrays ``backward`` reads, with their
+    version counters at forward time in ``versions``; ``saves_output`` says the
+    closure also reads the output's array.  Both are checked before
+    ``backward`` runs so that an in-place change in between is an error, not a
+    silently wrong gradient.  ``site`` is the user's source line, recorded only
+    under :func:`detect_anomaly`.
+    """
+
+    __slots__ = ("op", "inputs", "backward", "saved", "versions", "saves_output", "site")
+
+    def __init__(
+        self,
+        op: str,
+        inputs: tuple[Tensor, ...],
+        backward: BackwardFn,
+        saved: tuple[Tensor, ...],
+        saves_output: bool,
+    ) -> None:
+        self.op = op
+        self.inputs = inputs
+        self.backward: BackwardFn | None = backward
+        self.saved = saved
+        self.versions = tuple([t._version for t in saved])
+        self.saves_output = saves_output
+        self.site: str | None = user_site() if state.anomaly else None
+
+    def free(self) -> None:
+        """Drop the closure and the inputs: what the backward pass no longer needs."""
+        self.backward = None
+        self.inputs = ()
+        self.saved = ()
+
+    def __repr__(self) -> str:
+        return f"<{self.op}>"
+
+
+# --------------------------------------------------------------------------- switches
+
+
+class no_grad(contextlib.ContextDecorator):
+    """Context manager (and decorator) in which ops record no graph."""
+
+    def __enter__(self) -> None:
+        self._prev = state.grad_enabled
+        state.grad_enabled = False
+
+    def __exit__(self, *exc: object) -> None:
+        state.grad_enabled = self._prev
+
+
+class enable_grad(contextlib.ContextDecorator):
+    """Context manager that turns graph recording back on inside ``no_grad``."""
+
+    def __enter__(self) -> None:
+        self._prev = state.grad_enabled
+        state.grad_enabled = True
+
+    def __exit__(self, *exc: object) -> None:
+        state.grad_enabled = self._prev
+
+
+def is_grad_enabled() -> bool:
+    return state.grad_enabled
+
+
+def set_shape_check(enabled: bool) -> bool:
+    """Turn the per-contribution gradient shape check on or off; return the old value.
+
+    The check is on by default.  Turning it off is for speed measurements and
+    for demonstrating what a shape bug does when nothing guards against it.
+    """
+    prev = state.shape_check
+    state.shape_check = bool(enabled)
+    return prev
+
+
+@contextlib.contextmanager
+def shape_check(enabled: bool) -> Iterator[None]:
+    """``with minigrad.shape_check(False): ...`` runs a block with the check switched."""
+    prev = set_shape_check(enabled)
+    try:
+        yield
+    finally:
+        set_shape_check(prev)
+
+
+class AnomalyError(FloatingPointError):
+    """Raised under :func:`detect_anomaly` when an op produces NaN or Inf."""
+
+
+@contextlib.contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Raise at the first op whose forward or backward produces NaN or Inf.
+
+    Inside the block every node remembers the line of user code that created
+    it, and the error names the op and that line.  It costs a finiteness check
+    per op, so it is off by default.
+    """
+    prev = state.anomaly
+    state.anomaly = True
+    try:
+        yield
+    finally:
+        state.anomaly = prev
+
+
+def user_site() -> str:
+    """The innermost stack frame outside the minigrad package, as 'file:line in fn'."""
+    frame = sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None:
+        return "<unknown>"
+    info = traceback.extract_stack(frame, limit=1)[-1]
+    line = f"{info.filename}:{info.lineno} in {info.name}"
+    return line + (f": {info.line.strip()}" if info.line else "")
+
+
+def check_finite_forward(op: str, data: Array) -> None:
+    if data.dtype.kind in "fc" and not np.all(np.isfinite(data)):
+        kind = "NaN" if np.isnan(data).any() else "Inf"
+        raise AnomalyError(f"detect_anomaly: {op} produced {kind} in its forward output, created at {user_site()}")
+
+
+# --------------------------------------------------------------------------- backward
+
+
+class GraphFreedError(RuntimeError):
+    pass
+
+
+class GradShapeError(ValueError):
+    """A backward rule returned a gradient whose shape is not its input's shape."""
+
+
+def missing_reduction(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> str:
+    """Explain how a gradient of ``grad_shape`` would reduce to ``shape``, if it can."""
+    lead = len(grad_shape) - len(shape)
+    if lead >= 0:
+        tail = grad_shape[lead:]
+        if all(s == 1 or s == t for s, t in zip(shape, tail)):
+            axes = list(range(lead)) + [lead + i for i, (s, t) in enumerate(zip(shape, tail)) if s == 1 and t != 1]
+            word = "axis" if len(axes) == 1 else "axes"
+            return f"sum over {word} {', '.join(map(str, axes))} (unbroadcast)"
+    return "the shapes are not broadcast-compatible: the op's backward rule is wrong"
+
+
+def shape_error(op: str, index: int, grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> GradShapeError:
+    return GradShapeError(
+        f"{op}: gradient for input {index} has shape {grad_shape} but the input has shape {shape}: "
+        f"{missing_reduction(grad_shape, shape)}"
+    )
+
+
+def topological_order(root: Tensor) -> list[Tensor]:
+    """Tensors that need a gradient, each before every tensor it was computed from.
+
+    An explicit stack instead of recursion: a chain of 100,000 ops is fine.
+    """
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        t, children_done = stack.pop()
+        if children_done:
+            order.append(t)
+            continue
+        if id(t) in visited:
+            continue
+        visited.add(id(t))
+        stack.append((t, True))
+        node = t._ctx
+        if node is not None:
+            for parent in node.inputs:
+                if parent._rg and id(parent) not in visited:
+                    stack.append((parent, False))
+    order.reverse()
+    return order
+
+
+def _own(g: Array, handed: set[int]) -> Array:
+    """A gradient array that may be stored in ``.grad`` and later updated in place."""
+    if type(g) is not np.ndarray or g.base is not None or id(g) in handed or not g.flags.writeable:
+        g = np.array(g)  # a fresh, writeable copy that nothing else references
+    handed.add(id(g))
+    return g
+
+
+def _store_grad(t: Tensor, g: Array, handed: set[int]) -> None:
+    """``t.grad += g``, creating ``t.grad`` on the first contribution."""
+    if t.grad is None:
+        t.grad = _own(g, handed)
+    else:
+        t.grad += g
+
+
+def run_backward(root: Tensor, grad: Array | None, retain_graph: bool) -> None:
+    """Backpropagate from ``root``; see :meth:`minigrad.Tensor.backward`."""
+    if not root._rg:
+        raise RuntimeError(
+            "backward: this tensor does not require grad and has no graph; create its inputs with requires_grad=True"
+        )
+    if grad is None:
+        if root._data.size != 1:
+            raise RuntimeError(
+                f"backward: output has shape {root._data.shape}; backward() without an argument works "
+                "only for a single-element output. Reduce it first (e.g. .sum()) or pass grad= "
+                "with the output's shape"
+            )
+        seed = np.ones(root._data.shape, dtype=root._data.dtype)
+    else:
+        seed = np.array(grad, dtype=root._data.dtype)  # a copy: the caller's array is never aliased
+        if seed.shape != root._data.shape:
+            raise ValueError(f"backward: grad has shape {seed.shape} but the output has shape {root._data.shape}")
+
+    check = state.shape_check
+    anomaly = state.anomaly
+    grads: dict[int, Array] = {id(root): seed}
+    handed: set[int] = set()
+    for t in topological_order(root):
+        g = grads.pop(id(t), None)
+        if g is None:
+            continue
+        node = t._ctx
+        if node is None or t._retains_grad:
+            _store_grad(t, g, handed)
+            if node is None:
+                continue
+        if node.backward is None:
+            raise GraphFreedError(
+                f"backward: the graph through {node.op} was already freed by an earlier backward(). "
+                "Pass retain_graph=True to the first backward() to backpropagate through it again"
+            )
+        if node.saved or node.saves_output:
+            _check_versions(t, node)
+        input_grads = node.backward(g)
+        for index, (inp, gi) in enumerate(zip(node.inputs, input_grads)):
+            if gi is None or not inp._rg:
+                continue
+            if check and gi.shape != inp._data.shape:
+                raise shape_error(node.op, index, gi.shape, inp._data.shape)
+            if gi.dtype != inp._data.dtype:  # e.g. float32 input promoted by a float64 constant
+                gi = gi.astype(inp._data.dtype)
+            if anomaly and gi.dtype.kind in "fc" and not np.all(np.isfinite(gi)):
+                raise AnomalyError(
+                    f"detect_anomaly: the backward of {node.op} produced a non-finite gradient for input "
+                    f"{index} (shape {inp._data.shape}); that {node.op} was created at {node.site}"
+                )
+            key = id(inp)
+            prev = grads.get(key)
+            grads[key] = gi if prev is None else prev + gi
+        if not retain_graph:
+            node.free()
+
+
+def _check_versions(t: Tensor, node: Node) -> None:
+    for saved, version in zip(node.saved, node.versions):
+        if saved._version != version:
+            position = next(i for i, x in enumerate(node.inputs) if x is saved)
+            raise RuntimeError(
+                f"backward: input {position} of {node.op} (shape {saved._data.shape}), which its backward "
+                f"rule saved, was modified in place after "
+                f"the forward pass (version {version} -> {saved._version}); its gradient would be wrong. "
+                "Modify a copy, or move the in-place change after backward()"
+            )
+    if node.saves_output and t._version != 0:
+        raise RuntimeError(
+            f"backward: the output of {node.op} (shape {t._data.shape}) was modified in place after the "
+            "forward pass, and its backward rule reads that output; its gradient would be wrong"
+        )

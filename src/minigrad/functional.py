@@ -1,0 +1,10 @@
+"""Functional spellings of the neural-network ops, imported as ``F`` in examples.
+
+``import minigrad.functional as F`` mirrors ``torch.nn.functional`` for the
+functions minigrad has.
+"""
+
+from .ops.elementwise import gelu, relu, sigmoid, tanh
+from .ops.nn import cross_entropy, log_softmax, mse_loss, softmax
+
+__all__ = ["cross_entropy", "gelu", "log_softmax", "mse_loss", "relu", "sigmoid", "softmax", "tanh"]

@@ -1,0 +1,1 @@
+"""The differentiable ops, grouped by family: elementwise, reductions, shape, matmul, nn."""

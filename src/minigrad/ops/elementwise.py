@@ -1,0 +1,335 @@
+"""Elementwise ops, each forward beside its backward rule.
+
+Notation in the docstrings: ``g = dL/d(out)`` is the upstream gradient, of the
+output's shape.  Binary ops broadcast in forward, so each input's gradient is
+passed through :func:`~minigrad.unbroadcast.unbroadcast` (sum over the
+replicated axes).  Backward closures compute only the gradients of inputs that
+require one.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..engine import Grads
+from ..tensor import Array, Tensor, TensorLike, as_tensor, result
+from ..unbroadcast import unbroadcast
+
+
+def _pair(a: TensorLike, b: TensorLike) -> tuple[Tensor, Tensor]:
+    """Both operands as tensors; a Python number takes the other side's float dtype."""
+    if isinstance(a, Tensor):
+        return a, as_tensor(b, a)
+    tb = as_tensor(b)
+    return as_tensor(a, tb), tb
+
+
+def _broadcast(op: str, fn: Any, a: Tensor, b: Tensor) -> Array:
+    """``fn(a, b)`` on the arrays, with a shape error that names the op."""
+    try:
+        out: Array = fn(a._data, b._data)
+    except ValueError:
+        raise ValueError(
+            f"{op}: shapes {a._data.shape} and {b._data.shape} do not broadcast together "
+            "(NumPy's rules: align on the right; each pair of sizes must be equal or 1)"
+        ) from None
+    return out
+
+
+# --------------------------------------------------------------------------- arithmetic
+
+
+def add(a: TensorLike, b: TensorLike) -> Tensor:
+    """``a + b``.  Backward: ``dL/da = unbroadcast(g, a.shape)``, ``dL/db = unbroadcast(g, b.shape)``."""
+    a, b = _pair(a, b)
+    a_shape, b_shape = a._data.shape, b._data.shape
+
+    def backward(g: Array) -> Grads:
+        return unbroadcast(g, a_shape), unbroadcast(g, b_shape)
+
+    return result(_broadcast("add", np.add, a, b), "add", (a, b), backward)
+
+
+def sub(a: TensorLike, b: TensorLike) -> Tensor:
+    """``a - b``.  Backward: ``dL/da = unbroadcast(g)``, ``dL/db = -unbroadcast(g)``."""
+    a, b = _pair(a, b)
+    a_shape, b_shape = a._data.shape, b._data.shape
+
+    def backward(g: Array) -> Grads:
+        return unbroadcast(g, a_shape), (-unbroadcast(g, b_shape) if b._rg else None)
+
+    return result(_broadcast("sub", np.subtract, a, b), "sub", (a, b), backward)
+
+
+def mul(a: TensorLike, b: TensorLike) -> Tensor:
+    """``a * b``.  Backward: ``dL/da = unbroadcast(g * b)``, ``dL/db = unbroadcast(g * a)``."""
+    a, b = _pair(a, b)
+    a_data, b_data = a._data, b._data
+
+    def backward(g: Array) -> Grads:
+        return (
+            unbroadcast(g * b_data, a_data.shape) if a._rg else None,
+            unbroadcast(g * a_data, b_data.shape) if b._rg else None,
+        )
+
+    return result(_broadcast("mul", np.multiply, a, b), "mul", (a, b), backward, saved=(a, b))
+
+
+def div(a: TensorLike, b: TensorLike) -> Tensor:
+    """``a / b``.  Backward: ``dL/da = unbroadcast(g / b)``, ``dL/db = unbroadcast(-g * a / b**2)``."""
+    a, b = _pair(a, b)
+    a_data, b_data = a._data, b._data
+
+    def backward(g: Array) -> Grads:
+        return (
+            unbroadcast(g / b_data, a_data.shape) if a._rg else None,
+            unbroadcast(-g * a_data / (b_data * b_data), b_data.shape) if b._rg else None,
+        )
+
+    return result(_broadcast("div", np.true_divide, a, b), "div", (a, b), backward, saved=(a, b))
+
+
+def pow(a: TensorLike, b: TensorLike) -> Tensor:
+    """``a ** b``.
+
+    Backward: ``dL/da = unbroadcast(g * b * a**(b-1))`` (0 where ``b == 0``);
+    ``dL/db = unbroadcast(g * a**b * log(a))`` (0 where ``a == 0`` and
+    ``b >= 0``, as in PyTorch; NaN for a negative base, where ``a**b`` is
+    not real-differentiable in ``b``).
+    """
+    a, b = _pair(a, b)
+    a_data, b_data = a._data, b._data
+    out = _broadcast("pow", np.power, a, b)
+
+    def backward(g: Array) -> Grads:
+        ga = gb = None
+        if a._rg:
+            ga = np.where(b_data == 0, 0.0, g * b_data * np.power(a_data, b_data - 1))
+            ga = unbroadcast(ga, a_data.shape)
+        if b._rg:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gb = g * out * np.log(a_data)
+            gb = unbroadcast(np.where((a_data == 0) & (b_data >= 0), 0.0, gb), b_data.shape)
+        return ga, gb
+
+    return result(out, "pow", (a, b), backward, saved=(a, b))
+
+
+def neg(a: TensorLike) -> Tensor:
+    """``-a``.  Backward: ``dL/da = -g``."""
+    a = as_tensor(a)
+
+    def backward(g: Array) -> Grads:
+        return (-g,)
+
+    return result(-a._data, "neg", (a,), backward)
+
+
+# --------------------------------------------------------------------------- unary functions
+
+
+def exp(a: TensorLike) -> Tensor:
+    """``e**a``.  Backward: ``dL/da = g * exp(a)`` (the saved output)."""
+    a = as_tensor(a)
+    out = np.exp(a._data)
+
+    def backward(g: Array) -> Grads:
+        return (g * out,)
+
+    return result(out, "exp", (a,), backward, saves_output=True)
+
+
+def log(a: TensorLike) -> Tensor:
+    """Natural logarithm.  Backward: ``dL/da = g / a``."""
+    a = as_tensor(a)
+    a_data = a._data
+
+    def backward(g: Array) -> Grads:
+        return (g / a_data,)
+
+    return result(np.log(a_data), "log", (a,), backward, saved=(a,))
+
+
+def sqrt(a: TensorLike) -> Tensor:
+    """Square root.  Backward: ``dL/da = g / (2 sqrt(a))`` (the saved output)."""
+    a = as_tensor(a)
+    out = np.sqrt(a._data)
+
+    def backward(g: Array) -> Grads:
+        return (g / (2 * out),)
+
+    return result(out, "sqrt", (a,), backward, saves_output=True)
+
+
+def abs(a: TensorLike) -> Tensor:
+    """``|a|``.  Backward: ``dL/da = g * sign(a)``; at ``a == 0`` the gradient is 0, as in PyTorch."""
+    a = as_tensor(a)
+    a_data = a._data
+
+    def backward(g: Array) -> Grads:
+        return (g * np.sign(a_data),)
+
+    return result(np.abs(a_data), "abs", (a,), backward, saved=(a,))
+
+
+def relu(a: TensorLike) -> Tensor:
+    """``max(a, 0)``.  Backward: ``dL/da = g * (a > 0)``; at ``a == 0`` the gradient is 0, as in PyTorch."""
+    a = as_tensor(a)
+    a_data = a._data
+
+    def backward(g: Array) -> Grads:
+        return (g * (a_data > 0),)
+
+    return result(np.maximum(a_data, 0), "relu", (a,), backward, saved=(a,))
+
+
+def tanh(a: TensorLike) -> Tensor:
+    """Hyperbolic tangent.  Backward: ``dL/da = g * (1 - tanh(a)**2)``, from the saved output."""
+    a = as_tensor(a)
+    out = np.tanh(a._data)
+
+    def backward(g: Array) -> Grads:
+        return (g * (1 - out * out),)
+
+    return result(out, "tanh", (a,), backward, saves_output=True)
+
+
+def sigmoid(a: TensorLike) -> Tensor:
+    """``1 / (1 + e**-a)``, computed without overflow.  Backward: ``dL/da = g * s * (1 - s)``."""
+    a = as_tensor(a)
+    a_data = a._data
+    e = np.exp(-np.abs(a_data))  # in (0, 1]: never overflows
+    out = np.where(a_data >= 0, 1 / (1 + e), e / (1 + e)).astype(a_data.dtype, copy=False)
+
+    def backward(g: Array) -> Grads:
+        return (g * out * (1 - out),)
+
+    return result(out, "sigmoid", (a,), backward, saves_output=True)
+
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+
+
+def gelu(a: TensorLike, approximate: str = "none") -> Tensor:
+    """Gaussian error linear unit, ``a * Phi(a)``.
+
+    ``approximate='none'``: ``Phi(a) = (1 + erf(a / sqrt 2)) / 2``; backward
+    ``dL/da = g * (Phi(a) + a * phi(a))`` with ``phi(a) = exp(-a**2/2) / sqrt(2 pi)``.
+    ``approximate='tanh'``: ``0.5 a (1 + tanh(u))`` with
+    ``u = sqrt(2/pi) (a + 0.044715 a**3)``; backward
+    ``dL/da = g * (0.5 (1 + t) + 0.5 a (1 - t**2) sqrt(2/pi) (1 + 3 * 0.044715 a**2))``.
+    """
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    a = as_tensor(a)
+    x = a._data
+    if approximate == "none":
+        cdf = (0.5 * (1.0 + _erf(x / math.sqrt(2.0)))).astype(x.dtype, copy=False)
+        out = x * cdf
+
+        def backward(g: Array) -> Grads:
+            pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+            return (g * (cdf + x * pdf),)
+
+    else:
+        t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3))
+        out = 0.5 * x * (1 + t)
+
+        def backward(g: Array) -> Grads:
+            du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            return (g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du),)
+
+    return result(out, "gelu", (a,), backward, saved=(a,))
+
+
+def clip(a: TensorLike, min: float | None = None, max: float | None = None) -> Tensor:
+    """Clamp into ``[min, max]`` (either bound may be None).
+
+    Backward: ``dL/da = g`` where ``min <= a <= max`` (bounds included, as in
+    PyTorch's ``clamp``), 0 elsewhere.
+    """
+    if min is None and max is None:
+        raise ValueError("clip: give at least one of min and max")
+    a = as_tensor(a)
+    a_data = a._data
+    out = np.clip(a_data, min, max)
+
+    def backward(g: Array) -> Grads:
+        keep = np.ones(a_data.shape, dtype=bool)
+        if min is not None:
+            keep &= a_data >= min
+        if max is not None:
+            keep &= a_data <= max
+        return (g * keep,)
+
+    return result(out, "clip", (a,), backward, saved=(a,))
+
+
+def astype(a: TensorLike, dtype: Any) -> Tensor:
+    """Cast to ``dtype``.  Backward: ``dL/da = g`` cast back to ``a``'s dtype."""
+    a = as_tensor(a)
+    a_dtype = a._data.dtype
+
+    def backward(g: Array) -> Grads:
+        return (g.astype(a_dtype),)
+
+    return result(a._data.astype(dtype), "astype", (a,), backward)
+
+
+# --------------------------------------------------------------------------- selections
+
+
+def maximum(a: TensorLike, b: TensorLike) -> Tensor:
+    """Elementwise maximum.  Backward: ``g`` goes to the larger input; on a tie each gets ``g / 2`` (PyTorch)."""
+    return _select_binary("maximum", np.maximum, np.greater, a, b)
+
+
+def minimum(a: TensorLike, b: TensorLike) -> Tensor:
+    """Elementwise minimum.  Backward: ``g`` goes to the smaller input; on a tie each gets ``g / 2`` (PyTorch)."""
+    return _select_binary("minimum", np.minimum, np.less, a, b)
+
+
+def _select_binary(op: str, fn: Any, wins: Any, a: TensorLike, b: TensorLike) -> Tensor:
+    a, b = _pair(a, b)
+    a_data, b_data = a._data, b._data
+
+    def backward(g: Array) -> Grads:
+        share_a = np.where(wins(a_data, b_data), 1.0, np.where(a_data == b_data, 0.5, 0.0))
+        return (
+            unbroadcast(g * share_a, a_data.shape) if a._rg else None,
+            unbroadcast(g * (1.0 - share_a), b_data.shape) if b._rg else None,
+        )
+
+    return result(_broadcast(op, fn, a, b), op, (a, b), backward, saved=(a, b))
+
+
+def where(condition: TensorLike, a: TensorLike, b: TensorLike) -> Tensor:
+    """``a`` where ``condition`` holds, else ``b`` (all three broadcast).
+
+    Backward: ``dL/da = unbroadcast(g * cond)``, ``dL/db = unbroadcast(g * ~cond)``;
+    the condition gets no gradient.
+    """
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        raise TypeError(f"where: the condition must be boolean, got dtype {cond.dtype}; compare first (e.g. x > 0)")
+    a, b = _pair(a, b)
+    a_shape, b_shape = a._data.shape, b._data.shape
+    try:
+        out = np.where(cond, a._data, b._data)
+    except ValueError:
+        raise ValueError(
+            f"where: shapes {cond.shape} (condition), {a_shape} and {b_shape} do not broadcast together"
+        ) from None
+
+    def backward(g: Array) -> Grads:
+        zero = np.zeros((), dtype=g.dtype)
+        return (
+            unbroadcast(np.where(cond, g, zero), a_shape) if a._rg else None,
+            unbroadcast(np.where(cond, zero, g), b_shape) if b._rg else None,
+        )
+
+    return result(out, "where", (a, b), backward)

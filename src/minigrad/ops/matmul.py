@@ -1,0 +1,62 @@
+"""Matrix product with NumPy's ``matmul`` shape rules, and its backward rule."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import Grads
+from ..tensor import Array, Tensor, TensorLike, as_tensor, result
+from ..unbroadcast import unbroadcast
+
+
+def matmul(a: TensorLike, b: TensorLike) -> Tensor:
+    """``a @ b`` for 1-D, 2-D, batched and broadcast-batched operands.
+
+    A 1-D ``a`` acts as a row ``(1, n)`` and a 1-D ``b`` as a column
+    ``(n, 1)``; the added axis is dropped from the result.  Leading (batch)
+    axes broadcast.  With ``A``, ``B`` the operands so promoted and ``G`` the
+    upstream gradient with the dropped axes restored:
+
+        dL/dA = G @ B^T,   dL/dB = A^T @ G        (transposing the last two axes)
+
+    each then summed over broadcast batch axes (:func:`unbroadcast`) and
+    reshaped to the operand's own shape.
+    """
+    if not isinstance(a, Tensor):
+        a = as_tensor(a, b if isinstance(b, Tensor) else None)
+    b = as_tensor(b, a)
+    a_data, b_data = a._data, b._data
+    if a_data.ndim == 0 or b_data.ndim == 0:
+        raise ValueError(
+            f"matmul: both operands need at least one dimension, got shapes {a_data.shape} and {b_data.shape}; "
+            "use * for scaling"
+        )
+    inner_a = a_data.shape[-1]
+    inner_b = b_data.shape[-2] if b_data.ndim > 1 else b_data.shape[0]
+    if inner_a != inner_b:
+        raise ValueError(
+            f"matmul: shapes {a_data.shape} and {b_data.shape} are not aligned: the last axis of the first "
+            f"({inner_a}) must equal the {'second-to-last' if b_data.ndim > 1 else 'only'} axis of the second "
+            f"({inner_b})"
+        )
+    try:
+        out = np.matmul(a_data, b_data)
+    except ValueError:
+        raise ValueError(
+            f"matmul: the batch axes of shapes {a_data.shape} and {b_data.shape} do not broadcast together"
+        ) from None
+
+    A = a_data if a_data.ndim > 1 else a_data[np.newaxis, :]
+    B = b_data if b_data.ndim > 1 else b_data[:, np.newaxis]
+    promoted = (*np.broadcast_shapes(A.shape[:-2], B.shape[:-2]), A.shape[-2], B.shape[-1])
+
+    def backward(g: Array) -> Grads:
+        g = g.reshape(promoted)  # restore the axes that 1-D operands dropped
+        ga = gb = None
+        if a._rg:
+            ga = unbroadcast(np.matmul(g, np.swapaxes(B, -1, -2)), A.shape).reshape(a_data.shape)
+        if b._rg:
+            gb = unbroadcast(np.matmul(np.swapaxes(A, -1, -2), g), B.shape).reshape(b_data.shape)
+        return ga, gb
+
+    return result(np.asarray(out), "matmul", (a, b), backward, saved=(a, b))

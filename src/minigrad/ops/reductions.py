@@ -1,0 +1,150 @@
+"""Reductions over axes, each forward beside its backward rule.
+
+Every reduction takes ``axis`` (an int, a tuple of ints, negative allowed, or
+None for all axes), ``keepdims``, and ``dim`` as PyTorch's spelling of
+``axis``.  The backward rules first restore the reduced axes of ``g`` (length
+1), then broadcast it over the input's shape: :func:`_expand`.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..engine import Grads
+from ..tensor import Array, Tensor, TensorLike, as_tensor, result
+
+Axis = int | Sequence[int] | None
+
+
+def normalize_axes(op: str, axis: Axis, dim: Axis, ndim: int) -> tuple[int, ...]:
+    """``axis`` (or its alias ``dim``) as a sorted tuple of non-negative axes."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{op}: give axis or dim, not both")
+        axis = dim
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    bound = builtins.max(ndim, 1)  # a 0-d tensor accepts axis 0 and -1, as in PyTorch
+    for ax in axes:
+        if not -bound <= ax < bound:
+            raise np.exceptions.AxisError(
+                f"{op}: axis {ax} is out of range for a tensor with {ndim} dimension(s) "
+                f"(valid: {-bound} to {bound - 1})"
+            )
+    if ndim == 0:
+        return ()
+    normalized = [ax % ndim for ax in axes]
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"{op}: repeated axis in {axes}")
+    return tuple(sorted(normalized))
+
+
+def _expand(g: Array, axes: tuple[int, ...], keepdims: bool, shape: tuple[int, ...]) -> Array:
+    """Undo a reduction's shape change: re-insert the reduced axes, then broadcast."""
+    if not keepdims:
+        g = np.expand_dims(g, axes)
+    return np.broadcast_to(g, shape)
+
+
+def sum(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None) -> Tensor:
+    """Sum over ``axis``.  Backward: ``dL/da = g`` broadcast back over the summed axes."""
+    a = as_tensor(a)
+    shape = a._data.shape
+    axes = normalize_axes("sum", axis, dim, a._data.ndim)
+
+    def backward(g: Array) -> Grads:
+        return (_expand(g, axes, keepdims, shape),)
+
+    return result(np.asarray(a._data.sum(axis=axes, keepdims=keepdims)), "sum", (a,), backward)
+
+
+def mean(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None) -> Tensor:
+    """Mean over ``axis``.  Backward: ``dL/da = g / N`` broadcast back, ``N`` the number of averaged elements."""
+    a = as_tensor(a)
+    shape = a._data.shape
+    axes = normalize_axes("mean", axis, dim, a._data.ndim)
+    count = int(np.prod([shape[ax] for ax in axes]))
+
+    def backward(g: Array) -> Grads:
+        return (_expand(g / count, axes, keepdims, shape),)
+
+    with np.errstate(invalid="ignore", divide="ignore"):  # mean of nothing is NaN, as in PyTorch
+        out = np.asarray(a._data.mean(axis=axes, keepdims=keepdims))
+    return result(out, "mean", (a,), backward)
+
+
+def var(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, correction: int = 1, dim: Axis = None) -> Tensor:
+    """Variance ``sum((a - mean)**2) / (N - correction)``; ``correction=1`` (default) is unbiased.
+
+    Backward: ``dL/da = g * 2 (a - mean) / (N - correction)``, ``g`` broadcast back.
+    """
+    a = as_tensor(a)
+    x = a._data
+    axes = normalize_axes("var", axis, dim, x.ndim)
+    count = int(np.prod([x.shape[ax] for ax in axes]))
+    centered = x - x.mean(axis=axes, keepdims=True)
+    denom = count - correction
+    with np.errstate(invalid="ignore", divide="ignore"):  # N <= correction gives inf/NaN, as in PyTorch
+        out = np.asarray((centered * centered).sum(axis=axes, keepdims=keepdims) / denom)
+
+    def backward(g: Array) -> Grads:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (_expand(g, axes, keepdims, x.shape) * centered * (2.0 / denom),)
+
+    return result(out.astype(x.dtype, copy=False), "var", (a,), backward, saved=(a,))
+
+
+def max(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None) -> Tensor:
+    """Maximum over ``axis`` (values only, like ``torch.amax``).
+
+    Backward: ``g`` is shared equally among the elements equal to the maximum:
+    ``dL/da = g * (a == max) / count(a == max)``, as ``torch.amax`` does.
+    """
+    return _extreme("max", np.max, a, axis, keepdims, dim)
+
+
+def min(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None) -> Tensor:
+    """Minimum over ``axis``.  Backward: ``g`` shared equally among the tied minima (``torch.amin``)."""
+    return _extreme("min", np.min, a, axis, keepdims, dim)
+
+
+def _extreme(op: str, fn: Any, a: TensorLike, axis: Axis, keepdims: bool, dim: Axis) -> Tensor:
+    a = as_tensor(a)
+    x = a._data
+    axes = normalize_axes(op, axis, dim, x.ndim)
+    if x.size == 0:
+        raise ValueError(f"{op}: cannot reduce a tensor with no elements (shape {x.shape})")
+    kept = fn(x, axis=axes, keepdims=True)
+
+    def backward(g: Array) -> Grads:
+        hits = x == kept
+        share = hits / hits.sum(axis=axes, keepdims=True)
+        return (_expand(g, axes, keepdims, x.shape) * share,)
+
+    out = kept if keepdims else np.squeeze(kept, axis=axes)
+    return result(np.asarray(out), op, (a,), backward, saved=(a,))
+
+
+def logsumexp(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None) -> Tensor:
+    """``log(sum(exp(a)))`` over ``axis``, shifted by the maximum so that it never overflows.
+
+    Backward: ``dL/da = g * exp(a - logsumexp(a))``, i.e. ``g`` times the softmax over ``axis``.
+    """
+    a = as_tensor(a)
+    x = a._data
+    axes = normalize_axes("logsumexp", axis, dim, x.ndim)
+    shift = np.max(x, axis=axes, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
+    shift = np.where(np.isfinite(shift), shift, 0)  # an all -inf slice stays -inf, not NaN
+    with np.errstate(divide="ignore"):
+        lse = np.log(np.exp(x - shift).sum(axis=axes, keepdims=True)) + shift
+
+    def backward(g: Array) -> Grads:
+        return (_expand(g, axes, keepdims, x.shape) * np.exp(x - lse),)
+
+    out = lse if keepdims else np.squeeze(lse, axis=axes)
+    return result(np.asarray(out, dtype=x.dtype), "logsumexp", (a,), backward, saved=(a,))

@@ -1,0 +1,224 @@
+"""Shape and indexing ops, each forward beside its backward rule.
+
+These ops move elements around without changing their values, so each
+backward rule moves ``g`` back: the inverse reshape or permutation, a sum over
+broadcast axes, or a scatter-add into zeros for indexing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, SupportsIndex
+
+import numpy as np
+
+from ..engine import Grads
+from ..tensor import Array, Tensor, TensorLike, _index, as_tensor, result
+from ..unbroadcast import unbroadcast
+
+
+def _shape_args(args: tuple[Any, ...]) -> tuple[int, ...]:
+    """``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` all mean the shape ``(2, 3)``."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    return tuple(int(n) for n in args)
+
+
+def reshape(a: TensorLike, *shape: SupportsIndex | Sequence[SupportsIndex]) -> Tensor:
+    """Same elements, new shape (one size may be -1).  Backward: ``dL/da = g.reshape(a.shape)``."""
+    a = as_tensor(a)
+    in_shape = a._data.shape
+    new_shape = _shape_args(shape)
+    try:
+        out = a._data.reshape(new_shape)
+    except ValueError:
+        raise ValueError(
+            f"reshape: cannot reshape a tensor of shape {in_shape} ({a._data.size} elements) into {new_shape}"
+        ) from None
+
+    def backward(g: Array) -> Grads:
+        return (g.reshape(in_shape),)
+
+    return result(out, "reshape", (a,), backward)
+
+
+def _permute(op: str, a: Tensor, perm: tuple[int, ...]) -> Tensor:
+    ndim = a._data.ndim
+    if sorted(p % ndim if ndim else p for p in perm) != list(range(ndim)) or any(not -ndim <= p < ndim for p in perm):
+        raise ValueError(f"{op}: {perm} is not a permutation of the {ndim} axes of a tensor of shape {a._data.shape}")
+    perm = tuple(p % ndim for p in perm)
+    inverse = tuple(np.argsort(perm))
+
+    def backward(g: Array) -> Grads:
+        return (g.transpose(inverse),)
+
+    return result(a._data.transpose(perm), op, (a,), backward)
+
+
+def transpose(a: TensorLike, *axes: SupportsIndex | Sequence[SupportsIndex]) -> Tensor:
+    """Permute axes.  ``transpose()`` reverses them, ``transpose((1, 0, 2))`` applies a
+    permutation, ``transpose(-2, -1)`` swaps two axes (PyTorch's form).
+
+    Backward: ``dL/da = g`` transposed by the inverse permutation.
+    """
+    a = as_tensor(a)
+    ndim = a._data.ndim
+    if not axes:
+        perm = tuple(range(ndim))[::-1]
+    elif len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        perm = _shape_args(axes)
+    elif len(axes) == 2:
+        i, j = (int(x) for x in axes)  # type: ignore[arg-type]
+        for x in (i, j):
+            if not -ndim <= x < ndim:
+                raise ValueError(f"transpose: axis {x} is out of range for a tensor of shape {a._data.shape}")
+        order = list(range(ndim))
+        order[i], order[j] = order[j], order[i]
+        perm = tuple(order)
+    else:
+        perm = _shape_args(axes)
+    return _permute("transpose", a, perm)
+
+
+def permute(a: TensorLike, *dims: SupportsIndex | Sequence[SupportsIndex]) -> Tensor:
+    """Reorder the axes: ``permute(2, 0, 1)`` or ``permute((2, 0, 1))``.  Backward: the inverse permutation."""
+    return _permute("permute", as_tensor(a), _shape_args(dims))
+
+
+def broadcast_to(a: TensorLike, shape: Sequence[int]) -> Tensor:
+    """Replicate along new or length-1 axes (``-1`` keeps a size, as in PyTorch's ``expand``).
+
+    Backward: ``dL/da = unbroadcast(g, a.shape)``, the sum over the replicas.
+    """
+    a = as_tensor(a)
+    in_shape = a._data.shape
+    target = tuple(int(n) for n in shape)
+    lead = len(target) - len(in_shape)
+    if lead >= 0:
+        target = tuple(in_shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(target))
+    try:
+        out = np.broadcast_to(a._data, target)
+    except ValueError:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {in_shape} to {tuple(shape)}") from None
+
+    def backward(g: Array) -> Grads:
+        return (unbroadcast(g, in_shape),)
+
+    return result(out, "broadcast_to", (a,), backward)
+
+
+def unsqueeze(a: TensorLike, dim: int) -> Tensor:
+    """Insert a length-1 axis at ``dim`` (``-1`` appends).  Backward: ``dL/da = g.reshape(a.shape)``."""
+    a = as_tensor(a)
+    ndim = a._data.ndim
+    if not -ndim - 1 <= dim <= ndim:
+        raise ValueError(f"unsqueeze: dim {dim} is out of range for a tensor of shape {a._data.shape}")
+    dim = dim % (ndim + 1)
+    return reshape(a, (*a._data.shape[:dim], 1, *a._data.shape[dim:]))
+
+
+def squeeze(a: TensorLike, dim: int | Sequence[int] | None = None) -> Tensor:
+    """Remove length-1 axes: all of them, or those among ``dim`` (other sizes are left, as in PyTorch).
+
+    Backward: ``dL/da = g.reshape(a.shape)``.
+    """
+    a = as_tensor(a)
+    shape = a._data.shape
+    ndim = len(shape)
+    if dim is None:
+        drop = {i for i, n in enumerate(shape) if n == 1}
+    else:
+        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        for d in dims:
+            if not -max(ndim, 1) <= d < max(ndim, 1):
+                raise ValueError(f"squeeze: dim {d} is out of range for a tensor of shape {shape}")
+        drop = {d % ndim for d in dims if ndim and shape[d % ndim] == 1}
+    return reshape(a, tuple(n for i, n in enumerate(shape) if i not in drop))
+
+
+def flatten(a: TensorLike, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge axes ``start_dim..end_dim`` (inclusive) into one.  Backward: a reshape back."""
+    a = as_tensor(a)
+    shape = a._data.shape
+    if not shape:
+        return reshape(a, (1,))
+    start, end = start_dim % len(shape), end_dim % len(shape)
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {shape}")
+    merged = int(np.prod(shape[start : end + 1]))
+    return reshape(a, (*shape[:start], merged, *shape[end + 1:]))
+
+
+def _is_advanced(index: Any) -> bool:
+    """Whether an index uses arrays (integer or boolean), which may select an element twice."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, (list, np.ndarray)) for p in parts)
+
+
+def getitem(a: TensorLike, index: Any) -> Tensor:
+    """``a[index]``: ints, slices (with steps), None, ``...``, integer arrays, boolean masks.
+
+    Backward: scatter ``g`` into zeros of ``a``'s shape.  With array indices
+    an element may be selected several times, so the scatter *adds*
+    (``np.add.at``): ``dL/da[i] = sum of g over every place that read a[i]``.
+    """
+    a = as_tensor(a)
+    index = _index(index)
+    if isinstance(index, list):
+        index = np.asarray(index)
+    elif isinstance(index, tuple):
+        index = tuple(np.asarray(p) if isinstance(p, list) else p for p in index)
+    try:
+        out = a._data[index]
+    except IndexError as err:
+        raise IndexError(f"getitem: {err} (tensor shape {a._data.shape})") from None
+    shape, dtype = a._data.shape, a._data.dtype
+    advanced = _is_advanced(index)
+
+    def backward(g: Array) -> Grads:
+        grad = np.zeros(shape, dtype=dtype)
+        if advanced:
+            np.add.at(grad, index, g)
+        else:
+            grad[index] = g  # basic indexing selects each element at most once
+        return (grad,)
+
+    return result(np.asarray(out), "getitem", (a,), backward)
+
+
+def cat(tensors: Sequence[TensorLike], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis.  Backward: each input gets its slice of ``g``."""
+    axis = axis if dim is None else dim
+    parts = tuple(as_tensor(t) for t in tensors)
+    if not parts:
+        raise ValueError("cat: expected at least one tensor")
+    try:
+        out = np.concatenate([t._data for t in parts], axis=axis)
+    except (ValueError, np.exceptions.AxisError):
+        shapes = ", ".join(str(t._data.shape) for t in parts)
+        raise ValueError(f"cat: cannot join shapes {shapes} along axis {axis}: all other sizes must match") from None
+    bounds = np.cumsum([t._data.shape[axis] for t in parts])[:-1]
+
+    def backward(g: Array) -> Grads:
+        return tuple(np.split(g, bounds, axis=axis))
+
+    return result(out, "cat", parts, backward)
+
+
+def stack(tensors: Sequence[TensorLike], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join same-shaped tensors along a new axis.  Backward: input ``i`` gets ``g`` indexed at ``i`` on that axis."""
+    axis = axis if dim is None else dim
+    parts = tuple(as_tensor(t) for t in tensors)
+    if not parts:
+        raise ValueError("stack: expected at least one tensor")
+    try:
+        out = np.stack([t._data for t in parts], axis=axis)
+    except (ValueError, np.exceptions.AxisError):
+        shapes = ", ".join(str(t._data.shape) for t in parts)
+        raise ValueError(f"stack: cannot stack shapes {shapes} on axis {axis}: they must all be equal") from None
+    new_axis = axis % out.ndim
+
+    def backward(g: Array) -> Grads:
+        return tuple(np.take(g, i, axis=new_axis) for i in range(len(parts)))
+
+    return result(out, "stack", parts, backward)
