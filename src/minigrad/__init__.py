@@ -50,3 +50,8 @@ __all__ = [
     "unbroadcast",
     "where",
 ]
+
+# MINIGRAD_BREAK=<id>[,<id>...] switches breaks on for the whole process (see minigrad.breaks).
+from .breaks.core import apply_from_env as _apply_breaks_from_env  # noqa: E402
+
+_apply_breaks_from_env()

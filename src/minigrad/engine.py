@@ -275,6 +275,8 @@ def run_backward(root: Tensor, grad: Array | None, retain_graph: bool) -> None:
         if node is None or t._retains_grad:
             _store_grad(t, g, handed)
             if node is None:
+                for hook in getattr(t, "_hooks", None) or ():
+                    hook(t)
                 continue
         if node.backward is None:
             raise GraphFreedError(

@@ -8,7 +8,7 @@ functional spelling share one implementation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, SupportsIndex, Union
 
 import numpy as np
@@ -33,7 +33,7 @@ class Tensor:
     an array of the tensor's own shape and dtype.
     """
 
-    __slots__ = ("_data", "grad", "_rg", "_ctx", "_version", "_retains_grad", "name", "__weakref__")
+    __slots__ = ("_data", "grad", "_rg", "_ctx", "_version", "_retains_grad", "_hooks", "name", "__weakref__")
     # NumPy must not treat a Tensor as an array-like of objects: with this,
     # ``ndarray + Tensor`` defers to ``Tensor.__radd__``.
     __array_ufunc__ = None
@@ -44,6 +44,7 @@ class Tensor:
     _ctx: Node | None
     _version: int
     _retains_grad: bool
+    _hooks: list[Callable[[Tensor], None]] | None  # set on leaves only; see register_post_accumulate_grad_hook
     name: str
 
     def __init__(self, data: TensorLike, *, requires_grad: bool = False, dtype: DTypeLike | None = None) -> None:
@@ -57,6 +58,7 @@ class Tensor:
         self._ctx = None
         self._version = 0
         self._retains_grad = False
+        self._hooks = None
         self.name = ""
         self._rg = False
         if requires_grad:
@@ -72,6 +74,7 @@ class Tensor:
         t._ctx = None
         t._version = 0
         t._retains_grad = False
+        t._hooks = None
         t.name = ""
         return t
 
@@ -191,6 +194,20 @@ class Tensor:
             raise RuntimeError("retain_grad: this tensor does not require grad")
         self._retains_grad = True
         return self
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> Callable[[], None]:
+        """Call ``hook(tensor)`` each time a backward pass has added into this leaf's ``.grad``.
+
+        Returns a function that removes the hook.  Only leaves accumulate, so
+        only leaves accept hooks (as in PyTorch).
+        """
+        if self._ctx is not None:
+            raise RuntimeError("register_post_accumulate_grad_hook: only leaf tensors accumulate gradients")
+        hooks = getattr(self, "_hooks", None)
+        if hooks is None:
+            hooks = self._hooks = []
+        hooks.append(hook)
+        return lambda: hooks.remove(hook) if hook in hooks else None
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the accumulated gradient (``None``), or fill it with zeros in place."""

@@ -1,0 +1,48 @@
+"""The breaks lab: classic autograd bugs you can switch on in minigrad's own code.
+
+    >>> import minigrad.breaks as breaks
+    >>> with breaks.inject("skip-unbroadcast"):
+    ...     ...  # minigrad's add backward no longer sums over broadcast axes
+
+or, for a whole process (e.g. a script run verbatim)::
+
+    MINIGRAD_BREAK=skip-unbroadcast python script.py
+
+``minigrad breaks list | show ID | run ID | verify`` is the command line.
+"""
+
+from .core import (
+    Break,
+    BreakError,
+    Case,
+    Outcome,
+    Patch,
+    Probe,
+    Text,
+    active,
+    catalog,
+    diff,
+    disable,
+    enable,
+    get,
+    inject,
+    suspended,
+)
+
+__all__ = [
+    "Break",
+    "BreakError",
+    "Case",
+    "Outcome",
+    "Patch",
+    "Probe",
+    "Text",
+    "active",
+    "catalog",
+    "diff",
+    "disable",
+    "enable",
+    "get",
+    "inject",
+    "suspended",
+]

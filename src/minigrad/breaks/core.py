@@ -1,0 +1,315 @@
+"""The breaks mechanism: switch a classic autograd bug into minigrad's own code.
+
+A break is a real edit of a real function: a :class:`Patch` names a function
+(``"ops.elementwise:add"``), an exact excerpt of its source, and what that
+excerpt becomes.  Injecting the break compiles the edited source and swaps it
+into the function's ``__code__``, so every caller (``Tensor.__add__``,
+``minigrad.functional``, user code holding a reference) runs the broken code;
+removing it puts the original code object back.  The diff shown to learners
+is computed from the same two sources, so it cannot drift from what runs.
+"""
+
+from __future__ import annotations
+
+import __future__
+
+import contextlib
+import difflib
+import enum
+import importlib
+import inspect
+import linecache
+import os
+import sys
+import textwrap
+import types
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+PACKAGE = __name__.rsplit(".", 2)[0]  # "minigrad" or "src.minigrad", whichever was imported
+ENV_VAR = "MINIGRAD_BREAK"
+
+
+class BreakError(RuntimeError):
+    """A break cannot be found or applied (unknown id, or source that no longer matches)."""
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in the course's two languages."""
+
+    en: str
+    es: str
+
+    def __call__(self, lang: str) -> str:
+        return self.es if lang == "es" else self.en
+
+
+@dataclass(frozen=True)
+class Patch:
+    """Replace ``old`` (an exact excerpt of the target's source) by ``new``.
+
+    ``target`` is ``"module:qualname"`` relative to the package, e.g.
+    ``"ops.elementwise:add"`` or ``"scalar:Value.__mul__"``.
+    """
+
+    target: str
+    old: str
+    new: str
+
+
+class Outcome(enum.Enum):
+    """How a run under a break compares with the same run on correct code."""
+
+    CRASH = "crash"  # an exception where correct code ran
+    WRONG_SHAPE = "wrong shape"  # some result has a different shape
+    WRONG_VALUES = "wrong values"  # same shapes, different numbers
+    SAME = "same as correct"  # the bug is invisible in this case
+
+    def __str__(self) -> str:
+        return self.value
+
+
+Observation = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One step of a break's run procedure.
+
+    ``run()`` executes it and returns named results (arrays, numbers, shapes).
+    ``predicted`` is what the learner's hypothesis says the break does here:
+    the outcomes it allows.
+    """
+
+    name: Text
+    run: Callable[[], Observation]
+    predicted: frozenset[Outcome]
+    note: Text | None = None
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A differentiable function and inputs on which the diagnostics are run.
+
+    ``fn(F, *tensors)`` receives the framework's namespace ``F`` first (see
+    :func:`minigrad.crosscheck`), so that one function serves minigrad and
+    PyTorch.  ``arrays`` are the inputs (float arrays become tensors that
+    require grad; integer arrays stay constants).  ``scalar=True`` marks a
+    probe on :class:`minigrad.scalar.Value` instead of tensors.
+    """
+
+    fn: Callable[..., Any]
+    arrays: tuple[Any, ...]
+    scalar: bool = False
+
+
+@dataclass(frozen=True)
+class Break:
+    id: str
+    title: Text
+    lesson: Text
+    hypothesis: Text
+    patches: tuple[Patch, ...]
+    cases: tuple[Case, ...]
+    probe: Probe
+    catches: tuple[str, ...]  # diagnostics that must catch it (see breaks.diagnose)
+    family: str
+    checks: Mapping[str, Callable[[], bool]] = field(default_factory=dict)  # extra diagnostics: True = fired
+
+    @property
+    def targets(self) -> list[str]:
+        return sorted({p.target for p in self.patches})
+
+
+# --------------------------------------------------------------------------- patching
+
+
+def resolve(target: str) -> types.FunctionType:
+    """The function object named by ``"module:qualname"`` inside the package."""
+    module_name, _, qualname = target.partition(":")
+    obj: Any = importlib.import_module(f"{PACKAGE}.{module_name}")
+    for part in qualname.split("."):
+        obj = inspect.getattr_static(obj, part) if inspect.isclass(obj) else getattr(obj, part)
+    if isinstance(obj, (staticmethod, classmethod)):
+        obj = obj.__func__
+    if isinstance(obj, property):
+        obj = obj.fget
+    if not isinstance(obj, types.FunctionType):
+        raise BreakError(f"break target {target} is not a Python function")
+    return obj
+
+
+@dataclass
+class _Patched:
+    func: types.FunctionType
+    original_code: types.CodeType
+    original_source: str
+    first_line: int
+    breaks: list[str]
+
+
+_patched: dict[str, _Patched] = {}  # by target
+_active: list[str] = []
+
+
+def original_source(target: str) -> str:
+    """The correct source of ``target``, dedented, as in the file."""
+    entry = _patched.get(target)
+    if entry is not None:
+        return entry.original_source
+    return textwrap.dedent(inspect.getsource(resolve(target)))
+
+
+def _apply_patches(source: str, patches: Sequence[Patch], break_id: str) -> str:
+    for patch in patches:
+        count = source.count(patch.old)
+        if count != 1:
+            where = "is not in" if count == 0 else f"occurs {count} times in"
+            raise BreakError(
+                f"break {break_id}: the excerpt to replace {where} {patch.target}; the code changed since the "
+                f"break was written. Excerpt:\n{patch.old}"
+            )
+        source = source.replace(patch.old, patch.new)
+    return source
+
+
+def broken_source(brk: Break, target: str) -> str:
+    return _apply_patches(original_source(target), [p for p in brk.patches if p.target == target], brk.id)
+
+
+def diff(brk: Break) -> str:
+    """The break as a unified diff between the correct and the broken source."""
+    chunks = []
+    for target in brk.targets:
+        func = resolve(target)
+        path = os.path.relpath(inspect.getsourcefile(func) or "?", os.getcwd())
+        before = original_source(target).splitlines(keepends=True)
+        after = broken_source(brk, target).splitlines(keepends=True)
+        chunks.append("".join(difflib.unified_diff(before, after, f"a/{path} ({target})", f"b/{path} ({target})", n=2)))
+    return "\n".join(chunks)
+
+
+def _compile_into(entry: _Patched, target: str, source: str, label: str) -> None:
+    """Compile ``source`` (a def of the same function) and swap its code into the live function."""
+    filename = f"<minigrad break {label}: {target}>"
+    padded = "\n" * (entry.first_line - 1) + source  # keep the file's line numbers in tracebacks
+    linecache.cache[filename] = (len(padded), None, padded.splitlines(keepends=True), filename)
+    code = compile(padded, filename, "exec", flags=__future__.annotations.compiler_flag, dont_inherit=True)
+    namespace: dict[str, Any] = {}
+    exec(code, dict(entry.func.__globals__), namespace)  # a throwaway copy: only the code object is kept
+    new_func = namespace[entry.func.__name__]
+    entry.func.__code__ = new_func.__code__
+
+
+def _rebuild(target: str) -> None:
+    entry = _patched[target]
+    if not entry.breaks:
+        entry.func.__code__ = entry.original_code
+        del _patched[target]
+        return
+    source = entry.original_source
+    for break_id in entry.breaks:
+        brk = get(break_id)
+        source = _apply_patches(source, [p for p in brk.patches if p.target == target], brk.id)
+    _compile_into(entry, target, source, "+".join(entry.breaks))
+
+
+def enable(break_id: str) -> None:
+    """Switch a break on (until :func:`disable`); prefer :func:`inject`, which always restores."""
+    brk = get(break_id)
+    if break_id in _active:
+        return
+    for target in brk.targets:  # validate every excerpt before changing anything
+        broken_source(brk, target)
+    for target in brk.targets:
+        if target not in _patched:
+            func = resolve(target)
+            _patched[target] = _Patched(
+                func,
+                func.__code__,
+                textwrap.dedent(inspect.getsource(func)),
+                func.__code__.co_firstlineno,
+                [],
+            )
+        _patched[target].breaks.append(break_id)
+        _rebuild(target)
+    _active.append(break_id)
+
+
+def disable(break_id: str) -> None:
+    if break_id not in _active:
+        return
+    for target in get(break_id).targets:
+        _patched[target].breaks.remove(break_id)
+        _rebuild(target)
+    _active.remove(break_id)
+
+
+def active() -> list[str]:
+    """Ids of the breaks switched on now, in the order they were switched on."""
+    return list(_active)
+
+
+@contextlib.contextmanager
+def inject(*break_ids: str) -> Iterator[None]:
+    """``with minigrad.breaks.inject("skip-unbroadcast"): ...`` runs a block with breaks on.
+
+    The correct code is restored on exit, also when the block raises.
+    """
+    for break_id in break_ids:
+        get(break_id)  # unknown ids fail before anything is switched
+    done: list[str] = []
+    try:
+        for break_id in break_ids:
+            if break_id not in _active:
+                enable(break_id)
+                done.append(break_id)
+        yield
+    finally:
+        for break_id in reversed(done):
+            disable(break_id)
+
+
+@contextlib.contextmanager
+def suspended() -> Iterator[None]:
+    """Run a block on correct code even if breaks are on (e.g. from ``MINIGRAD_BREAK``)."""
+    saved = list(_active)
+    for break_id in reversed(saved):
+        disable(break_id)
+    try:
+        yield
+    finally:
+        for break_id in saved:
+            enable(break_id)
+
+
+# --------------------------------------------------------------------------- catalog access
+
+
+def catalog() -> dict[str, Break]:
+    from .catalog import BREAKS  # the catalog imports the whole library: load it on first use
+
+    return BREAKS
+
+
+def get(break_id: str) -> Break:
+    breaks = catalog()
+    if break_id not in breaks:
+        known = ", ".join(breaks)
+        raise BreakError(f"unknown break {break_id!r}. Known breaks: {known}")
+    return breaks[break_id]
+
+
+def apply_from_env() -> None:
+    """Switch on the breaks named in ``MINIGRAD_BREAK=<id>[,<id>...]`` (called on import)."""
+    value = os.environ.get(ENV_VAR, "").strip()
+    if not value:
+        return
+    ids = [part.strip() for part in value.split(",") if part.strip()]
+    for break_id in ids:
+        get(break_id)
+    for break_id in ids:
+        enable(break_id)
+    print(f"minigrad: {ENV_VAR} switched on break(s): {', '.join(ids)}", file=sys.stderr)
