@@ -70,7 +70,7 @@ class Node:
         self.inputs = inputs
         self.backward: BackwardFn | None = backward
         self.saved = saved
-        self.versions = tuple([t._version for t in saved])
+        self.versions = tuple([t._version for t in saved]) if saved else ()
         self.saves_output = saves_output
         self.site: str | None = user_site() if state.anomaly else None
 
@@ -202,30 +202,31 @@ def shape_error(op: str, index: int, grad_shape: tuple[int, ...], shape: tuple[i
     )
 
 
-def topological_order(root: Tensor) -> list[Tensor]:
-    """Tensors that need a gradient, each before every tensor it was computed from.
+def _creation_stamp(t: Tensor) -> int:
+    return t._seq
 
-    An explicit stack instead of recursion: a chain of 100,000 ops is fine.
+
+def topological_order(root: Tensor) -> list[Tensor]:
+    """The tensors ``root`` depends on that need a gradient, each before every tensor it was computed from.
+
+    First collect the graph with an explicit stack (no recursion, so a chain
+    of 100,000 ops is fine), then sort it by creation stamp, newest first:
+    an op's inputs always exist before its output, so creation order is a
+    topological order, and sorting is cheaper than a post-order walk.
     """
-    order: list[Tensor] = []
-    visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    found = [root]
+    seen = {id(root)}
+    stack = [root]
     while stack:
-        t, children_done = stack.pop()
-        if children_done:
-            order.append(t)
-            continue
-        if id(t) in visited:
-            continue
-        visited.add(id(t))
-        stack.append((t, True))
-        node = t._ctx
+        node = stack.pop()._ctx
         if node is not None:
             for parent in node.inputs:
-                if parent._rg and id(parent) not in visited:
-                    stack.append((parent, False))
-    order.reverse()
-    return order
+                if parent._rg and id(parent) not in seen:
+                    seen.add(id(parent))
+                    found.append(parent)
+                    stack.append(parent)
+    found.sort(key=_creation_stamp, reverse=True)
+    return found
 
 
 def _own(g: Array, handed: set[int]) -> Array:
@@ -265,58 +266,60 @@ def run_backward(root: Tensor, grad: Array | None, retain_graph: bool) -> None:
 
     check = state.shape_check
     anomaly = state.anomaly
-    grads: dict[int, Array] = {id(root): seed}
+    grads: dict[int, Array] = {id(root): seed}  # by id(tensor): the sum of contributions so far
     handed: set[int] = set()
     for t in topological_order(root):
         g = grads.pop(id(t), None)
         if g is None:
             continue
         node = t._ctx
-        if node is None or t._retains_grad:
+        if node is None:  # a leaf: accumulate into .grad
             _store_grad(t, g, handed)
-            if node is None:
-                for hook in getattr(t, "_hooks", None) or ():
-                    hook(t)
-                continue
-        if node.backward is None:
+            for hook in getattr(t, "_hooks", None) or ():
+                hook(t)
+            continue
+        if t._retains_grad:
+            _store_grad(t, g, handed)
+        backward = node.backward
+        if backward is None:
             raise GraphFreedError(
                 f"backward: the graph through {node.op} was already freed by an earlier backward(). "
                 "Pass retain_graph=True to the first backward() to backpropagate through it again"
             )
-        if node.saved or node.saves_output:
-            _check_versions(t, node)
-        input_grads = node.backward(g)
-        for index, (inp, gi) in enumerate(zip(node.inputs, input_grads)):
+        if node.saved:
+            for saved, version in zip(node.saved, node.versions):
+                if saved._version != version:
+                    raise _modified_error(node, saved, version)
+        if node.saves_output and t._version:
+            raise _modified_error(node, t, 0)
+        for inp, gi in zip(node.inputs, backward(g)):
             if gi is None or not inp._rg:
                 continue
-            if check and gi.shape != inp._data.shape:
-                raise shape_error(node.op, index, gi.shape, inp._data.shape)
-            if gi.dtype != inp._data.dtype:  # e.g. float32 input promoted by a float64 constant
-                gi = gi.astype(inp._data.dtype)
-            if anomaly and gi.dtype.kind in "fc" and not np.all(np.isfinite(gi)):
+            data = inp._data
+            if gi.shape != data.shape and check:
+                raise shape_error(node.op, _position(node, inp), gi.shape, data.shape)
+            if gi.dtype != data.dtype:  # e.g. a float32 input promoted by a float64 constant
+                gi = gi.astype(data.dtype)
+            if anomaly and gi.dtype.kind == "f" and not np.isfinite(gi).all():
                 raise AnomalyError(
                     f"detect_anomaly: the backward of {node.op} produced a non-finite gradient for input "
-                    f"{index} (shape {inp._data.shape}); that {node.op} was created at {node.site}"
+                    f"{_position(node, inp)} (shape {data.shape}); that {node.op} was created at {node.site}"
                 )
             key = id(inp)
             prev = grads.get(key)
-            grads[key] = gi if prev is None else prev + gi
+            grads[key] = gi if prev is None else prev + gi  # out of place: gi may be shared
         if not retain_graph:
             node.free()
 
 
-def _check_versions(t: Tensor, node: Node) -> None:
-    for saved, version in zip(node.saved, node.versions):
-        if saved._version != version:
-            position = next(i for i, x in enumerate(node.inputs) if x is saved)
-            raise RuntimeError(
-                f"backward: input {position} of {node.op} (shape {saved._data.shape}), which its backward "
-                f"rule saved, was modified in place after "
-                f"the forward pass (version {version} -> {saved._version}); its gradient would be wrong. "
-                "Modify a copy, or move the in-place change after backward()"
-            )
-    if node.saves_output and t._version != 0:
-        raise RuntimeError(
-            f"backward: the output of {node.op} (shape {t._data.shape}) was modified in place after the "
-            "forward pass, and its backward rule reads that output; its gradient would be wrong"
-        )
+def _position(node: Node, inp: Tensor) -> int:
+    return next(i for i, x in enumerate(node.inputs) if x is inp)
+
+
+def _modified_error(node: Node, saved: Tensor, version: int) -> RuntimeError:
+    what = "the output" if saved._ctx is node else f"input {_position(node, saved)}"
+    return RuntimeError(
+        f"backward: {what} of {node.op} (shape {saved._data.shape}), which its backward rule saved, was "
+        f"modified in place after the forward pass (version {version} -> {saved._version}), so its gradient "
+        "would be wrong. Modify a copy, or move the in-place change after backward()"
+    )

@@ -8,6 +8,7 @@ functional spelling share one implementation.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, SupportsIndex, Union
 
@@ -22,6 +23,8 @@ Scalar = Union[int, float, bool, np.number[Any], np.bool_]
 TensorLike = Union["Tensor", Scalar, Array, Sequence[Any]]
 Axis = Union[int, Sequence[int], None]
 
+_creation_counter = itertools.count()
+
 
 class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation.
@@ -33,7 +36,7 @@ class Tensor:
     an array of the tensor's own shape and dtype.
     """
 
-    __slots__ = ("_data", "grad", "_rg", "_ctx", "_version", "_retains_grad", "_hooks", "name", "__weakref__")
+    __slots__ = ("_data", "grad", "_rg", "_ctx", "_version", "_retains_grad", "_hooks", "_seq", "name", "__weakref__")
     # NumPy must not treat a Tensor as an array-like of objects: with this,
     # ``ndarray + Tensor`` defers to ``Tensor.__radd__``.
     __array_ufunc__ = None
@@ -45,6 +48,7 @@ class Tensor:
     _version: int
     _retains_grad: bool
     _hooks: list[Callable[[Tensor], None]] | None  # set on leaves only; see register_post_accumulate_grad_hook
+    _seq: int  # creation stamp: inputs are always older than outputs (engine.topological_order)
     name: str
 
     def __init__(self, data: TensorLike, *, requires_grad: bool = False, dtype: DTypeLike | None = None) -> None:
@@ -59,6 +63,7 @@ class Tensor:
         self._version = 0
         self._retains_grad = False
         self._hooks = None
+        self._seq = next(_creation_counter)
         self.name = ""
         self._rg = False
         if requires_grad:
@@ -75,6 +80,7 @@ class Tensor:
         t._version = 0
         t._retains_grad = False
         t._hooks = None
+        t._seq = next(_creation_counter)
         t.name = ""
         return t
 
@@ -528,6 +534,7 @@ def result(
     out.grad = None
     out._version = 0
     out._retains_grad = False
+    out._seq = next(_creation_counter)
     out.name = ""
     out._rg = False
     out._ctx = None

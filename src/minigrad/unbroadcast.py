@@ -28,9 +28,11 @@ def unbroadcast(grad: npt.NDArray[Any], shape: tuple[int, ...]) -> npt.NDArray[A
     broadcast-compatible with ``grad.shape`` (NumPy's rules, right-aligned);
     otherwise a ``ValueError`` names both shapes.
     """
+    if type(grad) is np.ndarray and grad.shape == shape:  # the common case: nothing was broadcast
+        return grad
     grad = np.asarray(grad)
     shape = tuple(shape)
-    if grad.shape == shape:  # the common case: nothing was broadcast
+    if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
     if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, grad.shape[lead:])):

@@ -10,7 +10,6 @@ is computed from the same two sources, so it cannot drift from what runs.
 """
 
 from __future__ import annotations
-
 import __future__
 
 import contextlib

@@ -39,11 +39,23 @@ def _broadcast(op: str, fn: Any, a: Tensor, b: Tensor) -> Array:
     return out
 
 
+# Plain Python ints and floats take a fast path: no constant tensor, one graph input.
+_NUMBER_TYPES = frozenset({int, float})
+
+
+def _pass_through(g: Array) -> Grads:
+    return (g,)
+
+
 # --------------------------------------------------------------------------- arithmetic
 
 
 def add(a: TensorLike, b: TensorLike) -> Tensor:
     """``a + b``.  Backward: ``dL/da = unbroadcast(g, a.shape)``, ``dL/db = unbroadcast(g, b.shape)``."""
+    if type(b) in _NUMBER_TYPES and isinstance(a, Tensor):  # t + 2.0: dL/dt = g
+        return result(a._data + b, "add", (a,), _pass_through)  # type: ignore[operator]
+    if type(a) in _NUMBER_TYPES and isinstance(b, Tensor):
+        return result(a + b._data, "add", (b,), _pass_through)  # type: ignore[operator]
     a, b = _pair(a, b)
     a_shape, b_shape = a._data.shape, b._data.shape
 
@@ -55,6 +67,10 @@ def add(a: TensorLike, b: TensorLike) -> Tensor:
 
 def sub(a: TensorLike, b: TensorLike) -> Tensor:
     """``a - b``.  Backward: ``dL/da = unbroadcast(g)``, ``dL/db = -unbroadcast(g)``."""
+    if type(b) in _NUMBER_TYPES and isinstance(a, Tensor):  # t - 2.0: dL/dt = g
+        return result(a._data - b, "sub", (a,), _pass_through)  # type: ignore[operator]
+    if type(a) in _NUMBER_TYPES and isinstance(b, Tensor):  # 2.0 - t: dL/dt = -g
+        return result(a - b._data, "sub", (b,), _negate)  # type: ignore[operator]
     a, b = _pair(a, b)
     a_shape, b_shape = a._data.shape, b._data.shape
 
@@ -66,6 +82,10 @@ def sub(a: TensorLike, b: TensorLike) -> Tensor:
 
 def mul(a: TensorLike, b: TensorLike) -> Tensor:
     """``a * b``.  Backward: ``dL/da = unbroadcast(g * b)``, ``dL/db = unbroadcast(g * a)``."""
+    if type(b) in _NUMBER_TYPES and isinstance(a, Tensor):
+        return _scale(a, b)  # type: ignore[arg-type]
+    if type(a) in _NUMBER_TYPES and isinstance(b, Tensor):
+        return _scale(b, a)  # type: ignore[arg-type]
     a, b = _pair(a, b)
     a_data, b_data = a._data, b._data
 
@@ -80,6 +100,13 @@ def mul(a: TensorLike, b: TensorLike) -> Tensor:
 
 def div(a: TensorLike, b: TensorLike) -> Tensor:
     """``a / b``.  Backward: ``dL/da = unbroadcast(g / b)``, ``dL/db = unbroadcast(-g * a / b**2)``."""
+    if type(b) in _NUMBER_TYPES and isinstance(a, Tensor):  # t / c = t * (1 / c) up to rounding; keep the division
+        c = b
+
+        def backward_by_number(g: Array) -> Grads:
+            return (g / c,)
+
+        return result(a._data / c, "div", (a,), backward_by_number)  # type: ignore[operator]
     a, b = _pair(a, b)
     a_data, b_data = a._data, b._data
 
@@ -100,6 +127,8 @@ def pow(a: TensorLike, b: TensorLike) -> Tensor:
     ``b >= 0``, as in PyTorch; NaN for a negative base, where ``a**b`` is
     not real-differentiable in ``b``).
     """
+    if type(b) in _NUMBER_TYPES and isinstance(a, Tensor):  # t ** c: dL/dt = g * c * t**(c-1)
+        return _power_by_number(a, b)  # type: ignore[arg-type]
     a, b = _pair(a, b)
     a_data, b_data = a._data, b._data
     out = _broadcast("pow", np.power, a, b)
@@ -118,14 +147,35 @@ def pow(a: TensorLike, b: TensorLike) -> Tensor:
     return result(out, "pow", (a, b), backward, saved=(a, b))
 
 
+def _scale(a: Tensor, c: float) -> Tensor:
+    """``a * c`` for a Python number ``c``.  Backward: ``dL/da = g * c``."""
+
+    def backward(g: Array) -> Grads:
+        return (g * c,)
+
+    return result(a._data * c, "mul", (a,), backward)
+
+
+def _power_by_number(a: Tensor, c: float) -> Tensor:
+    """``a ** c`` for a Python number ``c``.  Backward: ``dL/da = g * c * a**(c-1)`` (0 when ``c == 0``)."""
+    a_data = a._data
+
+    def backward(g: Array) -> Grads:
+        if c == 0:
+            return (np.zeros_like(g),)
+        return (g * c * a_data ** (c - 1),)
+
+    return result(a_data**c, "pow", (a,), backward, saved=(a,))
+
+
+def _negate(g: Array) -> Grads:
+    return (-g,)
+
+
 def neg(a: TensorLike) -> Tensor:
     """``-a``.  Backward: ``dL/da = -g``."""
     a = as_tensor(a)
-
-    def backward(g: Array) -> Grads:
-        return (-g,)
-
-    return result(-a._data, "neg", (a,), backward)
+    return result(-a._data, "neg", (a,), _negate)
 
 
 # --------------------------------------------------------------------------- unary functions

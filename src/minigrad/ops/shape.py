@@ -146,7 +146,7 @@ def flatten(a: TensorLike, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {shape}")
     merged = int(np.prod(shape[start : end + 1]))
-    return reshape(a, (*shape[:start], merged, *shape[end + 1:]))
+    return reshape(a, (*shape[:start], merged, *shape[end + 1 :]))
 
 
 def _is_advanced(index: Any) -> bool:

@@ -8,7 +8,7 @@ import numpy as np
 
 from ...engine import shape_check
 from ..core import Break, Case, Patch, Probe, Text
-from ._support import CRASH, LOUD_OR_SHAPE, SAME, WRONG_VALUES, backward_of, grads, leaf, rng
+from ._support import LOUD_OR_SHAPE, SAME, WRONG_VALUES, backward_of, grads, leaf, rng
 
 W_3x5 = np.arange(15, dtype=np.float64).reshape(3, 5)
 
