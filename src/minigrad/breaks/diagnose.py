@@ -1,0 +1,176 @@
+"""The diagnostics, run on a break's probe: does each one fire on broken code, and stay silent on correct code?
+
+Each diagnostic runs in isolation, with the engine's shape guard switched off
+unless the diagnostic *is* the shape guard, so that one guard never takes the
+credit for another.  A diagnostic that fires returns its own one-line
+message; an unexpected exception is reported as a crash, not as a catch.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..diagnostics.checks import grad_shape_problems
+from ..diagnostics.crosscheck import MinigradFunctions, crosscheck
+from ..diagnostics.gradcheck import gradcheck_report
+from ..engine import AnomalyError, GradShapeError, detect_anomaly, shape_check
+from ..scalar import Value
+from ..tensor import Tensor
+from .core import Break, Probe, inject, suspended
+
+
+class Verdict(enum.Enum):
+    FIRED = "fired"
+    SILENT = "silent"
+    CRASH = "crash"  # the probe itself failed in a way this diagnostic does not report
+    NA = "n/a"
+
+
+@dataclass(frozen=True)
+class Finding:
+    verdict: Verdict
+    message: str = ""
+
+
+def _tensors(probe: Probe) -> list[Tensor]:
+    tensors = []
+    for array in probe.arrays:
+        array = np.asarray(array)
+        tensors.append(Tensor(array, requires_grad=array.dtype.kind == "f"))
+    return tensors
+
+
+def _values(probe: Probe) -> list[Value]:
+    return [Value(float(x)) for x in probe.arrays]
+
+
+def _run_backward(probe: Probe) -> tuple[Any, list[Tensor]]:
+    tensors = _tensors(probe)
+    out = probe.fn(MinigradFunctions(), *tensors)
+    w = np.random.default_rng(0).standard_normal(out.shape)
+    out.backward(w)
+    return out, tensors
+
+
+def shape_guard(probe: Probe) -> Finding:
+    """The engine's per-contribution shape check (on by default)."""
+    if probe.scalar:
+        return Finding(Verdict.NA)
+    with shape_check(True):
+        try:
+            _run_backward(probe)
+        except GradShapeError as exc:
+            return Finding(Verdict.FIRED, f"GradShapeError: {exc}")
+    return Finding(Verdict.SILENT)
+
+
+def grad_shapes(probe: Probe) -> Finding:
+    """The after-backward invariant ``grad.shape == data.shape`` (check_grad_shapes)."""
+    if probe.scalar:
+        return Finding(Verdict.NA)
+    with shape_check(False):
+        _, tensors = _run_backward(probe)
+    problems = grad_shape_problems(tensors)
+    return Finding(Verdict.FIRED, problems[0]) if problems else Finding(Verdict.SILENT)
+
+
+def gradcheck(probe: Probe) -> Finding:
+    """Central finite differences in float64 (minigrad.gradcheck)."""
+    if probe.scalar:
+        values = _values(probe)
+        report = gradcheck_report(lambda *v: probe.fn(None, *v), values)
+    else:
+        with shape_check(False):
+            tensors = _tensors(probe)
+            report = gradcheck_report(lambda *t: probe.fn(MinigradFunctions(), *t), tensors)
+    return Finding(Verdict.SILENT) if report.ok else Finding(Verdict.FIRED, report.message)
+
+
+def crosscheck_torch(probe: Probe) -> Finding:
+    """The same function in PyTorch float64 (minigrad.crosscheck)."""
+    if probe.scalar:
+        return Finding(Verdict.NA)
+    with shape_check(False):
+        result = crosscheck(probe.fn, *probe.arrays, raise_exception=False)
+    return Finding(Verdict.SILENT) if result.ok else Finding(Verdict.FIRED, result.message)
+
+
+def anomaly(probe: Probe) -> Finding:
+    """NaN/Inf detection naming the op (minigrad.detect_anomaly)."""
+    if probe.scalar:
+        return Finding(Verdict.NA)
+    with detect_anomaly(), shape_check(False):
+        try:
+            _run_backward(probe)
+        except AnomalyError as exc:
+            return Finding(Verdict.FIRED, f"AnomalyError: {exc}")
+    return Finding(Verdict.SILENT)
+
+
+DIAGNOSTICS: dict[str, Callable[[Probe], Finding]] = {
+    "shape-guard": shape_guard,
+    "grad-shapes": grad_shapes,
+    "gradcheck": gradcheck,
+    "crosscheck": crosscheck_torch,
+    "anomaly": anomaly,
+}
+
+
+def _guarded(run: Callable[[], Finding]) -> Finding:
+    try:
+        return run()
+    except Exception as exc:
+        return Finding(Verdict.CRASH, f"{type(exc).__name__}: {exc}")
+
+
+def _custom(check: Callable[[], bool]) -> Finding:
+    return Finding(Verdict.FIRED, "the check failed") if check() else Finding(Verdict.SILENT)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One diagnostic on one break: its verdict on correct code and with the break."""
+
+    diagnostic: str
+    claimed: bool
+    correct: Finding
+    broken: Finding
+
+    @property
+    def false_alarm(self) -> bool:
+        return self.correct.verdict in (Verdict.FIRED, Verdict.CRASH)
+
+    @property
+    def caught(self) -> bool:
+        return self.broken.verdict == Verdict.FIRED
+
+    @property
+    def ok(self) -> bool:
+        """No false alarm, and a claimed diagnostic catches the break."""
+        return not self.false_alarm and (self.caught or not self.claimed)
+
+
+def diagnose(brk: Break) -> list[Row]:
+    """Every diagnostic (the general ones and the break's own checks), on correct and broken code."""
+    runners: dict[str, Callable[[], Finding]] = {
+        name: (lambda run=run: run(brk.probe)) for name, run in DIAGNOSTICS.items()
+    }
+    runners.update({name: (lambda check=check: _custom(check)) for name, check in brk.checks.items()})
+    unknown = [name for name in brk.catches if name not in runners]
+    if unknown:
+        raise ValueError(f"break {brk.id} claims unknown diagnostics {unknown}; known: {sorted(runners)}")
+    rows = []
+    for name, run in runners.items():
+        with suspended():
+            correct = _guarded(run)
+        with inject(brk.id):
+            broken = _guarded(run)
+        if correct.verdict == Verdict.NA and name not in brk.catches:
+            continue
+        rows.append(Row(name, name in brk.catches, correct, broken))
+    return rows
