@@ -9,6 +9,7 @@ message; an unexpected exception is reported as a crash, not as a catch.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -157,10 +158,11 @@ class Row:
 
 def diagnose(brk: Break) -> list[Row]:
     """Every diagnostic (the general ones and the break's own checks), on correct and broken code."""
-    runners: dict[str, Callable[[], Finding]] = {
-        name: (lambda run=run: run(brk.probe)) for name, run in DIAGNOSTICS.items()
-    }
-    runners.update({name: (lambda check=check: _custom(check)) for name, check in brk.checks.items()})
+    runners: dict[str, Callable[[], Finding]] = {}
+    for name, diagnostic in DIAGNOSTICS.items():
+        runners[name] = functools.partial(diagnostic, brk.probe)
+    for name, check in brk.checks.items():
+        runners[name] = functools.partial(_custom, check)
     unknown = [name for name in brk.catches if name not in runners]
     if unknown:
         raise ValueError(f"break {brk.id} claims unknown diagnostics {unknown}; known: {sorted(runners)}")
