@@ -9,7 +9,16 @@ array([2., 4., 6.])
 
 import numpy as np
 
-from . import functional
+from . import functional, scalar
+from .diagnostics import (
+    CrosscheckError,
+    GradcheckError,
+    check_grad_shapes,
+    crosscheck,
+    gradcheck,
+    gradcheck_report,
+    gradgradcheck,
+)
 from .engine import (
     AnomalyError,
     GradShapeError,
@@ -32,18 +41,26 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AnomalyError",
+    "CrosscheckError",
     "GradShapeError",
+    "GradcheckError",
     "Tensor",
     "cat",
+    "check_grad_shapes",
+    "crosscheck",
     "detect_anomaly",
     "enable_grad",
     "float32",
     "float64",
     "functional",
+    "gradcheck",
+    "gradcheck_report",
+    "gradgradcheck",
     "is_grad_enabled",
     "maximum",
     "minimum",
     "no_grad",
+    "scalar",
     "set_shape_check",
     "shape_check",
     "stack",
