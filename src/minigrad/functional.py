@@ -5,6 +5,6 @@ functions minigrad has.
 """
 
 from .ops.elementwise import gelu, relu, sigmoid, tanh
-from .ops.nn import cross_entropy, log_softmax, mse_loss, softmax
+from .ops.nn import cross_entropy, linear, log_softmax, mse_loss, softmax
 
-__all__ = ["cross_entropy", "gelu", "log_softmax", "mse_loss", "relu", "sigmoid", "softmax", "tanh"]
+__all__ = ["cross_entropy", "gelu", "linear", "log_softmax", "mse_loss", "relu", "sigmoid", "softmax", "tanh"]

@@ -250,31 +250,43 @@ class Tensor:
                 "wrap the update in `with minigrad.no_grad():` or use the out-of-place op"
             )
 
-    def _inplace(self, op: str, value: Array) -> Tensor:
+    def _inplace(self, op: str, ufunc: Any, other: TensorLike) -> Tensor:
+        """``self = ufunc(self, other)`` written into this tensor's own array."""
         self._check_inplace(op)
-        if value.shape != self._data.shape and np.broadcast_shapes(value.shape, self._data.shape) != self._data.shape:
-            raise ValueError(f"{op}: cannot update a tensor of shape {self._data.shape} with shape {value.shape}")
-        np.copyto(self._data, value, casting="same_kind")
+        value = other._data if isinstance(other, Tensor) else np.asarray(other)
+        if value.shape != self._data.shape:
+            try:
+                fits = np.broadcast_shapes(value.shape, self._data.shape) == self._data.shape
+            except ValueError:
+                fits = False
+            if not fits:
+                raise ValueError(f"{op}: cannot update a tensor of shape {self._data.shape} with shape {value.shape}")
+        if ufunc is None:
+            np.copyto(self._data, value, casting="same_kind")
+        else:
+            ufunc(self._data, value, out=self._data, casting="same_kind")
         self._version += 1
         return self
 
     def add_(self, other: TensorLike, alpha: float = 1.0) -> Tensor:
-        return self._inplace("add_", self._data + alpha * _array(other))
+        """``self += alpha * other``, in place."""
+        return self._inplace("add_", np.add, other if alpha == 1 else alpha * _array(other))
 
     def sub_(self, other: TensorLike, alpha: float = 1.0) -> Tensor:
-        return self._inplace("sub_", self._data - alpha * _array(other))
+        """``self -= alpha * other``, in place."""
+        return self._inplace("sub_", np.subtract, other if alpha == 1 else alpha * _array(other))
 
     def mul_(self, other: TensorLike) -> Tensor:
-        return self._inplace("mul_", self._data * _array(other))
+        return self._inplace("mul_", np.multiply, other)
 
     def div_(self, other: TensorLike) -> Tensor:
-        return self._inplace("div_", self._data / _array(other))
+        return self._inplace("div_", np.true_divide, other)
 
     def copy_(self, other: TensorLike) -> Tensor:
-        return self._inplace("copy_", np.asarray(_array(other)))
+        return self._inplace("copy_", None, other)
 
     def fill_(self, value: Scalar) -> Tensor:
-        return self._inplace("fill_", np.full(self._data.shape, value, dtype=self._data.dtype))
+        return self._inplace("fill_", None, value)
 
     def zero_(self) -> Tensor:
         return self.fill_(0)

@@ -54,9 +54,11 @@ def matmul(a: TensorLike, b: TensorLike) -> Tensor:
         g = g.reshape(promoted)  # restore the axes that 1-D operands dropped
         ga = gb = None
         if a._rg:
-            ga = unbroadcast(np.matmul(g, np.swapaxes(B, -1, -2)), A.shape).reshape(a_data.shape)
+            ga = unbroadcast(np.matmul(g, np.swapaxes(B, -1, -2)), A.shape)
+            ga = ga if a_data.ndim > 1 else ga.reshape(a_data.shape)  # a reshape is a view: only when needed
         if b._rg:
-            gb = unbroadcast(np.matmul(np.swapaxes(A, -1, -2), g), B.shape).reshape(b_data.shape)
+            gb = unbroadcast(np.matmul(np.swapaxes(A, -1, -2), g), B.shape)
+            gb = gb if b_data.ndim > 1 else gb.reshape(b_data.shape)
         return ga, gb
 
     return result(np.asarray(out), "matmul", (a, b), backward, saved=(a, b))

@@ -144,3 +144,42 @@ def mse_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> 
     if reduction == "none":
         return squared
     return reductions.sum(squared) if reduction == "sum" else reductions.mean(squared)
+
+
+def linear(x: TensorLike, weight: TensorLike, bias: TensorLike | None = None) -> Tensor:
+    """``x @ weight.T + bias``, as ``torch.nn.functional.linear``: weight ``(out, in)``, bias ``(out,)``.
+
+    One fused node, so that the weight's gradient comes out in the weight's
+    own layout (no transposed view to copy).  With ``g`` of shape
+    ``(..., out)`` and the batch axes flattened:
+
+        dL/dx = g @ W,   dL/dW = g^T @ x,   dL/db = sum of g over the batch axes.
+    """
+    x = as_tensor(x)
+    w = as_tensor(weight, x)
+    b = None if bias is None else as_tensor(bias, x)
+    x_data, w_data = x._data, w._data
+    if w_data.ndim != 2 or x_data.ndim == 0 or x_data.shape[-1] != w_data.shape[1]:
+        raise ValueError(
+            f"linear: input of shape {x_data.shape} and weight of shape {w_data.shape} do not fit: the weight "
+            "must be (out_features, in_features) with in_features equal to the input's last axis"
+        )
+    n_out = w_data.shape[0]
+    if b is not None and b._data.shape != (n_out,):
+        raise ValueError(
+            f"linear: bias has shape {b._data.shape}, expected ({n_out},) for a weight of shape {w_data.shape}"
+        )
+    out = x_data @ w_data.T
+    if b is not None:
+        out = out + b._data
+
+    def backward(g: Array) -> Grads:
+        g2 = g.reshape(-1, n_out)
+        gx = g @ w_data if x._rg else None
+        gw = g2.T @ x_data.reshape(-1, w_data.shape[1]) if w._rg else None
+        if b is None:
+            return gx, gw
+        return gx, gw, (g2.sum(axis=0) if b._rg else None)
+
+    inputs = (x, w) if b is None else (x, w, b)
+    return result(np.asarray(out), "linear", inputs, backward, saved=(x, w))
