@@ -9,7 +9,7 @@ array([2., 4., 6.])
 
 import numpy as np
 
-from . import functional, scalar
+from . import functional, scalar, viz
 from .diagnostics import (
     CrosscheckError,
     GradcheckError,
@@ -65,6 +65,7 @@ __all__ = [
     "shape_check",
     "stack",
     "unbroadcast",
+    "viz",
     "where",
 ]
 

@@ -1,0 +1,592 @@
+"""``crosscheck``: run one function in minigrad and in PyTorch and compare everything.
+
+The function receives the framework's namespace ``F`` as its first argument,
+then one tensor per array::
+
+    crosscheck(lambda F, x, y: F.softmax(x @ y, dim=-1).sum(), a, b)
+
+runs once with ``F`` = minigrad's functions on minigrad Tensors and once with
+``F`` = the PyTorch equivalents on ``torch.float64`` tensors.  Operators
+(``+ - * / ** @``, indexing) and the methods both frameworks share need no
+``F``.  Both outputs are backpropagated with the same random non-uniform
+upstream gradient ``w`` (an all-ones ``w`` hides bugs that permute or average
+gradients), and the forward outputs and every input's gradient are compared
+elementwise against ``|mine - torch| <= atol + rtol * |torch|``.
+
+PyTorch is needed only here, imported when ``crosscheck`` is called.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..ops import elementwise as _ew
+from ..ops import matmul as _mm
+from ..ops import nn as _nn
+from ..ops import reductions as _red
+from ..ops import shape as _shape
+from ..tensor import Tensor
+
+Array = npt.NDArray[Any]
+Dim = int | Sequence[int] | None
+
+
+def _dim(op: str, dim: Dim, axis: Dim, default: Dim = None) -> Dim:
+    """PyTorch's ``dim`` or NumPy's ``axis``: either spelling, not both."""
+    if dim is not None and axis is not None:
+        raise TypeError(f"F.{op}: give dim or axis, not both")
+    return dim if dim is not None else axis if axis is not None else default
+
+
+def _keep(keepdim: bool, keepdims: bool | None) -> bool:
+    return keepdim if keepdims is None else keepdims
+
+
+class MinigradFunctions:
+    """The ``F`` that :func:`crosscheck` passes for the minigrad run.
+
+    Every name here exists with the same meaning in :class:`TorchFunctions`.
+    Reductions take ``dim``/``axis`` and ``keepdim``/``keepdims``; softmax,
+    log_softmax, cat and stack take ``dim``/``axis``.  Each call looks its op
+    up in ``minigrad.ops`` at call time, so a break injected into an op is
+    seen here too.
+    """
+
+    name = "minigrad"
+
+    def tensor(self, data: Any) -> Tensor:
+        """A constant (no gradient); float data becomes float64, as in the checked inputs."""
+        array = np.asarray(data)
+        return Tensor(array.astype(np.float64) if array.dtype.kind == "f" else array)
+
+    def exp(self, x: Any) -> Tensor:
+        return _ew.exp(x)
+
+    def log(self, x: Any) -> Tensor:
+        return _ew.log(x)
+
+    def sqrt(self, x: Any) -> Tensor:
+        return _ew.sqrt(x)
+
+    def abs(self, x: Any) -> Tensor:
+        return _ew.abs(x)
+
+    def tanh(self, x: Any) -> Tensor:
+        return _ew.tanh(x)
+
+    def relu(self, x: Any) -> Tensor:
+        return _ew.relu(x)
+
+    def sigmoid(self, x: Any) -> Tensor:
+        return _ew.sigmoid(x)
+
+    def gelu(self, x: Any, approximate: str = "none") -> Tensor:
+        return _ew.gelu(x, approximate)
+
+    def pow(self, x: Any, exponent: Any) -> Tensor:
+        return _ew.pow(x, exponent)
+
+    def clip(self, x: Any, min: float | None = None, max: float | None = None) -> Tensor:
+        return _ew.clip(x, min, max)
+
+    clamp = clip
+
+    def maximum(self, a: Any, b: Any) -> Tensor:
+        return _ew.maximum(a, b)
+
+    def minimum(self, a: Any, b: Any) -> Tensor:
+        return _ew.minimum(a, b)
+
+    def where(self, condition: Any, a: Any, b: Any) -> Tensor:
+        return _ew.where(condition, a, b)
+
+    def matmul(self, a: Any, b: Any) -> Tensor:
+        return _mm.matmul(a, b)
+
+    def sum(
+        self, x: Any, dim: Dim = None, keepdim: bool = False, *, axis: Dim = None, keepdims: bool | None = None
+    ) -> Tensor:
+        return _red.sum(x, _dim("sum", dim, axis), _keep(keepdim, keepdims))
+
+    def mean(
+        self, x: Any, dim: Dim = None, keepdim: bool = False, *, axis: Dim = None, keepdims: bool | None = None
+    ) -> Tensor:
+        return _red.mean(x, _dim("mean", dim, axis), _keep(keepdim, keepdims))
+
+    def max(
+        self, x: Any, dim: Dim = None, keepdim: bool = False, *, axis: Dim = None, keepdims: bool | None = None
+    ) -> Tensor:
+        """The maximum values (``torch.amax``): ties share the gradient equally."""
+        return _red.max(x, _dim("max", dim, axis), _keep(keepdim, keepdims))
+
+    def min(
+        self, x: Any, dim: Dim = None, keepdim: bool = False, *, axis: Dim = None, keepdims: bool | None = None
+    ) -> Tensor:
+        return _red.min(x, _dim("min", dim, axis), _keep(keepdim, keepdims))
+
+    def logsumexp(
+        self, x: Any, dim: Dim = None, keepdim: bool = False, *, axis: Dim = None, keepdims: bool | None = None
+    ) -> Tensor:
+        return _red.logsumexp(x, _dim("logsumexp", dim, axis), _keep(keepdim, keepdims))
+
+    def var(
+        self,
+        x: Any,
+        dim: Dim = None,
+        keepdim: bool = False,
+        *,
+        correction: int = 1,
+        axis: Dim = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
+        return _red.var(x, _dim("var", dim, axis), _keep(keepdim, keepdims), correction=correction)
+
+    def softmax(self, x: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        return _nn.softmax(x, _as_int(_dim("softmax", dim, axis, -1)))
+
+    def log_softmax(self, x: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        return _nn.log_softmax(x, _as_int(_dim("log_softmax", dim, axis, -1)))
+
+    def cross_entropy(self, logits: Any, targets: Any, reduction: str = "mean", ignore_index: int = -100) -> Tensor:
+        return _nn.cross_entropy(logits, targets, reduction, ignore_index=ignore_index)
+
+    def mse_loss(self, input: Any, target: Any, reduction: str = "mean") -> Tensor:
+        return _nn.mse_loss(input, target, reduction)
+
+    def cat(self, tensors: Sequence[Any], dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        return _shape.cat(tensors, _as_int(_dim("cat", dim, axis, 0)))
+
+    def stack(self, tensors: Sequence[Any], dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        return _shape.stack(tensors, _as_int(_dim("stack", dim, axis, 0)))
+
+    def reshape(self, x: Any, *shape: Any) -> Tensor:
+        return _shape.reshape(x, *shape)
+
+    def transpose(self, x: Any, dim0: int, dim1: int) -> Tensor:
+        """Swap two axes (PyTorch's form)."""
+        return _shape.transpose(x, dim0, dim1)
+
+
+def _as_int(dim: Dim) -> int:
+    if not isinstance(dim, int):
+        raise TypeError(f"expected a single int axis, got {dim!r}")
+    return dim
+
+
+class TorchFunctions:
+    """The ``F`` that :func:`crosscheck` passes for the PyTorch run: the names of :class:`MinigradFunctions`.
+
+    Reductions over all axes (``dim=None``) flatten first, since several
+    PyTorch reductions (``amax``, ``logsumexp``) need an explicit ``dim``.
+    """
+
+    name = "torch"
+
+    def __init__(self, torch: ModuleType) -> None:
+        self.torch = torch
+        self.functional = importlib.import_module("torch.nn.functional")
+
+    def _t(self, x: Any) -> Any:
+        """``x`` as a torch tensor; numbers and arrays become constants (float64 for floats)."""
+        if self.torch.is_tensor(x):
+            return x
+        array = np.asarray(x)
+        return self.torch.as_tensor(array.astype(np.float64) if array.dtype.kind == "f" else array)
+
+    def _reduce(self, fn: Any, x: Any, dim: Dim, keepdim: bool, **kwargs: Any) -> Any:
+        x = self._t(x)
+        if dim is None:
+            out = fn(x.reshape(-1), dim=0, **kwargs)
+            return out.reshape([1] * x.dim()) if keepdim else out
+        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        return fn(x, dim=dims, keepdim=keepdim, **kwargs)
+
+    def tensor(self, data: Any) -> Any:
+        return self._t(data)
+
+    def exp(self, x: Any) -> Any:
+        return self.torch.exp(self._t(x))
+
+    def log(self, x: Any) -> Any:
+        return self.torch.log(self._t(x))
+
+    def sqrt(self, x: Any) -> Any:
+        return self.torch.sqrt(self._t(x))
+
+    def abs(self, x: Any) -> Any:
+        return self.torch.abs(self._t(x))
+
+    def tanh(self, x: Any) -> Any:
+        return self.torch.tanh(self._t(x))
+
+    def relu(self, x: Any) -> Any:
+        return self.torch.relu(self._t(x))
+
+    def sigmoid(self, x: Any) -> Any:
+        return self.torch.sigmoid(self._t(x))
+
+    def gelu(self, x: Any, approximate: str = "none") -> Any:
+        return self.functional.gelu(self._t(x), approximate=approximate)
+
+    def pow(self, x: Any, exponent: Any) -> Any:
+        return self.torch.pow(self._t(x), exponent if isinstance(exponent, (int, float)) else self._t(exponent))
+
+    def clip(self, x: Any, min: float | None = None, max: float | None = None) -> Any:
+        return self.torch.clamp(self._t(x), min=min, max=max)
+
+    clamp = clip
+
+    def maximum(self, a: Any, b: Any) -> Any:
+        return self.torch.maximum(self._t(a), self._t(b))
+
+    def minimum(self, a: Any, b: Any) -> Any:
+        return self.torch.minimum(self._t(a), self._t(b))
+
+    def where(self, condition: Any, a: Any, b: Any) -> Any:
+        return self.torch.where(self._t(condition), self._t(a), self._t(b))
+
+    def matmul(self, a: Any, b: Any) -> Any:
+        return self.torch.matmul(self._t(a), self._t(b))
+
+    def sum(
+        self, x: Any, dim: Dim = None, keepdim: bool = False, *, axis: Dim = None, keepdims: bool | None = None
+    ) -> Any:
+        return self._reduce(self.torch.sum, x, _dim("sum", dim, axis), _keep(keepdim, keepdims))
+
+    def mean(
+        self, x: Any, dim: Dim = None, keepdim: bool = False, *, axis: Dim = None, keepdims: bool | None = None
+    ) -> Any:
+        return self._reduce(self.torch.mean, x, _dim("mean", dim, axis), _keep(keepdim, keepdims))
+
+    def max(
+        self, x: Any, dim: Dim = None, keepdim: bool = False, *, axis: Dim = None, keepdims: bool | None = None
+    ) -> Any:
+        return self._reduce(self.torch.amax, x, _dim("max", dim, axis), _keep(keepdim, keepdims))
+
+    def min(
+        self, x: Any, dim: Dim = None, keepdim: bool = False, *, axis: Dim = None, keepdims: bool | None = None
+    ) -> Any:
+        return self._reduce(self.torch.amin, x, _dim("min", dim, axis), _keep(keepdim, keepdims))
+
+    def logsumexp(
+        self, x: Any, dim: Dim = None, keepdim: bool = False, *, axis: Dim = None, keepdims: bool | None = None
+    ) -> Any:
+        return self._reduce(self.torch.logsumexp, x, _dim("logsumexp", dim, axis), _keep(keepdim, keepdims))
+
+    def var(
+        self,
+        x: Any,
+        dim: Dim = None,
+        keepdim: bool = False,
+        *,
+        correction: int = 1,
+        axis: Dim = None,
+        keepdims: bool | None = None,
+    ) -> Any:
+        dims = _dim("var", dim, axis)
+        return self._reduce(self.torch.var, x, dims, _keep(keepdim, keepdims), correction=correction)
+
+    def softmax(self, x: Any, dim: int | None = None, *, axis: int | None = None) -> Any:
+        return self.torch.softmax(self._t(x), dim=_dim("softmax", dim, axis, -1))
+
+    def log_softmax(self, x: Any, dim: int | None = None, *, axis: int | None = None) -> Any:
+        return self.torch.log_softmax(self._t(x), dim=_dim("log_softmax", dim, axis, -1))
+
+    def cross_entropy(self, logits: Any, targets: Any, reduction: str = "mean", ignore_index: int = -100) -> Any:
+        return self.functional.cross_entropy(
+            self._t(logits), self._t(targets), reduction=reduction, ignore_index=ignore_index
+        )
+
+    def mse_loss(self, input: Any, target: Any, reduction: str = "mean") -> Any:
+        return self.functional.mse_loss(self._t(input), self._t(target), reduction=reduction)
+
+    def cat(self, tensors: Sequence[Any], dim: int | None = None, *, axis: int | None = None) -> Any:
+        return self.torch.cat([self._t(t) for t in tensors], dim=_dim("cat", dim, axis, 0))
+
+    def stack(self, tensors: Sequence[Any], dim: int | None = None, *, axis: int | None = None) -> Any:
+        return self.torch.stack([self._t(t) for t in tensors], dim=_dim("stack", dim, axis, 0))
+
+    def reshape(self, x: Any, *shape: Any) -> Any:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return self._t(x).reshape(shape)
+
+    def transpose(self, x: Any, dim0: int, dim1: int) -> Any:
+        return self.torch.transpose(self._t(x), dim0, dim1)
+
+
+def import_torch() -> ModuleType:
+    """PyTorch, or an ImportError that says how to install it."""
+    try:
+        return importlib.import_module("torch")
+    except ImportError as err:
+        raise ImportError(
+            "crosscheck needs PyTorch, which is an optional extra of minigrad: install it with "
+            "`uv sync --extra torch` (or `pip install minigrad[torch]`)"
+        ) from err
+
+
+# --------------------------------------------------------------------------- results
+
+
+class CrosscheckError(AssertionError):
+    """minigrad and PyTorch disagree; ``.result`` holds the comparison."""
+
+    def __init__(self, message: str, result: CrosscheckResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+@dataclass
+class Difference:
+    """The comparison of one item: the forward output (``index`` None) or the gradient of input ``index``.
+
+    ``max_abs``/``max_rel`` are over all elements; ``worst_index`` is the
+    element that misses ``atol + rtol * |torch|`` by the widest margin (or
+    comes closest), with both frameworks' values there.
+    """
+
+    item: str
+    index: int | None
+    shape: tuple[int, ...]
+    ok: bool
+    max_abs: float = 0.0
+    max_rel: float = 0.0
+    worst_index: tuple[int, ...] | None = None
+    minigrad: float = math.nan
+    torch: float = math.nan
+    note: str = ""
+
+    def describe(self) -> str:
+        if self.worst_index is None:
+            return f"{self.item}: {self.note}"
+        text = (
+            f"{self.item}: max abs diff {self.max_abs:.3g}, max rel diff {self.max_rel:.3g}; "
+            f"worst element {self.worst_index}: minigrad {self.minigrad:.10g}, torch {self.torch:.10g}"
+        )
+        return text + (f" ({self.note})" if self.note else "")
+
+
+@dataclass
+class CrosscheckResult:
+    """The verdict (``ok``), the forward comparison and one gradient comparison per float input."""
+
+    ok: bool
+    output: Difference
+    gradients: list[Difference]
+    atol: float
+    rtol: float
+    error: BaseException | None = None  # an exception from minigrad's backward(), which fails the check
+
+    @property
+    def items(self) -> list[Difference]:
+        return [self.output, *self.gradients]
+
+    @property
+    def failures(self) -> list[Difference]:
+        return [d for d in self.items if not d.ok]
+
+    @property
+    def message(self) -> str:
+        """One line: the verdict and the worst item."""
+        if self.error is not None:
+            return f"crosscheck failed: minigrad's backward() raised {type(self.error).__name__}: {self.error}"
+        if self.ok:
+            worst = max(d.max_abs for d in self.items)
+            count = len(self.gradients)
+            return f"crosscheck passed: output and {count} gradient(s) match PyTorch (max abs diff {worst:.3g})"
+        failures = self.failures
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        return f"crosscheck failed: {failures[0].describe()}{more}"
+
+    def __str__(self) -> str:
+        header = ("item", "shape", "max abs diff", "max rel diff", "worst at", "minigrad", "torch", "")
+        rows = [header]
+        for d in self.items:
+            if d.worst_index is None:
+                rows.append((d.item, str(d.shape), "-", "-", "-", "-", "-", "FAIL " + d.note))
+                continue
+            rows.append(
+                (
+                    d.item,
+                    str(d.shape),
+                    f"{d.max_abs:.3g}",
+                    f"{d.max_rel:.3g}",
+                    str(d.worst_index),
+                    f"{d.minigrad:.8g}",
+                    f"{d.torch:.8g}",
+                    "ok" if d.ok else "FAIL" + (f" {d.note}" if d.note else ""),
+                )
+            )
+        widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
+        lines = [f"crosscheck against PyTorch float64 (atol={self.atol:g}, rtol={self.rtol:g}): {self.message}"]
+        lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1] for r in rows]
+        return "\n".join(line.rstrip() for line in lines)
+
+
+def _compare(item: str, index: int | None, mine: Any, ref: Array, atol: float, rtol: float) -> Difference:
+    ref = np.asarray(ref, dtype=np.float64)
+    if mine is None:
+        mine = np.zeros(ref.shape)
+        missing = "minigrad gave no gradient (None)"
+    else:
+        missing = ""
+    mine = np.asarray(mine)
+    if mine.shape != ref.shape:
+        note = f"minigrad's shape is {mine.shape}, PyTorch's is {ref.shape}"
+        return Difference(item, index, ref.shape, False, math.inf, math.inf, note=note)
+    mine = mine.astype(np.float64)
+    diff = np.abs(mine - ref)
+    both_nan = np.isnan(mine) & np.isnan(ref)
+    diff = np.where(both_nan, 0.0, diff)
+    tol = atol + rtol * np.abs(ref)
+    bad = ~(diff <= tol)  # NaN in one side only fails
+    rel = np.divide(diff, np.abs(ref), out=np.where(diff > 0, np.inf, 0.0), where=ref != 0)
+    margin = np.where(np.isnan(diff), np.inf, diff - tol)
+    flat = int(np.argmax(margin)) if margin.size else 0
+    worst = tuple(int(i) for i in np.unravel_index(flat, ref.shape)) if ref.size else ()
+    note = f"{int(bad.sum())} of {bad.size} elements differ" if bad.any() else ""
+    if missing and bad.any():
+        note = f"{missing}; {note}"
+    return Difference(
+        item,
+        index,
+        ref.shape,
+        ok=not bool(bad.any()),
+        max_abs=float(np.nanmax(np.where(np.isnan(diff), np.inf, diff))) if diff.size else 0.0,
+        max_rel=float(np.max(np.where(np.isnan(rel), np.inf, rel))) if rel.size else 0.0,
+        worst_index=worst,
+        minigrad=float(mine.flat[flat]) if mine.size else 0.0,
+        torch=float(ref.flat[flat]) if ref.size else 0.0,
+        note=note,
+    )
+
+
+def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
+    """The names of ``fn``'s parameters after ``F`` (``lambda F, x, y:`` gives x, y), else arg0, arg1..."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())[1:]
+    except (TypeError, ValueError):
+        params = []
+    names = []
+    for i in range(count):
+        p = params[i] if i < len(params) else None
+        positional = p is not None and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        names.append(p.name if positional and p is not None else f"arg{i}")
+    return names
+
+
+def crosscheck(
+    fn: Callable[..., Any],
+    *arrays: Any,
+    atol: float = 1e-7,
+    rtol: float = 1e-7,
+    seed: int = 0,
+    upstream: Any = None,
+    raise_exception: bool = True,
+    names: Sequence[str] | None = None,
+) -> CrosscheckResult:
+    """Compare ``fn`` in minigrad and in PyTorch (float64): forward output and every input's gradient.
+
+    ``fn(F, *tensors)`` always receives a namespace ``F`` first
+    (:class:`MinigradFunctions` or :class:`TorchFunctions`: ``F.softmax``,
+    ``F.cross_entropy``, ``F.sum(x, dim=...)``, ``F.maximum``, ``F.tensor``...,
+    and ``F.name`` is ``"minigrad"`` or ``"torch"``), then one tensor per
+    array.  Float arrays become float64 tensors that require grad; integer
+    and boolean arrays become constants (e.g. class targets).  ``fn`` returns
+    one tensor; it is backpropagated with ``upstream`` (an array of the
+    output's shape) or, by default, a random non-uniform one drawn from
+    ``seed``.  Inputs are named after ``fn``'s parameters (or ``names``).
+
+    Returns a :class:`CrosscheckResult` (``.ok``, ``.output``, ``.gradients``,
+    a one-line ``.message`` and a table as ``str(result)``).  On a mismatch,
+    or when minigrad's backward raises, ``raise_exception=True`` raises
+    :class:`CrosscheckError` (an ``AssertionError``) with that table.  Needs
+    PyTorch: ``uv sync --extra torch`` or ``pip install minigrad[torch]``.
+
+    >>> import numpy as np
+    >>> a, b = np.random.default_rng(0).normal(size=(2, 3, 3))
+    >>> crosscheck(lambda F, x, y: F.softmax(x @ y, dim=-1).sum(), a, b).ok
+    True
+    """
+    torch = import_torch()
+    if not arrays:
+        raise ValueError("crosscheck: give at least one input array after fn")
+    prepared = []
+    for i, a in enumerate(arrays):
+        array = np.asarray(a._data if isinstance(a, Tensor) else a)
+        if array.dtype.kind not in "fiub":
+            raise TypeError(f"crosscheck: input {i} has dtype {array.dtype}; give float, integer or boolean arrays")
+        prepared.append(array.astype(np.float64) if array.dtype.kind == "f" else array.copy())
+    labels = list(names) if names is not None else _argument_names(fn, len(prepared))
+    if len(labels) != len(prepared):
+        raise ValueError(f"crosscheck: {len(labels)} names for {len(prepared)} inputs")
+
+    mine = []
+    for array, label in zip(prepared, labels):
+        t = Tensor(array, requires_grad=array.dtype.kind == "f")
+        t.name = label
+        mine.append(t)
+    out = fn(MinigradFunctions(), *mine)
+    if not isinstance(out, Tensor):
+        raise TypeError(
+            f"crosscheck: fn must return one minigrad Tensor when F.name == 'minigrad', got {type(out).__name__}"
+        )
+    w = _upstream(out.shape, upstream, seed)
+
+    theirs = [torch.tensor(array, requires_grad=array.dtype.kind == "f") for array in prepared]
+    ref_out = fn(TorchFunctions(torch), *theirs)
+    if not torch.is_tensor(ref_out):
+        raise TypeError(
+            f"crosscheck: fn must return one torch tensor when F.name == 'torch', got {type(ref_out).__name__}"
+        )
+    output = _compare("output", None, out.data, ref_out.detach().numpy(), atol, rtol)
+    if output.shape != out.shape:  # no common upstream gradient exists: only the forward can be reported
+        result = CrosscheckResult(False, output, [], atol, rtol)
+        if raise_exception:
+            raise CrosscheckError(str(result), result)
+        return result
+    if ref_out.requires_grad:
+        ref_out.backward(torch.from_numpy(w))
+
+    error: BaseException | None = None
+    if out.requires_grad:
+        try:
+            out.backward(w)
+        except Exception as exc:  # the engine refused a gradient: that is the finding, not a crash
+            error = exc
+
+    gradients = []
+    for i, (t, r) in enumerate(zip(mine, theirs)):
+        if not t.requires_grad:
+            continue
+        item = f"grad of input {i} ({t.name})" if t.name else f"grad of input {i}"
+        if error is not None:
+            note = f"not compared: minigrad's backward() raised {type(error).__name__}"
+            gradients.append(Difference(item, i, t.shape, False, math.inf, math.inf, note=note))
+            continue
+        ref_grad = np.zeros(t.shape) if r.grad is None else r.grad.numpy()
+        gradients.append(_compare(item, i, t.grad, ref_grad, atol, rtol))
+    ok = error is None and output.ok and all(d.ok for d in gradients)
+    result = CrosscheckResult(ok, output, gradients, atol, rtol, error)
+    if not ok and raise_exception:
+        raise CrosscheckError(str(result), result) from error
+    return result
+
+
+def _upstream(shape: tuple[int, ...], upstream: Any, seed: int) -> Array:
+    if upstream is None:
+        return np.asarray(np.random.default_rng(seed).standard_normal(shape))
+    w = np.asarray(upstream._data if isinstance(upstream, Tensor) else upstream, dtype=np.float64)
+    if w.shape != shape:
+        raise ValueError(f"crosscheck: upstream has shape {w.shape} but fn's output has shape {shape}")
+    return w

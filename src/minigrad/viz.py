@@ -1,0 +1,168 @@
+"""Draw the graph behind a tensor as Graphviz DOT text, and render it when Graphviz is installed.
+
+>>> import minigrad
+>>> from minigrad.viz import to_dot
+>>> a = minigrad.Tensor([1.0, 2.0], requires_grad=True)
+>>> print(to_dot((a * a).sum()).splitlines()[0])
+digraph minigrad {
+
+Tensors are boxes (name, shape, dtype, ``|grad|`` when a gradient is
+present, and ``param``/``leaf``/``const`` for tensors no op produced); ops
+are ellipses named by ``Node.op``; edges run input -> op -> output (an input
+used twice by one op, as in ``x * x``, has two edges).
+
+The graph is freed by ``backward()`` unless ``backward(retain_graph=True)``:
+each op node forgets its inputs, so after a plain ``backward()`` only the
+output and its op remain, and the drawing says "graph freed".  Draw before
+backward, or retain the graph, to see everything.
+
+Rendering calls Graphviz's ``dot`` program (``apt-get install graphviz``,
+``brew install graphviz``); no Python package is needed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .engine import Node
+from .tensor import Tensor
+
+HIGHLIGHT = 'color="red", fontcolor="red", penwidth=2'
+FORMATS = ("svg", "png", "pdf")
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """Graphviz's ``dot`` program is not on PATH, so the DOT file could not be rendered."""
+
+
+def _quote(text: str) -> str:
+    """A DOT string literal: backslashes and quotes escaped, newlines as DOT's centered line breaks."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _tensor_label(t: Tensor, show_grad: bool) -> str:
+    lines = [t.name] if t.name else []
+    lines.append(f"{t.shape} {t.dtype}")
+    if show_grad and isinstance(t.grad, np.ndarray):
+        lines.append(f"|grad| = {float(np.linalg.norm(t.grad.astype(np.float64))):.4g}")
+        if t.grad.shape != t.shape:
+            lines.append(f"grad shape {t.grad.shape}!")
+    if t._ctx is None:
+        lines.append("param" if type(t).__name__ == "Parameter" else "leaf" if t.requires_grad else "const")
+    return "\n".join(lines)
+
+
+def _as_roots(tensors: Tensor | Sequence[Tensor]) -> list[Tensor]:
+    roots = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    for i, t in enumerate(roots):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"to_dot: item {i} is a {type(t).__name__}, not a minigrad Tensor")
+    return roots
+
+
+def to_dot(
+    tensor_or_tensors: Tensor | Sequence[Tensor],
+    *,
+    highlight: Iterable[Tensor | Node | str] = (),
+    show_grad: bool = True,
+) -> str:
+    """The graph that produced the tensor(s), as Graphviz DOT text.
+
+    One box per tensor (name if set, shape, dtype, gradient norm if
+    ``show_grad`` and a gradient is present, and ``param``/``leaf``/``const``
+    for tensors no op produced) and one ellipse per op (``Node.op``), with
+    edges input -> op -> output.  ``highlight`` lists tensors, op nodes
+    (``t.grad_fn``) or op names (``"add"``) to draw in red: e.g. the
+    ``offenders`` of a failed :func:`minigrad.diagnostics.gradcheck_report`.
+
+    After ``backward()`` without ``retain_graph=True`` the op nodes have
+    forgotten their inputs: their ellipses say "graph freed" and the graph's
+    title says how to keep it.  The walk is iterative, so deep graphs are fine.
+    """
+    roots = _as_roots(tensor_or_tensors)
+    marked = list(highlight)
+    marked_ids = {id(h) for h in marked if not isinstance(h, str)}
+    marked_ops = {h for h in marked if isinstance(h, str)}
+
+    tensor_ids: dict[int, str] = {}
+    node_ids: dict[int, str] = {}
+    lines: list[str] = []
+    input_edges: list[tuple[Tensor, str]] = []  # tensor -> op; the tensor's DOT id is known once it is visited
+    output_edges: list[str] = []
+    freed = False
+    stack = list(reversed(roots))
+    while stack:
+        t = stack.pop()
+        if id(t) in tensor_ids:
+            continue
+        tid = tensor_ids[id(t)] = f"t{len(tensor_ids)}"
+        red = f", {HIGHLIGHT}" if id(t) in marked_ids else ""
+        lines.append(f"  {tid} [shape=box, label={_quote(_tensor_label(t, show_grad))}{red}];")
+        node = t._ctx
+        if node is None:
+            continue
+        nid = node_ids.get(id(node))
+        if nid is None:  # each op once, however many outputs refer to it
+            nid = node_ids[id(node)] = f"op{len(node_ids)}"
+            node_freed = node.backward is None and not node.inputs
+            freed |= node_freed
+            label = node.op + ("\n(graph freed)" if node_freed else "")
+            red = f", {HIGHLIGHT}" if id(node) in marked_ids or node.op in marked_ops else ""
+            lines.append(f"  {nid} [shape=ellipse, label={_quote(label)}{red}];")
+            input_edges.extend((parent, nid) for parent in node.inputs)
+            stack.extend(reversed(node.inputs))
+        output_edges.append(f"  {nid} -> {tid};")
+
+    edges = [f"  {tensor_ids[id(parent)]} -> {nid};" for parent, nid in input_edges] + output_edges
+    header = ["digraph minigrad {", "  rankdir=LR;"]
+    if freed:
+        note = "graph freed by backward(): ops have lost their inputs; use backward(retain_graph=True) to draw them"
+        header.append(f"  label={_quote(note)};")
+    # An input used twice by one op (x * x) keeps both edges: that is why its gradient is a sum.
+    return "\n".join([*header, *lines, *edges, "}"]) + "\n"
+
+
+def render(
+    tensor_or_tensors: Tensor | Sequence[Tensor],
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    highlight: Iterable[Tensor | Node | str] = (),
+    show_grad: bool = True,
+) -> Path:
+    """Write the graph to ``path`` as SVG, PNG or PDF (by ``format`` or the suffix); return the path.
+
+    The DOT text is always written first, next to ``path`` with the suffix
+    ``.dot``.  Rendering runs Graphviz's ``dot`` program; when it is not on
+    PATH, :class:`GraphvizNotFoundError` says how to install it and where the
+    ``.dot`` file is (any Graphviz viewer, or an online one, can open it).
+    """
+    target = Path(path)
+    fmt = (format or target.suffix.lstrip(".") or "svg").lower()
+    if fmt not in FORMATS:
+        raise ValueError(f"render: format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if target.suffix.lower() != f".{fmt}":
+        target = target.with_name(target.name + f".{fmt}")
+    dot_path = target.with_suffix(".dot")
+    dot_path.write_text(to_dot(tensor_or_tensors, highlight=highlight, show_grad=show_grad))
+    dot_program = shutil.which("dot")
+    if dot_program is None:
+        raise GraphvizNotFoundError(
+            f"render: Graphviz's `dot` program is not on PATH, so {target} was not made. Install Graphviz "
+            f"(`apt-get install graphviz`, `brew install graphviz`); the DOT text was written to {dot_path}"
+        )
+    done = subprocess.run(
+        [dot_program, f"-T{fmt}", str(dot_path), "-o", str(target)], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"render: `dot -T{fmt}` failed on {dot_path}: {done.stderr.strip()}")
+    return target
+
+
+__all__ = ["GraphvizNotFoundError", "render", "to_dot"]
