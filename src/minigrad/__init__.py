@@ -9,7 +9,7 @@ array([2., 4., 6.])
 
 import numpy as np
 
-from . import functional, scalar, viz
+from . import functional, nn, scalar, viz
 from .diagnostics import (
     CrosscheckError,
     GradcheckError,
@@ -29,6 +29,7 @@ from .engine import (
     set_shape_check,
     shape_check,
 )
+from .nn.init import manual_seed
 from .ops.elementwise import maximum, minimum, where
 from .ops.shape import cat, stack
 from .tensor import Tensor
@@ -57,8 +58,10 @@ __all__ = [
     "gradcheck_report",
     "gradgradcheck",
     "is_grad_enabled",
+    "manual_seed",
     "maximum",
     "minimum",
+    "nn",
     "no_grad",
     "scalar",
     "set_shape_check",

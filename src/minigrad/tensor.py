@@ -36,7 +36,7 @@ class Tensor:
     an array of the tensor's own shape and dtype.
     """
 
-    __slots__ = ("_data", "grad", "_rg", "_ctx", "_version", "_retains_grad", "_hooks", "_seq", "name", "__weakref__")
+    __slots__ = ("_data", "grad", "_rg", "_ctx", "_vc", "_retains_grad", "_hooks", "_seq", "name", "__weakref__")
     # NumPy must not treat a Tensor as an array-like of objects: with this,
     # ``ndarray + Tensor`` defers to ``Tensor.__radd__``.
     __array_ufunc__ = None
@@ -45,7 +45,7 @@ class Tensor:
     grad: Array | None
     _rg: bool
     _ctx: Node | None
-    _version: int
+    _vc: list[int]  # the version counter, one cell shared by a tensor and its views (see _version)
     _retains_grad: bool
     _hooks: list[Callable[[Tensor], None]] | None  # set on leaves only; see register_post_accumulate_grad_hook
     _seq: int  # creation stamp: inputs are always older than outputs (engine.topological_order)
@@ -60,7 +60,7 @@ class Tensor:
         self._data = array
         self.grad = None
         self._ctx = None
-        self._version = 0
+        self._vc = [0]
         self._retains_grad = False
         self._hooks = None
         self._seq = next(_creation_counter)
@@ -77,7 +77,7 @@ class Tensor:
         t.grad = None
         t._rg = False
         t._ctx = None
-        t._version = 0
+        t._vc = [0]
         t._retains_grad = False
         t._hooks = None
         t._seq = next(_creation_counter)
@@ -95,6 +95,20 @@ class Tensor:
     def data(self, value: TensorLike) -> None:
         self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
         self._version += 1
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's array (or a view of it) has had.
+
+        A backward rule that saved the tensor compares this with the value at
+        forward time, as PyTorch's version counter does.  Writes through
+        ``t.data[...]`` bypass it, as they bypass PyTorch's ``.data``.
+        """
+        return self._vc[0]
+
+    @_version.setter
+    def _version(self, value: int) -> None:
+        self._vc[0] = value
 
     @property
     def requires_grad(self) -> bool:
@@ -223,8 +237,10 @@ class Tensor:
             self.grad[...] = 0
 
     def detach(self) -> Tensor:
-        """A constant tensor sharing this tensor's array, cut from the graph."""
-        return Tensor._wrap(self._data)
+        """A constant tensor sharing this tensor's array (and version counter), cut from the graph."""
+        t = Tensor._wrap(self._data)
+        t._vc = self._vc
+        return t
 
     def item(self) -> Any:
         if self._data.size != 1:
@@ -535,16 +551,19 @@ def result(
     backward: BackwardFn,
     saved: tuple[Tensor, ...] = (),
     saves_output: bool = False,
+    view_of: Tensor | None = None,
 ) -> Tensor:
     """Wrap an op's output; record a graph node when an input needs gradients.
 
     ``backward(g)`` must return one gradient (or None) per input, each of that
-    input's shape: the engine checks this as it accumulates.
+    input's shape: the engine checks this as it accumulates.  ``view_of``:
+    the output's array is a view of that tensor's array, so they share one
+    version counter (an in-place change of either is a change of both).
     """
     out = object.__new__(Tensor)
     out._data = data
     out.grad = None
-    out._version = 0
+    out._vc = [0] if view_of is None else view_of._vc
     out._retains_grad = False
     out._seq = next(_creation_counter)
     out.name = ""

@@ -39,7 +39,7 @@ def reshape(a: TensorLike, *shape: SupportsIndex | Sequence[SupportsIndex]) -> T
     def backward(g: Array) -> Grads:
         return (g.reshape(in_shape),)
 
-    return result(out, "reshape", (a,), backward)
+    return result(out, "reshape", (a,), backward, view_of=a if np.may_share_memory(out, a._data) else None)
 
 
 def _permute(op: str, a: Tensor, perm: tuple[int, ...]) -> Tensor:
@@ -52,7 +52,7 @@ def _permute(op: str, a: Tensor, perm: tuple[int, ...]) -> Tensor:
     def backward(g: Array) -> Grads:
         return (g.transpose(inverse),)
 
-    return result(a._data.transpose(perm), op, (a,), backward)
+    return result(a._data.transpose(perm), op, (a,), backward, view_of=a)
 
 
 def transpose(a: TensorLike, *axes: SupportsIndex | Sequence[SupportsIndex]) -> Tensor:
@@ -104,7 +104,7 @@ def broadcast_to(a: TensorLike, shape: Sequence[int]) -> Tensor:
     def backward(g: Array) -> Grads:
         return (unbroadcast(g, in_shape),)
 
-    return result(out, "broadcast_to", (a,), backward)
+    return result(out, "broadcast_to", (a,), backward, view_of=a)
 
 
 def unsqueeze(a: TensorLike, dim: int) -> Tensor:
@@ -183,7 +183,8 @@ def getitem(a: TensorLike, index: Any) -> Tensor:
             grad[index] = g  # basic indexing selects each element at most once
         return (grad,)
 
-    return result(np.asarray(out), "getitem", (a,), backward)
+    out = np.asarray(out)
+    return result(out, "getitem", (a,), backward, view_of=a if np.may_share_memory(out, a._data) else None)
 
 
 def cat(tensors: Sequence[TensorLike], axis: int = 0, *, dim: int | None = None) -> Tensor:
