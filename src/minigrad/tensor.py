@@ -560,6 +560,8 @@ def result(
     the output's array is a view of that tensor's array, so they share one
     version counter (an in-place change of either is a change of both).
     """
+    if type(data) is not np.ndarray:  # a ufunc on 0-d input returns a NumPy scalar
+        data = np.asarray(data)
     out = object.__new__(Tensor)
     out._data = data
     out.grad = None

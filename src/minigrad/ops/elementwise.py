@@ -299,8 +299,9 @@ def gelu(a: TensorLike, approximate: str = "none") -> Tensor:
 def clip(a: TensorLike, min: float | None = None, max: float | None = None) -> Tensor:
     """Clamp into ``[min, max]`` (either bound may be None).
 
-    Backward: ``dL/da = g`` where ``min <= a <= max`` (bounds included, as in
-    PyTorch's ``clamp``), 0 elsewhere.
+    Backward: ``dL/da = g`` strictly inside, where ``min < a < max``, and 0
+    elsewhere, at the bounds too (PyTorch's ``clamp`` convention: a value
+    sitting on a bound is treated as clipped).
     """
     if min is None and max is None:
         raise ValueError("clip: give at least one of min and max")
@@ -311,9 +312,9 @@ def clip(a: TensorLike, min: float | None = None, max: float | None = None) -> T
     def backward(g: Array) -> Grads:
         keep = np.ones(a_data.shape, dtype=bool)
         if min is not None:
-            keep &= a_data >= min
+            keep &= a_data > min
         if max is not None:
-            keep &= a_data <= max
+            keep &= a_data < max
         return (g * keep,)
 
     return result(out, "clip", (a,), backward, saved=(a,))

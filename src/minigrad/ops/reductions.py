@@ -71,10 +71,11 @@ def mean(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, dim: Axis 
     count = int(np.prod([shape[ax] for ax in axes]))
 
     def backward(g: Array) -> Grads:
-        return (_expand(g / count, axes, keepdims, shape),)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (_expand(g / count, axes, keepdims, shape),)
 
-    with np.errstate(invalid="ignore", divide="ignore"):  # mean of nothing is NaN, as in PyTorch
-        out = np.asarray(a._data.mean(axis=axes, keepdims=keepdims))
+    with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is NaN, silently, as in PyTorch
+        out = np.asarray(a._data.sum(axis=axes, keepdims=keepdims) / count)
     return result(out, "mean", (a,), backward)
 
 

@@ -142,7 +142,13 @@ def flatten(a: TensorLike, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     shape = a._data.shape
     if not shape:
         return reshape(a, (1,))
-    start, end = start_dim % len(shape), end_dim % len(shape)
+    ndim = len(shape)
+    for d in (start_dim, end_dim):
+        if not -ndim <= d < ndim:
+            raise IndexError(
+                f"flatten: dim {d} is out of range for a tensor of shape {shape} (valid: {-ndim} to {ndim - 1})"
+            )
+    start, end = start_dim % ndim, end_dim % ndim
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {shape}")
     merged = int(np.prod(shape[start : end + 1]))
