@@ -53,9 +53,9 @@ def _pass_through(g: Array) -> Grads:
 def add(a: TensorLike, b: TensorLike) -> Tensor:
     """``a + b``.  Backward: ``dL/da = unbroadcast(g, a.shape)``, ``dL/db = unbroadcast(g, b.shape)``."""
     if type(b) in _NUMBER_TYPES and isinstance(a, Tensor):  # t + 2.0: dL/dt = g
-        return result(a._data + b, "add", (a,), _pass_through)  # type: ignore[operator]
+        return result(a._data + b, "add", (a,), _pass_through)
     if type(a) in _NUMBER_TYPES and isinstance(b, Tensor):
-        return result(a + b._data, "add", (b,), _pass_through)  # type: ignore[operator]
+        return result(a + b._data, "add", (b,), _pass_through)  # type: ignore[arg-type]
     a, b = _pair(a, b)
     a_shape, b_shape = a._data.shape, b._data.shape
 
@@ -68,9 +68,9 @@ def add(a: TensorLike, b: TensorLike) -> Tensor:
 def sub(a: TensorLike, b: TensorLike) -> Tensor:
     """``a - b``.  Backward: ``dL/da = unbroadcast(g)``, ``dL/db = -unbroadcast(g)``."""
     if type(b) in _NUMBER_TYPES and isinstance(a, Tensor):  # t - 2.0: dL/dt = g
-        return result(a._data - b, "sub", (a,), _pass_through)  # type: ignore[operator]
+        return result(a._data - b, "sub", (a,), _pass_through)
     if type(a) in _NUMBER_TYPES and isinstance(b, Tensor):  # 2.0 - t: dL/dt = -g
-        return result(a - b._data, "sub", (b,), _negate)  # type: ignore[operator]
+        return result(a - b._data, "sub", (b,), _negate)  # type: ignore[arg-type]
     a, b = _pair(a, b)
     a_shape, b_shape = a._data.shape, b._data.shape
 
@@ -106,7 +106,7 @@ def div(a: TensorLike, b: TensorLike) -> Tensor:
         def backward_by_number(g: Array) -> Grads:
             return (g / c,)
 
-        return result(a._data / c, "div", (a,), backward_by_number)  # type: ignore[operator]
+        return result(a._data / c, "div", (a,), backward_by_number)
     a, b = _pair(a, b)
     a_data, b_data = a._data, b._data
 

@@ -46,6 +46,8 @@ def normalize_axes(op: str, axis: Axis, dim: Axis, ndim: int) -> tuple[int, ...]
 
 def _expand(g: Array, axes: tuple[int, ...], keepdims: bool, shape: tuple[int, ...]) -> Array:
     """Undo a reduction's shape change: re-insert the reduced axes, then broadcast."""
+    if g.size == 1 and len(axes) == len(shape):  # a full reduction: one value everywhere, in a fresh array
+        return np.full(shape, g.reshape(()), dtype=g.dtype)
     if not keepdims:
         g = np.expand_dims(g, axes)
     return np.broadcast_to(g, shape)
