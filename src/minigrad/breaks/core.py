@@ -115,7 +115,8 @@ class Break:
     probe: Probe
     catches: tuple[str, ...]  # diagnostics that must catch it (see breaks.diagnose)
     family: str
-    checks: Mapping[str, Callable[[], bool]] = field(default_factory=dict)  # extra diagnostics: True = fired
+    # Extra diagnostics: each returns a falsy value when silent, or True / a message saying what it saw when it fires.
+    checks: Mapping[str, Callable[[], bool | str]] = field(default_factory=dict)
 
     @property
     def targets(self) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -123,14 +124,19 @@ DIAGNOSTICS: dict[str, Callable[[Probe], Finding]] = {
 
 
 def _guarded(run: Callable[[], Finding]) -> Finding:
-    try:
-        return run()
-    except Exception as exc:
-        return Finding(Verdict.CRASH, f"{type(exc).__name__}: {exc}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the verdicts report what matters; the cases show the warnings
+        try:
+            return run()
+        except Exception as exc:
+            return Finding(Verdict.CRASH, f"{type(exc).__name__}: {exc}")
 
 
-def _custom(check: Callable[[], bool]) -> Finding:
-    return Finding(Verdict.FIRED, "the check failed") if check() else Finding(Verdict.SILENT)
+def _custom(check: Callable[[], bool | str]) -> Finding:
+    fired = check()
+    if not fired:
+        return Finding(Verdict.SILENT)
+    return Finding(Verdict.FIRED, fired if isinstance(fired, str) else "the check failed")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import textwrap
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,17 +24,24 @@ class CaseResult:
     correct: Observation | BaseException
     broken: Observation | BaseException
     outcome: Outcome
+    correct_warnings: tuple[str, ...] = ()
+    broken_warnings: tuple[str, ...] = ()  # e.g. NumPy's "overflow encountered in exp": often the first clue
 
     @property
     def hypothesis_holds(self) -> bool:
         return self.outcome in self.case.predicted
 
 
-def observe(case: Case) -> Observation | BaseException:
-    try:
-        return dict(case.run())
-    except Exception as exc:  # a crash is one of the outcomes being measured
-        return exc
+def observe(case: Case) -> tuple[Observation | BaseException, tuple[str, ...]]:
+    """Run a case: its results (or the exception it raised) and the warnings it emitted."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            observation: Observation | BaseException = dict(case.run())
+        except Exception as exc:  # a crash is one of the outcomes being measured
+            observation = exc
+    seen = dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught)  # unique, in order
+    return observation, tuple(seen)
 
 
 def classify(correct: Observation | BaseException, broken: Observation | BaseException) -> Outcome:
@@ -60,10 +68,10 @@ def classify(correct: Observation | BaseException, broken: Observation | BaseExc
 
 def run_case(brk: Break, case: Case) -> CaseResult:
     with suspended():
-        correct = observe(case)
+        correct, correct_warnings = observe(case)
     with inject(brk.id):
-        broken = observe(case)
-    return CaseResult(case, correct, broken, classify(correct, broken))
+        broken, broken_warnings = observe(case)
+    return CaseResult(case, correct, broken, classify(correct, broken), correct_warnings, broken_warnings)
 
 
 def run_cases(brk: Break) -> list[CaseResult]:
@@ -109,7 +117,9 @@ def render_case(index: int, result: CaseResult, lang: str) -> str:
     lines = [f"Case {index}: {result.case.name(lang)}"]
     correct, broken = describe(result.correct), describe(result.broken)
     lines += ["  correct code:"] + [f"    {line}" for line in correct]
+    lines += [f"    warning: {w}" for w in result.correct_warnings]
     lines += ["  with the break:"] + [f"    {line}" for line in broken]
+    lines += [f"    warning: {w}" for w in result.broken_warnings]
     verdict = "holds" if result.hypothesis_holds else "DOES NOT HOLD"
     lines.append(f"  predicted: {predicted_text(result.case)}   observed: {result.outcome}   -> hypothesis {verdict}")
     if result.case.note is not None:
