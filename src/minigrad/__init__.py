@@ -9,7 +9,7 @@ array([2., 4., 6.])
 
 import numpy as np
 
-from . import functional, nn, scalar, viz
+from . import checkpoint, data, functional, nn, optim, scalar, viz
 from .diagnostics import (
     CrosscheckError,
     GradcheckError,
@@ -48,7 +48,9 @@ __all__ = [
     "Tensor",
     "cat",
     "check_grad_shapes",
+    "checkpoint",
     "crosscheck",
+    "data",
     "detect_anomaly",
     "enable_grad",
     "float32",
@@ -63,6 +65,7 @@ __all__ = [
     "minimum",
     "nn",
     "no_grad",
+    "optim",
     "scalar",
     "set_shape_check",
     "shape_check",

@@ -136,6 +136,9 @@ def resolve(target: str) -> types.FunctionType:
         obj = obj.__func__
     if isinstance(obj, property):
         obj = obj.fget
+    # A decorated function (functools.wraps) is patched at the function it wraps: the wrapper calls that
+    # function object, so swapping its code reaches every caller.
+    obj = inspect.unwrap(obj)
     if not isinstance(obj, types.FunctionType):
         raise BreakError(f"break target {target} is not a Python function")
     return obj

@@ -1,0 +1,106 @@
+"""Adam (L2 penalty in the gradient, ``torch.optim.Adam``) and AdamW (decoupled decay, ``torch.optim.AdamW``)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..engine import no_grad
+from ..tensor import Tensor
+from .optimizer import Optimizer, ParamGroup, Params, gradient
+
+
+class Adam(Optimizer):
+    """``Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0)``.
+
+    For each parameter ``p`` with gradient ``g``, at step ``t = 1, 2, ...``::
+
+        g = g + weight_decay * p                      (L2 penalty: it goes through the moments)
+        m = beta1 * m + (1 - beta1) * g               (first moment, starts at 0)
+        v = beta2 * v + (1 - beta2) * g**2            (second moment, starts at 0)
+        m_hat = m / (1 - beta1**t),  v_hat = v / (1 - beta2**t)     (bias correction)
+        p = p - lr * m_hat / (sqrt(v_hat) + eps)
+
+    Bias correction undoes the pull towards the zero start of ``m`` and ``v``:
+    without it the first steps are about ``1 - beta1`` times too small in ``m``
+    and, worse, ``sqrt(1 - beta2)`` times too small in the denominator.
+    """
+
+    decoupled = False  # AdamW sets it: weight decay then shrinks p directly instead of adding to g
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-3,
+        betas: Sequence[float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay})
+
+    def _check_hyperparameters(self, group: ParamGroup) -> None:
+        super()._check_hyperparameters(group)
+        name = type(self).__name__
+        betas, eps = group["betas"], group["eps"]
+        if len(betas) != 2 or not all(math.isfinite(b) and 0 <= b < 1 for b in betas):
+            raise ValueError(f"{name}: invalid betas={betas!r}; both must be in [0, 1)")
+        if not math.isfinite(eps) or eps < 0:
+            raise ValueError(f"{name}: invalid eps={eps!r}; it must be >= 0")
+
+    def step(self) -> None:
+        with no_grad():  # an update is not part of any model: record no graph
+            for group in self.param_groups:
+                lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
+                beta1, beta2 = group["betas"]
+                for p in group["params"]:
+                    if p.grad is None:  # not used by this loss: no update, no state
+                        continue
+                    if self.decoupled:
+                        p.mul_(1 - lr * weight_decay)  # AdamW: decay the weight itself, outside the moments
+                        g = p.grad
+                    else:
+                        g = gradient(p, weight_decay)
+                    state = self._state_for(p)
+                    state["step"] += 1
+                    t = state["step"]
+                    m, v = state["exp_avg"], state["exp_avg_sq"]
+                    m *= beta1
+                    m += (1 - beta1) * g
+                    v *= beta2
+                    v += (1 - beta2) * g * g
+                    bias_correction1 = 1 - beta1**t
+                    bias_correction2 = 1 - beta2**t
+                    denominator = np.sqrt(v) / math.sqrt(bias_correction2) + eps
+                    p.sub_(m / denominator, alpha=lr / bias_correction1)
+
+    def _state_for(self, p: Tensor) -> dict[str, Any]:
+        state = self.state.get(p)
+        if state is None:
+            state = {"step": 0, "exp_avg": np.zeros_like(p.data), "exp_avg_sq": np.zeros_like(p.data)}
+            self.state[p] = state
+        return state
+
+
+class AdamW(Adam):
+    """``AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2)``: Adam with decoupled decay.
+
+    Each step first shrinks the weight, ``p = p * (1 - lr * weight_decay)``,
+    then applies the Adam update of the plain gradient.  Unlike Adam's L2
+    penalty, the decay is not divided by ``sqrt(v_hat)``, so every weight
+    decays at the same rate whatever its gradient history.
+    """
+
+    decoupled = True
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-3,
+        betas: Sequence[float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+    ) -> None:
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
