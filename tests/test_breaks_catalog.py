@@ -201,34 +201,7 @@ def test_overflow_breaks_leave_numpy_warnings_as_clues() -> None:
     assert stable.item() == pytest.approx(800.0)  # hand-derived: logsumexp(0, 800) - 0 = 800 + log(1 + e**-800)
 
 
-# --------------------------------------------------------------------------- the spec, verbatim
-
-# The spec's run procedure (shared/seed/break-skip-unbroadcast.txt), copied without change.
-SPEC_PROCEDURE = """
-import numpy as np
-from src.minigrad.tensor import Tensor
-
-# --- Regime 1: dimension-creation broadcast (3,) + (4, 3) ---
-a = Tensor(np.array([1., 2., 3.]), requires_grad=True)       # shape (3,)
-b = Tensor(np.array([[10.,20.,30.],[40.,50.,60.],[70.,80.,90.],[100.,110.,120.]]), requires_grad=True)  # (4, 3)
-c = a + b                                                     # (4, 3)
-loss = c.sum()
-loss.backward()
-print('--- Regime 1 ---')
-print(f'a.grad.shape = {a.grad.shape}  expected (3,)')
-print(f'a.grad       = {a.grad}        expected [4., 4., 4.]')
-print(f'b.grad.shape = {b.grad.shape}  expected (4, 3)')
-
-# --- Regime 2: length-1 axis broadcast (3, 1) + (3, 5) ---
-a2 = Tensor(np.array([[1.],[2.],[3.]]), requires_grad=True)   # (3, 1)
-b2 = Tensor(np.ones((3, 5)), requires_grad=True)              # (3, 5)
-c2 = a2 + b2                                                  # (3, 5)
-loss2 = c2.sum()
-loss2.backward()
-print('--- Regime 2 ---')
-print(f'a2.grad.shape = {a2.grad.shape}  expected (3, 1)')
-print(f'a2.grad       = {a2.grad.ravel()}  expected [5., 5., 5.]')
-"""
+# ---------------------------------------------- MINIGRAD_BREAK (the spec's procedure: test_seed_procedure.py)
 
 
 def run_python(code: str, minigrad_break: str | None) -> subprocess.CompletedProcess[str]:
@@ -236,31 +209,6 @@ def run_python(code: str, minigrad_break: str | None) -> subprocess.CompletedPro
     if minigrad_break is not None:
         env["MINIGRAD_BREAK"] = minigrad_break
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-
-
-def test_spec_procedure_under_minigrad_break_shows_the_failure_naming_add() -> None:
-    proc = run_python(SPEC_PROCEDURE, "skip-unbroadcast")
-    assert proc.returncode != 0
-    assert "MINIGRAD_BREAK switched on break(s): skip-unbroadcast" in proc.stderr
-    assert "GradShapeError: add: gradient for input 0 has shape (4, 3) but the input has shape (3,)" in proc.stderr
-    assert "sum over axis 0 (unbroadcast)" in proc.stderr
-    assert "--- Regime 1 ---" not in proc.stdout  # it fails at the first backward, before printing
-
-
-def test_spec_procedure_without_the_variable_prints_the_right_values() -> None:
-    proc = run_python(SPEC_PROCEDURE, None)
-    assert proc.returncode == 0, proc.stderr
-    lines = [line.split("expected")[0].strip() for line in proc.stdout.splitlines()]
-    # Hand-derived: d/da sum(a + b) = 4 copies of 1 per element; d/da2 = 5 copies of 1 per row.
-    assert lines == [
-        "--- Regime 1 ---",
-        "a.grad.shape = (3,)",
-        "a.grad       = [4. 4. 4.]",
-        "b.grad.shape = (4, 3)",
-        "--- Regime 2 ---",
-        "a2.grad.shape = (3, 1)",
-        "a2.grad       = [5. 5. 5.]",
-    ]
 
 
 def test_unknown_id_in_minigrad_break_is_a_clear_error_listing_the_known_ids() -> None:

@@ -69,6 +69,15 @@ def test_spec_procedure_prints_the_expected_values_from_the_repository_root() ->
     ]
 
 
+def test_spec_procedure_under_minigrad_break_shows_the_failure_naming_add() -> None:
+    proc = run_procedure({"MINIGRAD_BREAK": "skip-unbroadcast"})
+    assert proc.returncode != 0
+    assert "MINIGRAD_BREAK switched on break(s): skip-unbroadcast" in proc.stderr
+    assert "GradShapeError: add: gradient for input 0 has shape (4, 3) but the input has shape (3,)" in proc.stderr
+    assert "sum over axis 0 (unbroadcast)" in proc.stderr
+    assert "--- Regime 1 ---" not in proc.stdout  # it fails at the first backward, before printing
+
+
 def test_spec_regime_2_with_a_non_uniform_loss_matches_the_analytic_gradient() -> None:
     # The spec's "flip the loss": d/da2[i] sum_j (a2[i] + b2[i, j]) * w[i, j] = sum_j w[i, j].
     w = np.arange(15).reshape(3, 5).astype(np.float64)
