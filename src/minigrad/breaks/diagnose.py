@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 
 from ..diagnostics.checks import grad_shape_problems
-from ..diagnostics.crosscheck import MinigradFunctions, crosscheck
+from ..diagnostics.crosscheck import crosscheck
 from ..diagnostics.gradcheck import gradcheck_report
+from ..diagnostics.namespaces import MinigradFunctions
 from ..engine import AnomalyError, GradShapeError, detect_anomaly, shape_check
 from ..scalar import Value
 from ..tensor import Tensor

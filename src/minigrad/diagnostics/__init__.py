@@ -13,8 +13,9 @@ version counter.  ``minigrad.viz`` draws a graph with flagged nodes in red.
 """
 
 from .checks import check_grad_shapes, grad_shape_problems
-from .crosscheck import CrosscheckError, CrosscheckResult, Difference, MinigradFunctions, TorchFunctions, crosscheck
+from .crosscheck import CrosscheckError, CrosscheckResult, Difference, crosscheck
 from .gradcheck import GradcheckError, GradcheckReport, InputCheck, gradcheck, gradcheck_report, gradgradcheck
+from .namespaces import MinigradFunctions, TorchFunctions
 
 __all__ = [
     "CrosscheckError",
