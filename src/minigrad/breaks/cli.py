@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from .core import Break, BreakError, catalog, diff, get
 from .diagnose import Row, Verdict, diagnose
-from .report import procedure_source, render_case, run_cases
+from .report import describe, procedure_source, render_case, run_cases
 
 WIDTH = 104
 
@@ -19,6 +19,8 @@ HEADINGS = {
         "hypothesis": "Hypothesis",
         "diff": "The break (diff against the correct source)",
         "procedure": "Run procedure",
+        "failure": "Failure with the break on (measured by running the cases)",
+        "case": "Case",
         "observed": "Observed",
         "diagnostics": "Diagnostics",
         "catches": "Caught by",
@@ -30,6 +32,8 @@ HEADINGS = {
         "hypothesis": "Hipótesis",
         "diff": "El fallo (diff contra el código correcto)",
         "procedure": "Procedimiento",
+        "failure": "Lo que ocurre con el fallo activado (medido al ejecutar los casos)",
+        "case": "Caso",
         "observed": "Observado",
         "diagnostics": "Diagnósticos",
         "catches": "Lo detectan",
@@ -74,7 +78,12 @@ def cmd_show(brk: Break, lang: str) -> int:
     lines += ["", f"{h['diff']}:", textwrap.indent(diff(brk), "  ")]
     lines += [f"{h['procedure']}:", "  " + h["how"].format(id=brk.id), "  minigrad breaks run " + brk.id]
     for i, case in enumerate(brk.cases, 1):
-        lines += [f"  Case {i}: {case.name(lang)}", textwrap.indent(procedure_source(case).rstrip(), "    | ")]
+        lines += [f"  {h['case']} {i}: {case.name(lang)}", textwrap.indent(procedure_source(case).rstrip(), "    | ")]
+    lines += ["", f"{h['failure']}:"]
+    for i, result in enumerate(run_cases(brk), 1):  # measured now, on this machine: never written by hand
+        shown = describe(result.broken)
+        lines.append(f"  {h['case']} {i}: {result.outcome}: {shown[0] if shown else ''}")
+        lines += [f"    {line}" for line in shown[1:]]
     lines += ["", f"{h['catches']}: {', '.join(brk.catches)}"]
     print("\n".join(lines))
     return 0
