@@ -19,7 +19,7 @@ import pytest
 import minigrad
 import minigrad.breaks as breaks
 from minigrad import Tensor
-from minigrad.breaks import BreakError, Outcome, active, catalog, disable, enable, inject
+from minigrad.breaks import BreakError, Outcome, active, all_breaks, disable, enable, inject
 from minigrad.breaks import cli as breaks_cli
 from minigrad.breaks.core import original_source, resolve
 from minigrad.breaks.diagnose import Verdict, diagnose
@@ -27,7 +27,7 @@ from minigrad.breaks.report import run_cases
 from minigrad.engine import GraphFreedError
 
 ROOT = Path(__file__).resolve().parents[1]
-BREAK_IDS = list(catalog())
+BREAK_IDS = list(all_breaks())
 
 # The overflow breaks make NumPy warn, as they should (see test_overflow_breaks_leave_numpy_warnings_as_clues).
 pytestmark = [
@@ -46,7 +46,7 @@ def _no_break_left_on() -> Iterator[None]:
 
 
 def by_id(break_id: str) -> breaks.Break:
-    return catalog()[break_id]
+    return all_breaks()[break_id]
 
 
 # --------------------------------------------------------------------------- the catalog as a whole
@@ -56,7 +56,7 @@ def test_catalog_has_the_spec_break_first_and_at_least_24_unique_breaks() -> Non
     assert BREAK_IDS[0] == "skip-unbroadcast"
     assert len(BREAK_IDS) >= 24
     assert len(set(BREAK_IDS)) == len(BREAK_IDS)
-    assert {b.family for b in catalog().values()} == {"broadcasting", "engine", "ops", "scalar"}
+    assert {b.family for b in all_breaks().values()} == {"broadcasting", "engine", "ops", "scalar", "modules"}
 
 
 # --------------------------------------------------------------------------- every break
@@ -93,7 +93,10 @@ def test_inject_switches_the_code_and_restores_the_original_code_objects(break_i
 
 
 # Cases (1-based) whose hypothesis minigrad does not bear out; every other case must behave as predicted.
-UNHELD = {"skip-unbroadcast": {2, 3, 4, 5}}  # the shape guard and in-place += make regime 2 loud, not disguised
+UNHELD = {
+    "skip-unbroadcast": {2, 3, 4, 5},  # the shape guard and in-place += make regime 2 loud, not disguised
+    "rmsnorm-eps-outside-sqrt": {1},  # with the default eps (machine epsilon) the moved eps changes nothing visible
+}
 
 
 @pytest.mark.parametrize("break_id", BREAK_IDS)

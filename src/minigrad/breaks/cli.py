@@ -6,8 +6,8 @@ import argparse
 import textwrap
 from collections.abc import Sequence
 
-from .core import Break, BreakError, catalog, diff, get
-from .diagnose import Row, Verdict, diagnose
+from .core import Break, BreakError, all_breaks, diff, get
+from .diagnose import DIAGNOSTICS, Row, Verdict, diagnose
 from .report import describe, procedure_source, render_case, run_cases
 
 WIDTH = 104
@@ -53,7 +53,7 @@ def _table(rows: Sequence[tuple[str, ...]]) -> str:
 
 def cmd_list(lang: str) -> int:
     rows = [("id", "family", "target", "title")]
-    rows += [(b.id, b.family, ", ".join(b.targets), b.title(lang)) for b in catalog().values()]
+    rows += [(b.id, b.family, ", ".join(b.targets), b.title(lang)) for b in all_breaks().values()]
     print(_table(rows))
     return 0
 
@@ -126,18 +126,20 @@ def cmd_run(brk: Break, lang: str) -> int:
     return 0 if all(r.ok for r in rows) else 1
 
 
+OWN_CHECK = "own check"
+
+
 def cmd_verify() -> int:
-    """The whole matrix: every break against every diagnostic."""
-    breaks = list(catalog().values())
-    names: list[str] = []
+    """The whole matrix: every break against every general diagnostic, plus its own check if it has one."""
+    breaks = list(all_breaks().values())
+    names = [*DIAGNOSTICS, OWN_CHECK]
     matrix: dict[str, dict[str, Row]] = {}
     failures = []
     for brk in breaks:
         rows = diagnose(brk)
-        matrix[brk.id] = {row.diagnostic: row for row in rows}
+        # A break's own checks (e.g. a comparison with torch.optim) share one column, named in the cell.
+        matrix[brk.id] = {(row.diagnostic if row.diagnostic in DIAGNOSTICS else OWN_CHECK): row for row in rows}
         for row in rows:
-            if row.diagnostic not in names:
-                names.append(row.diagnostic)
             if row.false_alarm:
                 failures.append(f"{brk.id}: {row.diagnostic} fires on correct code ({row.correct.message})")
             elif row.claimed and not row.caught:
@@ -148,10 +150,11 @@ def cmd_verify() -> int:
     def cell(row: Row | None) -> str:
         if row is None or row.broken.verdict == Verdict.NA:
             return "."
-        mark = {Verdict.FIRED: "caught", Verdict.SILENT: "missed", Verdict.CRASH: "crash"}[row.broken.verdict]
         if row.false_alarm:
             return "FALSE ALARM"
-        return (mark.upper() if row.claimed and not row.caught else mark) + ("*" if row.claimed else "")
+        mark = {Verdict.FIRED: "caught", Verdict.SILENT: "missed", Verdict.CRASH: "crash"}[row.broken.verdict]
+        text = (mark.upper() if row.claimed and not row.caught else mark) + ("*" if row.claimed else "")
+        return text if row.diagnostic in DIAGNOSTICS else f"{text} ({row.diagnostic})"
 
     table = [("break", *names, "")]
     for brk in breaks:

@@ -291,14 +291,14 @@ def suspended() -> Iterator[None]:
 # --------------------------------------------------------------------------- catalog access
 
 
-def catalog() -> dict[str, Break]:
+def all_breaks() -> dict[str, Break]:
     from .catalog import BREAKS  # the catalog imports the whole library: load it on first use
 
     return BREAKS
 
 
 def get(break_id: str) -> Break:
-    breaks = catalog()
+    breaks = all_breaks()
     if break_id not in breaks:
         known = ", ".join(breaks)
         raise BreakError(f"unknown break {break_id!r}. Known breaks: {known}")

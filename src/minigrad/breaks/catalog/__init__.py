@@ -8,6 +8,6 @@ the rest of the broadcasting family, then the engine, the ops, and the scalar
 from __future__ import annotations
 
 from ..core import Break
-from . import broadcasting, engine, ops, scalar
+from . import broadcasting, engine, modules, ops, scalar
 
-BREAKS: dict[str, Break] = {b.id: b for family in (broadcasting, engine, ops, scalar) for b in family.BREAKS}
+BREAKS: dict[str, Break] = {b.id: b for family in (broadcasting, engine, ops, scalar, modules) for b in family.BREAKS}
