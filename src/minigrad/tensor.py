@@ -45,7 +45,7 @@ class Tensor:
     grad: Array | None
     _rg: bool
     _ctx: Node | None
-    _vc: list[int]  # the version counter, one cell shared by a tensor and its views (see _version)
+    _vc: list[int] | None  # the version counter: one cell shared by a tensor and its views, made on first need
     _retains_grad: bool
     _hooks: list[Callable[[Tensor], None]] | None  # set on leaves only; see register_post_accumulate_grad_hook
     _seq: int  # creation stamp: inputs are always older than outputs (engine.topological_order)
@@ -60,7 +60,7 @@ class Tensor:
         self._data = array
         self.grad = None
         self._ctx = None
-        self._vc = [0]
+        self._vc = None
         self._retains_grad = False
         self._hooks = None
         self._seq = next(_creation_counter)
@@ -77,7 +77,7 @@ class Tensor:
         t.grad = None
         t._rg = False
         t._ctx = None
-        t._vc = [0]
+        t._vc = None
         t._retains_grad = False
         t._hooks = None
         t._seq = next(_creation_counter)
@@ -104,11 +104,20 @@ class Tensor:
         forward time, as PyTorch's version counter does.  Writes through
         ``t.data[...]`` bypass it, as they bypass PyTorch's ``.data``.
         """
-        return self._vc[0]
+        return 0 if self._vc is None else self._vc[0]
 
     @_version.setter
     def _version(self, value: int) -> None:
-        self._vc[0] = value
+        if self._vc is None:
+            self._vc = [value]
+        else:
+            self._vc[0] = value
+
+    def _shared_version_cell(self) -> list[int]:
+        """The version counter's cell, created now if needed, for a view to share."""
+        if self._vc is None:
+            self._vc = [0]
+        return self._vc
 
     @property
     def requires_grad(self) -> bool:
@@ -239,7 +248,7 @@ class Tensor:
     def detach(self) -> Tensor:
         """A constant tensor sharing this tensor's array (and version counter), cut from the graph."""
         t = Tensor._wrap(self._data)
-        t._vc = self._vc
+        t._vc = self._shared_version_cell()
         return t
 
     def item(self) -> Any:
@@ -565,7 +574,7 @@ def result(
     out = object.__new__(Tensor)
     out._data = data
     out.grad = None
-    out._vc = [0] if view_of is None else view_of._vc
+    out._vc = None if view_of is None else view_of._shared_version_cell()
     out._retains_grad = False
     out._seq = next(_creation_counter)
     out.name = ""
