@@ -24,9 +24,11 @@ class Adam(Optimizer):
         m_hat = m / (1 - beta1**t),  v_hat = v / (1 - beta2**t)     (bias correction)
         p = p - lr * m_hat / (sqrt(v_hat) + eps)
 
-    Bias correction undoes the pull towards the zero start of ``m`` and ``v``:
-    without it the first steps are about ``1 - beta1`` times too small in ``m``
-    and, worse, ``sqrt(1 - beta2)`` times too small in the denominator.
+    Bias correction undoes the pull towards the zero start of ``m`` and ``v``.
+    Without it, the first step's ``m`` is ``1 - beta1`` times too small but its
+    denominator ``sqrt(v)`` is ``sqrt(1 - beta2)`` times too small, so the
+    step comes out ``(1 - beta1) / sqrt(1 - beta2)`` (about 3.2 with the
+    defaults) times too *large* (the ``adam-no-bias-correction`` break).
     """
 
     decoupled = False  # AdamW sets it: weight decay then shrinks p directly instead of adding to g
