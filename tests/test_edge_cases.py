@@ -567,3 +567,16 @@ def test_failed_op_changes_nothing() -> None:
         a @ Tensor(np.ones((2, 3)))
     assert a.grad is None and a.grad_fn is None and a._version == 0
     np.testing.assert_array_equal(a.data, np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "logsumexp", "var"])
+def test_reductions_accept_pytorch_keepdim_spelling(name: str) -> None:
+    x = sample(rng_for(name), (3, 4, 2), "real")
+    th_name = {"max": "amax", "min": "amin"}.get(name, name)
+    _, (t,) = check_against_torch(
+        lambda a: getattr(a, name)(dim=1, keepdim=True),
+        lambda a: getattr(a, th_name)(dim=1, keepdim=True),
+        [x],
+        seed=name,
+    )
+    assert t.grad is not None and t.grad.shape == (3, 4, 2)

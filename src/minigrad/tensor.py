@@ -459,23 +459,41 @@ class Tensor:
 
     # ------------------------------------------------------------------ reductions
 
-    def sum(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None) -> Tensor:
-        return _red.sum(self, axis, keepdims, dim=dim)
+    def sum(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        return _red.sum(self, axis, _keep(keepdims, keepdim), dim=dim)
 
-    def mean(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None) -> Tensor:
-        return _red.mean(self, axis, keepdims, dim=dim)
+    def mean(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        return _red.mean(self, axis, _keep(keepdims, keepdim), dim=dim)
 
-    def var(self, axis: Axis = None, keepdims: bool = False, *, correction: int = 1, dim: Axis = None) -> Tensor:
-        return _red.var(self, axis, keepdims, correction=correction, dim=dim)
+    def var(
+        self,
+        axis: Axis = None,
+        keepdims: bool = False,
+        *,
+        correction: int = 1,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        return _red.var(self, axis, _keep(keepdims, keepdim), correction=correction, dim=dim)
 
-    def max(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None) -> Tensor:
-        return _red.max(self, axis, keepdims, dim=dim)
+    def max(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        return _red.max(self, axis, _keep(keepdims, keepdim), dim=dim)
 
-    def min(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None) -> Tensor:
-        return _red.min(self, axis, keepdims, dim=dim)
+    def min(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        return _red.min(self, axis, _keep(keepdims, keepdim), dim=dim)
 
-    def logsumexp(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None) -> Tensor:
-        return _red.logsumexp(self, axis, keepdims, dim=dim)
+    def logsumexp(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        return _red.logsumexp(self, axis, _keep(keepdims, keepdim), dim=dim)
 
     def argmax(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None) -> Tensor:
         """Indices of the maxima (an integer tensor, not differentiable)."""
@@ -524,6 +542,11 @@ class Tensor:
 
 
 # ---------------------------------------------------------------------- op plumbing
+
+
+def _keep(keepdims: bool, keepdim: bool | None) -> bool:
+    """``keepdims`` (NumPy's spelling) or ``keepdim`` (PyTorch's), whichever was given."""
+    return keepdims if keepdim is None else keepdim
 
 
 def _array(x: TensorLike) -> Any:
