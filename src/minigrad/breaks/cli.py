@@ -143,7 +143,10 @@ def cmd_verify() -> int:
             if row.false_alarm:
                 failures.append(f"{brk.id}: {row.diagnostic} fires on correct code ({row.correct.message})")
             elif row.claimed and not row.caught:
-                failures.append(f"{brk.id}: claimed diagnostic {row.diagnostic} misses it ({row.broken.verdict.value})")
+                detail = f": {row.broken.message}" if row.broken.message else ""
+                failures.append(
+                    f"{brk.id}: claimed diagnostic {row.diagnostic} misses it ({row.broken.verdict.value}{detail})"
+                )
         if not any(row.caught for row in rows if row.claimed):
             failures.append(f"{brk.id}: escapes every diagnostic it claims")
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..diagnostics.checks import grad_shape_problems
-from ..diagnostics.crosscheck import crosscheck
+from ..diagnostics.crosscheck import crosscheck, import_torch
 from ..diagnostics.gradcheck import gradcheck_report
 from ..diagnostics.namespaces import MinigradFunctions
 from ..engine import AnomalyError, GradShapeError, detect_anomaly, shape_check
@@ -98,6 +98,10 @@ def crosscheck_torch(probe: Probe) -> Finding:
     """The same function in PyTorch float64 (minigrad.crosscheck)."""
     if probe.scalar:
         return Finding(Verdict.NA)
+    try:
+        import_torch()
+    except ImportError as exc:  # an optional extra: say so instead of crashing
+        return Finding(Verdict.NA, str(exc))
     with shape_check(False):
         result = crosscheck(probe.fn, *probe.arrays, raise_exception=False)
     return Finding(Verdict.SILENT) if result.ok else Finding(Verdict.FIRED, result.message)
