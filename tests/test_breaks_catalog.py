@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -35,14 +34,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:invalid value encountered in divide:RuntimeWarning"),
     pytest.mark.filterwarnings("ignore:divide by zero encountered in log:RuntimeWarning"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _no_break_left_on() -> Iterator[None]:
-    """Every test starts and ends on correct code."""
-    assert active() == []
-    yield
-    assert active() == []
 
 
 def by_id(break_id: str) -> breaks.Break:

@@ -9,17 +9,15 @@ numeric claims of the lessons and notes are checked against hand-derived values,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 
 import minigrad.breaks as breaks
 from minigrad import Tensor, nn, optim
-from minigrad.breaks import Outcome, active, inject
+from minigrad.breaks import Outcome, inject
 from minigrad.breaks import cli as breaks_cli
 from minigrad.breaks.catalog import modules
-from minigrad.breaks.core import all_breaks, original_source, resolve
+from minigrad.breaks.core import all_breaks
 from minigrad.breaks.diagnose import Verdict, diagnose
 from minigrad.breaks.report import run_cases
 
@@ -63,13 +61,6 @@ CHECK_MESSAGES = {
 pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered in divide:RuntimeWarning")
 
 
-@pytest.fixture(autouse=True)
-def _no_break_left_on() -> Iterator[None]:
-    assert active() == []
-    yield
-    assert active() == []
-
-
 def by_id(break_id: str) -> breaks.Break:
     return all_breaks()[break_id]
 
@@ -78,29 +69,7 @@ def test_the_family_is_registered_after_the_others_in_the_course_order() -> None
     assert [b.id for b in modules.BREAKS] == IDS
     assert list(all_breaks())[-len(IDS) :] == IDS
     assert all(by_id(i).family == "modules" for i in IDS)
-
-
-@pytest.mark.parametrize("break_id", IDS)
-def test_patches_are_exact_unique_excerpts_of_the_current_source(break_id: str) -> None:
-    brk = by_id(break_id)
-    assert tuple(brk.targets) == MODULE_BREAKS[break_id]
-    for patch in brk.patches:
-        source = original_source(patch.target)
-        assert source.count(patch.old) == 1, f"{patch.target}: excerpt found {source.count(patch.old)} times"
-        assert patch.old != patch.new
-
-
-@pytest.mark.parametrize("break_id", IDS)
-def test_inject_swaps_the_code_and_restores_the_original_even_after_an_exception(break_id: str) -> None:
-    targets = by_id(break_id).targets
-    originals = {target: resolve(target).__code__ for target in targets}
-    with inject(break_id):
-        assert active() == [break_id]
-        assert all(resolve(t).__code__ is not code for t, code in originals.items())
-    assert all(resolve(t).__code__ is code for t, code in originals.items())
-    with pytest.raises(KeyError), inject(break_id):
-        raise KeyError("inside the block")
-    assert all(resolve(t).__code__ is code for t, code in originals.items())
+    assert all(tuple(by_id(i).targets) == MODULE_BREAKS[i] for i in IDS)
 
 
 @pytest.mark.parametrize("break_id", IDS)
@@ -128,30 +97,6 @@ def test_fired_diagnostics_are_exactly_the_claimed_ones_and_none_fires_on_correc
     for row in rows:
         for expected in CHECK_MESSAGES.get(row.diagnostic, []):
             assert expected in row.broken.message, row.broken.message
-
-
-@pytest.mark.parametrize("break_id", IDS)
-def test_texts_are_bilingual(break_id: str) -> None:
-    brk = by_id(break_id)
-    texts = [brk.title, brk.lesson, brk.hypothesis]
-    texts += [case.name for case in brk.cases] + [case.note for case in brk.cases if case.note is not None]
-    for text in texts:
-        assert text.en.strip() and text.es.strip() and text.en != text.es
-
-
-@pytest.mark.parametrize("break_id", IDS)
-def test_show_prints_the_texts_and_the_diff(break_id: str, capsys: pytest.CaptureFixture[str]) -> None:
-    brk = by_id(break_id)
-    assert breaks_cli.main(["show", break_id]) == 0
-    out = capsys.readouterr().out
-    assert brk.title.en in out and brk.hypothesis.en.split()[0] in out
-    for target in brk.targets:
-        assert f"({target})" in out and "--- a/src/minigrad/" in out and "+++ b/src/minigrad/" in out
-    for patch in brk.patches:
-        for line in patch.old.splitlines():
-            assert f"-{line}" in out
-        for line in patch.new.splitlines():
-            assert f"+{line}" in out
 
 
 def test_show_in_spanish(capsys: pytest.CaptureFixture[str]) -> None:
