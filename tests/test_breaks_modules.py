@@ -18,7 +18,7 @@ from minigrad.breaks import Outcome, inject
 from minigrad.breaks import cli as breaks_cli
 from minigrad.breaks.catalog import modules
 from minigrad.breaks.core import all_breaks
-from minigrad.breaks.diagnose import Verdict, diagnose
+from minigrad.breaks.diagnose import diagnose
 from minigrad.breaks.report import run_cases
 
 MODULE_BREAKS = {
@@ -86,14 +86,10 @@ def test_cases_behave_as_predicted_and_every_unheld_hypothesis_is_explained(brea
 
 
 @pytest.mark.parametrize("break_id", IDS)
-def test_fired_diagnostics_are_exactly_the_claimed_ones_and_none_fires_on_correct_code(break_id: str) -> None:
-    brk = by_id(break_id)
-    rows = diagnose(brk)
-    for row in rows:
-        assert row.correct.verdict in (Verdict.SILENT, Verdict.NA), f"{row.diagnostic}: {row.correct.message}"
-        assert row.broken.verdict != Verdict.CRASH, f"{row.diagnostic} crashed: {row.broken.message}"
-    fired = {row.diagnostic for row in rows if row.caught}
-    assert fired == set(brk.catches) == CAUGHT_BY[break_id]
+def test_the_torch_checks_catch_each_break_and_say_what_they_saw(break_id: str) -> None:
+    # False alarms and crashes are checked for every break in test_breaks_catalog.py.
+    rows = diagnose(by_id(break_id))
+    assert {row.diagnostic for row in rows if row.caught} == CAUGHT_BY[break_id]
     for row in rows:
         for expected in CHECK_MESSAGES.get(row.diagnostic, []):
             assert expected in row.broken.message, row.broken.message
