@@ -66,15 +66,13 @@ def _safetensors_numpy() -> Any:
         raise ModuleNotFoundError(MISSING_EXTRA) from error
 
 
-def _guess_format(start: bytes) -> str:
-    """A hint for the formats people pass by mistake, from the file's first bytes."""
+def _other_format(start: bytes) -> str | None:
+    """The format of a file people pass by mistake, told from its first bytes (None if unknown)."""
     if start[:1] == b"\x80":
-        return (
-            "; it looks like a pickle (pickle.dump or an old torch.save), which minigrad never loads: it can run code"
-        )
+        return "it is a pickle (pickle.dump, or an old torch.save), which minigrad never loads: unpickling runs code"
     if start[:2] == b"PK":
-        return "; it looks like a zip archive (torch.save writes one): save the state_dict with safetensors instead"
-    return ""
+        return "it is a zip archive (torch.save writes one); save the state_dict with safetensors instead"
+    return None
 
 
 def _check_entry(key: str, entry: object) -> tuple[int, int]:
@@ -112,15 +110,17 @@ def _check_file(path: PathLike) -> dict[str, str]:
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
             start = f.read(HEADER_LENGTH_BYTES)
-            hint = _guess_format(start)
+            other_format = _other_format(start)
+            if other_format:
+                raise CheckpointError(path, other_format)
             if len(start) < HEADER_LENGTH_BYTES:
-                raise CheckpointError(path, f"the file has {size} bytes, fewer than the 8-byte header length{hint}")
+                raise CheckpointError(path, f"the file has {size} bytes, fewer than the 8-byte header length")
             (header_length,) = struct.unpack("<Q", start)
             if header_length > size - HEADER_LENGTH_BYTES:
                 raise CheckpointError(
                     path,
                     f"the first 8 bytes give a header of {header_length} bytes, but only "
-                    f"{size - HEADER_LENGTH_BYTES} follow (a truncated file, or another format){hint}",
+                    f"{size - HEADER_LENGTH_BYTES} follow (a truncated file, or another format)",
                 )
             raw_header = f.read(header_length)
     except OSError as error:
@@ -128,7 +128,7 @@ def _check_file(path: PathLike) -> dict[str, str]:
     try:
         header = json.loads(raw_header.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise CheckpointError(path, f"its header is not valid UTF-8 JSON ({error}){hint}") from error
+        raise CheckpointError(path, f"its header is not valid UTF-8 JSON ({error})") from error
     if not isinstance(header, dict):
         raise CheckpointError(path, f"its header is JSON but not an object (it is a {type(header).__name__})")
     metadata = header.pop("__metadata__", None) or {}
