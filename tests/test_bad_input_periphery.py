@@ -191,6 +191,24 @@ def test_save_names_a_missing_folder_and_a_directory(tmp_path: Path) -> None:
         checkpoint.save(tmp_path, state)
 
 
+def test_swapped_or_wrong_arguments_to_save_and_load_into(tmp_path: Path) -> None:
+    model = nn.Linear(3, 2)
+    path = good_file(tmp_path)
+    with pytest.raises(
+        TypeError, match=r"checkpoint.save: path must be a file name, got dict; call save\(path, state_dict\)"
+    ):
+        checkpoint.save(model.state_dict(), path)  # type: ignore[arg-type]
+    with pytest.raises(
+        TypeError, match=r"state_dict must be a mapping of names to arrays, got Linear; pass model.state_dict\(\)"
+    ):
+        checkpoint.save(tmp_path / "m.safetensors", model)  # type: ignore[arg-type]
+    with pytest.raises(
+        TypeError, match=r"checkpoint.load_into: the arguments are swapped; call load_into\(model, path\)"
+    ):
+        checkpoint.load_into(path, model)  # type: ignore[arg-type]
+    assert not (tmp_path / "m.safetensors").exists()
+
+
 # ---------------------------------------------------------------------------------------------- optimizers
 
 
@@ -385,6 +403,20 @@ def test_optimizer_arguments(make: Any, make_torch: Any, error: type[Exception],
     if make_torch is not None:
         with pytest.raises((TypeError, ValueError, IndexError)):
             make_torch(torch_params())
+
+
+def test_load_state_dict_of_something_else() -> None:
+    opt = optim.SGD(params(), lr=0.1, momentum=0.9)
+    with pytest.raises(
+        TypeError, match=r"SGD.load_state_dict: expected the dict that optimizer.state_dict\(\) returns, got list"
+    ):
+        opt.load_state_dict([])  # type: ignore[arg-type]
+    scheduler = optim.LinearLR(opt)
+    with pytest.raises(
+        TypeError, match=r"LinearLR.load_state_dict: expected the dict that scheduler.state_dict\(\) returns"
+    ):
+        scheduler.load_state_dict(opt.state_dict())
+    assert scheduler.last_epoch == 0
 
 
 def test_a_bad_lr_assignment_changes_nothing() -> None:

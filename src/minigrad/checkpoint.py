@@ -158,6 +158,16 @@ def save(path: PathLike, state_dict: Mapping[str, Array | Tensor], metadata: Map
     saved as their arrays.  Metadata keys and values must be strings (encode
     anything else, e.g. with ``json.dumps``).
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            f"checkpoint.save: path must be a file name, got {type(path).__name__}; call save(path, state_dict)"
+        )
+    if not isinstance(state_dict, Mapping):
+        hint = "model.state_dict()" if hasattr(state_dict, "state_dict") else "a dict name -> array"
+        raise TypeError(
+            f"checkpoint.save: state_dict must be a mapping of names to arrays, got "
+            f"{type(state_dict).__name__}; pass {hint}"
+        )
     arrays: dict[str, Array] = {}
     for key, value in state_dict.items():
         if not isinstance(key, str):
@@ -253,6 +263,15 @@ def load_into(module: Module, path: PathLike, strict: bool = True) -> Incompatib
     returned as ``(missing_keys, unexpected_keys)``, as PyTorch's
     ``load_state_dict`` does.
     """
+    from .nn import Module  # here: nn imports much of the package, checkpoint is imported by minigrad itself
+
+    if not isinstance(module, Module):
+        swapped = isinstance(module, (str, os.PathLike)) and isinstance(path, Module)
+        raise TypeError(
+            "checkpoint.load_into: the arguments are swapped; call load_into(model, path)"
+            if swapped
+            else f"checkpoint.load_into: expected a minigrad Module to load into, got {type(module).__name__}"
+        )
     arrays = load(path)
     shapes = {k: v.shape for k, v in module.state_dict().items()}
     check_compatible(shapes, arrays, strict, source=os.fspath(path))

@@ -63,6 +63,11 @@ class LRScheduler:
         return {"last_epoch": self.last_epoch, "base_lrs": list(self.base_lrs)}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        if not isinstance(state, dict) or not {"base_lrs", "last_epoch"} <= state.keys():
+            raise TypeError(
+                f"{type(self).__name__}.load_state_dict: expected the dict that scheduler.state_dict() returns "
+                f"(keys 'last_epoch' and 'base_lrs'), got {state!r:.80}"
+            )
         if len(state["base_lrs"]) != len(self.base_lrs):
             raise ValueError(
                 f"{type(self).__name__}.load_state_dict: {len(state['base_lrs'])} saved groups, "

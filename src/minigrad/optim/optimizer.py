@@ -136,6 +136,11 @@ class Optimizer:
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Restore hyperparameters and buffers saved by :meth:`state_dict` from an optimizer over the same model."""
         name = type(self).__name__
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                f"{name}.load_state_dict: expected the dict that optimizer.state_dict() returns, "
+                f"got {type(state_dict).__name__}"
+            )
         groups = state_dict.get("param_groups")
         saved_state = state_dict.get("state")
         if not isinstance(groups, list) or not isinstance(saved_state, Mapping):
