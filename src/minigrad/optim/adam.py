@@ -48,11 +48,12 @@ class Adam(Optimizer):
         super()._check_hyperparameters(group)
         name = type(self).__name__
         betas = group["betas"]
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        if not isinstance(betas, (tuple, list, np.ndarray)) or len(betas) != 2:
             raise TypeError(f"{name}: betas must be a pair (beta1, beta2), e.g. (0.9, 0.999), got {betas!r}")
-        for index, beta in enumerate(betas):
-            check_number(name, f"betas[{index}]", beta, at_least=0, below=1)
-        group["betas"] = tuple(betas)  # checked: stored as a tuple whatever sequence was passed
+        # stored as a tuple of floats whatever pair was passed (a list, an array)
+        group["betas"] = tuple(
+            check_number(name, f"betas[{i}]", beta, at_least=0, below=1) for i, beta in enumerate(betas)
+        )
         check_number(name, "eps", group["eps"], at_least=0)
 
     def step(self) -> None:
