@@ -335,13 +335,7 @@ class Tensor:
         """``self = ufunc(self, other)`` written into this tensor's own array."""
         self._check_inplace(op)
         value = other._data if isinstance(other, Tensor) else to_array(op, other, None, copy=False, what="value")
-        target = self._data.dtype
-        if not np.can_cast(np.result_type(self._data, value), target, casting="same_kind"):
-            raise TypeError(
-                f"{op}: the result has dtype {np.result_type(self._data, value)} but this tensor is {target}, and "
-                f"an in-place op cannot change a tensor's dtype (the value {_brief(other)} would be truncated); "
-                "use the out-of-place op (t + x) or convert first (t = t.double())"
-            )
+        self._check_cast(op, value, other)
         if value.shape != self._data.shape:
             try:
                 fits = np.broadcast_shapes(value.shape, self._data.shape) == self._data.shape
@@ -355,6 +349,16 @@ class Tensor:
             ufunc(self._data, value, out=self._data, casting="same_kind")
         self._version += 1
         return self
+
+    def _check_cast(self, op: str, value: Array, given: Any) -> None:
+        """Refuse an in-place write that NumPy would truncate (a float into an integer tensor)."""
+        produced = np.result_type(self._data, value)
+        if not np.can_cast(produced, self._data.dtype, casting="same_kind"):
+            raise TypeError(
+                f"{op}: the value {_brief(given)} gives dtype {produced}, but this tensor is {self._data.dtype} "
+                "and an in-place op cannot change a tensor's dtype (the value would be truncated); "
+                "use the out-of-place op (t + x) or convert first (t = t.double())"
+            )
 
     def add_(self, other: TensorLike, alpha: float = 1.0) -> Tensor:
         """``self += alpha * other``, in place."""
@@ -393,7 +397,9 @@ class Tensor:
 
     def __setitem__(self, index: Any, value: TensorLike) -> None:
         self._check_inplace("__setitem__")
-        self._data[_index(index)] = _array(value)
+        array = value._data if isinstance(value, Tensor) else to_array("__setitem__", value, None, copy=False)
+        self._check_cast("__setitem__", array, value)
+        self._data[_index(index)] = array
         self._version += 1
 
     # ------------------------------------------------------------------ arithmetic
