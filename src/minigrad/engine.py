@@ -290,7 +290,8 @@ def _store_grad(t: Tensor, g: Array, handed: set[int], check: bool) -> None:
         if check and held.shape != t._data.shape:
             raise GradShapeError(
                 f"backward: .grad of a tensor of shape {t._data.shape} has shape {held.shape} (left by a backward "
-                "with the shape check off); reset it with t.grad = None before this backward"
+                "with the shape check off, or .data was replaced by an array of another shape); reset it with "
+                "t.grad = None before this backward"
             )
         held += g
 

@@ -125,7 +125,8 @@ class Tensor:
                 f".grad: cannot assign a gradient of shape {array.shape} to a tensor of shape {self._data.shape}; "
                 "the shapes must be equal (e.g. np.zeros(t.shape))"
             )
-        self._grad = array.astype(self._data.dtype, copy=False)
+        array = array.astype(self._data.dtype, copy=False)
+        self._grad = array if array.flags.writeable else array.copy()  # backward adds into it in place
 
     @property
     def _version(self) -> int:
@@ -674,6 +675,8 @@ def to_array(op: str, data: Any, dtype: DTypeLike | None, *, copy: bool = True, 
             )
         if kind in "US":
             fix = "convert the text to numbers first, e.g. float('1.5')"
+        elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+            fix = "to join tensors use minigrad.stack(tensors) (it keeps the graph), or pass t.data of each"
         else:
             fix = "pass numbers, lists of numbers or a NumPy array of numbers"
         raise TypeError(

@@ -169,6 +169,11 @@ def _scale(a: Tensor, c: float) -> Tensor:
 def _power_by_number(a: Tensor, c: float) -> Tensor:
     """``a ** c`` for a Python number ``c``.  Backward: ``dL/da = g * c * a**(c-1)`` (0 when ``c == 0``)."""
     a_data = a._data
+    if a_data.dtype.kind in "iub" and type(c) is int and c < 0:
+        raise ValueError(
+            f"pow: an integer tensor (dtype {a_data.dtype}) to the negative integer power {c} is not an integer; "
+            f"convert first: t.double() ** {c}"
+        )
 
     def backward(g: Array) -> Grads:
         if c == 0:
