@@ -715,14 +715,15 @@ def as_tensor(x: TensorLike, like: Tensor | None = None, op: str = "Tensor") -> 
     return Tensor._wrap(to_array(op, x, None, copy=False))
 
 
-def floating(op: str, a: Tensor, promote: bool) -> Tensor:
-    """``a`` for an op defined on real numbers only; integer or bool input follows PyTorch.
+def floating(op: str, x: TensorLike, promote: bool) -> Tensor:
+    """``x`` as a tensor for an op defined on real numbers only; integer or bool input follows PyTorch.
 
     ``promote=True`` (exp, log, tanh...: PyTorch promotes) gives a float64
     copy; ``promote=False`` (mean, var, softmax...: PyTorch refuses) raises.
     Never truncate the result back to integers.  Integer tensors cannot
     require grad, so the promoted copy needs no graph link.
     """
+    a = x if isinstance(x, Tensor) else as_tensor(x, op=op)
     if a._data.dtype.kind == "f":
         return a
     if promote:
@@ -751,7 +752,8 @@ def result(
     """
     if type(data) is not np.ndarray:  # a ufunc on 0-d input returns a NumPy scalar
         data = np.asarray(data)
-    out = Tensor._wrap(data, None if view_of is None else view_of._shared_version_cell())
+    out = object.__new__(Tensor)
+    out._init_fields(data, None if view_of is None else view_of._shared_version_cell())
     if grad_mode.enabled:
         for t in inputs:
             if t._rg:

@@ -198,7 +198,7 @@ def neg(a: TensorLike) -> Tensor:
 
 def exp(a: TensorLike) -> Tensor:
     """``e**a``.  Backward: ``dL/da = g * exp(a)`` (the saved output)."""
-    a = floating("exp", as_tensor(a, op="exp"), promote=True)
+    a = floating("exp", a, promote=True)
     out = np.exp(a._data)
 
     def backward(g: Array) -> Grads:
@@ -209,7 +209,7 @@ def exp(a: TensorLike) -> Tensor:
 
 def log(a: TensorLike) -> Tensor:
     """Natural logarithm.  Backward: ``dL/da = g / a``."""
-    a = floating("log", as_tensor(a, op="log"), promote=True)
+    a = floating("log", a, promote=True)
     a_data = a._data
 
     def backward(g: Array) -> Grads:
@@ -220,7 +220,7 @@ def log(a: TensorLike) -> Tensor:
 
 def sqrt(a: TensorLike) -> Tensor:
     """Square root.  Backward: ``dL/da = g / (2 sqrt(a))`` (the saved output)."""
-    a = floating("sqrt", as_tensor(a, op="sqrt"), promote=True)
+    a = floating("sqrt", a, promote=True)
     out = np.sqrt(a._data)
 
     def backward(g: Array) -> Grads:
@@ -253,7 +253,7 @@ def relu(a: TensorLike) -> Tensor:
 
 def tanh(a: TensorLike) -> Tensor:
     """Hyperbolic tangent.  Backward: ``dL/da = g * (1 - tanh(a)**2)``, from the saved output."""
-    a = floating("tanh", as_tensor(a, op="tanh"), promote=True)
+    a = floating("tanh", a, promote=True)
     out = np.tanh(a._data)
 
     def backward(g: Array) -> Grads:
@@ -264,7 +264,7 @@ def tanh(a: TensorLike) -> Tensor:
 
 def sigmoid(a: TensorLike) -> Tensor:
     """``1 / (1 + e**-a)``, computed without overflow.  Backward: ``dL/da = g * s * (1 - s)``."""
-    a = floating("sigmoid", as_tensor(a, op="sigmoid"), promote=True)
+    a = floating("sigmoid", a, promote=True)
     a_data = a._data
     e = np.exp(-np.abs(a_data))  # in (0, 1]: never overflows
     out = np.where(a_data >= 0, 1 / (1 + e), e / (1 + e)).astype(a_data.dtype, copy=False)
@@ -290,7 +290,7 @@ def gelu(a: TensorLike, approximate: str = "none") -> Tensor:
     """
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    a = floating("gelu", as_tensor(a, op="gelu"), promote=False)
+    a = floating("gelu", a, promote=False)
     x = a._data
     if approximate == "none":
         cdf = (0.5 * (1.0 + _erf(x / math.sqrt(2.0)))).astype(x.dtype, copy=False)

@@ -28,7 +28,7 @@ def softmax(a: TensorLike, axis: int | None = None, *, dim: int | None = None) -
 
     Backward: ``dL/da = s * (g - sum(g * s, axis))``.
     """
-    a = floating("softmax", as_tensor(a, op="softmax"), promote=False)
+    a = floating("softmax", a, promote=False)
     x = a._data
     ax = resolve_axis("softmax", pick("softmax", axis, dim, -1), x.ndim)
     if x.ndim == 0:
@@ -48,7 +48,7 @@ def log_softmax(a: TensorLike, axis: int | None = None, *, dim: int | None = Non
 
     Backward: ``dL/da = g - softmax(a) * sum(g, axis)``.
     """
-    a = floating("log_softmax", as_tensor(a, op="log_softmax"), promote=False)
+    a = floating("log_softmax", a, promote=False)
     x = a._data
     ax = resolve_axis("log_softmax", pick("log_softmax", axis, dim, -1), x.ndim)
     out = _log_softmax(x.reshape(1) if x.ndim == 0 else x, ax).reshape(x.shape)
@@ -73,7 +73,7 @@ def cross_entropy(logits: TensorLike, targets: Any, reduction: str = "mean", *, 
     """
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-    logits = floating("cross_entropy", as_tensor(logits, op="cross_entropy"), promote=False)
+    logits = floating("cross_entropy", logits, promote=False)
     z = logits._data
     t = np.asarray(targets._data if isinstance(targets, Tensor) else targets)
     if z.ndim == 0:
@@ -126,7 +126,7 @@ def mse_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> 
     """
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"mse_loss: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-    x = floating("mse_loss", as_tensor(input, op="mse_loss"), promote=False)
+    x = floating("mse_loss", input, promote=False)
     y = as_tensor(target, x, "mse_loss")
     if x._data.shape != y._data.shape:
         raise ValueError(

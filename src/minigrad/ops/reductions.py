@@ -40,7 +40,7 @@ def sum(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, dim: Axis =
 
 def mean(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None) -> Tensor:
     """Mean over ``axis``.  Backward: ``dL/da = g / N`` broadcast back, ``N`` the number of averaged elements."""
-    a = floating("mean", as_tensor(a, op="mean"), promote=False)
+    a = floating("mean", a, promote=False)
     shape = a._data.shape
     axes = resolve_axes("mean", axis, dim, a._data.ndim)
     count = int(np.prod([shape[ax] for ax in axes]))
@@ -59,7 +59,7 @@ def var(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, correction:
 
     Backward: ``dL/da = g * 2 (a - mean) / (N - correction)``, ``g`` broadcast back.
     """
-    a = floating("var", as_tensor(a, op="var"), promote=False)
+    a = floating("var", a, promote=False)
     x = a._data
     axes = resolve_axes("var", axis, dim, x.ndim)
     count = int(np.prod([x.shape[ax] for ax in axes]))
@@ -111,7 +111,7 @@ def logsumexp(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, dim: 
 
     Backward: ``dL/da = g * exp(a - logsumexp(a))``, i.e. ``g`` times the softmax over ``axis``.
     """
-    a = floating("logsumexp", as_tensor(a, op="logsumexp"), promote=True)
+    a = floating("logsumexp", a, promote=True)
     x = a._data
     axes = resolve_axes("logsumexp", axis, dim, x.ndim)
     shift = np.max(x, axis=axes, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
