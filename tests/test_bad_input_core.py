@@ -137,6 +137,12 @@ CASES: list[tuple[str, Callable[[], Any], type[BaseException], tuple[str, ...]]]
     ("add_-float-into-int", lambda: Tensor([1, 2]).add_(0.5), TypeError, (r"^add_:", r"0\.5", r"int64", r"float64")),
     ("setitem-float-into-int", lambda: Tensor([1, 2]).__setitem__(0, 0.5), TypeError, (r"^__setitem__:", r"0\.5")),
     ("mul_-text", lambda: Tensor([1.0]).mul_("x"), TypeError, (r"^mul_:", r"str 'x'")),
+    # sizes and dtypes: never truncated
+    ("reshape-float-size", lambda: leaf(6).reshape(2.0, 3), TypeError, (r"^reshape:", r"float 2\.0")),
+    ("broadcast-float-size", lambda: leaf(3).broadcast_to((2, 3.0)), TypeError, (r"^broadcast_to:", r"float 3\.0")),
+    ("pow-int-negative", lambda: Tensor([2, 4]) ** -1, ValueError, (r"^pow:", r"int64", r"-1")),
+    ("astype-not-a-dtype", lambda: leaf(2).astype("banana"), TypeError, (r"^astype:", r"banana")),
+    ("list-of-tensors", lambda: Tensor([Tensor(1.0), Tensor(2.0)]), TypeError, (r"^Tensor:", r"minigrad\.stack")),
     # Python conversions
     ("float-many", lambda: float(leaf(2)), ValueError, (r"^float\(\):", r"\(2,\)")),
     ("bool-many", lambda: bool(Tensor([1.0, 0.0])), ValueError, (r"^bool\(\):", r"\(2,\)", r"\.any\(\)")),

@@ -7,6 +7,7 @@ broadcast axes, or a scatter-add into zeros for indexing.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any, SupportsIndex
 
@@ -18,18 +19,24 @@ from ..unbroadcast import unbroadcast
 from .axes import pick, resolve_axes, resolve_axis
 
 
-def _shape_args(args: tuple[Any, ...]) -> tuple[int, ...]:
-    """``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` all mean the shape ``(2, 3)``."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+def _shape_args(op: str, args: tuple[Any, ...]) -> tuple[int, ...]:
+    """``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` all mean the shape ``(2, 3)``; a size must be an int."""
+    if len(args) == 1 and (isinstance(args[0], (tuple, list)) or (isinstance(args[0], np.ndarray) and args[0].ndim)):
         args = tuple(args[0])
-    return tuple(int(n) for n in args)
+    sizes = []
+    for n in args:
+        try:
+            sizes.append(operator.index(n))  # refuses 2.5 rather than truncate it to 2
+        except TypeError:
+            raise TypeError(f"{op}: sizes and axes must be ints, got {type(n).__name__} {n!r} in {args}") from None
+    return tuple(sizes)
 
 
 def reshape(a: TensorLike, *shape: SupportsIndex | Sequence[SupportsIndex]) -> Tensor:
     """Same elements, new shape (one size may be -1).  Backward: ``dL/da = g.reshape(a.shape)``."""
     a = as_tensor(a, op="reshape")
     in_shape = a._data.shape
-    new_shape = _shape_args(shape)
+    new_shape = _shape_args("reshape", shape)
     try:
         out = a._data.reshape(new_shape)
     except ValueError:
@@ -67,20 +74,20 @@ def transpose(a: TensorLike, *axes: SupportsIndex | Sequence[SupportsIndex]) -> 
     if not axes:
         perm = tuple(range(ndim))[::-1]
     elif len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-        perm = _shape_args(axes)
+        perm = _shape_args("transpose", axes)
     elif len(axes) == 2:
         i, j = (resolve_axis("transpose", x, ndim) for x in axes)
         order = list(range(ndim))
         order[i], order[j] = order[j], order[i]
         perm = tuple(order)
     else:
-        perm = _shape_args(axes)
+        perm = _shape_args("transpose", axes)
     return _permute("transpose", a, perm)
 
 
 def permute(a: TensorLike, *dims: SupportsIndex | Sequence[SupportsIndex]) -> Tensor:
     """Reorder the axes: ``permute(2, 0, 1)`` or ``permute((2, 0, 1))``.  Backward: the inverse permutation."""
-    return _permute("permute", as_tensor(a, op="permute"), _shape_args(dims))
+    return _permute("permute", as_tensor(a, op="permute"), _shape_args("permute", dims))
 
 
 def broadcast_to(a: TensorLike, shape: Sequence[int]) -> Tensor:
@@ -90,7 +97,7 @@ def broadcast_to(a: TensorLike, shape: Sequence[int]) -> Tensor:
     """
     a = as_tensor(a, op="broadcast_to")
     in_shape = a._data.shape
-    target = tuple(int(n) for n in shape)
+    target = _shape_args("broadcast_to", (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape))
     lead = len(target) - len(in_shape)
     if lead >= 0:
         target = tuple(in_shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(target))
