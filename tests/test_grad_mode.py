@@ -155,3 +155,19 @@ def test_two_threads_in_one_decorated_function_exit_out_of_order_and_both_restor
         t.join(timeout=30)
     assert after == {"a": (False, True), "b": (False, False)}
     assert minigrad.is_grad_enabled()
+
+
+def test_decorators_without_parentheses_work_as_in_pytorch() -> None:
+    @minigrad.no_grad
+    def quiet(n: int) -> bool:
+        return quiet(n - 1) if n else minigrad.is_grad_enabled()
+
+    @minigrad.enable_grad
+    def loud() -> bool:
+        return _records_graph()
+
+    assert quiet(3) is False
+    assert minigrad.is_grad_enabled()
+    with minigrad.no_grad():
+        assert loud() is True
+        assert not minigrad.is_grad_enabled()

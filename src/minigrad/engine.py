@@ -119,6 +119,11 @@ class _SetGradMode:
 
     enabled: bool
 
+    def __new__(cls, fn: Callable[..., Any] | None = None) -> Any:
+        """``@no_grad()`` and, as in PyTorch, ``@no_grad`` without parentheses both decorate ``fn``."""
+        mode = super().__new__(cls)
+        return mode if fn is None else mode(fn)
+
     def __enter__(self) -> None:
         grad_mode.saved.append(grad_mode.enabled)
         grad_mode.enabled = self.enabled

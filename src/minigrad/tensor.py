@@ -203,7 +203,7 @@ class Tensor:
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
+            raise TypeError("len(): a 0-d tensor has no length (shape ()); use .item() for its value")
         return len(self._data)
 
     def __iter__(self) -> Iterator[Tensor]:
