@@ -35,7 +35,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _State:
-    """Process-wide switches, read on every op (plain attributes: cheap)."""
+    """Process-wide switches, read on every op (plain attributes: cheap); grad mode is per thread: ``grad_mode``."""
 
     __slots__ = ("shape_check", "anomaly")
 

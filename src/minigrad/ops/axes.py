@@ -37,7 +37,8 @@ def resolve_axis(op: str, axis: Any, ndim: int, *, new: bool = False, word: str 
     ``word`` is what the op calls its argument in messages ("dim" for squeeze).
     """
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-        raise TypeError(f"{op}: {word} must be an int, got {type(axis).__name__} {axis!r}")
+        hint = f"; write {word}={int(axis)}" if isinstance(axis, float) and axis.is_integer() else ""
+        raise TypeError(f"{op}: {word} must be an int, got {type(axis).__name__} {axis!r}{hint}")
     positions = ndim + 1 if new else max(ndim, 1)
     if not -positions <= axis < positions:
         where = f"the result's {positions} dimensions" if new else f"a tensor with {ndim} dimension(s)"
