@@ -349,10 +349,11 @@ def _select_binary(op: str, fn: Any, wins: Any, a: TensorLike, b: TensorLike) ->
     a_data, b_data = a._data, b._data
 
     def backward(g: Array) -> Grads:
-        share_a = np.where(wins(a_data, b_data), 1.0, np.where(a_data == b_data, 0.5, 0.0))
+        one, half, zero = (g.dtype.type(v) for v in (1.0, 0.5, 0.0))  # g's dtype: no float64 temporaries
+        share_a = np.where(wins(a_data, b_data), one, np.where(a_data == b_data, half, zero))
         return (
             unbroadcast(g * share_a, a_data.shape) if a._rg else None,
-            unbroadcast(g * (1.0 - share_a), b_data.shape) if b._rg else None,
+            unbroadcast(g * (one - share_a), b_data.shape) if b._rg else None,
         )
 
     return result(_broadcast(op, fn, a, b), op, (a, b), backward, saved=(a, b))

@@ -126,7 +126,7 @@ def _extreme(op: str, fn: Any, a: TensorLike, axis: Axis, keepdims: bool, dim: A
 
     def backward(g: Array) -> Grads:
         hits = x == kept
-        share = hits / hits.sum(axis=axes, keepdims=True)
+        share = hits / hits.sum(axis=axes, keepdims=True, dtype=g.dtype)  # a count in g's dtype, not int64
         return (_expand(g, axes, keepdims, x.shape) * share,)
 
     out = kept if keepdims else np.squeeze(kept, axis=axes)
