@@ -42,6 +42,7 @@ import numpy as np  # noqa: E402
 
 FRAMEWORKS = ("NumPy", "minigrad", "PyTorch", "mygrad")
 DTYPES = {"f32": np.float32, "f64": np.float64}
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
 
 # Imported by load_framework() in the worker process only, so that a minigrad cell never has PyTorch in memory.
 minigrad: Any = None
@@ -577,36 +578,41 @@ WORKLOADS = {
 }
 
 
-def time_steps(step: Step, repeat: int, budget_s: float) -> tuple[list[float], list[float]]:
+def time_steps(step: Step, repeat: int, budget_s: float, clock: Callable[[], float]) -> tuple[list[float], list[float]]:
     """Seconds and minor page faults per iteration, one value per timed loop, after a warm-up.
 
-    The faults come from ``getrusage(RUSAGE_SELF).ru_minflt`` around each loop:
-    a page the process touches for the first time since the OS gave it
-    (fresh memory from mmap or from growing the heap) costs one fault.  The
-    garbage collector stays on, as in a training loop.
+    ``clock`` is ``time.process_time`` (CPU seconds of this process, the
+    default: on a shared machine, time spent waiting for a core is not the
+    framework's) or ``time.perf_counter`` (wall time).  The faults come from
+    ``getrusage(RUSAGE_SELF).ru_minflt`` around each loop: a page the process
+    touches for the first time since the OS gave it (fresh memory from mmap or
+    from growing the heap) costs one fault.  The garbage collector stays on,
+    as in a training loop.
     """
-    start = time.perf_counter()
+    start = clock()
     warmups = 0
-    while warmups < 3 or time.perf_counter() - start < 0.05:
+    while warmups < 3 or clock() - start < 0.05:
         step()
         warmups += 1
-    per_call = (time.perf_counter() - start) / warmups
+    per_call = (clock() - start) / warmups
     number = max(1, int(budget_s / repeat / per_call))
     seconds: list[float] = []
     faults: list[float] = []
     for _ in range(repeat):
         f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-        t0 = time.perf_counter()
+        t0 = clock()
         for _ in range(number):
             step()
-        t1 = time.perf_counter()
+        t1 = clock()
         f1 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         seconds.append((t1 - t0) / number)
         faults.append((f1 - f0) / number)
     return seconds, faults
 
 
-def worker(workload: str, dtype_key: str, framework: str, repeat: int, budget_s: float, probe_path: str) -> None:
+def worker(
+    workload: str, dtype_key: str, framework: str, repeat: int, budget_s: float, clock: str, probe_path: str
+) -> None:
     """One cell, in its own process: check one step's loss and gradient (saved for the parent), then time."""
     load_framework(framework)
     gc.collect()
@@ -615,7 +621,7 @@ def worker(workload: str, dtype_key: str, framework: str, repeat: int, budget_s:
     dtype = DTYPES[dtype_key]
     loss, grad = build(dtype)()()  # a fresh build: every framework starts from the same values
     np.save(probe_path, np.asarray(grad, dtype=np.float64))
-    seconds, faults = time_steps(build(dtype), repeat, budget_s)
+    seconds, faults = time_steps(build(dtype), repeat, budget_s, CLOCKS[clock])
     version = {"minigrad": minigrad, "PyTorch": torch, "mygrad": mg, "NumPy": np}[framework].__version__
     print(json.dumps({"loss": float(loss), "seconds": seconds, "faults": faults, "version": version}))
 
@@ -636,9 +642,9 @@ class Cell:
 
 
 def run_cell(
-    workload: str, dtype_key: str, framework: str, repeat: int, budget_s: float, probe_path: str
+    workload: str, dtype_key: str, framework: str, repeat: int, budget_s: float, clock: str, probe_path: str
 ) -> dict[str, Any] | None:
-    args = [workload, dtype_key, framework, str(repeat), str(budget_s), probe_path]
+    args = [workload, dtype_key, framework, str(repeat), str(budget_s), clock, probe_path]
     done = subprocess.run([sys.executable, __file__, "--worker", *args], capture_output=True, text=True)
     if done.returncode != 0:
         missing = "ModuleNotFoundError" in done.stderr
@@ -660,7 +666,7 @@ def check_agreement(workload: str, dtype_key: str, framework: str, loss: float, 
 
 
 def measure_all(
-    workloads: list[str], dtypes: list[str], rounds: int, repeat: int, budget_s: float
+    workloads: list[str], dtypes: list[str], rounds: int, repeat: int, budget_s: float, clock: str
 ) -> tuple[dict[tuple[str, str, str], Cell | None], dict[str, str]]:
     """Every (workload, dtype, framework) cell, ``rounds`` fresh processes each, their repeats pooled.
 
@@ -681,7 +687,7 @@ def measure_all(
                     if key in cells and cells[key] is None:
                         continue
                     probe_path = os.path.join(tmp, f"{workload}-{dtype_key}-{framework}.npy")
-                    out = run_cell(workload, dtype_key, framework, repeat, budget_s, probe_path)
+                    out = run_cell(workload, dtype_key, framework, repeat, budget_s, clock, probe_path)
                     if out is None:
                         cells[key] = None
                         continue
@@ -799,20 +805,24 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="timed loops per process (default 5)")
     parser.add_argument("--budget", type=float, default=0.5, help="seconds of timing per process (default 0.5)")
     parser.add_argument("--quick", action="store_true", help="a smoke test: 1 round, 2 short loops per cell")
-    parser.add_argument("--worker", nargs=6, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--clock", choices=sorted(CLOCKS), default="cpu", help="cpu: the process's CPU time (default); wall: wall time"
+    )
+    parser.add_argument("--worker", nargs=7, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        workload, dtype_key, framework, repeat, budget, probe_path = args.worker
-        worker(workload, dtype_key, framework, int(repeat), float(budget), probe_path)
+        workload, dtype_key, framework, repeat, budget, clock, probe_path = args.worker
+        worker(workload, dtype_key, framework, int(repeat), float(budget), clock, probe_path)
         return
     if args.profile:
         run_profile(args.profile, args.dtypes[0], args.top)
         return
     rounds, repeat, budget = (1, 2, 0.05) if args.quick else (args.rounds, args.repeat, args.budget)
-    cells, versions = measure_all(args.workloads, args.dtypes, rounds, repeat, budget)
+    cells, versions = measure_all(args.workloads, args.dtypes, rounds, repeat, budget, args.clock)
     print(header(versions))
     print(
-        f"\neach cell: {rounds} fresh process(es) x {repeat} timed loops, median of the pooled loops; "
+        f"\neach cell: {rounds} fresh process(es) x {repeat} timed loops, median of the pooled loops, "
+        f"{args.clock} time; "
         "every framework agreed with hand-written NumPy on loss and gradient first\n"
     )
     print_table(cells, args.workloads, args.dtypes)
