@@ -125,8 +125,8 @@ def _extreme(op: str, fn: Any, a: TensorLike, axis: Axis, keepdims: bool, dim: A
     kept = fn(x, axis=axes, keepdims=True)
 
     def backward(g: Array) -> Grads:
-        hits = x == kept
-        share = hits / hits.sum(axis=axes, keepdims=True, dtype=g.dtype)  # a count in g's dtype, not int64
+        hits = (x == kept).astype(g.dtype)  # in g's dtype: a float32 graph gets no float64 share
+        share = hits / hits.sum(axis=axes, keepdims=True)
         return (_expand(g, axes, keepdims, x.shape) * share,)
 
     out = kept if keepdims else np.squeeze(kept, axis=axes)
