@@ -44,6 +44,12 @@ FRAMEWORKS = ("NumPy", "minigrad", "PyTorch", "mygrad")
 DTYPES = {"f32": np.float32, "f64": np.float64}
 CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
 
+# --malloc-keep: glibc's allocator keeps freed memory instead of handing it back to the OS, for every framework
+# alike.  Read by glibc when a process starts, so only the worker processes see them.  Setting any of these
+# turns off glibc's adaptive mmap threshold, hence both: arrays up to 32 MiB come from the heap, and the heap
+# is trimmed only when 256 MiB of its top are free.
+MALLOC_KEEP = {"MALLOC_MMAP_THRESHOLD_": str(32 * 2**20), "MALLOC_TRIM_THRESHOLD_": str(256 * 2**20)}
+
 # Imported by load_framework() in the worker process only, so that a minigrad cell never has PyTorch in memory.
 minigrad: Any = None
 F: Any = None
@@ -715,7 +721,10 @@ def header(versions: dict[str, str]) -> str:
     parts += [f"{f} {versions.get(f, 'n/a')}" for f in FRAMEWORKS if f != "NumPy"]
     threads = ", ".join(f"{v}=1" for v in BLAS_THREAD_VARS)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())  # timings are only as quiet as the machine
-    return " | ".join(parts) + f"\nBLAS threads: {threads}, torch.set_num_threads(1); load average {load}"
+    malloc = " ".join(f"{k}={os.environ[k]}" for k in MALLOC_KEEP if k in os.environ) or "glibc defaults"
+    return " | ".join(parts) + (
+        f"\nBLAS threads: {threads}, torch.set_num_threads(1); allocator: {malloc}; load average {load}"
+    )
 
 
 def ratio(a: Cell | None, b: Cell | None) -> float | None:
@@ -808,6 +817,9 @@ def main() -> None:
     parser.add_argument(
         "--clock", choices=sorted(CLOCKS), default="cpu", help="cpu: the process's CPU time (default); wall: wall time"
     )
+    parser.add_argument(
+        "--malloc-keep", action="store_true", help="run every worker with glibc told to keep freed memory (MALLOC_KEEP)"
+    )
     parser.add_argument("--worker", nargs=7, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -818,6 +830,8 @@ def main() -> None:
         run_profile(args.profile, args.dtypes[0], args.top)
         return
     rounds, repeat, budget = (1, 2, 0.05) if args.quick else (args.rounds, args.repeat, args.budget)
+    if args.malloc_keep:
+        os.environ.update(MALLOC_KEEP)
     cells, versions = measure_all(args.workloads, args.dtypes, rounds, repeat, budget, args.clock)
     print(header(versions))
     print(
