@@ -672,7 +672,13 @@ def check_agreement(workload: str, dtype_key: str, framework: str, loss: float, 
 
 
 def measure_all(
-    workloads: list[str], dtypes: list[str], rounds: int, repeat: int, budget_s: float, clock: str
+    workloads: list[str],
+    dtypes: list[str],
+    frameworks: list[str],
+    rounds: int,
+    repeat: int,
+    budget_s: float,
+    clock: str,
 ) -> tuple[dict[tuple[str, str, str], Cell | None], dict[str, str]]:
     """Every (workload, dtype, framework) cell, ``rounds`` fresh processes each, their repeats pooled.
 
@@ -685,7 +691,7 @@ def measure_all(
         for workload, dtype_key in itertools.product(workloads, dtypes):
             reference: Any = None
             for round_ in range(rounds):
-                order = FRAMEWORKS[round_ % 4 :] + FRAMEWORKS[: round_ % 4]
+                order = tuple(f for f in FRAMEWORKS[round_ % 4 :] + FRAMEWORKS[: round_ % 4] if f in frameworks)
                 if reference is None:  # NumPy-by-hand first: it is the reference the others are checked against
                     order = ("NumPy", *(f for f in order if f != "NumPy"))
                 for framework in order:
@@ -809,6 +815,9 @@ def main() -> None:
     parser.add_argument("--profile", choices=sorted(WORKLOADS), help="profile minigrad's version of one workload")
     parser.add_argument("--top", type=int, default=25, help="functions to list with --profile (default 25)")
     parser.add_argument("--workloads", nargs="+", choices=list(WORKLOADS), default=list(WORKLOADS))
+    parser.add_argument(
+        "--frameworks", nargs="+", choices=FRAMEWORKS[1:], default=list(FRAMEWORKS[1:]), help="besides NumPy (always)"
+    )
     parser.add_argument("--dtypes", nargs="+", choices=list(DTYPES), default=list(DTYPES))
     parser.add_argument("--rounds", type=int, default=3, help="fresh processes per cell, pooled (default 3)")
     parser.add_argument("--repeat", type=int, default=5, help="timed loops per process (default 5)")
@@ -832,7 +841,9 @@ def main() -> None:
     rounds, repeat, budget = (1, 2, 0.05) if args.quick else (args.rounds, args.repeat, args.budget)
     if args.malloc_keep:
         os.environ.update(MALLOC_KEEP)
-    cells, versions = measure_all(args.workloads, args.dtypes, rounds, repeat, budget, args.clock)
+    cells, versions = measure_all(
+        args.workloads, args.dtypes, ["NumPy", *args.frameworks], rounds, repeat, budget, args.clock
+    )
     print(header(versions))
     print(
         f"\neach cell: {rounds} fresh process(es) x {repeat} timed loops, median of the pooled loops, "
