@@ -286,8 +286,8 @@ def gelu(a: TensorLike, approximate: str = "none") -> Tensor:
             return (g * (cdf + x * pdf),)
 
     else:
-        # Built in place in one fresh temporary: x*x*x instead of x**3 (a slow generic power), and no
-        # full-size intermediate per operator (on large arrays each one is fresh memory faulted in).
+        # t, then the output, are each built in place in one fresh array: x*x*x instead of x**3 (a slow
+        # generic power), and no full-size intermediate per operator (each one is memory to fault in).
         t = np.asarray(0.044715 * x * x)
         t += 1
         t *= x
