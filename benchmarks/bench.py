@@ -1,8 +1,8 @@
 """Time minigrad against PyTorch (CPU), mygrad and hand-written NumPy on five workloads, float32 and float64.
 
-    uv run --group bench python benchmarks/bench.py                      # the table (a few minutes)
-    uv run --group bench python benchmarks/bench.py --quick              # a smoke test (about a minute)
-    uv run --group bench python benchmarks/bench.py --profile lnmlp      # where minigrad's time goes
+    uv run --group bench python benchmarks/bench.py                  # the table (10+ minutes on a busy machine)
+    uv run --group bench python benchmarks/bench.py --quick          # smoke test: 1 short process per cell
+    uv run --group bench python benchmarks/bench.py --profile lnmlp  # where minigrad's time goes
 
 Every cell is measured in a fresh Python process that imports only its own
 framework, so that one framework's heap (warm or fragmented) cannot change
