@@ -322,7 +322,10 @@ def run_backward(root: Tensor, grad: Array | None, retain_graph: bool) -> None:
     anomaly = state.anomaly
     grads: dict[int, Array] = {id(root): seed}  # by id(tensor): the sum of contributions so far
     handed: set[int] = set()
-    for t in topological_order(root):
+    order = topological_order(root)
+    order.reverse()  # popped from the end: a tensor is released as soon as the walk is past it
+    while order:
+        t = order.pop()
         g = grads.pop(id(t), None)
         if g is None:
             continue

@@ -301,12 +301,31 @@ def gelu(a: TensorLike, approximate: str = "none") -> Tensor:
             return (g * (cdf + x * pdf),)
 
     else:
-        t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3))
-        out = 0.5 * x * (1 + t)
+        # t, then the output, are each built in place in one fresh array: x*x*x instead of x**3 (a slow
+        # generic power), and no full-size intermediate per operator (each one is memory to fault in).
+        t = np.asarray(0.044715 * x * x)
+        t += 1
+        t *= x
+        t *= _SQRT_2_OVER_PI  # u = sqrt(2/pi) (x + 0.044715 x**3)
+        np.tanh(t, out=t)
+        out = t + 1
+        out *= x
+        out *= 0.5
 
         def backward(g: Array) -> Grads:
-            du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
-            return (g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du),)
+            grad = np.asarray(3 * 0.044715 * x * x)
+            grad += 1
+            grad *= _SQRT_2_OVER_PI  # du/dx
+            grad *= x
+            slope = np.asarray(t * t)
+            np.subtract(1, slope, out=slope)
+            grad *= slope
+            grad *= 0.5  # 0.5 x (1 - t**2) du/dx
+            np.add(1, t, out=slope)
+            slope *= 0.5
+            grad += slope  # + 0.5 (1 + t)
+            grad *= g
+            return (grad,)
 
     return result(out, "gelu", (a,), backward, saved=(a,))
 
@@ -375,10 +394,11 @@ def _select_binary(op: str, fn: Any, wins: Any, a: TensorLike, b: TensorLike) ->
     a_data, b_data = a._data, b._data
 
     def backward(g: Array) -> Grads:
-        share_a = np.where(wins(a_data, b_data), 1.0, np.where(a_data == b_data, 0.5, 0.0))
+        one, half, zero = (g.dtype.type(v) for v in (1.0, 0.5, 0.0))  # g's dtype: no float64 temporaries
+        share_a = np.where(wins(a_data, b_data), one, np.where(a_data == b_data, half, zero))
         return (
             unbroadcast(g * share_a, a_data.shape) if a._rg else None,
-            unbroadcast(g * (1.0 - share_a), b_data.shape) if b._rg else None,
+            unbroadcast(g * (one - share_a), b_data.shape) if b._rg else None,
         )
 
     return result(_broadcast(op, fn, a, b), op, (a, b), backward, saved=(a, b))

@@ -177,3 +177,46 @@ def linear(x: TensorLike, weight: TensorLike, bias: TensorLike | None = None) ->
 
     inputs = (x, w) if b is None else (x, w, b)
     return result(np.asarray(out), "linear", inputs, backward, saved=(x, w))
+
+
+def layer_norm(
+    x: Tensor, normalized_shape: tuple[int, ...], weight: Tensor | None, bias: Tensor | None, eps: float
+) -> Tensor:
+    """``y = xhat * weight + bias`` with ``xhat = (x - mean) / sigma``, ``sigma = sqrt(var + eps)``,
+    mean and biased variance over the trailing ``normalized_shape`` axes (checked by the caller,
+    :class:`minigrad.nn.LayerNorm`).
+
+    One fused node instead of eight (mean, var, sub, add, sqrt, div, mul, add): the same math, with
+    a few temporaries instead of one per op.  With ``g' = g * weight`` and the means over the
+    normalized axes:
+
+        dL/dx = (g' - mean(g') - xhat * mean(g' * xhat)) / sigma
+        dL/dweight = sum of g * xhat over the leading axes,   dL/dbias = sum of g over the leading axes
+    """
+    data = x._data
+    axes = tuple(range(data.ndim - len(normalized_shape), data.ndim))
+    lead = tuple(range(data.ndim - len(normalized_shape)))
+    xhat = data - data.mean(axis=axes, keepdims=True)
+    inv_sigma = 1 / np.sqrt(np.mean(xhat * xhat, axis=axes, keepdims=True) + eps)
+    xhat *= inv_sigma
+    out = xhat * weight._data if weight is not None else xhat.copy()
+    if bias is not None:
+        out = out + bias._data
+
+    def backward(g: Array) -> Grads:
+        gx = None
+        if x._rg:
+            g_xhat = g * weight._data if weight is not None else g
+            gx = g_xhat - g_xhat.mean(axis=axes, keepdims=True)
+            gx -= xhat * np.mean(g_xhat * xhat, axis=axes, keepdims=True)
+            gx *= inv_sigma
+        grads = [gx]
+        if weight is not None:
+            grads.append(np.sum(g * xhat, axis=lead) if weight._rg else None)
+        if bias is not None:
+            grads.append(np.sum(g, axis=lead) if bias._rg else None)
+        return tuple(grads)
+
+    inputs = (x, *(p for p in (weight, bias) if p is not None))
+    saved = (x,) if weight is None else (x, weight)
+    return result(out, "layer_norm", inputs, backward, saved=saved)

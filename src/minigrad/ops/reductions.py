@@ -98,7 +98,7 @@ def _extreme(op: str, fn: Any, a: TensorLike, axis: Axis, keepdims: bool, dim: A
     kept = fn(x, axis=axes, keepdims=True)
 
     def backward(g: Array) -> Grads:
-        hits = x == kept
+        hits = (x == kept).astype(g.dtype)  # in g's dtype: a float32 graph gets no float64 share
         share = hits / hits.sum(axis=axes, keepdims=True)
         return (_expand(g, axes, keepdims, x.shape) * share,)
 
