@@ -82,6 +82,7 @@ class Case:
     the outcomes it allows.
     """
 
+    id: str
     name: Text
     run: Callable[[], Observation]
     predicted: frozenset[Outcome]
@@ -105,6 +106,31 @@ class Probe:
 
 
 @dataclass(frozen=True)
+class CaseCode:
+    """The Python half of a case: how to run it and which outcomes its hypothesis allows.
+
+    Its texts (name, "why" note) live on the break's page under ``### case <id>``.
+    """
+
+    id: str
+    run: Callable[[], Observation]
+    predicted: frozenset[Outcome]
+
+
+@dataclass(frozen=True)
+class BreakCode:
+    """The Python half of a break: its cases' procedures, its probe and its own checks, by break id.
+
+    Texts, patches, phase, family and claimed diagnostics live on its page (``breaks/pages/<id>.md``).
+    """
+
+    id: str
+    cases: tuple[CaseCode, ...]
+    probe: Probe
+    checks: Mapping[str, Callable[[], bool | str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Break:
     id: str
     title: Text
@@ -115,8 +141,11 @@ class Break:
     probe: Probe
     catches: tuple[str, ...]  # diagnostics that must catch it (see breaks.diagnose)
     family: str
+    phase: int  # the course phase where the learner meets the code it breaks
+    page: str  # the page file its texts and patches come from
     # Extra diagnostics: each returns a falsy value when silent, or True / a message saying what it saw when it fires.
     checks: Mapping[str, Callable[[], bool | str]] = field(default_factory=dict)
+    engine_note: Text | None = None  # what depends on minigrad's engine design, and what another engine shows
 
     @property
     def targets(self) -> list[str]:
