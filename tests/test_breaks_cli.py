@@ -212,3 +212,17 @@ def test_every_scaffolding_entry_has_two_languages() -> None:
     for key, (en, es) in WORDS.items():
         assert en.strip() and es.strip(), key
         assert re.findall(r"\{[^}]*\}", en) == re.findall(r"\{[^}]*\}", es), f"{key}: placeholders differ"
+
+
+def test_run_prints_a_legend_and_verbose_prints_each_diagnostics_full_message(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    breaks_cli.main(["run", "skip-unbroadcast"])
+    short = capsys.readouterr().out
+    assert "Legend: 'should catch'" in short and "run on the probe" in short
+    assert "GradShapeError" not in short.split("Diagnostics (")[1]
+    breaks_cli.main(["run", "skip-unbroadcast", "--verbose"])
+    full = capsys.readouterr().out.split("Diagnostics (")[1]
+    message = full.split("shape-guard, with the break, message (from the diagnostic, in English):\n")[1]
+    first = message.split("\n\n")[0].strip()
+    assert first.startswith("GradShapeError") and "add" in first and len(first) > 80  # not cut at 80 characters
