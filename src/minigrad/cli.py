@@ -29,6 +29,9 @@ class Command(NamedTuple):
 
 COMMANDS: dict[str, Command] = {
     "breaks": Command(".breaks.cli", "main", "the breaks lab: list, show, run and verify classic autograd bugs"),
+    "doctor": Command(
+        ".doctor.cli", "main", "examine your own engine (module:Class or file.py:Class) and name the bug it has"
+    ),
     "train": Command(".training.cli", "train_main", "train an MLP on the built-in verb-conjugation dataset"),
     "experiment": Command(
         ".training.cli", "experiment_main", "phase 10 experiments: init, norm and residual ablations, with plots"
@@ -47,6 +50,8 @@ def usage() -> str:
     commands = "\n".join(f"  {name:<{width}}  {command.help}" for name, command in COMMANDS.items())
     return (
         f"usage: minigrad <command> [options]\n\ncommands:\n{commands}\n\n"
+        "Where to start: `minigrad breaks list` shows the breaks by course phase; begin with phase 7's\n"
+        "`minigrad breaks run value-assign-not-accumulate`. To examine your own engine: `minigrad doctor`.\n"
         "Run `minigrad <command> --help` for a command's options."
     )
 
