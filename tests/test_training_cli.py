@@ -281,14 +281,23 @@ def test_short_loss_range_gets_plain_ticks() -> None:
     assert plots.scale_for([None, 2.0, float("nan"), 2.5]) == "linear"
 
 
-def _saved_figures(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+def _saved_figures(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """For every figure saved: its legends' and axes' boxes as drawn, and its axes (read before it is closed)."""
     figure = pytest.importorskip("matplotlib.figure").Figure
-    saved: list[Any] = []
+    saved: list[dict[str, Any]] = []
     original = figure.savefig
 
     def savefig(fig: Any, *args: Any, **kwargs: Any) -> None:
         original(fig, *args, **kwargs)
-        saved.append(fig)
+        renderer = fig.canvas.get_renderer()
+        saved.append(
+            {
+                "axes": fig.axes,
+                "axes_legends": [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None],
+                "legend_boxes": [legend.get_window_extent(renderer) for legend in fig.legends],
+                "axes_boxes": [ax.get_window_extent(renderer) for ax in fig.axes],
+            }
+        )
 
     monkeypatch.setattr(figure, "savefig", savefig)
     return saved
@@ -306,15 +315,12 @@ def test_legends_hide_no_panel_and_curves_are_told_apart(tmp_path: Path, monkeyp
         assert cli.experiment_main([name, "--out", str(tmp_path)]) == 0
     assert len(saved) == 4
     for fig in saved:
-        renderer = fig.canvas.get_renderer()
-        assert all(ax.get_legend() is None for ax in fig.axes) and len(fig.legends) == 1
-        legend_box = fig.legends[0].get_window_extent(renderer)
-        assert not any(_overlaps(legend_box, ax.get_window_extent(renderer)) for ax in fig.axes)
-    loss_axis = saved[0].axes[0]
-    assert loss_axis.get_yscale() == "linear"  # a 1.5-3.1 loss range
-    init_loss_lines = [line for line in saved[1].axes[2].get_lines() if line.get_label() and line.get_alpha() is None]
+        assert fig["axes_legends"] == [] and len(fig["legend_boxes"]) == 1
+        assert not any(_overlaps(fig["legend_boxes"][0], box) for box in fig["axes_boxes"])
+    assert saved[0]["axes"][0].get_yscale() == "linear"  # the course encoding's loss: less than a decade
+    init_loss_lines = [line for line in saved[1]["axes"][2].get_lines() if line.get_alpha() is None]
     looks = {(line.get_linestyle(), line.get_marker()) for line in init_loss_lines}
-    assert len(looks) == 3  # uniform and Xavier overlap at ln(10): their styles differ
+    assert len(init_loss_lines) == len(looks) == 3  # uniform and Xavier overlap at ln(10): their styles differ
 
 
 def test_init_console_says_xavier_does_not_keep_the_variance(
