@@ -279,7 +279,9 @@ def train_mlp_main(argv: Sequence[str]) -> int:
 def _progress_bar(lang: str) -> Callable[[int], Any]:
     """A tqdm bar factory with the texts in ``lang`` (its postfix keys too)."""
     tqdm = importlib.import_module("tqdm").tqdm  # optional: imported by name, only when a bar is shown
-    keys = {k: text(f"train.progress_{k}", lang) for k in ("loss", "val_loss", "val_accuracy")}
+    # train() reports these postfix keys; each is shown in ``lang``
+    keys = {"loss": "loss", "val_loss": "val_loss", "val_acc": "val_accuracy"}
+    keys = {key: text(f"train.progress_{entry}", lang) for key, entry in keys.items()}
 
     class Bar(tqdm):  # type: ignore[misc, valid-type]
         def set_postfix(self, **values: Any) -> None:
