@@ -71,8 +71,18 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"minigrad: error: {self.prog}: {message}\n")
 
 
-def _number(kind: Callable[[str], Any], lowest: float, error_key: str, option: str, lang: str) -> Callable[[str], Any]:
-    """An argparse ``type`` that parses ``kind`` and refuses values below ``lowest`` (or equal, for floats)."""
+# What each kind of numeric option accepts, and the error that names it otherwise.
+NUMBER_RULES: dict[str, tuple[Callable[[str], Any], Callable[[Any], bool]]] = {
+    "error.positive_int": (int, lambda v: v >= 1),
+    "error.seed": (int, lambda v: v >= 0),
+    "error.positive_float": (float, lambda v: math.isfinite(v) and v > 0),
+    "error.nonnegative_float": (float, lambda v: math.isfinite(v) and v >= 0),
+}
+
+
+def _number(rule: str, option: str, lang: str) -> Callable[[str], Any]:
+    """An argparse ``type`` for ``option``: parse the text, check it against ``NUMBER_RULES[rule]``."""
+    kind, accepts = NUMBER_RULES[rule]
 
     def parse(raw: str) -> Any:
         try:
@@ -80,9 +90,8 @@ def _number(kind: Callable[[str], Any], lowest: float, error_key: str, option: s
         except ValueError:
             key = "error.not_an_int" if kind is int else "error.not_a_float"
             raise argparse.ArgumentTypeError(text(key, lang, value=raw)) from None
-        too_small = value < lowest if kind is int else not (math.isfinite(value) and value >= lowest)
-        if too_small or (kind is float and lowest == 0 and error_key == "error.positive_float" and value == 0):
-            raise argparse.ArgumentTypeError(text(error_key, lang, option=option, value=raw))
+        if not accepts(value):
+            raise argparse.ArgumentTypeError(text(rule, lang, option=option, value=raw))
         return value
 
     return parse
@@ -121,12 +130,12 @@ def train_parser(lang: str = "en") -> argparse.ArgumentParser:
         description=_help("help.train", lang, models=", ".join(MODELS), default=DEFAULT_MODEL),
     )
 
-    def number(option: str, kind: Callable[[str], Any], lowest: float, key: str) -> Callable[[str], Any]:
-        return _number(kind, lowest, key, option, lang)
+    def number(option: str, rule: str) -> Callable[[str], Any]:
+        return _number(rule, option, lang)
 
     parser.add_argument(
         "--epochs",
-        type=number("--epochs", int, 1, "error.positive_int"),
+        type=number("--epochs", "error.positive_int"),
         metavar="N",
         default=d.epochs,
         help=_help("help.epochs", lang, default=d.epochs),
@@ -134,27 +143,27 @@ def train_parser(lang: str = "en") -> argparse.ArgumentParser:
     per_optimizer = ", ".join(f"{name} {lr}" for name, (lr, _) in DEFAULT_HYPERPARAMETERS.items())
     parser.add_argument(
         "--lr",
-        type=number("--lr", float, 0, "error.positive_float"),
+        type=number("--lr", "error.positive_float"),
         metavar="X",
         help=_help("help.lr", lang, default=per_optimizer),
     )
     parser.add_argument(
         "--hidden",
-        type=number("--hidden", int, 1, "error.positive_int"),
+        type=number("--hidden", "error.positive_int"),
         metavar="N",
         default=d.hidden,
         help=_help("help.hidden", lang, default=d.hidden),
     )
     parser.add_argument(
         "--seed",
-        type=number("--seed", int, 0, "error.seed"),
+        type=number("--seed", "error.seed"),
         metavar="N",
         default=d.seed,
         help=_help("help.seed", lang, default=d.seed),
     )
     parser.add_argument(
         "--batch-size",
-        type=number("--batch-size", int, 1, "error.positive_int"),
+        type=number("--batch-size", "error.positive_int"),
         metavar="N",
         default=d.batch_size,
         help=_help("help.batch_size", lang, default=d.batch_size),
@@ -165,7 +174,7 @@ def train_parser(lang: str = "en") -> argparse.ArgumentParser:
     per_optimizer_wd = ", ".join(f"{name} {wd}" for name, (_, wd) in DEFAULT_HYPERPARAMETERS.items())
     parser.add_argument(
         "--weight-decay",
-        type=number("--weight-decay", float, 0, "error.nonnegative_float"),
+        type=number("--weight-decay", "error.nonnegative_float"),
         metavar="X",
         help=_help("help.weight_decay", lang, default=per_optimizer_wd),
     )
@@ -348,7 +357,7 @@ def experiment_parser(lang: str = "en") -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--seed",
-        type=_number(int, 0, "error.seed", "--seed", lang),
+        type=_number("error.seed", "--seed", lang),
         metavar="N",
         default=0,
         help=_help("help.experiment_seed", lang, default=0),
