@@ -80,8 +80,8 @@ NUMBER_RULES: dict[str, tuple[Callable[[str], Any], Callable[[Any], bool]]] = {
 }
 
 
-def _number(rule: str, option: str, lang: str) -> Callable[[str], Any]:
-    """An argparse ``type`` for ``option``: parse the text, check it against ``NUMBER_RULES[rule]``."""
+def _number(rule: str, lang: str) -> Callable[[str], Any]:
+    """An argparse ``type``: parse the text, check it against ``NUMBER_RULES[rule]`` (argparse names the option)."""
     kind, accepts = NUMBER_RULES[rule]
 
     def parse(raw: str) -> Any:
@@ -91,7 +91,7 @@ def _number(rule: str, option: str, lang: str) -> Callable[[str], Any]:
             key = "error.not_an_int" if kind is int else "error.not_a_float"
             raise argparse.ArgumentTypeError(text(key, lang, value=raw)) from None
         if not accepts(value):
-            raise argparse.ArgumentTypeError(text(rule, lang, option=option, value=raw))
+            raise argparse.ArgumentTypeError(text(rule, lang, value=raw))
         return value
 
     return parse
@@ -130,12 +130,9 @@ def train_parser(lang: str = "en") -> argparse.ArgumentParser:
         description=_help("help.train", lang, models=", ".join(MODELS), default=DEFAULT_MODEL),
     )
 
-    def number(option: str, rule: str) -> Callable[[str], Any]:
-        return _number(rule, option, lang)
-
     parser.add_argument(
         "--epochs",
-        type=number("--epochs", "error.positive_int"),
+        type=_number("error.positive_int", lang),
         metavar="N",
         default=d.epochs,
         help=_help("help.epochs", lang, default=d.epochs),
@@ -143,27 +140,27 @@ def train_parser(lang: str = "en") -> argparse.ArgumentParser:
     per_optimizer = ", ".join(f"{name} {lr}" for name, (lr, _) in DEFAULT_HYPERPARAMETERS.items())
     parser.add_argument(
         "--lr",
-        type=number("--lr", "error.positive_float"),
+        type=_number("error.positive_float", lang),
         metavar="X",
         help=_help("help.lr", lang, default=per_optimizer),
     )
     parser.add_argument(
         "--hidden",
-        type=number("--hidden", "error.positive_int"),
+        type=_number("error.positive_int", lang),
         metavar="N",
         default=d.hidden,
         help=_help("help.hidden", lang, default=d.hidden),
     )
     parser.add_argument(
         "--seed",
-        type=number("--seed", "error.seed"),
+        type=_number("error.seed", lang),
         metavar="N",
         default=d.seed,
         help=_help("help.seed", lang, default=d.seed),
     )
     parser.add_argument(
         "--batch-size",
-        type=number("--batch-size", "error.positive_int"),
+        type=_number("error.positive_int", lang),
         metavar="N",
         default=d.batch_size,
         help=_help("help.batch_size", lang, default=d.batch_size),
@@ -174,7 +171,7 @@ def train_parser(lang: str = "en") -> argparse.ArgumentParser:
     per_optimizer_wd = ", ".join(f"{name} {wd}" for name, (_, wd) in DEFAULT_HYPERPARAMETERS.items())
     parser.add_argument(
         "--weight-decay",
-        type=number("--weight-decay", "error.nonnegative_float"),
+        type=_number("error.nonnegative_float", lang),
         metavar="X",
         help=_help("help.weight_decay", lang, default=per_optimizer_wd),
     )
@@ -357,7 +354,7 @@ def experiment_parser(lang: str = "en") -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--seed",
-        type=_number("error.seed", "--seed", lang),
+        type=_number("error.seed", lang),
         metavar="N",
         default=0,
         help=_help("help.experiment_seed", lang, default=0),
