@@ -135,7 +135,7 @@ def test_eval_of_a_non_checkpoint_names_the_file(make: str, lang: str, tmp_path:
     done = run_cli("train", "--eval", str(path), "--lang", lang)
     assert done.returncode == 2, done
     expected = {"en": "is not a valid safetensors checkpoint: ", "es": "no es un punto de control safetensors válido: "}
-    assert f"minigrad: error: {path} {expected[lang]}" in done.stderr
+    assert f"minigrad: error: {str(path)!r} {expected[lang]}" in done.stderr
     assert "Traceback" not in done.stderr
 
 

@@ -250,8 +250,8 @@ def _read_metadata(path: str | os.PathLike[str]) -> dict[str, str]:
 
 
 def _unreadable(path: str | os.PathLike[str], error: Exception) -> TrainingError:
-    # The checkpoint module may already say "FILE is not a valid safetensors checkpoint: ": keep only the reason.
-    detail = re.sub(r"^.*? is not a valid safetensors checkpoint: ", "", str(error))
+    # The checkpoint module may already say "FILE is not a valid safetensors checkpoint: REASON": keep the reason.
+    detail = getattr(error, "reason", None) or re.sub(r"^.*? is not a valid safetensors checkpoint: ", "", str(error))
     return TrainingError(
         "error.not_safetensors", path=os.fspath(path), reason=TrainingError("error.unreadable", detail=detail)
     )
