@@ -1,27 +1,105 @@
-"""``minigrad train`` and ``minigrad experiment``: argument parsing and what gets printed."""
+"""``minigrad train [MODEL]`` and ``minigrad experiment``: argument parsing and what gets printed.
+
+Every text comes from ``texts.toml`` in the language of ``--lang`` (en, es).
+Bad input ends with ``minigrad: error: ...`` on stderr and exit code 2, before
+any training starts; a missing optional package with exit code 1.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import math
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
+from .texts import LANGS, TrainingError, text
 from .train import DEFAULT_HYPERPARAMETERS, OPTIMIZERS, TrainConfig
 
-EXTRA_HINT = "install them with `uv sync --extra train` (or `pip install 'minigrad[train]'`)"
+EXIT_BAD_INPUT = 2
 
 
 def missing_packages(names: Sequence[str]) -> list[str]:
     return [name for name in names if importlib.util.find_spec(name) is None]
 
 
-def _require(names: Sequence[str], command: str) -> bool:
+def _require(names: Sequence[str], command: str, lang: str) -> bool:
     missing = missing_packages(names)
     if missing:
-        print(f"minigrad {command}: missing optional package(s) {', '.join(missing)}; {EXTRA_HINT}", file=sys.stderr)
+        print(f"minigrad {command}: {text('error.missing_packages', lang, names=', '.join(missing))}", file=sys.stderr)
     return not missing
+
+
+def _fail(message: str) -> int:
+    print(f"minigrad: error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _lang_of(argv: Sequence[str]) -> str:
+    """The ``--lang`` value, read before parsing so that help and parse errors are in that language too."""
+    for i, arg in enumerate(argv):
+        value = argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else arg.removeprefix("--lang=")
+        if arg.startswith("--lang") and value in LANGS:
+            return value
+    return "en"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its error line as ``minigrad: error: ...`` in the chosen language."""
+
+    def __init__(self, lang: str, **kwargs: Any) -> None:
+        super().__init__(add_help=False, **kwargs)
+        self.lang = lang
+        self.add_argument("-h", "--help", action="help", help=_help("help.help", lang))
+
+    def _translate(self, message: str, keys: Sequence[str]) -> str:
+        for key in keys:
+            message = message.replace(text(f"argparse.{key}", "en"), text(f"argparse.{key}", self.lang))
+        return message
+
+    def format_usage(self) -> str:
+        return self._translate(super().format_usage(), ["usage"])
+
+    def format_help(self) -> str:
+        return self._translate(super().format_help(), ["usage", "options", "positional"])
+
+    def error(self, message: str) -> NoReturn:
+        keys = ("argument", "invalid_choice", "choose_from", "unrecognized", "expected_one", "required")
+        message = self._translate(message, keys)
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"minigrad: error: {self.prog}: {message}\n")
+
+
+# What each kind of numeric option accepts, and the error that names it otherwise.
+NUMBER_RULES: dict[str, tuple[Callable[[str], Any], Callable[[Any], bool]]] = {
+    "error.positive_int": (int, lambda v: v >= 1),
+    "error.seed": (int, lambda v: v >= 0),
+    "error.positive_float": (float, lambda v: math.isfinite(v) and v > 0),
+    "error.nonnegative_float": (float, lambda v: math.isfinite(v) and v >= 0),
+}
+
+
+def _number(rule: str, lang: str) -> Callable[[str], Any]:
+    """An argparse ``type``: parse the text, check it against ``NUMBER_RULES[rule]`` (argparse names the option)."""
+    kind, accepts = NUMBER_RULES[rule]
+
+    def parse(raw: str) -> Any:
+        try:
+            value = kind(raw)
+        except ValueError:
+            key = "error.not_an_int" if kind is int else "error.not_a_float"
+            raise argparse.ArgumentTypeError(text(key, lang, value=raw)) from None
+        if not accepts(value):
+            raise argparse.ArgumentTypeError(text(rule, lang, value=raw))
+        return value
+
+    return parse
+
+
+def _help(key: str, lang: str, **fields: Any) -> str:
+    """A help text for argparse, which reads ``%`` as a format character."""
+    return text(key, lang, **fields).replace("%", "%%")
 
 
 def _parse(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace | int:
@@ -29,53 +107,110 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Nam
     try:
         return parser.parse_args(list(argv))
     except SystemExit as exit_:
-        return exit_.code if isinstance(exit_.code, int) else 2
+        return exit_.code if isinstance(exit_.code, int) else EXIT_BAD_INPUT
 
 
-def train_parser() -> argparse.ArgumentParser:
+def _add_lang(parser: argparse.ArgumentParser, lang: str) -> None:
+    parser.add_argument("--lang", choices=LANGS, default="en", help=_help("help.lang", lang))
+
+
+def show_progress(quiet: bool) -> bool:
+    """A progress bar only for a person watching: not with ``--quiet``, nor when output goes to a file or pipe."""
+    return not quiet and sys.stdout.isatty() and sys.stderr.isatty()
+
+
+# --------------------------------------------------------------------------- minigrad train [MODEL]
+
+
+def train_parser(lang: str = "en") -> argparse.ArgumentParser:
     d = TrainConfig()
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
+        lang,
         prog="minigrad train",
-        description="Train an MLP (Linear-ReLU-Linear) to predict the tense of a conjugated verb phrase "
-        "(the built-in verbs dataset), and write loss.png, metrics.json and model.safetensors.",
+        description=_help("help.train", lang, models=", ".join(MODELS), default=DEFAULT_MODEL),
     )
-    parser.add_argument("--epochs", type=int, default=d.epochs, help=f"passes over the training set ({d.epochs})")
+
+    parser.add_argument(
+        "--epochs",
+        type=_number("error.positive_int", lang),
+        metavar="N",
+        default=d.epochs,
+        help=_help("help.epochs", lang, default=d.epochs),
+    )
     per_optimizer = ", ".join(f"{name} {lr}" for name, (lr, _) in DEFAULT_HYPERPARAMETERS.items())
-    parser.add_argument("--lr", type=float, help=f"learning rate ({per_optimizer})")
-    parser.add_argument("--hidden", type=int, default=d.hidden, help=f"hidden units ({d.hidden})")
-    parser.add_argument("--seed", type=int, default=d.seed, help=f"seed of the split, weights and batches ({d.seed})")
-    parser.add_argument("--batch-size", type=int, default=d.batch_size, help=f"mini-batch size ({d.batch_size})")
-    parser.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer, help=f"({d.optimizer})")
+    parser.add_argument(
+        "--lr",
+        type=_number("error.positive_float", lang),
+        metavar="X",
+        help=_help("help.lr", lang, default=per_optimizer),
+    )
+    parser.add_argument(
+        "--hidden",
+        type=_number("error.positive_int", lang),
+        metavar="N",
+        default=d.hidden,
+        help=_help("help.hidden", lang, default=d.hidden),
+    )
+    parser.add_argument(
+        "--seed",
+        type=_number("error.seed", lang),
+        metavar="N",
+        default=d.seed,
+        help=_help("help.seed", lang, default=d.seed),
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=_number("error.positive_int", lang),
+        metavar="N",
+        default=d.batch_size,
+        help=_help("help.batch_size", lang, default=d.batch_size),
+    )
+    parser.add_argument(
+        "--optimizer", choices=OPTIMIZERS, default=d.optimizer, help=_help("help.optimizer", lang, default=d.optimizer)
+    )
+    per_optimizer_wd = ", ".join(f"{name} {wd}" for name, (_, wd) in DEFAULT_HYPERPARAMETERS.items())
     parser.add_argument(
         "--weight-decay",
-        type=float,
-        help="L2 penalty (sgd, adam) or decoupled decay (adamw) ("
-        + ", ".join(f"{name} {wd}" for name, (_, wd) in DEFAULT_HYPERPARAMETERS.items())
-        + ")",
+        type=_number("error.nonnegative_float", lang),
+        metavar="X",
+        help=_help("help.weight_decay", lang, default=per_optimizer_wd),
     )
+    parser.add_argument("--encode", choices=("ngrams", "course"), default=d.encode, help=_help("help.encode", lang))
     parser.add_argument(
-        "--encode",
-        choices=("ngrams", "course"),
-        default=d.encode,
-        help="input features: character n-grams of the phrase (default), or the course's "
-        "one-hot(verb)+one-hot(person), which carries no tense and stays below chance",
+        "--language", choices=LANGS, default=d.language, help=_help("help.language", lang, default=d.language)
     )
-    parser.add_argument("--language", choices=("en", "es"), default=d.language, help="phrase language (en)")
-    parser.add_argument("--out", default="runs/verbs", help="output folder (runs/verbs)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_lang(parser, lang)
     parser.add_argument(
-        "--eval", metavar="CHECKPOINT", help="instead of training, load a model.safetensors and score it again"
+        "--out",
+        default="runs/verbs",
+        metavar=text("metavar.folder", lang),
+        help=_help("help.out", lang, default="runs/verbs"),
     )
+    parser.add_argument("--quiet", action="store_true", help=_help("help.quiet", lang))
+    parser.add_argument("--eval", metavar=text("metavar.file", lang), help=_help("help.eval", lang))
     return parser
 
 
 def train_main(argv: Sequence[str]) -> int:
-    args = _parse(train_parser(), argv)
+    """``minigrad train [MODEL] [options]``: MODEL picks the trainer in :data:`MODELS` (the verb MLP by default)."""
+    argv = list(argv)
+    if argv and not argv[0].startswith("-"):
+        if argv[0] not in MODELS:
+            return _fail(text("error.unknown_model", _lang_of(argv), model=argv[0], choices=", ".join(MODELS)))
+        return MODELS[argv[0]](argv[1:])
+    return MODELS[DEFAULT_MODEL](argv)
+
+
+def train_mlp_main(argv: Sequence[str]) -> int:
+    """``minigrad train [mlp]``: the verb-tense MLP."""
+    lang = _lang_of(argv)
+    args = _parse(train_parser(lang), argv)
     if isinstance(args, int):
         return args
     if args.eval:
-        return _evaluate(args.eval)
-    if not _require(["safetensors", "matplotlib"] + ([] if args.quiet else ["tqdm"]), "train"):
+        return _evaluate(args.eval, lang)
+    bar = show_progress(args.quiet)
+    if not _require(["safetensors", "matplotlib"] + (["tqdm"] if bar else []), "train", lang):
         return 1
     default_lr, default_weight_decay = DEFAULT_HYPERPARAMETERS[args.optimizer]
     try:
@@ -90,88 +225,162 @@ def train_main(argv: Sequence[str]) -> int:
             encode=args.encode,
             language=args.language,
         )
-    except ValueError as error:
-        print(f"minigrad {error}", file=sys.stderr)
-        return 2
+    except ValueError as error:  # the parser's checks come first; this is the library's own, as a backstop
+        return _fail(str(error))
 
-    from .train import save_run, train
+    from .blas import single_blas_thread
+    from .train import course_bound, prepare_out_dir, save_run, train
 
-    progress = None
+    try:
+        prepare_out_dir(args.out)
+    except TrainingError as error:
+        return _fail(error.text(lang))
     if not args.quiet:
-        tqdm = importlib.import_module("tqdm").tqdm  # optional: imported by name, only when a bar is wanted
-
         print(
-            f"training Linear-ReLU-Linear (hidden {config.hidden}) on the verbs dataset, "
-            f"{config.optimizer} lr {config.lr}, {config.epochs} epochs, seed {config.seed}"
+            text(
+                "train.header",
+                lang,
+                hidden=config.hidden,
+                encoding=text(f"train.encoding.{config.encode}", lang),
+                optimizer=config.optimizer,
+                lr=config.lr,
+                epochs=config.epochs,
+                seed=config.seed,
+            )
         )
-
-        def progress(total: int) -> Any:
-            return tqdm(total=total, desc="training", unit="epoch", file=sys.stderr)
-
-    result = train(config, progress)
-    files = save_run(result, args.out)
-    final = result.metrics["final"]
+    with single_blas_thread():
+        result = train(config, _progress_bar(lang) if bar else None)
+    files = save_run(result, args.out, lang=lang)
+    final, metrics = result.metrics["final"], result.metrics
     print(
-        f"train accuracy {final['train_accuracy']:.1%} (loss {final['train_loss']:.4f}), "
-        f"validation accuracy {final['val_accuracy']:.1%} (loss {final['val_loss']:.4f}) "
-        f"on {result.metrics['n_val']} held-out phrases, in {result.metrics['elapsed_seconds']:.1f} s"
+        text(
+            "train.result",
+            lang,
+            train_accuracy=f"{final['train_accuracy']:.1%}",
+            train_loss=f"{final['train_loss']:.4f}",
+            val_accuracy=f"{final['val_accuracy']:.1%}",
+            val_loss=f"{final['val_loss']:.4f}",
+            n_val=metrics["n_val"],
+            seconds=f"{metrics['elapsed_seconds']:.1f}",
+        )
     )
-    print(f"wrote {files['plot']}, {files['metrics']} and {files['checkpoint']}")
+    if config.encode == "course":
+        n_inputs, bound = course_bound(result.dataset)
+        why = text(
+            "train.course_why",
+            lang,
+            val_accuracy=f"{final['val_accuracy']:.1%}",
+            chance=f"{1 / result.dataset.n_classes:.0%}",
+            n_inputs=n_inputs,
+            n_train=metrics["n_train"],
+            bound=f"{bound:.0%}",
+        )
+        print(why)
+    print(text("train.files", lang, **files))
     if not args.quiet:
-        print(f"reload and score the checkpoint: minigrad train --eval {files['checkpoint']}")
+        print(text("train.reload_hint", lang, checkpoint=files["checkpoint"]))
     return 0
 
 
-def _evaluate(path: str) -> int:
-    if not _require(["safetensors"], "train --eval"):
+def _progress_bar(lang: str) -> Callable[[int], Any]:
+    """A tqdm bar factory with the texts in ``lang`` (its postfix keys too)."""
+    tqdm = importlib.import_module("tqdm").tqdm  # optional: imported by name, only when a bar is shown
+    # train() reports these postfix keys; each is shown in ``lang``
+    keys = {"loss": "loss", "val_loss": "val_loss", "val_acc": "val_accuracy"}
+    keys = {key: text(f"train.progress_{entry}", lang) for key, entry in keys.items()}
+
+    class Bar(tqdm):  # type: ignore[misc, valid-type]
+        def set_postfix(self, **values: Any) -> None:
+            renamed = {keys.get(k, k): v for k, v in values.items()}
+            super().set_postfix(renamed)
+
+    def progress(total: int) -> Any:
+        unit = text("train.progress_unit", lang)
+        return Bar(total=total, desc=text("train.progress", lang), unit=unit, file=sys.stderr)
+
+    return progress
+
+
+def _evaluate(path: str, lang: str) -> int:
+    if not _require(["safetensors"], "train --eval", lang):
         return 1
     from .train import evaluate_checkpoint
 
     try:
         scores = evaluate_checkpoint(path)
-    except (FileNotFoundError, ValueError) as error:
-        print(f"minigrad train --eval: {error}", file=sys.stderr)
-        return 1
+    except TrainingError as error:
+        return _fail(error.text(lang))
     same = scores["val_accuracy"] == scores["saved_val_accuracy"]
     verdict = (
-        "identical to the accuracy saved at training time"
+        text("train.eval_same", lang)
         if same
-        else f"DIFFERS from the {scores['saved_val_accuracy']:.4%} saved at training time"
+        else text("train.eval_differs", lang, saved=f"{scores['saved_val_accuracy']:.4%}")
     )
     print(
-        f"{path}: validation accuracy {scores['val_accuracy']:.4%} (loss {scores['val_loss']:.6f}), "
-        f"train accuracy {scores['train_accuracy']:.4%}; {verdict}"
+        text(
+            "train.eval",
+            lang,
+            path=path,
+            val_accuracy=f"{scores['val_accuracy']:.4%}",
+            val_loss=f"{scores['val_loss']:.6f}",
+            train_accuracy=f"{scores['train_accuracy']:.4%}",
+            verdict=verdict,
+        )
     )
     return 0 if same else 1
 
 
-# --------------------------------------------------------------------------- experiments
+# `minigrad train MODEL`: each model's own command line.  A new model adds its entry here.
+MODELS: dict[str, Callable[[Sequence[str]], int]] = {"mlp": train_mlp_main}
+DEFAULT_MODEL = "mlp"
 
 
-def experiment_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="minigrad experiment",
-        description="Phase 10 experiments, each writing NAME.png and NAME.json: init (uniform vs Xavier vs Kaiming "
-        "in a 12-layer ReLU MLP), norm (none vs LayerNorm vs RMSNorm), residual (50 blocks with and without the "
-        "skip connection).",
+# --------------------------------------------------------------------------- minigrad experiment
+
+
+def experiment_parser(lang: str = "en") -> argparse.ArgumentParser:
+    parser = _Parser(lang, prog="minigrad experiment", description=_help("help.experiment", lang))
+    parser.add_argument(
+        "name",
+        choices=("init", "norm", "residual", "all"),
+        metavar=text("metavar.experiment", lang),
+        help=_help("help.experiment_name", lang),
     )
-    parser.add_argument("name", choices=("init", "norm", "residual", "all"), help="which experiment")
-    parser.add_argument("--out", default="runs/experiments", help="output folder (runs/experiments)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the data and weights (0)")
+    parser.add_argument(
+        "--out",
+        default="runs/experiments",
+        metavar=text("metavar.folder", lang),
+        help=_help("help.out", lang, default="runs/experiments"),
+    )
+    parser.add_argument(
+        "--seed",
+        type=_number("error.seed", lang),
+        metavar="N",
+        default=0,
+        help=_help("help.experiment_seed", lang, default=0),
+    )
+    _add_lang(parser, lang)
     return parser
 
 
 def experiment_main(argv: Sequence[str]) -> int:
-    args = _parse(experiment_parser(), argv)
+    lang = _lang_of(argv)
+    args = _parse(experiment_parser(lang), argv)
     if isinstance(args, int):
         return args
-    if not _require(["matplotlib"], "experiment"):
+    if not _require(["matplotlib"], "experiment", lang):
         return 1
     from .experiments import EXPERIMENTS, run_experiment
+    from .train import prepare_out_dir
 
+    try:
+        prepare_out_dir(args.out)
+    except TrainingError as error:
+        return _fail(error.text(lang))
     names = list(EXPERIMENTS) if args.name == "all" else [args.name]
     for name in names:
-        results = run_experiment(name, args.out, seed=args.seed)
+        results = run_experiment(name, args.out, seed=args.seed, lang=lang)
         print(results["summary"])
-        print(f"  ({results['elapsed_seconds']:.1f} s) wrote {results['files']['plot']} and {results['files']['json']}")
+        seconds = f"{results['elapsed_seconds']:.1f}"
+        print(text("exp.wrote", lang, seconds=seconds, **results["files"]))
     return 0

@@ -10,7 +10,9 @@ the course talks about, returns the numbers as a JSON-ready dict, and
   ``fan_in * s² / 2``: Kaiming's ``s² = 2 / fan_in`` keeps it at 1, Xavier's
   ``2 / (fan_in + fan_out)`` halves it at every layer (``1/sqrt(2)`` per layer
   in std), and the small uniform shrinks it by ``fan_in * 0.05² / 6`` (0.05 at
-  width 128), so the signal dies out with depth.  The backward signal shrinks
+  width 128), so the signal dies out with depth.  Xavier was derived for
+  activations symmetric around 0; it does not keep the variance of a ReLU
+  network (std x2^-5.5 over 12 layers).  The backward signal shrinks
   the same way towards the input, so every layer's weight gradient (forward
   activation times backward signal) is tiny, and SGD barely moves.
 * ``norm``: the same kind of network with PyTorch's default ``Linear`` init
@@ -40,9 +42,11 @@ from typing import Any
 import numpy as np
 
 from .. import nn
-from ..engine import no_grad
 from ..optim import SGD
 from ..tensor import Array, Tensor
+from .blas import single_blas_thread
+from .texts import text
+from .train import prepare_out_dir
 
 UNIFORM_BOUND = 0.05
 
@@ -86,14 +90,50 @@ def _finite(values: list[float]) -> list[float | None]:
     return [v if math.isfinite(v) else None for v in values]
 
 
+def layer_statistics(model: nn.Module, X: Array, y: Array, depth: int) -> tuple[list[float], list[float]]:
+    """One forward and backward pass on ``(X, y)``: the std of every ReLU's output (forward order) and
+    ``||dL/dW||`` of the first ``depth`` Linear layers; the gradients are zeroed again afterwards."""
+    stds: list[float] = []
+
+    def record_std(_module: nn.Module, _inputs: Any, output: Tensor) -> None:
+        stds.append(float(np.std(output.data)))
+
+    handles = [m.register_forward_hook(record_std) for m in model.modules() if isinstance(m, nn.ReLU)]
+    try:
+        nn.CrossEntropyLoss()(model(Tensor(X)), y).backward()
+    finally:
+        for handle in handles:
+            handle.remove()
+    grad_norms = [_grad_norm(layer) for layer in linears(model)[:depth]]
+    model.zero_grad()
+    return stds, grad_norms
+
+
+def _sig(values: list[float]) -> str:
+    return " ".join(f"{v:.2g}" for v in values)
+
+
 # --------------------------------------------------------------------------- init
 
 
 INIT_SCHEMES: dict[str, Callable[[Tensor, np.random.Generator], Any]] = {
-    f"uniform(±{UNIFORM_BOUND})": lambda w, g: nn.init.uniform_(w, -UNIFORM_BOUND, UNIFORM_BOUND, generator=g),
+    "uniform": lambda w, g: nn.init.uniform_(w, -UNIFORM_BOUND, UNIFORM_BOUND, generator=g),
     "xavier": lambda w, g: nn.init.xavier_uniform_(w, generator=g),
     "kaiming": lambda w, g: nn.init.kaiming_uniform_(w, nonlinearity="relu", generator=g),
 }
+
+
+def weight_variance(scheme: str, fan_in: int, fan_out: int) -> float:
+    """Var(w) of each scheme, by hand: U(-a, a) has variance a²/3."""
+    if scheme == "uniform":
+        return UNIFORM_BOUND**2 / 3
+    if scheme == "xavier":
+        return 2 / (fan_in + fan_out)  # a = sqrt(6 / (fan_in + fan_out))
+    return 2 / fan_in  # kaiming, ReLU gain sqrt(2): a = sqrt(6 / fan_in)
+
+
+def init_display_name(scheme: str, lang: str) -> str:
+    return text(f"init.scheme.{scheme}", lang, bound=UNIFORM_BOUND)
 
 
 def relu_mlp(dim: int, width: int, depth: int, classes: int, rng: np.random.Generator) -> nn.Sequential:
@@ -116,7 +156,16 @@ def init_experiment(
     """Per-layer activation std and weight-gradient norm at init, and an SGD loss curve, for each init scheme."""
     classes = 10
     X, y = teacher_data(2048, width, classes, np.random.default_rng(seed))
-    results: dict[str, Any] = {"depth": depth, "width": width, "batch": batch, "steps": steps, "lr": lr, "seed": seed}
+    results: dict[str, Any] = {
+        "depth": depth,
+        "width": width,
+        "batch": batch,
+        "steps": steps,
+        "lr": lr,
+        "seed": seed,
+        "uniform_bound": UNIFORM_BOUND,
+        "biases": 0.0,
+    }
     schemes: dict[str, Any] = {}
     for name, fill in INIT_SCHEMES.items():
         rng = np.random.default_rng(seed + 1)  # the same draws for every scheme, rescaled by it
@@ -125,43 +174,60 @@ def init_experiment(
             fill(layer.weight, rng)
             assert layer.bias is not None
             nn.init.zeros_(layer.bias)
-        # Measure one batch: a forward hook records every ReLU's output std.
-        stds: list[float] = []
-
-        def record_std(_module: nn.Module, _inputs: Any, output: Tensor, stds: list[float] = stds) -> None:
-            stds.append(float(np.std(output.data)))
-
-        handles = [m.register_forward_hook(record_std) for m in model.modules() if isinstance(m, nn.ReLU)]
-        loss = nn.CrossEntropyLoss()(model(Tensor(X[:batch])), y[:batch])
-        loss.backward()
-        for handle in handles:
-            handle.remove()
-        grad_norms = [_grad_norm(layer) for layer in linears(model)[:depth]]
-        model.zero_grad()
+        stds, grad_norms = layer_statistics(model, X[:batch], y[:batch], depth)
         schemes[name] = {
             "activation_std": stds,
             "weight_grad_norm": grad_norms,
             "loss": _finite(sgd_losses(model, X, y, steps, lr, 64, seed)),
+            # a square ReLU layer multiplies the std by sqrt(fan_in * Var(w) / 2)
+            "predicted_factor_per_layer": math.sqrt(width * weight_variance(name, width, width) / 2),
+            "measured_factor": stds[-1] / stds[0],
         }
     results["schemes"] = schemes
     return results
 
 
-def summarize_init(results: dict[str, Any]) -> str:
-    lines = [f"init ablation ({results['depth']} ReLU layers, width {results['width']}):"]
+def summarize_init(results: dict[str, Any], lang: str = "en") -> str:
+    depth = results["depth"]
+    lines = [text("init.header", lang, depth=depth, width=results["width"])]
     for name, r in results["schemes"].items():
-        std, grad, loss = r["activation_std"], r["weight_grad_norm"], r["loss"]
+        std, loss, per_layer = r["activation_std"], r["loss"], r["predicted_factor_per_layer"]
         lines.append(
-            f"  {name:>16}: activation std layer 1 {std[0]:.3g} -> layer {len(std)} {std[-1]:.3g}; "
-            f"grad norm layer 1 {grad[0]:.3g}; loss {loss[0]:.3f} -> {_tail_mean(loss)}"
+            text(
+                "init.scheme_line",
+                lang,
+                name=init_display_name(name, lang),
+                first=f"{std[0]:.3g}",
+                depth=len(std),
+                last=f"{std[-1]:.3g}",
+                measured=f"{r['measured_factor']:.3g}",
+                predicted=f"{per_layer ** (len(std) - 1):.3g}",
+                per_layer=f"{per_layer:.3g}",
+                grad=f"{r['weight_grad_norm'][0]:.3g}",
+                loss_first=f"{loss[0]:.3f}",
+                loss_last=_tail_mean(loss, lang),
+            )
+        )
+    lines.append(text("init.theory", lang))
+    if "xavier" in results["schemes"]:
+        xavier = results["schemes"]["xavier"]["activation_std"]
+        lines.append(
+            text(
+                "init.xavier_verdict",
+                lang,
+                first=f"{xavier[0]:.3g}",
+                last=f"{xavier[-1]:.3g}",
+                depth=len(xavier),
+                halvings=f"{(len(xavier) - 1) / 2:g}",
+            )
         )
     return "\n".join(lines)
 
 
-def _tail_mean(losses: list[float | None], n: int = 10) -> str:
+def _tail_mean(losses: list[float | None], lang: str, n: int = 10) -> str:
     """The mean of the last ``n`` mini-batch losses (one batch is noisy), as text."""
     tail = [v for v in losses[-n:] if v is not None]
-    return f"{np.mean(tail):.3f} (mean of the last {n} steps)" if len(tail) == len(losses[-n:]) else "nan"
+    return text("exp.tail_mean", lang, value=f"{np.mean(tail):.3f}", n=n) if len(tail) == len(losses[-n:]) else "nan"
 
 
 # --------------------------------------------------------------------------- norm
@@ -193,10 +259,9 @@ def norm_experiment(
     variants: dict[str, Any] = {}
     for norm in NORMS:
         model = norm_mlp(width, depth, classes, norm, np.random.default_rng(seed + 1))
-        with no_grad():
-            first_output_std = float(np.std(model(Tensor(X[:batch])).data))
+        stds, grad_norms = layer_statistics(model, X[:batch], y[:batch], depth)
         losses = _finite(sgd_losses(model, X, y, steps, lr, batch, seed))
-        variants[norm] = {"loss": losses, "output_std_at_init": first_output_std}
+        variants[norm] = {"activation_std": stds, "weight_grad_norm": grad_norms, "loss": losses}
     return {
         "depth": depth,
         "width": width,
@@ -208,10 +273,17 @@ def norm_experiment(
     }
 
 
-def summarize_norm(results: dict[str, Any]) -> str:
-    lines = [f"norm ablation ({results['depth']} layers, width {results['width']}, SGD lr {results['lr']}):"]
-    for name, r in results["variants"].items():
-        lines.append(f"  {name:>9}: loss {r['loss'][0]:.3f} -> {_tail_mean(r['loss'])}")
+def summarize_norm(results: dict[str, Any], lang: str = "en") -> str:
+    depth, variants = results["depth"], results["variants"]
+    names = {name: text(f"norm.variant.{name}", lang) for name in variants}
+    pad = max(len(n) for n in names.values())
+    lines = [text("norm.header", lang, depth=depth, width=results["width"], lr=results["lr"], batch=results["batch"])]
+    for key, statistic in (("norm.stds", "activation_std"), ("norm.grads", "weight_grad_norm")):
+        lines.append(text(key, lang, depth=depth))
+        lines += [f"    {names[name]:<{pad}}  {_sig(r[statistic])}" for name, r in variants.items()]
+    lines.append(text("norm.losses", lang))
+    for name, r in variants.items():
+        lines.append(f"    {names[name]:<{pad}}  {r['loss'][0]:.3f} -> {_tail_mean(r['loss'], lang)}")
     return "\n".join(lines)
 
 
@@ -238,50 +310,82 @@ def residual_experiment(blocks: int = 50, width: int = 64, batch: int = 128, see
             "weight_grad_norm": [_grad_norm(b[0]) for b in stack],
             "loss": float(loss.item()),
         }
-    return {"blocks": blocks, "width": width, "batch": batch, "seed": seed, "variants": variants}
+    plain, residual = (variants[name]["weight_grad_norm"] for name in ("plain", "residual"))
+    return {
+        "blocks": blocks,
+        "width": width,
+        "batch": batch,
+        "seed": seed,
+        "variants": variants,
+        # orders of magnitude: how much more gradient block 1 gets with the skips, and how far below the last
+        # block's it falls without them
+        "decades_gained_at_block_1": math.log10(residual[0] / plain[0]) if plain[0] > 0 else math.inf,
+        "decades_lost_without_skips": math.log10(plain[-1] / plain[0]) if plain[0] > 0 else math.inf,
+    }
 
 
-def summarize_residual(results: dict[str, Any]) -> str:
-    lines = [f"residual depth ({results['blocks']} blocks Linear-ReLU-Linear, width {results['width']}):"]
+def summarize_residual(results: dict[str, Any], lang: str = "en") -> str:
+    blocks = results["blocks"]
+    lines = [text("residual.header", lang, blocks=blocks, width=results["width"], batch=results["batch"])]
     for name, r in results["variants"].items():
         g = r["weight_grad_norm"]
         middle = len(g) // 2
         lines.append(
-            f"  {name:>8}: grad norm block 1 {g[0]:.3g}, block {middle} {g[middle - 1]:.3g}, block {len(g)} {g[-1]:.3g}"
+            text(
+                "residual.line",
+                lang,
+                name=text(f"residual.variant.{name}", lang),
+                first=f"{g[0]:.3g}",
+                middle=middle,
+                mid=f"{g[middle - 1]:.3g}",
+                blocks=len(g),
+                last=f"{g[-1]:.3g}",
+            )
         )
     plain = results["variants"]["plain"]["weight_grad_norm"][0]
     res = results["variants"]["residual"]["weight_grad_norm"][0]
     if plain > 0:
-        lines.append(f"  block 1 gets {res / plain:.3g} times more gradient with the skip connections")
+        lines.append(
+            text(
+                "residual.ratio",
+                lang,
+                ratio=f"{res / plain:.3g}",
+                decades=f"{results['decades_gained_at_block_1']:.1f}",
+                plain_decades=f"{results['decades_lost_without_skips']:.1f}",
+                blocks=blocks,
+            )
+        )
     return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- running and saving
 
-EXPERIMENTS: dict[str, tuple[Callable[..., dict[str, Any]], Callable[[dict[str, Any]], str], str]] = {
+EXPERIMENTS: dict[str, tuple[Callable[..., dict[str, Any]], Callable[[dict[str, Any], str], str], str]] = {
     "init": (init_experiment, summarize_init, "plot_init"),
     "norm": (norm_experiment, summarize_norm, "plot_norm"),
     "residual": (residual_experiment, summarize_residual, "plot_residual"),
 }
 
 
-def run_experiment(name: str, out_dir: str | os.PathLike[str], plot: bool = True, **kwargs: Any) -> dict[str, Any]:
-    """Run one experiment, write ``<name>.json`` (and ``<name>.png``) into ``out_dir``; return the results."""
+def run_experiment(
+    name: str, out_dir: str | os.PathLike[str], plot: bool = True, lang: str = "en", **kwargs: Any
+) -> dict[str, Any]:
+    """Run one experiment, write ``<name>.json`` (and ``<name>.png``, texts in ``lang``) into ``out_dir``."""
     if name not in EXPERIMENTS:
         raise ValueError(f"experiment: unknown experiment {name!r}; choose from {', '.join(EXPERIMENTS)}")
     run, summarize, plotter = EXPERIMENTS[name]
+    out = prepare_out_dir(out_dir)  # before the run: a bad --out must not cost the results
     start = time.perf_counter()
-    results = run(**kwargs)
+    with single_blas_thread():
+        results = run(**kwargs)
     results["elapsed_seconds"] = time.perf_counter() - start
-    results["summary"] = summarize(results)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    results["summary"] = summarize(results, lang)
     files = {"json": str(out / f"{name}.json")}
     if plot:
         from . import plots
 
         files["plot"] = str(out / f"{name}.png")
-        getattr(plots, plotter)(results, files["plot"])
+        getattr(plots, plotter)(results, files["plot"], lang)
     results["files"] = files
     Path(files["json"]).write_text(json.dumps(results, indent=2) + "\n")
     return results

@@ -1,4 +1,9 @@
-"""PNG plots for training runs and the phase 10 experiments (matplotlib, Agg backend, imported lazily)."""
+"""PNG plots for training runs and the phase 10 experiments (matplotlib, Agg backend, imported lazily).
+
+Every text on a figure comes from ``texts.toml`` in the language asked for.
+Each figure has one legend, below its panels, so that it never hides a curve
+or the chance line.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,21 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .texts import text
+
 MISSING_MATPLOTLIB = (
     "plots need the 'matplotlib' package: install the train extra with "
     "`uv sync --extra train` (or `pip install 'minigrad[train]'`)"
 )
 
 PathLike = str | os.PathLike[str]
+
+# One look per curve: a distinct line style and marker, so that two curves on top of each other both show.
+STYLES = (
+    {"linestyle": "-", "marker": "o"},
+    {"linestyle": "--", "marker": "x"},
+    {"linestyle": "-.", "marker": "s"},
+)
 
 
 def pyplot() -> Any:
@@ -32,75 +46,157 @@ def moving_average(values: Sequence[float | None], window: int = 10) -> list[flo
     return [sum(clean[max(0, i - window + 1) : i + 1]) / (i + 1 - max(0, i - window + 1)) for i in range(len(clean))]
 
 
-def _plot_losses(ax: Any, name: str, losses: Sequence[float | None]) -> None:
-    """Every step's mini-batch loss, faint, and its 10-step moving average over it."""
+def scale_for(values: Sequence[float | None]) -> str:
+    """``"log"`` when the positive values span at least one decade, else ``"linear"`` (a short log axis has no
+    labelled ticks)."""
+    positive = [v for v in values if v is not None and math.isfinite(v) and v > 0]
+    return "log" if positive and max(positive) >= 10 * min(positive) else "linear"
+
+
+def _plot_losses(ax: Any, name: str, losses: Sequence[float | None], style: Mapping[str, str], index: int) -> Any:
+    """Every step's mini-batch loss, faint, and its 10-step moving average over it; returns the average's line.
+
+    The ``index``-th curve puts its markers at staggered steps, so that curves on top of each other all show."""
     steps = range(1, len(losses) + 1)
-    (line,) = ax.plot(steps, moving_average(losses), label=name)
+    every = max(1, len(losses) // 10)
+    markers = (index * every // len(STYLES), every)
+    (line,) = ax.plot(steps, moving_average(losses), label=name, markevery=markers, **style)
     ax.plot(steps, [math.nan if v is None else v for v in losses], color=line.get_color(), alpha=0.25, linewidth=0.8)
+    return line
 
 
-def _save(fig: Any, path: PathLike) -> None:
-    fig.tight_layout()
+def _finish(fig: Any, path: PathLike, title: str, legend_columns: int) -> None:
+    """Title on top, one legend for the whole figure below the panels, and save."""
+    fig.suptitle(title)
+    handles, labels = [], []
+    for ax in fig.axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    fig.legend(handles, labels, loc="outside lower center", ncol=legend_columns, frameon=False)
     fig.savefig(os.fspath(path), dpi=110)
     pyplot().close(fig)
 
 
-def plot_training(history: Mapping[str, Sequence[float]], path: PathLike, title: str = "") -> None:
-    """Train and validation loss per epoch (left) and accuracy (right)."""
+def plot_training(metrics: Mapping[str, Any], path: PathLike, lang: str = "en") -> None:
+    """Train and validation loss per epoch (left) and accuracy (right) of a `minigrad train` run."""
     plt = pyplot()
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
+    history, config = metrics["history"], metrics["config"]
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4.8), layout="constrained")
     epochs = history["epoch"]
-    ax_loss.plot(epochs, history["train_loss"], label="train")
-    ax_loss.plot(epochs, history["val_loss"], label="validation")
-    ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", yscale="log", title="loss")
-    ax_loss.legend()
-    ax_acc.plot(epochs, history["train_accuracy"], label="train")
-    ax_acc.plot(epochs, history["val_accuracy"], label="validation")
-    ax_acc.axhline(0.2, color="gray", linestyle=":", label="chance (5 tenses)")
-    ax_acc.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02), title="accuracy")
-    ax_acc.legend(loc="lower right")
-    if title:
-        fig.suptitle(title)
-    _save(fig, path)
+    train_label, val_label = text("plot.train.train", lang), text("plot.train.validation", lang)
+    ax_loss.plot(epochs, history["train_loss"], label=train_label, **STYLES[0], markevery=max(1, len(epochs) // 10))
+    ax_loss.plot(epochs, history["val_loss"], label=val_label, **STYLES[1], markevery=max(1, len(epochs) // 10))
+    ax_loss.set(
+        xlabel=text("plot.train.epoch", lang),
+        ylabel=text("plot.train.loss_axis", lang),
+        yscale=scale_for([*history["train_loss"], *history["val_loss"]]),
+        title=text("plot.train.loss_title", lang),
+    )
+    ax_acc.plot(epochs, history["train_accuracy"], **STYLES[0], markevery=max(1, len(epochs) // 10))
+    ax_acc.plot(epochs, history["val_accuracy"], **STYLES[1], markevery=max(1, len(epochs) // 10))
+    n_tenses = len(metrics["tenses"])
+    chance = text("plot.train.chance", lang, n=n_tenses, chance=f"{1 / n_tenses:.0%}")
+    ax_acc.axhline(1 / n_tenses, color="gray", linestyle=":", label=chance)
+    ax_acc.set(
+        xlabel=text("plot.train.epoch", lang),
+        ylabel=text("plot.train.accuracy_axis", lang),
+        ylim=(-0.02, 1.02),
+        title=text("plot.train.accuracy_title", lang),
+    )
+    title = text(
+        "plot.train.title",
+        lang,
+        encoding=text(f"train.encoding.{config['encode']}", lang),
+        hidden=config["hidden"],
+        optimizer=config["optimizer"],
+        lr=config["lr"],
+        seed=config["seed"],
+        val_accuracy=f"{metrics['final']['val_accuracy']:.1%}",
+    )
+    if metrics["final"]["val_accuracy"] < 1 / n_tenses:
+        title += f"\n({text('plot.train.course_note', lang)})"
+    _finish(fig, path, title, legend_columns=3)
 
 
-def plot_init(results: Mapping[str, Any], path: PathLike) -> None:
-    """The init ablation: activation std and gradient norm per layer, and the training loss, per scheme."""
+def _per_layer(axes: Sequence[Any], label: str, stds: Sequence[float], grads: Sequence[float], style: Any) -> None:
+    """Activation std (first panel) and weight-gradient norm (second panel) of each layer."""
+    layers = range(1, len(stds) + 1)
+    axes[0].plot(layers, stds, label=label, **style)
+    axes[1].plot(range(1, len(grads) + 1), grads, **style)
+
+
+def _label_layer_panels(axes: Sequence[Any], lang: str, stds: Sequence[float], grads: Sequence[float]) -> None:
+    layer = text("exp.layer", lang)
+    axes[0].set(
+        xlabel=layer,
+        ylabel=text("exp.activation_axis", lang),
+        yscale=scale_for(stds),
+        title=text("exp.activation_title", lang),
+    )
+    axes[1].set(
+        xlabel=layer, ylabel=text("exp.grad_axis", lang), yscale=scale_for(grads), title=text("exp.grad_title", lang)
+    )
+    axes[2].set(
+        xlabel=text("exp.sgd_step", lang), ylabel=text("exp.loss_axis", lang), title=text("exp.loss_title", lang)
+    )
+
+
+def plot_init(results: Mapping[str, Any], path: PathLike, lang: str = "en") -> None:
+    """The init ablation: activation std (with the predicted decay) and gradient norm per layer, and the loss."""
+    from .experiments import init_display_name
+
     plt = pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    for name, r in results["schemes"].items():
+    fig, axes = plt.subplots(1, 3, figsize=(16, 5.2), layout="constrained")
+    all_stds: list[float] = []
+    all_grads: list[float] = []
+    for index, ((name, r), style) in enumerate(zip(results["schemes"].items(), STYLES)):
+        label = init_display_name(name, lang)
+        _per_layer(axes, label, r["activation_std"], r["weight_grad_norm"], style)
         layers = range(1, len(r["activation_std"]) + 1)
-        axes[0].plot(layers, r["activation_std"], marker="o", label=name)
-        axes[1].plot(layers, r["weight_grad_norm"], marker="o", label=name)
-        _plot_losses(axes[2], name, r["loss"])
-    axes[0].set(xlabel="layer", ylabel="std of the ReLU output", yscale="log", title="activations (forward)")
-    axes[1].set(xlabel="layer", ylabel="||dL/dW||", yscale="log", title="weight gradients (backward)")
-    axes[2].set(xlabel="SGD step", ylabel="training loss (10-step average)", title="training")
-    for ax in axes:
-        ax.legend()
-    fig.suptitle(f"init ablation: {results['depth']}-layer ReLU MLP, width {results['width']}")
-    _save(fig, path)
+        predicted = [r["activation_std"][0] * r["predicted_factor_per_layer"] ** (i - 1) for i in layers]
+        axes[0].plot(layers, predicted, color="black", linestyle=":", linewidth=0.9)
+        _plot_losses(axes[2], label, r["loss"], style, index)
+        all_stds += r["activation_std"] + predicted
+        all_grads += r["weight_grad_norm"]
+    axes[0].plot([], [], color="black", linestyle=":", linewidth=0.9, label=text("init.theory_legend", lang))
+    _label_layer_panels(axes, lang, all_stds, all_grads)
+    _finish(fig, path, text("init.title", lang, depth=results["depth"], width=results["width"]), legend_columns=2)
 
 
-def plot_norm(results: Mapping[str, Any], path: PathLike) -> None:
-    """The norm ablation: training loss per step for each normalization."""
+def plot_norm(results: Mapping[str, Any], path: PathLike, lang: str = "en") -> None:
+    """The norm ablation: activation std and gradient norm per layer at init, and the training loss, per variant."""
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4.2))
-    for name, r in results["variants"].items():
-        _plot_losses(ax, name, r["loss"])
-    ax.set(xlabel="SGD step", ylabel="training loss (10-step average)")
-    ax.set_title(f"norm ablation: {results['depth']}-layer ReLU MLP, width {results['width']}")
-    ax.legend()
-    _save(fig, path)
+    fig, axes = plt.subplots(1, 3, figsize=(16, 5), layout="constrained")
+    all_stds: list[float] = []
+    all_grads: list[float] = []
+    for index, ((name, r), style) in enumerate(zip(results["variants"].items(), STYLES)):
+        label = text(f"norm.variant.{name}", lang)
+        _per_layer(axes, label, r["activation_std"], r["weight_grad_norm"], style)
+        _plot_losses(axes[2], label, r["loss"], style, index)
+        all_stds += r["activation_std"]
+        all_grads += r["weight_grad_norm"]
+    _label_layer_panels(axes, lang, all_stds, all_grads)
+    title = text("norm.title", lang, depth=results["depth"], width=results["width"], lr=results["lr"])
+    _finish(fig, path, title, legend_columns=3)
 
 
-def plot_residual(results: Mapping[str, Any], path: PathLike) -> None:
+def plot_residual(results: Mapping[str, Any], path: PathLike, lang: str = "en") -> None:
     """Residual depth: gradient norm of each block's first weight, with and without the skip connection."""
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4.2))
-    for name, r in results["variants"].items():
-        ax.plot(range(1, len(r["weight_grad_norm"]) + 1), r["weight_grad_norm"], marker=".", label=name)
-    ax.set(xlabel="block (1 = nearest the input)", ylabel="||dL/dW|| of the block's first Linear", yscale="log")
-    ax.set_title(f"residual depth: {results['blocks']} blocks, width {results['width']}")
-    ax.legend()
-    _save(fig, path)
+    fig, ax = plt.subplots(figsize=(8, 5), layout="constrained")
+    values: list[float] = []
+    for (name, r), style in zip(results["variants"].items(), STYLES):
+        grads = r["weight_grad_norm"]
+        ax.plot(range(1, len(grads) + 1), grads, label=text(f"residual.variant.{name}", lang), markevery=5, **style)
+        values += grads
+    ax.set(xlabel=text("residual.block_axis", lang), ylabel=text("residual.grad_axis", lang), yscale=scale_for(values))
+    title = text(
+        "residual.title",
+        lang,
+        blocks=results["blocks"],
+        width=results["width"],
+        decades=f"{results['decades_gained_at_block_1']:.1f}",
+    )
+    _finish(fig, path, title, legend_columns=2)

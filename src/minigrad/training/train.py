@@ -22,6 +22,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, fields
@@ -35,6 +37,7 @@ from ..data.verbs import VerbsDataset, load_verbs
 from ..engine import no_grad
 from ..optim import SGD, Adam, AdamW, Optimizer
 from ..tensor import Array, Tensor
+from .texts import TrainingError
 
 CHECKPOINT_FORMAT = "minigrad-verbs-mlp/1"
 OPTIMIZERS = ("sgd", "adam", "adamw")
@@ -64,6 +67,8 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"train: {name} must be a positive integer, got {value!r}")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"train: seed must be an integer >= 0 (NumPy refuses negative seeds), got {self.seed!r}")
         if not math.isfinite(self.lr) or self.lr <= 0:
             raise ValueError(f"train: lr must be a positive number, got {self.lr!r}")
         if not math.isfinite(self.weight_decay) or self.weight_decay < 0:
@@ -175,10 +180,37 @@ def train(config: TrainConfig, progress: ProgressFactory | None = None) -> Train
 # --------------------------------------------------------------------------- the run folder
 
 
-def save_run(result: TrainResult, out_dir: str | os.PathLike[str], plot: bool = True) -> dict[str, str]:
-    """Write ``metrics.json``, ``model.safetensors`` and (if ``plot``) ``loss.png``; return their paths."""
+def prepare_out_dir(out_dir: str | os.PathLike[str]) -> Path:
+    """Create the run folder now, before any training, and check that files can be written in it.
+
+    Raises :class:`TrainingError` naming the path when a parent is a file, the
+    folder cannot be created, or nothing can be written in it: better before
+    a run than after it, when the results would be lost.
+    """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    for ancestor in (out, *out.parents):
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                reason = TrainingError("error.out_is_file", path=ancestor)
+                raise TrainingError("error.out_unwritable", path=out, reason=reason)
+            break
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):  # os.access says yes to root even on a read-only mount
+            pass
+    except PermissionError as error:
+        reason = TrainingError("error.out_no_permission", path=out)
+        raise TrainingError("error.out_unwritable", path=out, reason=reason) from error
+    except OSError as error:
+        raise TrainingError("error.out_unwritable", path=out, reason=error.strerror or str(error)) from error
+    return out
+
+
+def save_run(
+    result: TrainResult, out_dir: str | os.PathLike[str], plot: bool = True, lang: str = "en"
+) -> dict[str, str]:
+    """Write ``metrics.json``, ``model.safetensors`` and (if ``plot``) ``loss.png``, texts in ``lang``; their paths."""
+    out = prepare_out_dir(out_dir)
     paths = {"metrics": out / "metrics.json", "checkpoint": out / "model.safetensors"}
     metadata = {
         "format": CHECKPOINT_FORMAT,
@@ -191,17 +223,37 @@ def save_run(result: TrainResult, out_dir: str | os.PathLike[str], plot: bool = 
         from .plots import plot_training
 
         paths["plot"] = out / "loss.png"
-        plot_training(result.metrics["history"], paths["plot"], title=_title(result.metrics))
+        plot_training(result.metrics, paths["plot"], lang=lang)
     files = {k: str(v) for k, v in paths.items()}
     paths["metrics"].write_text(json.dumps({**result.metrics, "files": files}, indent=2) + "\n")
     return files
 
 
-def _title(metrics: dict[str, Any]) -> str:
-    c = metrics["config"]
-    return (
-        f"verbs, MLP hidden={c['hidden']}, {c['optimizer']} lr={c['lr']}, seed={c['seed']}: "
-        f"val acc {metrics['final']['val_accuracy']:.1%}"
+def course_bound(dataset: VerbsDataset) -> tuple[int, float]:
+    """``(distinct inputs, best possible training accuracy)``: one right answer per distinct training input."""
+    distinct = len({row.tobytes() for row in dataset.X_train})
+    return distinct, distinct / len(dataset.y_train)
+
+
+def _read_metadata(path: str | os.PathLike[str]) -> dict[str, str]:
+    """The checkpoint's metadata, or a :class:`TrainingError` saying why the file is not a checkpoint."""
+    if not os.path.exists(path):
+        raise TrainingError("error.not_safetensors", path=os.fspath(path), reason=TrainingError("error.no_file"))
+    if os.path.isdir(path):
+        raise TrainingError("error.not_safetensors", path=os.fspath(path), reason=TrainingError("error.is_folder"))
+    try:
+        return checkpoint.load_metadata(path)
+    except ModuleNotFoundError:
+        raise
+    except Exception as error:  # safetensors' own SafetensorError derives from Exception only
+        raise _unreadable(path, error) from error
+
+
+def _unreadable(path: str | os.PathLike[str], error: Exception) -> TrainingError:
+    # The checkpoint module may already say "FILE is not a valid safetensors checkpoint: REASON": keep the reason.
+    detail = getattr(error, "reason", None) or re.sub(r"^.*? is not a valid safetensors checkpoint: ", "", str(error))
+    return TrainingError(
+        "error.not_safetensors", path=os.fspath(path), reason=TrainingError("error.unreadable", detail=detail)
     )
 
 
@@ -210,23 +262,23 @@ def evaluate_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
 
     Returns ``{"val_accuracy", "val_loss", "train_accuracy", "train_loss",
     "saved_val_accuracy", "config"}``; the two validation accuracies are
-    equal when the checkpoint is intact.
+    equal when the checkpoint is intact.  A file that is not a checkpoint of
+    ``minigrad train`` raises :class:`TrainingError` (a ``ValueError``) naming it.
     """
-    meta = checkpoint.load_metadata(path)
+    meta = _read_metadata(path)
     if meta.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(
-            f"evaluate_checkpoint: {os.fspath(path)!r} is not a checkpoint written by `minigrad train` "
-            f"(metadata format {meta.get('format')!r}, expected {CHECKPOINT_FORMAT!r})"
+        raise TrainingError(
+            "error.not_from_train", path=os.fspath(path), found=repr(meta.get("format")), expected=CHECKPOINT_FORMAT
         )
     config = TrainConfig.from_dict(json.loads(meta["config"]))
     data = config.dataset()
     if data.feature_names != json.loads(meta["feature_names"]):
-        raise ValueError(
-            f"evaluate_checkpoint: the dataset's features differ from those {os.fspath(path)!r} was trained on; "
-            "was minigrad.data.verbs changed since?"
-        )
+        raise TrainingError("error.features_changed", path=os.fspath(path))
     model = build_model(data.n_features, config.hidden, data.n_classes, np.random.default_rng(0))
-    checkpoint.load_into(model, path)
+    try:
+        checkpoint.load_into(model, path)
+    except Exception as error:  # a damaged data section surfaces here, after the header read fine
+        raise _unreadable(path, error) from error
     val_acc, val_loss = evaluate(model, data.X_val, data.y_val)
     train_acc, train_loss = evaluate(model, data.X_train, data.y_train)
     return {
