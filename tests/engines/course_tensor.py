@@ -128,8 +128,9 @@ class Tensor:
         return self._make(self.data.sum(axis=axis, keepdims=keepdims), (self,), backward)
 
     def mean(self, axis=None, keepdims=False):
-        count = self.data.size / np.asarray(self.data.mean(axis=axis, keepdims=keepdims)).size
-        return self.sum(axis=axis, keepdims=keepdims) * (1.0 / count)
+        total = self.sum(axis=axis, keepdims=keepdims)
+        count = self.data.size / total.data.size
+        return self._make(total.data / count, (total,), lambda g: (g / count,))
 
     def reshape(self, *shape):
         return self._make(self.data.reshape(*shape), (self,), lambda g: (g.reshape(self.shape),))
