@@ -14,6 +14,7 @@ USAGE = """usage: minigrad <command> [options]
 
 commands:
   breaks      the breaks lab: list, show, run and verify classic autograd bugs
+  doctor      examine your own engine (module:Class or file.py:Class) and name the bug it has
   train       train an MLP on the built-in verb-conjugation dataset
   experiment  phase 10 experiments: init, norm and residual ablations, with plots
 
@@ -30,6 +31,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .breaks.cli import main as breaks_main
 
         return breaks_main(rest)
+    if command == "doctor":
+        from .doctor.cli import main as doctor_main
+
+        return doctor_main(rest)
     if command == "train":
         from .training.cli import train_main
 

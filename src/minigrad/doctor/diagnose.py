@@ -39,20 +39,35 @@ def _same_numbers(a: Any, b: Any) -> bool:
     return bool(np.allclose(x, y, rtol=1e-5, atol=1e-7))
 
 
+def _family(finding: dict[str, Any]) -> str:
+    """How a finding fails; a NumPy broadcast error at ``grad +=`` is a wrong shape met by an in-place add."""
+    if finding["kind"] == "error" and "broadcast" in str(finding.get("got", "")):
+        return "shape"
+    return str(finding["kind"])
+
+
 def _check_points(mine: dict[str, Any], theirs: dict[str, Any]) -> tuple[float, str]:
     """Points for a check both fail, and the evidence sentence."""
-    points = 1.0
     mine_f = {f["name"]: f for f in mine["findings"]}
     theirs_f = {f["name"]: f for f in theirs["findings"]}
+    if "run" in theirs_f and _family(theirs_f["run"]) == "error":  # the break raises: the same exception, or little
+        mine_run = mine_f.get("run")
+        same = mine_run is not None and mine_run["signature"] == theirs_f["run"]["signature"]
+        note = str(mine_run["got"])[:120] if mine_run else ", ".join(f["signature"] for f in mine_f.values())
+        return (MAX_POINTS if same else 0.5), note
+    points = 1.0
     if set(mine_f) == set(theirs_f):
         points += 0.5
     share = 1.0 / max(1, len(theirs_f))
     notes = []
+    if "run" in mine_f and _family(mine_f["run"]) == "shape":  # the error stopped the run: compare its kind
+        mine_f = {name: mine_f["run"] for name in theirs_f}
+        points += 0.5
     for name, expected in theirs_f.items():
         got = mine_f.get(name)
         if got is None:
             continue
-        if got["kind"] == expected["kind"]:
+        if _family(got) == _family(expected):
             points += 0.5 * share
         if got["signature"] == expected["signature"] and got["signature"] != "different values":
             points += 1.0 * share
@@ -60,8 +75,8 @@ def _check_points(mine: dict[str, Any], theirs: dict[str, Any]) -> tuple[float, 
         elif _same_numbers(got.get("got"), expected.get("got")):
             points += 1.5 * share
             notes.append(f"{name}: equal to minigrad's numbers with this break on")
-        elif got["kind"] == "error" and expected["kind"] == "error":
-            notes.append(f"{name}: {got['signature']}")
+        elif got["kind"] == "error":
+            notes.append(f"{name}: {str(got.get('got', ''))[:120]}")
         else:
             notes.append(f"{name}: {got['signature']}")
     return min(points, MAX_POINTS), "; ".join(notes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -50,12 +51,72 @@ WORDS = {
         "todas las comprobaciones aplicables pasan: ningún fallo encontrado",
     ),
     "score": ("score", "puntuación"),
+    "data": ("data", "datos"),
+    "grad_none": ("None before backward", "None antes de backward"),
+    "grad_zeros": ("zeros before backward", "ceros antes de backward"),
+    "operators": ("operators", "operadores"),
+    "methods": ("methods", "métodos"),
+    "functions": ("module functions", "funciones del módulo"),
+    "axis": ("axis keyword", "palabra clave del eje"),
 }
+
+
+GROUPS_ES = {
+    "regimes": "regímenes del enunciado",
+    "broadcast": "difusión (broadcasting)",
+    "ops": "operaciones",
+    "reductions": "reducciones",
+    "reuse": "reutilización",
+    "backward-twice": "retropropagación dos veces",
+    "deep-1000": "cadena de 1.000",
+    "deep-100000": "cadena de 100.000",
+    "integers": "enteros",
+}
+
+# The findings' signatures are English keys (the fingerprints store them); Spanish is made when printing.
+PHRASES_ES = [
+    (
+        r"shape (\(.*?\)) instead of (\(.*?\)): the sum over axes (\(.*?\)) is missing",
+        r"forma \1 en vez de \2: falta la suma sobre los ejes \3",
+    ),
+    (
+        r"shape (\(.*?\)) instead of (\(.*?\)): the mean over axes (\(.*?\)) instead of the sum",
+        r"forma \1 en vez de \2: la media sobre los ejes \3 en vez de la suma",
+    ),
+    (
+        r"shape (\(.*?\)) instead of (\(.*?\)): not reducible to the expected values",
+        r"forma \1 en vez de \2: no se reduce a los valores esperados",
+    ),
+    (r"shape (\(.*?\)) instead of (\(.*?\))", r"forma \1 en vez de \2"),
+    (r"no gradient \(None\)", "sin gradiente (None)"),
+    (r"not finite \(nan or inf\)", "no finito (nan o inf)"),
+    (r"sign flipped", "signo cambiado"),
+    (r"different values", "valores distintos"),
+    (r"transposed", "traspuesto"),
+    (r"\bzero\b", "cero"),
+    (r"equal to minigrad's numbers with this break on", "igual a los números de minigrad con este fallo provocado"),
+    (r"gradient dtype (\S+) \(truncated to integers\?\)", r"gradiente de tipo \1 (¿truncado a enteros?)"),
+    (
+        r"timeout: still running after (\S+) s \(an endless loop\?\)",
+        r"tiempo agotado: sigue en marcha tras \1 s (¿un bucle infinito?)",
+    ),
+    (r"the process died \(exit code", "el proceso se detuvo con un error (código de salida"),
+    (r"not a number", "no es un número"),
+]
 
 
 def say(key: str, lang: str, **kwargs: Any) -> str:
     en, es = WORDS[key]
     return (es if lang == "es" else en).format(**kwargs)
+
+
+def phrase(text: str, lang: str) -> str:
+    """A signature or evidence line in ``lang`` (they are stored in English)."""
+    if lang != "es":
+        return text
+    for pattern, replacement in PHRASES_ES:
+        text = re.sub(pattern, replacement, text)
+    return text
 
 
 @dataclass
@@ -129,7 +190,8 @@ class Report:
         for group, items in groups.items():
             marks = ", ".join(f"{c.id} {say(c.status, lang)}" for c in items if c.status != "pass")
             n_pass = sum(c.status == "pass" for c in items)
-            out.append(f"  {group}: {n_pass}/{len(items)} {say('pass', lang)}" + (f"; {marks}" if marks else ""))
+            name = GROUPS_ES.get(group, group) if lang == "es" else group
+            out.append(f"  {name}: {n_pass}/{len(items)} {say('pass', lang)}" + (f"; {marks}" if marks else ""))
         failing = self.failing()
         if failing:
             out += ["", say("failing", lang) + ":"]
@@ -147,7 +209,7 @@ class Report:
             label = say("likely" if i == 0 else "also", lang)
             out.append(f"  {label}: {cand.break_id} ({say('score', lang)} {cand.score:.2f}): {title}")
             for line in cand.evidence[:4]:
-                out.append(f"      {say('evidence', lang)}: {line}")
+                out.append(f"      {say('evidence', lang)}: {phrase(line, lang)}")
             out.append(
                 f"      {say('read', lang)}: minigrad breaks show {cand.break_id}"
                 + (" --lang es" if lang == "es" else "")
@@ -169,13 +231,15 @@ def example(header: list[str], outcome: dict[str, Any], lang: str = "en") -> str
     for finding in outcome.get("findings", []):
         name = finding["name"]
         if finding["kind"] == "error":
-            lines.append(f"# -> {finding['got']}")
+            lines.append(f"# -> {phrase(str(finding['got']), lang)}")
             if outcome.get("where"):
                 lines.append(f"#    {say('where', lang)} {outcome['where']}")
             continue
         lines.append(f"print({name})" if name.endswith(".grad") and " " not in name else f"# {name}")
         lines.append(f"#   {say('expected', lang)}: {_fmt(finding.get('expected'))}")
-        lines.append(f"#   {say('got', lang)}:      {_fmt(finding.get('got'))}   ({finding['signature']})")
+        lines.append(
+            f"#   {say('got', lang)}:      {_fmt(finding.get('got'))}   ({phrase(finding['signature'], lang)})"
+        )
     if outcome.get("failed_reps") and outcome.get("reps", 1) > 1:
         lines.append("# " + say("failed_reps", lang, n=outcome["failed_reps"], reps=outcome["reps"]))
     if outcome.get("printed", 0) > 200_000:

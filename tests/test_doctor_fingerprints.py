@@ -1,0 +1,35 @@
+"""The stored fingerprints are exactly what running the checks on minigrad with each break on gives now."""
+
+import json
+
+from minigrad.doctor import fingerprints
+
+
+def test_stored_fingerprints_are_not_stale() -> None:
+    fresh = json.loads(fingerprints.dumps(fingerprints.generate()))
+    stored = fingerprints.load()
+    for kind in ("tensor", "scalar"):
+        assert fresh[kind]["reference"] == stored[kind]["reference"], f"{kind} reference changed"
+        changed = sorted(
+            b
+            for b in set(fresh[kind]["breaks"]) | set(stored[kind]["breaks"])
+            if fresh[kind]["breaks"].get(b) != stored[kind]["breaks"].get(b)
+        )
+        assert not changed, f"stale {kind} fingerprints for {changed}: run python -m minigrad.doctor.fingerprints"
+
+
+def test_every_engine_break_that_the_checks_can_see_has_a_fingerprint() -> None:
+    from minigrad.breaks import all_breaks
+
+    stored = fingerprints.load()
+    seen = set(stored["tensor"]["breaks"]) | set(stored["scalar"]["breaks"])
+    for expected in (
+        "skip-unbroadcast",
+        "accumulate-overwrite",
+        "recursive-walk",
+        "matmul-no-transpose",
+        "value-assign-not-accumulate",
+        "softmax-no-max-subtraction",
+    ):
+        assert expected in seen
+    assert seen <= set(all_breaks())
