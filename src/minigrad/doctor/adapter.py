@@ -157,7 +157,9 @@ class Engine:
     # ------------------------------------------------------------------ values in and out
     def leaf(self, value: Any, requires_grad: bool = True, label: str | None = None) -> Any:
         if self.api["scalar"]:
-            value = float(value)
+            value = round(float(value), 2)
+        elif np.issubdtype(np.asarray(value).dtype, np.floating):
+            value = np.round(value, 2)  # short numbers make short, pasteable examples
         obj = self._construct(value, requires_grad)
         rg = ", requires_grad=True" if requires_grad and self.api["requires_grad_kw"] else ""
         return self._bind(obj, f"{self.class_name}({_fmt(value)}{rg})", label)

@@ -51,6 +51,10 @@ WORDS = {
         "todas las comprobaciones aplicables pasan: ningún fallo encontrado",
     ),
     "score": ("score", "puntuación"),
+    "against": (
+        "against it: {n} checks this bug fails pass here",
+        "en contra: {n} comprobaciones que este fallo suspende pasan aquí",
+    ),
     "data": ("data", "datos"),
     "grad_none": ("None before backward", "None antes de backward"),
     "grad_zeros": ("zeros before backward", "ceros antes de backward"),
@@ -162,14 +166,18 @@ class Report:
         out = [say("title", lang, target=self.target), ""]
         out.append(f"{say('api', lang)}: {say('kind_scalar' if self.scalar else 'kind_tensor', lang)}")
         api = self.api
+        initial = say("grad_" + api["grad_initial"], lang)
         out.append(
-            f"  data: .{api['data_attr']}  grad: .{api['grad_attr']} ({api['grad_initial']} before backward)"
+            f"  {say('data', lang)}: .{api['data_attr']}  grad: .{api['grad_attr']} ({initial})"
             f"  requires_grad=: {api['requires_grad_kw']}  zero_grad: {api['zero_grad']}"
         )
-        out.append(f"  operators: {' '.join(api['dunders'])}")
-        out.append(f"  methods: {' '.join(api['methods']) or '-'}  functions: {' '.join(api['functions']) or '-'}")
+        out.append(f"  {say('operators', lang)}: {' '.join(api['dunders'])}")
+        methods, functions = " ".join(api["methods"]) or "-", " ".join(api["functions"]) or "-"
+        out.append(f"  {say('methods', lang)}: {methods}  {say('functions', lang)}: {functions}")
         if not self.scalar:
-            out.append(f"  axis keyword: {api['axis_kw']}  keepdims keyword: {api['keepdims_kw']}")
+            out.append(f"  {say('axis', lang)}: {api['axis_kw']}  keepdims: {api['keepdims_kw']}")
+        if api.get("overrides"):
+            out.append(f"  adapter: {' '.join(api['overrides'])}")
         counts = {s: sum(c.status == s for c in self.checks) for s in ("pass", "fail", "not present")}
         out += [
             "",
@@ -210,6 +218,9 @@ class Report:
             out.append(f"  {label}: {cand.break_id} ({say('score', lang)} {cand.score:.2f}): {title}")
             for line in cand.evidence[:4]:
                 out.append(f"      {say('evidence', lang)}: {phrase(line, lang)}")
+            if cand.contradicted:
+                shown = ", ".join(cand.contradicted[:4]) + (" ..." if len(cand.contradicted) > 4 else "")
+                out.append(f"      {say('against', lang, n=len(cand.contradicted))}: {shown}")
             out.append(
                 f"      {say('read', lang)}: minigrad breaks show {cand.break_id}"
                 + (" --lang es" if lang == "es" else "")
