@@ -140,3 +140,14 @@ def test_cli_speaks_spanish(tmp_path: Path) -> None:
     for word in ("Diagnosis", "most likely", "expected", "evidence", "Failing checks", "passed"):
         assert word not in text
     assert "valores distintos" in text or "igual a los números" in text
+
+
+def test_an_adapter_file_names_what_the_probe_cannot_guess(tmp_path: Path) -> None:
+    source = (ENGINES / "scalar_value.py").read_text()
+    (tmp_path / "eng.py").write_text(source.replace("def exp(self):", "def expo(self):"))
+    (tmp_path / "adapter.py").write_text('OPS = {"exp": lambda v: v.expo()}\n')
+    without = examine("eng.py:Value", cwd=str(tmp_path))
+    assert next(c for c in without.checks if c.id == "exp").status == "not present"
+    with_adapter = examine("eng.py:Value", cwd=str(tmp_path), adapter=str(tmp_path / "adapter.py"))
+    assert next(c for c in with_adapter.checks if c.id == "exp").status == "pass"
+    assert with_adapter.api["overrides"] == ["exp"]

@@ -160,7 +160,7 @@ class Report:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1, default=str)
 
-    def render(self, lang: str = "en", max_examples: int = 6) -> str:
+    def render(self, lang: str = "en", max_examples: int = 3) -> str:
         from ..breaks import get
 
         out = [say("title", lang, target=self.target), ""]
@@ -216,7 +216,7 @@ class Report:
             title = get(cand.break_id).title(lang)
             label = say("likely" if i == 0 else "also", lang)
             out.append(f"  {label}: {cand.break_id} ({say('score', lang)} {cand.score:.2f}): {title}")
-            for line in cand.evidence[:4]:
+            for line in cand.evidence[: 4 if i == 0 else 2]:
                 out.append(f"      {say('evidence', lang)}: {phrase(line, lang)}")
             if cand.contradicted:
                 shown = ", ".join(cand.contradicted[:4]) + (" ..." if len(cand.contradicted) > 4 else "")
