@@ -63,6 +63,7 @@ def examine(
                 out.get("failed_reps", 0),
                 out.get("reps", 1),
                 out.get("missing", ""),
+                out.get("printed", 0),
             )
         )
     diagnosis = rank(outcomes, data["breaks"])

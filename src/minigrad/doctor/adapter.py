@@ -27,6 +27,15 @@ DATA_NAMES = ("data", "value", "val", "_data")
 ZERO_GRAD_NAMES = ("zero_grad", "zerograd", "cleargrad", "clear_grad")
 
 
+_APPLY: dict[str, Callable[[Any, Any], Any]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "@": lambda a, b: a @ b,
+}
+
+
 class NotPresentError(Exception):
     """The engine has no such operation: the check is "not present", never a failure."""
 
@@ -155,10 +164,10 @@ class Engine:
         return ["import numpy as np", f"from {self.module.__name__} import {names}"]
 
     # ------------------------------------------------------------------ values in and out
-    def leaf(self, value: Any, requires_grad: bool = True, label: str | None = None) -> Any:
+    def leaf(self, value: Any, requires_grad: bool = True, label: str | None = None, exact: bool = False) -> Any:
         if self.api["scalar"]:
-            value = round(float(value), 2)
-        elif np.issubdtype(np.asarray(value).dtype, np.floating):
+            value = float(value) if exact else round(float(value), 2)
+        elif np.issubdtype(np.asarray(value).dtype, np.floating) and self.recording and not exact:
             value = np.round(value, 2)  # short numbers make short, pasteable examples
         obj = self._construct(value, requires_grad)
         rg = ", requires_grad=True" if requires_grad and self.api["requires_grad_kw"] else ""
@@ -191,9 +200,14 @@ class Engine:
             if op == "@" and "matmul" in self.api["functions"]:
                 return self._bind(self.module.matmul(a, b), f"matmul({self.name(a)}, {self.name(b)})")
             raise NotPresentError(dunder or op)
-        result = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b, "@": lambda: a @ b}[
-            op
-        ]()
+        try:
+            result = _APPLY[op](a, b)
+        except (TypeError, AttributeError):
+            if not isinstance(b, (int, float)) or not left:
+                raise
+            # An engine whose operators take only its own objects: wrap the number, as its users must.
+            wrapped = self.leaf(np.full(np.shape(self.data(a)), float(b)), requires_grad=False, exact=True)
+            result = _APPLY[op](a, wrapped)
         if result is NotImplemented:
             raise NotPresentError(dunder)
         return self._bind(result, f"{self.name(a)} {op} {self.name(b)}")

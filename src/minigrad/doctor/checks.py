@@ -103,9 +103,38 @@ def _unary(op: str, low: float = -2.0, high: float = 2.0, **kwargs: Any) -> Call
             y = e.call(op, x)
         w = _nonuniform(rng, np.shape(e.data(y)))
         e.backward(e.loss(y, w))
-        return {"forward": e.data(y), "x.grad": e.grad(x)}
+        obs = {"forward": e.data(y), "x.grad": e.grad(x)}
+        if op not in ("softmax",):
+            obs["finite differences of your forward"] = _finite_differences(e, run_forward, e.data(x), w)
+        return obs
+
+    def run_forward(e: Engine, x0: Any) -> Any:
+        x = e.leaf(x0)
+        if op == "pow":
+            return e.data(e.pow(x, kwargs["c"]))
+        if op == "neg":
+            return e.data(e.neg(x))
+        if op in ("sum", "mean"):
+            return e.data(e.reduce(op, x, kwargs.get("axis"), kwargs.get("keepdims", False)))
+        if op == "reshape":
+            return e.data(e.reshape(x, kwargs["shape"]))
+        if op == "transpose":
+            return e.data(e.transpose(x))
+        return e.data(e.call(op, x))
 
     return run
+
+
+def _finite_differences(e: Engine, forward: Callable[..., Any], x0: Any, w: Any, eps: float = 1e-6) -> Any:
+    """Central differences of ``sum(f(x) * w)`` computed with the engine's own forward (no backward)."""
+    grad = np.zeros_like(x0, dtype=float)
+    with e.quiet("# (finite differences of sum(f(x) * w), with your forward)"):
+        for i in np.ndindex(*x0.shape):
+            up, down = x0.astype(float), x0.astype(float)
+            up[i] += eps
+            down[i] -= eps
+            grad[i] = (np.sum(forward(e, up) * w) - np.sum(forward(e, down) * w)) / (2 * eps)
+    return grad
 
 
 def _kw(e: Engine, op: str) -> list[str]:
@@ -203,12 +232,12 @@ def _three_uses(e: Engine, rng: np.random.Generator) -> Obs:
 
 
 def _topo(e: Engine, rng: np.random.Generator) -> Obs:
-    """a feeds b and c; c also feeds on b: processing a before both are done loses a contribution."""
+    """``a`` reaches the output by a short path and by a long one: processing ``a`` before the long path is done
+    (breadth-first, or in the order a walk discovers nodes) loses that path's contribution."""
     x = _x(e, rng)
     a = e.binop("*", x, 1.5)
-    b = e.call("tanh", a)
-    c = e.binop("*", b, a)
-    d = e.binop("+", c, e.binop("*", a, a))
+    c = e.binop("*", e.call("tanh", a), e.call("tanh", a))
+    d = e.binop("*", e.binop("+", c, a), e.binop("+", a, c))
     e.backward(e.loss(d, _w(e, rng)))
     return _grads(e, x=x)
 

@@ -21,7 +21,6 @@ import zlib
 from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-STORM = 200_000  # characters printed by one check that count as a print storm
 
 
 class _Counter:

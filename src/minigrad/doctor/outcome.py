@@ -38,8 +38,9 @@ def outcome(spec: CheckSpec, result: dict[str, Any], expected: dict[str, Any] | 
         else:
             findings_per_rep.append(compare_obs(expected or {}, rep["obs"], spec.oracle))
     failing = [f for f in findings_per_rep if f]
+    printed = max(int(rep.get("printed", 0)) for rep in reps)
     if not failing:
-        return {"status": "pass", "reps": len(findings_per_rep)}
+        return {"status": "pass", "reps": len(findings_per_rep), "printed": printed}
     if spec.group == "deep-100000" and failing[0][0].signature == "timeout":
         return {"status": "slow", "error": failing[0][0].got}
     first_bad = next(i for i, f in enumerate(findings_per_rep) if f)
@@ -60,5 +61,5 @@ def outcome(spec: CheckSpec, result: dict[str, Any], expected: dict[str, Any] | 
         "reps": len(findings_per_rep),
         "lines": bad.get("lines", []),
         "where": bad.get("where", ""),
-        "printed": bad.get("printed", 0),
+        "printed": printed,
     }

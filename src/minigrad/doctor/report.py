@@ -109,6 +109,9 @@ PHRASES_ES = [
 ]
 
 
+PRINT_STORM = 200_000  # characters printed by one check that make a finding (not a failure)
+
+
 def say(key: str, lang: str, **kwargs: Any) -> str:
     en, es = WORDS[key]
     return (es if lang == "es" else en).format(**kwargs)
@@ -133,6 +136,11 @@ class CheckResult:
     failed_reps: int = 0
     reps: int = 1
     missing: str = ""
+    printed: int = 0  # characters the learner's code printed during the check (stdout and stderr, discarded)
+
+    @property
+    def print_storm(self) -> bool:
+        return self.printed > PRINT_STORM
 
 
 @dataclass
@@ -200,6 +208,9 @@ class Report:
             n_pass = sum(c.status == "pass" for c in items)
             name = GROUPS_ES.get(group, group) if lang == "es" else group
             out.append(f"  {name}: {n_pass}/{len(items)} {say('pass', lang)}" + (f"; {marks}" if marks else ""))
+        storms = [c for c in self.checks if c.print_storm]
+        if storms:
+            out.append("  " + ", ".join(f"{c.id}: {say('printed', lang, n=c.printed)}" for c in storms[:3]))
         failing = self.failing()
         if failing:
             out += ["", say("failing", lang) + ":"]
@@ -253,6 +264,6 @@ def example(header: list[str], outcome: dict[str, Any], lang: str = "en") -> str
         )
     if outcome.get("failed_reps") and outcome.get("reps", 1) > 1:
         lines.append("# " + say("failed_reps", lang, n=outcome["failed_reps"], reps=outcome["reps"]))
-    if outcome.get("printed", 0) > 200_000:
+    if outcome.get("printed", 0) > PRINT_STORM:
         lines.append("# " + say("printed", lang, n=outcome["printed"]))
     return "\n".join(lines)
