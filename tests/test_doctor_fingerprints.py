@@ -33,3 +33,14 @@ def test_every_engine_break_that_the_checks_can_see_has_a_fingerprint() -> None:
     ):
         assert expected in seen
     assert seen <= set(all_breaks())
+
+
+def test_every_check_has_a_reference_so_none_passes_vacuously() -> None:
+    from minigrad.doctor import checks
+
+    stored = fingerprints.load()
+    for kind, scalar in (("tensor", False), ("scalar", True)):
+        missing = [
+            s.id for s in checks.checks_for(scalar) if s.oracle == "reference" and s.id not in stored[kind]["reference"]
+        ]
+        assert missing == [], f"{kind} checks without a reference: {missing}"

@@ -18,6 +18,19 @@ def unbroadcast(grad, shape):
     return grad
 
 
+def matmul_grads(g, a, b):
+    """NumPy's matmul rules: a 1-D operand is a row (left) or a column (right); batch axes broadcast."""
+    a2 = a[None, :] if a.ndim == 1 else a
+    b2 = b[:, None] if b.ndim == 1 else b
+    if b.ndim == 1:
+        g = np.expand_dims(g, -1)
+    if a.ndim == 1:
+        g = np.expand_dims(g, -2)
+    ga = unbroadcast(g @ np.swapaxes(b2, -1, -2), a2.shape)
+    gb = unbroadcast(np.swapaxes(a2, -1, -2) @ g, b2.shape)
+    return ga.reshape(a.shape), gb.reshape(b.shape)
+
+
 def _as_tensor(x):
     return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float64))
 
@@ -82,7 +95,7 @@ class Tensor:
 
     def __matmul__(self, other):
         other = _as_tensor(other)
-        return self._make(self.data @ other.data, (self, other), lambda g: (g @ other.data.T, self.data.T @ g))
+        return self._make(self.data @ other.data, (self, other), lambda g: matmul_grads(g, self.data, other.data))
 
     def __neg__(self):
         return self._make(-self.data, (self,), lambda g: (-g,))

@@ -211,7 +211,13 @@ class MatMul(Function):
 
     def backward(self, gy):
         a, b = self.inputs
-        return gy @ b.data.T, a.data.T @ gy
+        a2 = a.data[np.newaxis] if a.data.ndim == 1 else a.data  # a 1-D left operand is a row
+        b2 = b.data[:, np.newaxis] if b.data.ndim == 1 else b.data  # a 1-D right operand is a column
+        g = np.expand_dims(gy, -1) if b.data.ndim == 1 else gy
+        g = np.expand_dims(g, -2) if a.data.ndim == 1 else g
+        ga = sum_to(g @ np.swapaxes(b2, -1, -2), a2.shape)
+        gb = sum_to(np.swapaxes(a2, -1, -2) @ g, b2.shape)
+        return ga.reshape(a.shape), gb.reshape(b.shape)
 
 
 class Sum(Function):

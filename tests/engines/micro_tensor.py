@@ -62,8 +62,13 @@ class Tensor:
         out = Tensor(self.data @ other.data, (self, other), "@")
 
         def _backward():
-            self.grad += out.grad @ other.data.T
-            other.grad += self.data.T @ out.grad
+            a, b, g = self.data, other.data, out.grad
+            a2 = a.reshape(1, -1) if a.ndim == 1 else a
+            b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+            g2 = g[..., None] if b.ndim == 1 else g
+            g2 = np.expand_dims(g2, -2) if a.ndim == 1 else g2
+            self.grad += reduce_to(g2 @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape)
+            other.grad += reduce_to(a2.swapaxes(-1, -2) @ g2, b2.shape).reshape(b.shape)
 
         out._backward = _backward
         return out

@@ -131,7 +131,11 @@ MUTATIONS: list[Mutation] = [
             1,
         ),
     ),
-    _course("matmul-no-transpose", ("(g @ other.data.T, self.data.T @ g)", "(g @ other.data, self.data @ g)", 1)),
+    _course(
+        "matmul-no-transpose",
+        ("g @ np.swapaxes(b2, -1, -2)", "g @ b2", 1),
+        ("np.swapaxes(a2, -1, -2) @ g", "a2 @ g", 1),
+    ),
     _course("mean-missing-1-over-n", ("lambda g: (g / count,)", "lambda g: (g,)", 1)),
     _course("tanh-backward-uses-input", ("(g * (1 - t**2),)", "(g * (1 - self.data**2),)", 1)),
     _course("sigmoid-backward-missing-factor", ("(g * s * (1 - s),)", "(g * s,)", 1)),
@@ -189,8 +193,8 @@ MUTATIONS: list[Mutation] = [
     ),
     _micro(
         "matmul-no-transpose",
-        ("out.grad @ other.data.T", "out.grad @ other.data", 1),
-        ("self.data.T @ out.grad", "self.data @ out.grad", 1),
+        ("g2 @ b2.swapaxes(-1, -2)", "g2 @ b2", 1),
+        ("a2.swapaxes(-1, -2) @ g2", "a2 @ g2", 1),
     ),
     _micro("tanh-backward-uses-input", ("(1 - out.data**2)", "(1 - self.data**2)", 1)),
     _micro("pow-wrong-exponent", ("k * self.data ** (k - 1)", "k * self.data**k", 1)),
@@ -227,7 +231,11 @@ MUTATIONS: list[Mutation] = [
             1,
         ),
     ),
-    _function("matmul-no-transpose", ("return gy @ b.data.T, a.data.T @ gy", "return gy @ b.data, a.data @ gy", 1)),
+    _function(
+        "matmul-no-transpose",
+        ("g @ np.swapaxes(b2, -1, -2)", "g @ b2", 1),
+        ("np.swapaxes(a2, -1, -2) @ g", "a2 @ g", 1),
+    ),
     _function(
         "tanh-backward-uses-input",
         (

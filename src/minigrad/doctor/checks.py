@@ -162,14 +162,19 @@ _add("ops", "softmax", _unary("softmax"))
 _add("ops", "softmax-logits-1e4", _unary("softmax", scale=1e4))
 
 
-def _matmul(e: Engine, rng: np.random.Generator) -> Obs:
-    a, b = e.leaf(rng.normal(size=(3, 4)), label="a"), e.leaf(rng.normal(size=(4, 2)), label="b")
-    y = e.binop("@", a, b)
-    e.backward(e.loss(y, _nonuniform(rng, (3, 2))))
-    return {"forward": e.data(y), **_grads(e, a=a, b=b)}
+def _matmul(sa: tuple[int, ...], sb: tuple[int, ...]) -> Callable[..., Obs]:
+    def run(e: Engine, rng: np.random.Generator) -> Obs:
+        a, b = e.leaf(rng.normal(size=sa), label="a"), e.leaf(rng.normal(size=sb), label="b")
+        y = e.binop("@", a, b)
+        e.backward(e.loss(y, _nonuniform(rng, np.shape(e.data(y)))))
+        return {"forward": e.data(y), **_grads(e, a=a, b=b)}
+
+    return run
 
 
-_add("ops", "matmul(3,4)@(4,2)", _matmul)
+# 2-D, then what NumPy's matmul also accepts: a 1-D operand on either side, batches (broadcast too).
+for _sa, _sb in (((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((2, 3, 4), (4, 2)), ((2, 3, 4), (2, 4, 5))):
+    _add("matmul", f"matmul{_sa}@{_sb}".replace(" ", ""), _matmul(_sa, _sb))
 
 
 def _cross_entropy(scale: float) -> Callable[..., Obs]:

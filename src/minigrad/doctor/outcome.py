@@ -26,6 +26,8 @@ def outcome(spec: CheckSpec, result: dict[str, Any], expected: dict[str, Any] | 
     status = result["status"]
     if status == "notpresent":
         return {"status": "notpresent", "missing": result.get("missing", "")}
+    if expected is None and spec.oracle == "reference":  # nothing to compare with: never a vacuous pass
+        return {"status": "notpresent", "missing": "(no reference)"}
     reps = result.get("reps") or [result]
     findings_per_rep: list[list[Finding]] = []
     for rep in reps:
