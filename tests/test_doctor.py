@@ -153,3 +153,15 @@ def test_an_adapter_file_names_what_the_probe_cannot_guess(tmp_path: Path) -> No
     with_adapter = examine("eng.py:Value", cwd=str(tmp_path), adapter=str(tmp_path / "adapter.py"))
     assert next(c for c in with_adapter.checks if c.id == "exp").status == "pass"
     assert with_adapter.api["overrides"] == ["exp"]
+
+
+def test_an_engine_with_two_bugs_shows_both_and_ranks_one_of_them_in_the_top_three(tmp_path: Path) -> None:
+    source = (ENGINES / "function_style.py").read_text()
+    source = source.replace("sum_to(-gy, b.shape)", "sum_to(gy, b.shape)")  # sub backward sign
+    source = source.replace("funcs.sort(key=lambda fn: fn.generation)\n", "")  # no topological order
+    (tmp_path / "eng.py").write_text(source)
+    report = examine("eng.py:Variable", cwd=str(tmp_path), limits={"deep-100000": 4.0})
+    failing = {c.id for c in report.failing()}
+    assert "sub(3,)(4,3)" in failing and "topological-order" in failing
+    top = [c.break_id for c in report.diagnosis[:3]]
+    assert {"sub-backward-sign", "no-topological-order"} & set(top), top

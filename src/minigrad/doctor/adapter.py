@@ -85,6 +85,13 @@ class Engine:
                 scalar = np.ndim(self._raw(cls(np.array([1.0, 2.0])))) != 1
             except Exception:
                 scalar = True
+            # A Value class may keep whatever it is given, arrays included: without any sum it is scalar.
+            if (
+                not scalar
+                and not callable(getattr(cls, "sum", None))
+                and not callable(getattr(self.module, "sum", None))
+            ):
+                scalar = True
         api["scalar"] = scalar
         sample = self._construct(2.0 if scalar else np.array([1.0, 2.0]), True)
         api["data_attr"] = next((n for n in DATA_NAMES if self._is_data(getattr(sample, n, None))), "data")
