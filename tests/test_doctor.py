@@ -42,7 +42,8 @@ def test_module_form_from_a_learner_repo_whose_package_is_called_minigrad(tmp_pa
     package = tmp_path / "src" / "minigrad"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("LEARNER = True\n")
-    source = (ENGINES / "course_tensor.py").read_text()
+    # Their code imports their package by name: it must get theirs, not the doctor's own minigrad.
+    source = "from minigrad import LEARNER  # noqa\n" + (ENGINES / "course_tensor.py").read_text()
     source = source.replace("(g * (1 - t**2),)", "(g * (1 - self.data**2),)")  # their engine has one bug
     (package / "tensor.py").write_text(source)
     before = _snapshot(tmp_path)

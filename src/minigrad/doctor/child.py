@@ -11,6 +11,8 @@ temporary folder: nothing is written in the learner's repository.
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import os
 import pickle
@@ -21,6 +23,20 @@ import zlib
 from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+OUR_ROOT = os.path.dirname(os.path.dirname(HERE))  # the folder that holds our own ``minigrad`` package
+
+
+class _TheirMinigradOnly(importlib.abc.MetaPathFinder):
+    """``import minigrad`` in the learner's code finds their package, never the doctor's own."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname != "minigrad":
+            return None  # submodules are found through the package's own __path__
+        entries = [p for p in sys.path if os.path.abspath(p or ".") != OUR_ROOT]
+        spec = importlib.machinery.PathFinder.find_spec(fullname, entries)
+        if spec is None:
+            raise ModuleNotFoundError("No module named 'minigrad' (the doctor does not lend its own to your code)")
+        return spec
 
 
 class _Counter:
@@ -113,7 +129,10 @@ def main(jobdir: str) -> None:
         job = pickle.load(f)
     sys.setrecursionlimit(job.get("recursionlimit", sys.getrecursionlimit()))
     adapter, checks = _doctor_modules()
+    sys.meta_path.insert(0, _TheirMinigradOnly())
     sys.path.insert(0, job["cwd"])
+    if os.path.isdir(os.path.join(job["cwd"], "src")):  # a src layout: their package importable by its own name
+        sys.path.insert(1, os.path.join(job["cwd"], "src"))
     os.chdir(job["cwd"])
     overrides: dict[str, Any] = {}
     if job.get("adapter"):
