@@ -5,7 +5,9 @@ run, every such check scores: the learner's engine fails it too (1 point), on
 the same observations (+0.5), the same way (+0.5: shape, values, error), with
 the same numeric signature (+1: "factor 1/4", "sign flipped", a missing axis
 sum, "RecursionError"), with the very numbers minigrad gives with the break on
-(+1.5: equal to the known wrong formula).  A check the break fails but the
+(+1.5: equal to the known wrong formula).  Where the break raises, only the
+same exception counts (full points; another exception 0.5); a NumPy broadcast
+error at ``grad +=`` counts as a wrong shape.  A check the break fails but the
 learner's engine passes costs 1.5 points.  The match (mean points over the
 maximum) counts 80%, the share of the learner's failures the break explains 20%.
 """
