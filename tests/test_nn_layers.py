@@ -617,9 +617,15 @@ def test_dropout_keeps_float32() -> None:
     assert out.dtype == np.float32
 
 
-@pytest.mark.parametrize("p", [-0.1, 1.0, 1.5, True, "0.5"])
-def test_dropout_rejects_bad_p(p: Any) -> None:
-    with pytest.raises(ValueError, match=r"Dropout: p must be a probability in \[0, 1\)"):
+@pytest.mark.parametrize("p", [-0.1, 1.0, 1.5, float("nan")])
+def test_dropout_rejects_p_out_of_range(p: Any) -> None:
+    with pytest.raises(ValueError, match=rf"Dropout: invalid p={p}; it must be a finite number >= 0 and < 1"):
+        nn.Dropout(p)
+
+
+@pytest.mark.parametrize("p", [True, "0.5", None])
+def test_dropout_rejects_p_that_is_not_a_number(p: Any) -> None:
+    with pytest.raises(TypeError, match=r"Dropout: p must be a finite number >= 0 and < 1, got"):
         nn.Dropout(p)
 
 

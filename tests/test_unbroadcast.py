@@ -127,3 +127,32 @@ def test_unbroadcast_equals_torch_sum_to_size_and_an_explicit_loop(shapes: Broad
     expected = torch.from_numpy(np.array(grad)).sum_to_size(small).numpy()
     np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(out, _sum_to_shape_by_loops(grad, small), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("grad_shape", "shape", "expected"),
+    [
+        ((4, 3), (3,), (1, ())),  # one created leading axis
+        ((2, 5, 3), (3,), (2, ())),
+        ((3, 5), (3, 1), (0, (1,))),  # one stretched axis, numbered in the gradient's shape
+        ((2, 3, 5), (3, 1), (1, (2,))),
+        ((4, 1, 6), (1, 1, 6), (0, (0,))),  # a length-1 axis that stays 1 is not stretched
+        ((3,), (3,), (0, ())),
+        ((2, 3), (3, 2), None),  # not broadcast-compatible
+        ((3,), (2, 3), None),  # the operand has more axes than the gradient
+    ],
+)
+def test_broadcast_axes_says_which_axes_unbroadcast_sums(
+    grad_shape: tuple[int, ...], shape: tuple[int, ...], expected: tuple[int, tuple[int, ...]] | None
+) -> None:
+    from minigrad.unbroadcast import broadcast_axes
+
+    assert broadcast_axes(grad_shape, shape) == expected
+
+
+def test_the_shape_guard_names_the_axes_broadcast_axes_finds() -> None:
+    from minigrad.engine import missing_reduction
+
+    assert missing_reduction((2, 3, 5), (3, 1)) == "sum over axes 0, 2 (unbroadcast)"
+    assert missing_reduction((4, 3), (3,)) == "sum over axis 0 (unbroadcast)"
+    assert "not broadcast-compatible" in missing_reduction((2, 3), (3, 2))

@@ -12,14 +12,18 @@ frees each node once it has been used unless ``retain_graph=True``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+
+from .unbroadcast import broadcast_axes
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -27,20 +31,37 @@ if TYPE_CHECKING:
 Array = npt.NDArray[Any]
 Grads = tuple["Array | None", ...]
 BackwardFn = Callable[[Array], Grads]
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _State:
-    """Process-wide switches, read on every op (plain attributes: cheap)."""
+    """Process-wide switches, read on every op (plain attributes: cheap); grad mode is per thread: ``grad_mode``."""
 
-    __slots__ = ("grad_enabled", "shape_check", "anomaly")
+    __slots__ = ("shape_check", "anomaly")
 
     def __init__(self) -> None:
-        self.grad_enabled = True
         self.shape_check = True
         self.anomaly = False
 
 
 state = _State()
+
+
+class _GradMode(threading.local):
+    """Grad mode, one per thread as in PyTorch: ``no_grad`` in one thread leaves the others recording.
+
+    ``saved`` is the thread's stack of modes to restore: a ``with`` block
+    pushes on entry and pops on exit, so nesting, recursion and one context
+    object shared by several calls all restore the right mode.
+    """
+
+    enabled = True  # a class attribute: the default every new thread starts with
+
+    def __init__(self) -> None:
+        self.saved: list[bool] = []
+
+
+grad_mode = _GradMode()
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -87,30 +108,55 @@ class Node:
 # --------------------------------------------------------------------------- switches
 
 
-class no_grad(contextlib.ContextDecorator):
-    """Context manager (and decorator) in which ops record no graph."""
+class _SetGradMode:
+    """A context manager and decorator that sets grad mode for a block, then restores the previous mode.
+
+    The previous mode lives on the current thread's stack, not on the
+    object, so one instance can be entered again while active (a recursive
+    call of a decorated function, nested ``with`` blocks) and from several
+    threads.  As a decorator it enters a fresh context on every call.
+    """
+
+    enabled: bool
+
+    def __new__(cls, fn: Callable[..., Any] | None = None) -> Any:
+        """``@no_grad()`` and, as in PyTorch, ``@no_grad`` without parentheses both decorate ``fn``."""
+        mode = super().__new__(cls)
+        return mode if fn is None else mode(fn)
 
     def __enter__(self) -> None:
-        self._prev = state.grad_enabled
-        state.grad_enabled = False
+        grad_mode.saved.append(grad_mode.enabled)
+        grad_mode.enabled = self.enabled
 
     def __exit__(self, *exc: object) -> None:
-        state.grad_enabled = self._prev
+        grad_mode.enabled = grad_mode.saved.pop()
+
+    def __call__(self, fn: F) -> F:
+        mode = type(self)
+
+        @functools.wraps(fn)
+        def run_in_mode(*args: Any, **kwargs: Any) -> Any:
+            with mode():
+                return fn(*args, **kwargs)
+
+        return run_in_mode  # type: ignore[return-value]
 
 
-class enable_grad(contextlib.ContextDecorator):
-    """Context manager that turns graph recording back on inside ``no_grad``."""
+class no_grad(_SetGradMode):
+    """Context manager (and decorator) in which ops record no graph, in the current thread."""
 
-    def __enter__(self) -> None:
-        self._prev = state.grad_enabled
-        state.grad_enabled = True
+    enabled = False
 
-    def __exit__(self, *exc: object) -> None:
-        state.grad_enabled = self._prev
+
+class enable_grad(_SetGradMode):
+    """Context manager (and decorator) that turns graph recording back on inside ``no_grad``."""
+
+    enabled = True
 
 
 def is_grad_enabled() -> bool:
-    return state.grad_enabled
+    """Whether ops in the current thread record a graph."""
+    return grad_mode.enabled
 
 
 def set_shape_check(enabled: bool) -> bool:
@@ -185,14 +231,13 @@ class GradShapeError(ValueError):
 
 def missing_reduction(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> str:
     """Explain how a gradient of ``grad_shape`` would reduce to ``shape``, if it can."""
-    lead = len(grad_shape) - len(shape)
-    if lead >= 0:
-        tail = grad_shape[lead:]
-        if all(s == 1 or s == t for s, t in zip(shape, tail)):
-            axes = list(range(lead)) + [lead + i for i, (s, t) in enumerate(zip(shape, tail)) if s == 1 and t != 1]
-            word = "axis" if len(axes) == 1 else "axes"
-            return f"sum over {word} {', '.join(map(str, axes))} (unbroadcast)"
-    return "the shapes are not broadcast-compatible: the op's backward rule is wrong"
+    axes = broadcast_axes(grad_shape, shape)
+    if axes is None:
+        return "the shapes are not broadcast-compatible: the op's backward rule is wrong"
+    lead, stretched = axes
+    summed = [*range(lead), *stretched]
+    word = "axis" if len(summed) == 1 else "axes"
+    return f"sum over {word} {', '.join(map(str, summed))} (unbroadcast)"
 
 
 def shape_error(op: str, index: int, grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> GradShapeError:
@@ -237,12 +282,23 @@ def _own(g: Array, handed: set[int]) -> Array:
     return g
 
 
-def _store_grad(t: Tensor, g: Array, handed: set[int]) -> None:
-    """``t.grad += g``, creating ``t.grad`` on the first contribution."""
-    if t.grad is None:
-        t.grad = _own(g, handed)
+def _store_grad(t: Tensor, g: Array, handed: set[int], check: bool) -> None:
+    """``t.grad += g``, creating ``t.grad`` on the first contribution.
+
+    With the shape check on, a ``.grad`` of the wrong shape (left by an
+    unchecked backward) is an error: ``+=`` would broadcast into it silently.
+    """
+    held = t._grad
+    if held is None:
+        t._grad = _own(g, handed)
     else:
-        t.grad += g
+        if check and held.shape != t._data.shape:
+            raise GradShapeError(
+                f"backward: .grad of a tensor of shape {t._data.shape} has shape {held.shape} (left by a backward "
+                "with the shape check off, or .data was replaced by an array of another shape); reset it with "
+                "t.grad = None before this backward"
+            )
+        held += g
 
 
 def run_backward(root: Tensor, grad: Array | None, retain_graph: bool) -> None:
@@ -259,10 +315,8 @@ def run_backward(root: Tensor, grad: Array | None, retain_graph: bool) -> None:
                 "with the output's shape"
             )
         seed = np.ones(root._data.shape, dtype=root._data.dtype)
-    else:
+    else:  # already checked by Tensor.backward: real, finite, the output's shape
         seed = np.array(grad, dtype=root._data.dtype)  # a copy: the caller's array is never aliased
-        if seed.shape != root._data.shape:
-            raise ValueError(f"backward: grad has shape {seed.shape} but the output has shape {root._data.shape}")
 
     check = state.shape_check
     anomaly = state.anomaly
@@ -274,12 +328,12 @@ def run_backward(root: Tensor, grad: Array | None, retain_graph: bool) -> None:
             continue
         node = t._ctx
         if node is None:  # a leaf: accumulate into .grad
-            _store_grad(t, g, handed)
-            for hook in getattr(t, "_hooks", None) or ():
+            _store_grad(t, g, handed, check)
+            for hook in t._hooks or ():
                 hook(t)
             continue
         if t._retains_grad:
-            _store_grad(t, g, handed)
+            _store_grad(t, g, handed, check)
         backward = node.backward
         if backward is None:
             raise GraphFreedError(

@@ -15,7 +15,7 @@ from typing import Any, SupportsIndex, Union
 import numpy as np
 import numpy.typing as npt
 
-from .engine import BackwardFn, Node, check_finite_forward, run_backward, state
+from .engine import BackwardFn, Node, check_finite_forward, grad_mode, run_backward, state
 
 Array = npt.NDArray[Any]
 DTypeLike = npt.DTypeLike
@@ -36,13 +36,13 @@ class Tensor:
     an array of the tensor's own shape and dtype.
     """
 
-    __slots__ = ("_data", "grad", "_rg", "_ctx", "_vc", "_retains_grad", "_hooks", "_seq", "name", "__weakref__")
+    __slots__ = ("_data", "_grad", "_rg", "_ctx", "_vc", "_retains_grad", "_hooks", "_seq", "name", "__weakref__")
     # NumPy must not treat a Tensor as an array-like of objects: with this,
     # ``ndarray + Tensor`` defers to ``Tensor.__radd__``.
     __array_ufunc__ = None
 
     _data: Array
-    grad: Array | None
+    _grad: Array | None
     _rg: bool
     _ctx: Node | None
     _vc: list[int] | None  # the version counter: one cell shared by a tensor and its views, made on first need
@@ -54,47 +54,79 @@ class Tensor:
     def __init__(self, data: TensorLike, *, requires_grad: bool = False, dtype: DTypeLike | None = None) -> None:
         if isinstance(data, Tensor):
             data = data._data
-        array = np.array(data, dtype=dtype)
-        if array.dtype == object:
-            raise TypeError(f"Tensor: cannot make a numeric array from {type(data).__name__} data {data!r:.80}")
-        self._data = array
-        self.grad = None
+        self._init_fields(to_array("Tensor", data, dtype))
+        if requires_grad:
+            self.requires_grad = True
+
+    def _init_fields(self, data: Array, version_cell: list[int] | None = None) -> None:
+        """The one place that gives every slot its starting value (``__init__``, ``_wrap`` and ``result`` call it)."""
+        self._data = data
+        self._grad = None
+        self._rg = False
         self._ctx = None
-        self._vc = None
+        self._vc = version_cell
         self._retains_grad = False
         self._hooks = None
         self._seq = next(_creation_counter)
         self.name = ""
-        self._rg = False
-        if requires_grad:
-            self.requires_grad = True
 
     @classmethod
-    def _wrap(cls, data: Array) -> Tensor:
-        """A constant tensor around ``data``, without copying (internal fast path)."""
+    def _wrap(cls, data: Array, version_cell: list[int] | None = None) -> Tensor:
+        """A constant tensor around ``data``, without copying or checking (internal fast path)."""
         t = object.__new__(cls)
-        t._data = data
-        t.grad = None
-        t._rg = False
-        t._ctx = None
-        t._vc = None
-        t._retains_grad = False
-        t._hooks = None
-        t._seq = next(_creation_counter)
-        t.name = ""
+        t._init_fields(data, version_cell)
         return t
 
     # ------------------------------------------------------------------ attributes
 
     @property
     def data(self) -> Array:
-        """The underlying array.  Assigning to it counts as an in-place change."""
+        """The underlying array, shared, outside the graph.
+
+        Writes through it (``t.data[...] = 0``) are untracked, as with
+        PyTorch's ``.data``: no version counter sees them, so a backward pass
+        that saved ``t`` would use the new values without a word.  Change
+        ``.data`` only between training steps (e.g. in an optimizer under
+        ``no_grad``), never between a forward pass and its ``backward()``.
+        Assigning a new array (``t.data = a``) counts as an in-place change.
+        """
         return self._data
 
     @data.setter
     def data(self, value: TensorLike) -> None:
-        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+        array = value._data if isinstance(value, Tensor) else to_array(".data", value, None, copy=False, what="value")
+        if self._rg and array.dtype.kind != "f":
+            raise TypeError(
+                f".data: this tensor requires grad, so its data must stay floating point; got dtype {array.dtype}. "
+                "Convert first, e.g. np.asarray(value, dtype=np.float64)"
+            )
+        self._data = array
         self._version += 1
+
+    @property
+    def grad(self) -> Array | None:
+        """The accumulated gradient ``dL/dself``: None, or an array of this tensor's shape and dtype."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        # As in PyTorch: an assigned gradient must match the tensor, or the next accumulation would broadcast.
+        if value is None:
+            self._grad = None
+            return
+        array = value._data if isinstance(value, Tensor) else np.asarray(value)
+        if array.dtype.kind != "f":
+            raise TypeError(
+                f".grad: cannot assign a gradient of dtype {array.dtype} to a {self._data.dtype} tensor; "
+                "a gradient must be floating point (e.g. np.zeros(t.shape))"
+            )
+        if array.shape != self._data.shape:
+            raise ValueError(
+                f".grad: cannot assign a gradient of shape {array.shape} to a tensor of shape {self._data.shape}; "
+                "the shapes must be equal (e.g. np.zeros(t.shape))"
+            )
+        array = array.astype(self._data.dtype, copy=False)
+        self._grad = array if array.flags.writeable else array.copy()  # backward adds into it in place
 
     @property
     def _version(self) -> int:
@@ -125,10 +157,11 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
-        if flag and self._data.dtype.kind not in "fc":
+        if flag and self._data.dtype.kind != "f":
             raise TypeError(
-                f"Tensor: only floating point tensors can require gradients, got dtype {self._data.dtype}; "
-                "pass dtype=np.float64 (or float32)"
+                f"requires_grad: only floating point tensors can require gradients, got dtype {self._data.dtype} "
+                "(as in PyTorch); create it as floating point, e.g. Tensor([1, 2], dtype=np.float64), "
+                "or convert with t.double()"
             )
         if self._ctx is not None and not flag:
             raise RuntimeError("requires_grad can only be switched off on leaf tensors; use .detach()")
@@ -170,7 +203,7 @@ class Tensor:
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
+            raise TypeError("len(): a 0-d tensor has no length (shape ()); use .item() for its value")
         return len(self._data)
 
     def __iter__(self) -> Iterator[Tensor]:
@@ -181,13 +214,23 @@ class Tensor:
         return id(self)
 
     def __bool__(self) -> bool:
-        return bool(self._data)
+        return bool(self._one_element("bool")[()])
 
     def __float__(self) -> float:
-        return float(self._data)
+        return float(self._one_element("float")[()])
 
     def __int__(self) -> int:
-        return int(self._data)
+        return int(self._one_element("int")[()])
+
+    def _one_element(self, op: str) -> Array:
+        """The data reshaped to 0-d, for Python's ``bool()``, ``float()`` and ``int()``."""
+        if self._data.size != 1:
+            hint = "use .any() or .all()" if op == "bool" else "reduce it first (e.g. .sum()) or index one element"
+            raise ValueError(
+                f"{op}(): only a single-element tensor converts to a Python {op}, this one has shape "
+                f"{self._data.shape} ({self._data.size} elements); {hint}"
+            )
+        return self._data.reshape(())
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub":
@@ -214,11 +257,17 @@ class Tensor:
         single-element tensor).  Contributions add to existing ``.grad``
         arrays.  The graph is freed afterwards unless ``retain_graph=True``.
         """
-        g = None if grad is None else (grad._data if isinstance(grad, Tensor) else np.asarray(grad))
-        run_backward(self, g, retain_graph)
+        run_backward(self, None if grad is None else upstream_gradient(self, grad), retain_graph)
 
     def retain_grad(self) -> Tensor:
-        """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
+        """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it).
+
+        Under ``no_grad`` nothing is recorded, so there is nothing to keep: a
+        no-op there, so that code calling it also runs in evaluation (and
+        inside ``gradcheck``'s perturbed evaluations).
+        """
+        if not self._rg and not grad_mode.enabled:
+            return self
         if not self._rg:
             raise RuntimeError("retain_grad: this tensor does not require grad")
         self._retains_grad = True
@@ -232,7 +281,7 @@ class Tensor:
         """
         if self._ctx is not None:
             raise RuntimeError("register_post_accumulate_grad_hook: only leaf tensors accumulate gradients")
-        hooks = getattr(self, "_hooks", None)
+        hooks = self._hooks
         if hooks is None:
             hooks = self._hooks = []
         hooks.append(hook)
@@ -247,9 +296,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A constant tensor sharing this tensor's array (and version counter), cut from the graph."""
-        t = Tensor._wrap(self._data)
-        t._vc = self._shared_version_cell()
-        return t
+        return Tensor._wrap(self._data, self._shared_version_cell())
 
     def item(self) -> Any:
         if self._data.size != 1:
@@ -257,7 +304,17 @@ class Tensor:
         return self._data.item()
 
     def numpy(self) -> Array:
-        """The underlying array (shared, not copied)."""
+        """The underlying array (shared, not copied); refused when this tensor requires grad, as in PyTorch.
+
+        A write into the shared array would change what backward uses
+        without any record of it; ``t.detach().numpy()`` says that the
+        array is outside the graph.
+        """
+        if self._rg:
+            raise RuntimeError(
+                "numpy(): this tensor requires grad, and a NumPy array shares its data outside the graph; "
+                "use t.detach().numpy() (or t.detach().numpy().copy() to keep the values)"
+            )
         return self._data
 
     def tolist(self) -> Any:
@@ -269,7 +326,7 @@ class Tensor:
     # backward rule that saved this tensor notices it changed.
 
     def _check_inplace(self, op: str) -> None:
-        if self._rg and state.grad_enabled:
+        if self._rg and grad_mode.enabled:
             raise RuntimeError(
                 f"{op}: in-place change of a tensor that requires grad while gradients are recorded; "
                 "wrap the update in `with minigrad.no_grad():` or use the out-of-place op"
@@ -278,7 +335,8 @@ class Tensor:
     def _inplace(self, op: str, ufunc: Any, other: TensorLike) -> Tensor:
         """``self = ufunc(self, other)`` written into this tensor's own array."""
         self._check_inplace(op)
-        value = other._data if isinstance(other, Tensor) else np.asarray(other)
+        value = other._data if isinstance(other, Tensor) else to_array(op, other, None, copy=False, what="value")
+        self._check_cast(op, value, other)
         if value.shape != self._data.shape:
             try:
                 fits = np.broadcast_shapes(value.shape, self._data.shape) == self._data.shape
@@ -292,6 +350,16 @@ class Tensor:
             ufunc(self._data, value, out=self._data, casting="same_kind")
         self._version += 1
         return self
+
+    def _check_cast(self, op: str, value: Array, given: Any) -> None:
+        """Refuse an in-place write that NumPy would truncate (a float into an integer tensor)."""
+        produced = np.result_type(self._data, value)
+        if not np.can_cast(produced, self._data.dtype, casting="same_kind"):
+            raise TypeError(
+                f"{op}: the value {_brief(given)} gives dtype {produced}, but this tensor is {self._data.dtype} "
+                "and an in-place op cannot change a tensor's dtype (the value would be truncated); "
+                "use the out-of-place op (t + x) or convert first (t = t.double())"
+            )
 
     def add_(self, other: TensorLike, alpha: float = 1.0) -> Tensor:
         """``self += alpha * other``, in place."""
@@ -330,7 +398,9 @@ class Tensor:
 
     def __setitem__(self, index: Any, value: TensorLike) -> None:
         self._check_inplace("__setitem__")
-        self._data[_index(index)] = _array(value)
+        array = value._data if isinstance(value, Tensor) else to_array("__setitem__", value, None, copy=False)
+        self._check_cast("__setitem__", array, value)
+        self._data[_index(index)] = array
         self._version += 1
 
     # ------------------------------------------------------------------ arithmetic
@@ -497,10 +567,19 @@ class Tensor:
 
     def argmax(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None) -> Tensor:
         """Indices of the maxima (an integer tensor, not differentiable)."""
-        return Tensor._wrap(np.asarray(np.argmax(self._data, axis=dim if dim is not None else axis, keepdims=keepdims)))
+        return self._arg("argmax", np.argmax, axis, keepdims, dim)
 
     def argmin(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None) -> Tensor:
-        return Tensor._wrap(np.asarray(np.argmin(self._data, axis=dim if dim is not None else axis, keepdims=keepdims)))
+        """Indices of the minima (an integer tensor, not differentiable)."""
+        return self._arg("argmin", np.argmin, axis, keepdims, dim)
+
+    def _arg(self, op: str, fn: Any, axis: int | None, keepdims: bool, dim: int | None) -> Tensor:
+        axis = _axes.pick(op, axis, dim)
+        if axis is not None:
+            axis = _axes.resolve_axis(op, axis, self._data.ndim)
+        if self._data.size == 0:
+            raise ValueError(f"{op}: the tensor has no elements (shape {self._data.shape})")
+        return Tensor._wrap(np.asarray(fn(self._data, axis=axis if self._data.ndim else None, keepdims=keepdims)))
 
     # ------------------------------------------------------------------ shape and indexing
 
@@ -534,10 +613,10 @@ class Tensor:
 
     # ------------------------------------------------------------------ nn
 
-    def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    def softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
         return _nn.softmax(self, axis, dim=dim)
 
-    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    def log_softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
         return _nn.log_softmax(self, axis, dim=dim)
 
 
@@ -563,17 +642,96 @@ def _index(index: Any) -> Any:
     return index
 
 
-def as_tensor(x: TensorLike, like: Tensor | None = None) -> Tensor:
+# Data kinds a tensor may hold: bool, signed and unsigned integers, floating point.
+# Complex is refused: its gradients need conventions (Wirtinger) that minigrad does not implement.
+_NUMERIC_KINDS = frozenset("biuf")
+
+
+def _brief(value: Any) -> str:
+    """A value for an error message, cut to one short line."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def to_array(op: str, data: Any, dtype: DTypeLike | None, *, copy: bool = True, what: str = "data") -> Array:
+    """``data`` as a NumPy array of a real numeric dtype, or an error that names ``op``, ``what`` and the problem."""
+    try:
+        array = np.array(data, dtype=dtype, copy=copy if copy else None)
+    except ValueError as err:
+        if "inhomogeneous" not in str(err):
+            raise ValueError(f"{op}: cannot make a numeric array from {what} {_brief(data)}: {err}") from None
+        raise ValueError(
+            f"{op}: the nested lists of {what} are ragged (rows of different lengths, e.g. {_brief(data)}); "
+            "a tensor needs a rectangular array: pad the rows to one length"
+        ) from None
+    except TypeError as err:
+        raise TypeError(f"{op}: cannot make a numeric array from {what} {_brief(data)}: {err}") from None
+    kind = array.dtype.kind
+    if kind not in _NUMERIC_KINDS:
+        if kind == "c":
+            raise TypeError(
+                f"{op}: complex {what} ({array.dtype}) is not supported: minigrad differentiates real numbers only; "
+                "pass the real and imaginary parts as two real tensors"
+            )
+        if kind in "US":
+            fix = "convert the text to numbers first, e.g. float('1.5')"
+        elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+            fix = "to join tensors use minigrad.stack(tensors) (it keeps the graph), or pass t.data of each"
+        else:
+            fix = "pass numbers, lists of numbers or a NumPy array of numbers"
+        raise TypeError(
+            f"{op}: {what} must be numeric, got {type(data).__name__} {_brief(data)} (dtype {array.dtype}); {fix}"
+        )
+    return array
+
+
+def upstream_gradient(out: Tensor, grad: Any) -> Array:
+    """The ``grad`` given to ``out.backward(grad)``, checked: real numbers, finite, exactly ``out``'s shape."""
+    array = grad._data if isinstance(grad, Tensor) else to_array("backward", grad, None, copy=False, what="grad")
+    if array.dtype.kind not in "iuf":
+        raise TypeError(
+            f"backward: grad has dtype {array.dtype}; it must hold real numbers (the output is {out._data.dtype})"
+        )
+    if array.shape != out._data.shape:
+        raise ValueError(
+            f"backward: grad has shape {array.shape} but the output has shape {out._data.shape}; "
+            "they must be equal (no broadcasting: pass e.g. np.ones(out.shape))"
+        )
+    if not np.isfinite(array).all():
+        raise ValueError(f"backward: grad contains NaN or Inf ({_brief(array)}); the upstream gradient must be finite")
+    return array
+
+
+def as_tensor(x: TensorLike, like: Tensor | None = None, op: str = "Tensor") -> Tensor:
     """``x`` as a Tensor; a Python number takes ``like``'s float dtype, as in PyTorch.
 
     ``float32_tensor * 2.0`` stays float32; a NumPy array keeps its own dtype
-    and promotes as NumPy does.
+    and promotes as NumPy does.  Non-numeric data is refused, naming ``op``.
     """
     if isinstance(x, Tensor):
         return x
     if like is not None and isinstance(x, (int, float)) and like._data.dtype.kind == "f":
         return Tensor._wrap(np.asarray(x, dtype=like._data.dtype))
-    return Tensor._wrap(np.asarray(x))
+    return Tensor._wrap(to_array(op, x, None, copy=False))
+
+
+def floating(op: str, x: TensorLike, promote: bool) -> Tensor:
+    """``x`` as a tensor for an op defined on real numbers only; integer or bool input follows PyTorch.
+
+    ``promote=True`` (exp, log, tanh...: PyTorch promotes) gives a float64
+    copy; ``promote=False`` (mean, var, softmax...: PyTorch refuses) raises.
+    Never truncate the result back to integers.  Integer tensors cannot
+    require grad, so the promoted copy needs no graph link.
+    """
+    a = x if isinstance(x, Tensor) else as_tensor(x, op=op)
+    if a._data.dtype.kind == "f":
+        return a
+    if promote:
+        return Tensor._wrap(a._data.astype(np.float64))
+    raise TypeError(
+        f"{op}: needs a floating point tensor, got dtype {a._data.dtype} (PyTorch refuses it too, rather than "
+        "round the result to an integer); convert first: t.double() (float64) or t.float() (float32)"
+    )
 
 
 def result(
@@ -595,15 +753,8 @@ def result(
     if type(data) is not np.ndarray:  # a ufunc on 0-d input returns a NumPy scalar
         data = np.asarray(data)
     out = object.__new__(Tensor)
-    out._data = data
-    out.grad = None
-    out._vc = None if view_of is None else view_of._shared_version_cell()
-    out._retains_grad = False
-    out._seq = next(_creation_counter)
-    out.name = ""
-    out._rg = False
-    out._ctx = None
-    if state.grad_enabled:
+    out._init_fields(data, None if view_of is None else view_of._shared_version_cell())
+    if grad_mode.enabled:
         for t in inputs:
             if t._rg:
                 out._rg = True
@@ -623,6 +774,7 @@ def compare(ufunc: Any, a: TensorLike, b: TensorLike) -> Tensor:
 
 # The ops modules import Tensor from here, so they are bound at the end, as
 # modules: each method looks its op up when called, whatever the import order.
+from .ops import axes as _axes  # noqa: E402
 from .ops import elementwise as _ew  # noqa: E402
 from .ops import matmul as _mm  # noqa: E402
 from .ops import nn as _nn  # noqa: E402

@@ -20,6 +20,18 @@ import numpy as np
 import numpy.typing as npt
 
 
+def broadcast_axes(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, tuple[int, ...]] | None:
+    """How ``shape`` was broadcast to ``grad_shape``: ``(lead, stretched)``, or None if it cannot have been.
+
+    ``lead`` is the number of leading axes broadcasting created; ``stretched``
+    are the axes (numbered in ``grad_shape``) where ``shape`` had length 1.
+    """
+    lead = len(grad_shape) - len(shape)
+    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, grad_shape[lead:])):
+        return None
+    return lead, tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad_shape[lead + i] != 1)
+
+
 def unbroadcast(grad: npt.NDArray[Any], shape: tuple[int, ...]) -> npt.NDArray[Any]:
     """Sum ``grad`` down to ``shape``, the shape of an operand that was broadcast.
 
@@ -34,13 +46,13 @@ def unbroadcast(grad: npt.NDArray[Any], shape: tuple[int, ...]) -> npt.NDArray[A
     shape = tuple(shape)
     if grad.shape == shape:
         return grad
-    lead = grad.ndim - len(shape)
-    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, grad.shape[lead:])):
+    axes = broadcast_axes(grad.shape, shape)
+    if axes is None:
         raise ValueError(
             f"unbroadcast: a gradient of shape {grad.shape} cannot come from broadcasting shape {shape}; "
             "check the op's forward shapes"
         )
-    stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    lead, stretched = axes
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
     if lead:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .engine import Node
+from .engine import Node, topological_order
 from .tensor import Tensor
 
 HIGHLIGHT = 'color="red", fontcolor="red", penwidth=2'
@@ -83,7 +83,7 @@ def to_dot(
 
     After ``backward()`` without ``retain_graph=True`` the op nodes have
     forgotten their inputs: their ellipses say "graph freed" and the graph's
-    title says how to keep it.  The walk is iterative, so deep graphs are fine.
+    title says how to keep it.  The walk is the engine's own (iterative, so deep graphs are fine).
     """
     roots = _as_roots(tensor_or_tensors)
     marked = list(highlight)
@@ -96,28 +96,38 @@ def to_dot(
     input_edges: list[tuple[Tensor, str]] = []  # tensor -> op; the tensor's DOT id is known once it is visited
     output_edges: list[str] = []
     freed = False
-    stack = list(reversed(roots))
-    while stack:
-        t = stack.pop()
-        if id(t) in tensor_ids:
-            continue
-        tid = tensor_ids[id(t)] = f"t{len(tensor_ids)}"
-        red = f", {HIGHLIGHT}" if id(t) in marked_ids else ""
-        lines.append(f"  {tid} [shape=box, label={_quote(_tensor_label(t, show_grad))}{red}];")
-        node = t._ctx
-        if node is None:
-            continue
-        nid = node_ids.get(id(node))
-        if nid is None:  # each op once, however many outputs refer to it
-            nid = node_ids[id(node)] = f"op{len(node_ids)}"
-            node_freed = node.backward is None and not node.inputs
-            freed |= node_freed
-            label = node.op + ("\n(graph freed)" if node_freed else "")
-            red = f", {HIGHLIGHT}" if id(node) in marked_ids or node.op in marked_ops else ""
-            lines.append(f"  {nid} [shape=ellipse, label={_quote(label)}{red}];")
-            input_edges.extend((parent, nid) for parent in node.inputs)
-            stack.extend(reversed(node.inputs))
-        output_edges.append(f"  {nid} -> {tid};")
+
+    def box(t: Tensor) -> str:
+        """The tensor's DOT id, drawing its box the first time it is met."""
+        tid = tensor_ids.get(id(t))
+        if tid is None:
+            tid = tensor_ids[id(t)] = f"t{len(tensor_ids)}"
+            red = f", {HIGHLIGHT}" if id(t) in marked_ids else ""
+            lines.append(f"  {tid} [shape=box, label={_quote(_tensor_label(t, show_grad))}{red}];")
+        return tid
+
+    # The engine's own walk (outputs before inputs): the tensors that need a gradient.  Constants have no
+    # op behind them, so each is drawn where an op reads it.
+    expanded: set[int] = set()
+    for root in roots:
+        for t in topological_order(root):
+            tid = box(t)
+            node = t._ctx
+            if node is None or id(t) in expanded:  # a tensor shared by two roots' graphs is expanded once
+                continue
+            expanded.add(id(t))
+            nid = node_ids.get(id(node))
+            if nid is None:  # each op once, however many outputs refer to it
+                nid = node_ids[id(node)] = f"op{len(node_ids)}"
+                node_freed = node.backward is None and not node.inputs
+                freed |= node_freed
+                label = node.op + ("\n(graph freed)" if node_freed else "")
+                red = f", {HIGHLIGHT}" if id(node) in marked_ids or node.op in marked_ops else ""
+                lines.append(f"  {nid} [shape=ellipse, label={_quote(label)}{red}];")
+                for parent in node.inputs:
+                    box(parent)
+                    input_edges.append((parent, nid))
+            output_edges.append(f"  {nid} -> {tid};")
 
     edges = [f"  {tensor_ids[id(parent)]} -> {nid};" for parent, nid in input_edges] + output_edges
     header = ["digraph minigrad {", "  rankdir=LR;"]

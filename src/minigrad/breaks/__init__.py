@@ -2,7 +2,7 @@
 
     >>> import minigrad.breaks as breaks
     >>> with breaks.inject("skip-unbroadcast"):
-    ...     ...  # minigrad's add backward no longer sums over broadcast axes
+    ...     pass  # minigrad's add backward no longer sums over broadcast axes
 
 or, for a whole process (e.g. a script run verbatim)::
 

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..engine import enable_grad, missing_reduction, no_grad
+from ..engine import enable_grad, missing_reduction, no_grad, topological_order
 from ..scalar import Value
 from ..tensor import Tensor
 
@@ -229,19 +229,7 @@ def _weighted_sum(out: Any, w: Array) -> float:
 
 def _tensor_graph_holders(root: Tensor) -> list[Tensor]:
     """Every tensor in ``root``'s graph whose ``.grad`` a backward pass writes (leaves, retain_grad)."""
-    holders: list[Tensor] = []
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        t = stack.pop()
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        if (t._ctx is None and t._rg) or t._retains_grad:
-            holders.append(t)
-        if t._ctx is not None:
-            stack.extend(t._ctx.inputs)
-    return holders
+    return [t for t in topological_order(root) if t._ctx is None or t._retains_grad]
 
 
 def _analytic(out: Any, w: Array, checked: list[_Input]) -> list[Array | None]:
@@ -252,16 +240,16 @@ def _analytic(out: Any, w: Array, checked: list[_Input]) -> list[Array | None]:
         # the checked inputs too: one that fn ignores must read None (0), not the caller's old grad
         targets = [c.target for c in checked if isinstance(c.target, Tensor)]
         holders = list({id(t): t for t in [*_tensor_graph_holders(out), *targets]}.values())
-        saved_grads = [(t, t.grad, t._hooks) for t in holders]
+        saved_grads = [(t, t._grad, t._hooks) for t in holders]
         try:
             for t in holders:
-                t.grad = None  # fresh arrays: the caller's .grad arrays are never written into
+                t._grad = None  # fresh arrays: the caller's .grad arrays are never written into
                 t._hooks = None  # a check is not a training step: post-accumulate hooks must not fire
             out.backward(w)
             return [None if c.gradient() is None else np.array(c.gradient()) for c in checked]
         finally:
             for t, g, hooks in saved_grads:
-                t.grad, t._hooks = g, hooks
+                t._grad, t._hooks = g, hooks  # as they were, even a .grad an unchecked backward left misshapen
     if isinstance(out, Value):
         # the checked inputs too: one that fn ignores must read 0, not the caller's old grad
         nodes = list({id(v): v for v in [*out._topological_order(), *(c.target for c in checked)]}.values())

@@ -1,8 +1,8 @@
-"""``minigrad doctor``: examine a learner's own engine and name the bug it has.
+"""``minigrad doctor``: examine a learner's own engine and name the bug it has::
 
-    >>> from minigrad.doctor import examine
-    >>> report = examine("path/to/tensor.py:Tensor")      # or "src.minigrad.tensor:Tensor"
-    >>> report.ok, [c.id for c in report.failing()], report.diagnosis[:1]
+    from minigrad.doctor import examine
+    report = examine("path/to/tensor.py:Tensor")      # or "src.minigrad.tensor:Tensor"
+    report.ok, [c.id for c in report.failing()], report.diagnosis[:1]
 
 The learner's code runs in child processes (see :mod:`.runner`); their
 outcomes are compared with minigrad's own (the reference) and matched against

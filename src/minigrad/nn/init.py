@@ -26,6 +26,7 @@ import numpy as np
 
 from ..engine import no_grad
 from ..tensor import Array, Tensor
+from .arguments import check_number
 
 T = TypeVar("T", bound=Tensor)
 
@@ -37,6 +38,8 @@ def manual_seed(seed: int) -> np.random.Generator:
     global _default_generator
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"manual_seed: seed must be an int, got {type(seed).__name__}")
+    if seed < 0:
+        raise ValueError(f"manual_seed: seed must be >= 0 (NumPy's generators take no negative seed), got {seed}")
     _default_generator = np.random.default_rng(int(seed))
     return _default_generator
 
@@ -140,6 +143,7 @@ def _check_float(fn: str, tensor: Tensor) -> None:
 def uniform_(tensor: T, a: float = 0.0, b: float = 1.0, generator: np.random.Generator | None = None) -> T:
     """Fill with draws from the uniform distribution on ``[a, b)``."""
     _check_float("uniform_", tensor)
+    check_number("uniform_", "a", a), check_number("uniform_", "b", b)
     if not a <= b:
         raise ValueError(f"uniform_: the range needs a <= b, got a={a}, b={b}")
     rng = resolve_generator("uniform_", generator)
@@ -149,6 +153,7 @@ def uniform_(tensor: T, a: float = 0.0, b: float = 1.0, generator: np.random.Gen
 def normal_(tensor: T, mean: float = 0.0, std: float = 1.0, generator: np.random.Generator | None = None) -> T:
     """Fill with draws from the normal distribution ``N(mean, std**2)``."""
     _check_float("normal_", tensor)
+    check_number("normal_", "mean", mean), check_number("normal_", "std", std)
     if not std >= 0:
         raise ValueError(f"normal_: std must be >= 0, got {std}")
     rng = resolve_generator("normal_", generator)

@@ -21,23 +21,9 @@ import numpy.typing as npt
 from ..ops.nn import linear
 from ..tensor import Tensor, TensorLike, as_tensor
 from . import init
+from .arguments import check_flag, check_number, check_size, float_dtype
 from .module import Module
 from .parameter import Parameter
-
-
-def float_dtype(layer: str, dtype: npt.DTypeLike) -> np.dtype[Any]:
-    """``dtype`` as a NumPy dtype; a layer's parameters must be floating point."""
-    resolved = np.dtype(dtype)
-    if resolved.kind != "f":
-        raise TypeError(f"{layer}: dtype must be a floating point type (np.float64 or np.float32), got {resolved}")
-    return resolved
-
-
-def check_size(layer: str, name: str, value: object, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{layer}: {name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
-
 
 # --------------------------------------------------------------------------- containers
 
@@ -132,8 +118,11 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
-        self.start_dim = start_dim
-        self.end_dim = end_dim
+        for name, value in (("start_dim", start_dim), ("end_dim", end_dim)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise TypeError(f"Flatten: {name} must be an int (an axis), got {value!r} ({type(value).__name__})")
+        self.start_dim = int(start_dim)
+        self.end_dim = int(end_dim)
 
     def forward(self, x: TensorLike) -> Tensor:
         return as_tensor(x).flatten(self.start_dim, self.end_dim)
@@ -168,8 +157,9 @@ class Linear(Module):
         generator: np.random.Generator | None = None,
     ) -> None:
         super().__init__()
-        self.in_features = check_size("Linear", "in_features", in_features)
-        self.out_features = check_size("Linear", "out_features", out_features)
+        self.in_features = check_size("Linear", "in_features", in_features, minimum=1)
+        self.out_features = check_size("Linear", "out_features", out_features, minimum=1)
+        bias = check_flag("Linear", "bias", bias)
         resolved = float_dtype("Linear", dtype)
         self.weight = Parameter(np.zeros((self.out_features, self.in_features), dtype=resolved))
         if bias:
@@ -183,15 +173,16 @@ class Linear(Module):
         rng = init.resolve_generator("Linear", generator)
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=rng)
         if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
+            bound = 1 / math.sqrt(self.in_features)
             init.uniform_(self.bias, -bound, bound, generator=rng)
 
     def forward(self, x: TensorLike) -> Tensor:
         x = as_tensor(x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
+            found = "a 0-d input has no feature axis" if x.ndim == 0 else f"its last axis has size {x.shape[-1]}"
             raise ValueError(
-                f"Linear: input of shape {x.shape} does not fit in_features={self.in_features}; "
-                f"the last axis must have size {self.in_features}"
+                f"Linear: input of shape {x.shape} does not fit in_features={self.in_features}: {found}, "
+                f"expected {self.in_features} (the features go on the last axis)"
             )
         return linear(x, self.weight, self.bias)
 
@@ -218,8 +209,8 @@ class Embedding(Module):
         generator: np.random.Generator | None = None,
     ) -> None:
         super().__init__()
-        self.num_embeddings = check_size("Embedding", "num_embeddings", num_embeddings)
-        self.embedding_dim = check_size("Embedding", "embedding_dim", embedding_dim)
+        self.num_embeddings = check_size("Embedding", "num_embeddings", num_embeddings, minimum=1)
+        self.embedding_dim = check_size("Embedding", "embedding_dim", embedding_dim, minimum=1)
         resolved = float_dtype("Embedding", dtype)
         self.weight = Parameter(np.zeros((self.num_embeddings, self.embedding_dim), dtype=resolved))
         self.reset_parameters(generator)
@@ -254,9 +245,8 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, *, generator: np.random.Generator | None = None) -> None:
         super().__init__()
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1:
-            raise ValueError(f"Dropout: p must be a probability in [0, 1), got {p!r}")
-        self.p = float(p)
+        # p = 1 would scale the kept (none) by 1 / 0; PyTorch returns zeros, we refuse a layer that learns nothing
+        self.p = check_number("Dropout", "p", p, at_least=0, below=1)
         self.generator = None if generator is None else init.resolve_generator("Dropout", generator)
 
     def forward(self, x: TensorLike) -> Tensor:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..ops.nn import cross_entropy, mse_loss
 from ..tensor import Tensor, TensorLike
 from .module import Module
@@ -28,7 +30,12 @@ class CrossEntropyLoss(Module):
     def __init__(self, reduction: str = "mean", ignore_index: int = -100) -> None:
         super().__init__()
         self.reduction = _check_reduction("CrossEntropyLoss", reduction)
-        self.ignore_index = ignore_index
+        if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+            raise TypeError(
+                f"CrossEntropyLoss: ignore_index must be an int (a class id to skip), got {ignore_index!r} "
+                f"({type(ignore_index).__name__})"
+            )
+        self.ignore_index = int(ignore_index)
 
     def forward(self, input: TensorLike, target: Any) -> Tensor:
         return cross_entropy(input, target, self.reduction, ignore_index=self.ignore_index)

@@ -17,13 +17,21 @@ import numpy.typing as npt
 
 from ..engine import no_grad
 from ..tensor import Tensor, TensorLike, as_tensor
-from .layers import check_size, float_dtype
+from .arguments import check_flag, check_number, check_size, float_dtype
 from .module import Module
 from .parameter import Parameter
 
 
 def _normalized_shape(layer: str, shape: int | Sequence[int]) -> tuple[int, ...]:
-    dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        dims: tuple[object, ...] = (shape,)
+    elif isinstance(shape, (tuple, list)):
+        dims = tuple(shape)
+    else:
+        raise TypeError(
+            f"{layer}: normalized_shape must be an int or a tuple/list of ints (the trailing axes' sizes), "
+            f"got {shape!r} ({type(shape).__name__})"
+        )
     if not dims:
         raise ValueError(f"{layer}: normalized_shape must have at least one dimension")
     return tuple(check_size(layer, "normalized_shape", n, minimum=1) for n in dims)
@@ -65,8 +73,9 @@ class LayerNorm(Module):
     ) -> None:
         super().__init__()
         self.normalized_shape = _normalized_shape("LayerNorm", normalized_shape)
-        self.eps = eps
-        self.elementwise_affine = elementwise_affine
+        self.eps = check_number("LayerNorm", "eps", eps, at_least=0)
+        self.elementwise_affine = check_flag("LayerNorm", "elementwise_affine", elementwise_affine)
+        bias = check_flag("LayerNorm", "bias", bias)
         resolved = float_dtype("LayerNorm", dtype)
         if elementwise_affine:
             self.weight = Parameter(np.ones(self.normalized_shape, dtype=resolved))
@@ -117,8 +126,8 @@ class RMSNorm(Module):
     ) -> None:
         super().__init__()
         self.normalized_shape = _normalized_shape("RMSNorm", normalized_shape)
-        self.eps = eps
-        self.elementwise_affine = elementwise_affine
+        self.eps = None if eps is None else check_number("RMSNorm", "eps", eps, at_least=0)
+        self.elementwise_affine = check_flag("RMSNorm", "elementwise_affine", elementwise_affine)
         resolved = float_dtype("RMSNorm", dtype)
         if elementwise_affine:
             self.weight = Parameter(np.ones(self.normalized_shape, dtype=resolved))
@@ -170,12 +179,13 @@ class BatchNorm1d(Module):
     ) -> None:
         super().__init__()
         self.num_features = check_size("BatchNorm1d", "num_features", num_features, minimum=1)
-        self.eps = eps
-        if momentum is not None and not 0 <= momentum <= 1:
-            raise ValueError(f"BatchNorm1d: momentum must be in [0, 1] or None, got {momentum!r}")
+        self.eps = check_number("BatchNorm1d", "eps", eps, at_least=0)
+        if momentum is not None:  # None: a cumulative average of the batches' statistics
+            momentum = check_number("BatchNorm1d", "momentum", momentum, at_least=0, at_most=1)
         self.momentum = momentum
-        self.affine = affine
-        self.track_running_stats = track_running_stats
+        self.affine = check_flag("BatchNorm1d", "affine", affine)
+        self.track_running_stats = check_flag("BatchNorm1d", "track_running_stats", track_running_stats)
+        bias = check_flag("BatchNorm1d", "bias", bias)
         resolved = float_dtype("BatchNorm1d", dtype)
         if affine:
             self.weight = Parameter(np.ones(self.num_features, dtype=resolved))

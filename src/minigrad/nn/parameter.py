@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor, TensorLike
+from .arguments import check_flag
 
 
 class Parameter(Tensor):
@@ -27,6 +28,7 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data: TensorLike, requires_grad: bool = True) -> None:
+        check_flag("Parameter", "requires_grad", requires_grad)
         array = np.asarray(data.data if isinstance(data, Tensor) else data)  # Tensor.__init__ copies it
         if array.dtype.kind != "f":
             raise TypeError(

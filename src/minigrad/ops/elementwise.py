@@ -15,16 +15,16 @@ from typing import Any
 import numpy as np
 
 from ..engine import Grads
-from ..tensor import Array, Tensor, TensorLike, as_tensor, result
+from ..tensor import Array, Tensor, TensorLike, as_tensor, floating, result
 from ..unbroadcast import unbroadcast
 
 
-def _pair(a: TensorLike, b: TensorLike) -> tuple[Tensor, Tensor]:
+def _pair(a: TensorLike, b: TensorLike, op: str = "Tensor") -> tuple[Tensor, Tensor]:
     """Both operands as tensors; a Python number takes the other side's float dtype."""
     if isinstance(a, Tensor):
-        return a, as_tensor(b, a)
-    tb = as_tensor(b)
-    return as_tensor(a, tb), tb
+        return a, as_tensor(b, a, op)
+    tb = as_tensor(b, op=op)
+    return as_tensor(a, tb, op), tb
 
 
 def _broadcast(op: str, fn: Any, a: Tensor, b: Tensor) -> Array:
@@ -37,6 +37,16 @@ def _broadcast(op: str, fn: Any, a: Tensor, b: Tensor) -> Array:
             "(NumPy's rules: align on the right; each pair of sizes must be equal or 1)"
         ) from None
     return out
+
+
+def _not_bool(op: str, a: Tensor) -> Tensor:
+    """``a``, unless it is boolean: PyTorch refuses ``-``, ``abs`` and ``relu`` on masks, and so do we."""
+    if a._data.dtype.kind == "b":
+        raise TypeError(
+            f"{op}: not defined for a boolean tensor (dtype bool); for a mask use ~mask, or convert first "
+            "(mask.double())"
+        )
+    return a
 
 
 # Plain Python ints and floats take a fast path: no constant tensor, one graph input.
@@ -56,7 +66,7 @@ def add(a: TensorLike, b: TensorLike) -> Tensor:
         return result(a._data + b, "add", (a,), _pass_through)
     if type(a) in _NUMBER_TYPES and isinstance(b, Tensor):
         return result(a + b._data, "add", (b,), _pass_through)  # type: ignore[arg-type]
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "add")
     a_shape, b_shape = a._data.shape, b._data.shape
 
     def backward(g: Array) -> Grads:
@@ -71,7 +81,7 @@ def sub(a: TensorLike, b: TensorLike) -> Tensor:
         return result(a._data - b, "sub", (a,), _pass_through)
     if type(a) in _NUMBER_TYPES and isinstance(b, Tensor):  # 2.0 - t: dL/dt = -g
         return result(a - b._data, "sub", (b,), _negate)  # type: ignore[arg-type]
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "sub")
     a_shape, b_shape = a._data.shape, b._data.shape
 
     def backward(g: Array) -> Grads:
@@ -86,7 +96,7 @@ def mul(a: TensorLike, b: TensorLike) -> Tensor:
         return _scale(a, b)  # type: ignore[arg-type]
     if type(a) in _NUMBER_TYPES and isinstance(b, Tensor):
         return _scale(b, a)  # type: ignore[arg-type]
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "mul")
     a_data, b_data = a._data, b._data
 
     def backward(g: Array) -> Grads:
@@ -107,7 +117,7 @@ def div(a: TensorLike, b: TensorLike) -> Tensor:
             return (g / c,)
 
         return result(a._data / c, "div", (a,), backward_by_number)
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "div")
     a_data, b_data = a._data, b._data
 
     def backward(g: Array) -> Grads:
@@ -129,7 +139,7 @@ def pow(a: TensorLike, b: TensorLike) -> Tensor:
     """
     if type(b) in _NUMBER_TYPES and isinstance(a, Tensor):  # t ** c: dL/dt = g * c * t**(c-1)
         return _power_by_number(a, b)  # type: ignore[arg-type]
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "pow")
     a_data, b_data = a._data, b._data
     out = _broadcast("pow", np.power, a, b)
 
@@ -159,6 +169,11 @@ def _scale(a: Tensor, c: float) -> Tensor:
 def _power_by_number(a: Tensor, c: float) -> Tensor:
     """``a ** c`` for a Python number ``c``.  Backward: ``dL/da = g * c * a**(c-1)`` (0 when ``c == 0``)."""
     a_data = a._data
+    if a_data.dtype.kind in "iub" and type(c) is int and c < 0:
+        raise ValueError(
+            f"pow: an integer tensor (dtype {a_data.dtype}) to the negative integer power {c} is not an integer; "
+            f"convert first: t.double() ** {c}"
+        )
 
     def backward(g: Array) -> Grads:
         if c == 0:
@@ -174,7 +189,7 @@ def _negate(g: Array) -> Grads:
 
 def neg(a: TensorLike) -> Tensor:
     """``-a``.  Backward: ``dL/da = -g``."""
-    a = as_tensor(a)
+    a = _not_bool("neg", as_tensor(a, op="neg"))
     return result(-a._data, "neg", (a,), _negate)
 
 
@@ -183,7 +198,7 @@ def neg(a: TensorLike) -> Tensor:
 
 def exp(a: TensorLike) -> Tensor:
     """``e**a``.  Backward: ``dL/da = g * exp(a)`` (the saved output)."""
-    a = as_tensor(a)
+    a = floating("exp", a, promote=True)
     out = np.exp(a._data)
 
     def backward(g: Array) -> Grads:
@@ -194,7 +209,7 @@ def exp(a: TensorLike) -> Tensor:
 
 def log(a: TensorLike) -> Tensor:
     """Natural logarithm.  Backward: ``dL/da = g / a``."""
-    a = as_tensor(a)
+    a = floating("log", a, promote=True)
     a_data = a._data
 
     def backward(g: Array) -> Grads:
@@ -205,7 +220,7 @@ def log(a: TensorLike) -> Tensor:
 
 def sqrt(a: TensorLike) -> Tensor:
     """Square root.  Backward: ``dL/da = g / (2 sqrt(a))`` (the saved output)."""
-    a = as_tensor(a)
+    a = floating("sqrt", a, promote=True)
     out = np.sqrt(a._data)
 
     def backward(g: Array) -> Grads:
@@ -216,7 +231,7 @@ def sqrt(a: TensorLike) -> Tensor:
 
 def abs(a: TensorLike) -> Tensor:
     """``|a|``.  Backward: ``dL/da = g * sign(a)``; at ``a == 0`` the gradient is 0, as in PyTorch."""
-    a = as_tensor(a)
+    a = _not_bool("abs", as_tensor(a, op="abs"))
     a_data = a._data
 
     def backward(g: Array) -> Grads:
@@ -227,7 +242,7 @@ def abs(a: TensorLike) -> Tensor:
 
 def relu(a: TensorLike) -> Tensor:
     """``max(a, 0)``.  Backward: ``dL/da = g * (a > 0)``; at ``a == 0`` the gradient is 0, as in PyTorch."""
-    a = as_tensor(a)
+    a = _not_bool("relu", as_tensor(a, op="relu"))
     a_data = a._data
 
     def backward(g: Array) -> Grads:
@@ -238,7 +253,7 @@ def relu(a: TensorLike) -> Tensor:
 
 def tanh(a: TensorLike) -> Tensor:
     """Hyperbolic tangent.  Backward: ``dL/da = g * (1 - tanh(a)**2)``, from the saved output."""
-    a = as_tensor(a)
+    a = floating("tanh", a, promote=True)
     out = np.tanh(a._data)
 
     def backward(g: Array) -> Grads:
@@ -249,7 +264,7 @@ def tanh(a: TensorLike) -> Tensor:
 
 def sigmoid(a: TensorLike) -> Tensor:
     """``1 / (1 + e**-a)``, computed without overflow.  Backward: ``dL/da = g * s * (1 - s)``."""
-    a = as_tensor(a)
+    a = floating("sigmoid", a, promote=True)
     a_data = a._data
     e = np.exp(-np.abs(a_data))  # in (0, 1]: never overflows
     out = np.where(a_data >= 0, 1 / (1 + e), e / (1 + e)).astype(a_data.dtype, copy=False)
@@ -275,7 +290,7 @@ def gelu(a: TensorLike, approximate: str = "none") -> Tensor:
     """
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    a = as_tensor(a)
+    a = floating("gelu", a, promote=False)
     x = a._data
     if approximate == "none":
         cdf = (0.5 * (1.0 + _erf(x / math.sqrt(2.0)))).astype(x.dtype, copy=False)
@@ -305,7 +320,7 @@ def clip(a: TensorLike, min: float | None = None, max: float | None = None) -> T
     """
     if min is None and max is None:
         raise ValueError("clip: give at least one of min and max")
-    a = as_tensor(a)
+    a = as_tensor(a, op="clip")
     a_data = a._data
     out = np.clip(a_data, min, max)
 
@@ -321,14 +336,25 @@ def clip(a: TensorLike, min: float | None = None, max: float | None = None) -> T
 
 
 def astype(a: TensorLike, dtype: Any) -> Tensor:
-    """Cast to ``dtype``.  Backward: ``dL/da = g`` cast back to ``a``'s dtype."""
-    a = as_tensor(a)
+    """Cast to ``dtype``.  Backward: ``dL/da = g`` cast back to ``a``'s dtype.
+
+    A cast to bool or integers is not differentiable (as in PyTorch): it gives a constant.
+    """
+    a = as_tensor(a, op="astype")
     a_dtype = a._data.dtype
+    try:
+        target = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"astype: {dtype!r} is not a dtype; use e.g. np.float64 or np.float32") from None
+    if target.kind not in "biuf":
+        raise TypeError(f"astype: cannot cast to {target}: a tensor holds bool, integer or floating point numbers")
+    if target.kind != "f":
+        return Tensor._wrap(a._data.astype(target))
 
     def backward(g: Array) -> Grads:
         return (g.astype(a_dtype),)
 
-    return result(a._data.astype(dtype), "astype", (a,), backward)
+    return result(a._data.astype(target), "astype", (a,), backward)
 
 
 # --------------------------------------------------------------------------- selections
@@ -345,7 +371,7 @@ def minimum(a: TensorLike, b: TensorLike) -> Tensor:
 
 
 def _select_binary(op: str, fn: Any, wins: Any, a: TensorLike, b: TensorLike) -> Tensor:
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, op)
     a_data, b_data = a._data, b._data
 
     def backward(g: Array) -> Grads:
@@ -367,7 +393,7 @@ def where(condition: TensorLike, a: TensorLike, b: TensorLike) -> Tensor:
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: the condition must be boolean, got dtype {cond.dtype}; compare first (e.g. x > 0)")
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "where")
     a_shape, b_shape = a._data.shape, b._data.shape
     try:
         out = np.where(cond, a._data, b._data)

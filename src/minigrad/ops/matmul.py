@@ -23,8 +23,8 @@ def matmul(a: TensorLike, b: TensorLike) -> Tensor:
     reshaped to the operand's own shape.
     """
     if not isinstance(a, Tensor):
-        a = as_tensor(a, b if isinstance(b, Tensor) else None)
-    b = as_tensor(b, a)
+        a = as_tensor(a, b if isinstance(b, Tensor) else None, "matmul")
+    b = as_tensor(b, a, "matmul")
     a_data, b_data = a._data, b._data
     if a_data.ndim == 0 or b_data.ndim == 0:
         raise ValueError(

@@ -12,15 +12,9 @@ from typing import Any
 import numpy as np
 
 from ..engine import Grads
-from ..tensor import Array, Tensor, TensorLike, as_tensor, result
+from ..tensor import Array, Tensor, TensorLike, as_tensor, floating, result
 from . import elementwise, reductions
-
-
-def _axis(op: str, axis: int, dim: int | None, ndim: int) -> int:
-    axis = axis if dim is None else dim
-    if not -max(ndim, 1) <= axis < max(ndim, 1):
-        raise np.exceptions.AxisError(f"{op}: axis {axis} is out of range for a tensor with {ndim} dimension(s)")
-    return axis % ndim if ndim else 0
+from .axes import pick, resolve_axis
 
 
 def _log_softmax(x: Array, axis: int) -> Array:
@@ -29,14 +23,14 @@ def _log_softmax(x: Array, axis: int) -> Array:
     return out
 
 
-def softmax(a: TensorLike, axis: int = -1, *, dim: int | None = None) -> Tensor:
+def softmax(a: TensorLike, axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """``s = exp(a - max) / sum(exp(a - max))`` along ``axis``.
 
     Backward: ``dL/da = s * (g - sum(g * s, axis))``.
     """
-    a = as_tensor(a)
+    a = floating("softmax", a, promote=False)
     x = a._data
-    ax = _axis("softmax", axis, dim, x.ndim)
+    ax = resolve_axis("softmax", pick("softmax", axis, dim, -1), x.ndim)
     if x.ndim == 0:
         x = x.reshape(1)
     e = np.exp(x - np.max(x, axis=ax, keepdims=True))
@@ -49,14 +43,14 @@ def softmax(a: TensorLike, axis: int = -1, *, dim: int | None = None) -> Tensor:
     return result(s, "softmax", (a,), backward, saves_output=True)
 
 
-def log_softmax(a: TensorLike, axis: int = -1, *, dim: int | None = None) -> Tensor:
+def log_softmax(a: TensorLike, axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """``a - logsumexp(a)`` along ``axis``, computed stably.
 
     Backward: ``dL/da = g - softmax(a) * sum(g, axis)``.
     """
-    a = as_tensor(a)
+    a = floating("log_softmax", a, promote=False)
     x = a._data
-    ax = _axis("log_softmax", axis, dim, x.ndim)
+    ax = resolve_axis("log_softmax", pick("log_softmax", axis, dim, -1), x.ndim)
     out = _log_softmax(x.reshape(1) if x.ndim == 0 else x, ax).reshape(x.shape)
 
     def backward(g: Array) -> Grads:
@@ -79,7 +73,7 @@ def cross_entropy(logits: TensorLike, targets: Any, reduction: str = "mean", *, 
     """
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-    logits = as_tensor(logits)
+    logits = floating("cross_entropy", logits, promote=False)
     z = logits._data
     t = np.asarray(targets._data if isinstance(targets, Tensor) else targets)
     if z.ndim == 0:
@@ -132,8 +126,8 @@ def mse_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> 
     """
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"mse_loss: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-    x = as_tensor(input)
-    y = as_tensor(target, x)
+    x = floating("mse_loss", input, promote=False)
+    y = as_tensor(target, x, "mse_loss")
     if x._data.shape != y._data.shape:
         raise ValueError(
             f"mse_loss: input shape {x._data.shape} and target shape {y._data.shape} differ; "
@@ -155,9 +149,9 @@ def linear(x: TensorLike, weight: TensorLike, bias: TensorLike | None = None) ->
 
         dL/dx = g @ W,   dL/dW = g^T @ x,   dL/db = sum of g over the batch axes.
     """
-    x = as_tensor(x)
-    w = as_tensor(weight, x)
-    b = None if bias is None else as_tensor(bias, x)
+    x = as_tensor(x, op="linear")
+    w = as_tensor(weight, x, "linear")
+    b = None if bias is None else as_tensor(bias, x, "linear")
     x_data, w_data = x._data, w._data
     if w_data.ndim != 2 or x_data.ndim == 0 or x_data.shape[-1] != w_data.shape[1]:
         raise ValueError(

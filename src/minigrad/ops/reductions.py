@@ -8,40 +8,13 @@ None for all axes), ``keepdims``, and ``dim`` as PyTorch's spelling of
 
 from __future__ import annotations
 
-import builtins
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from ..engine import Grads
-from ..tensor import Array, Tensor, TensorLike, as_tensor, result
-
-Axis = int | Sequence[int] | None
-
-
-def normalize_axes(op: str, axis: Axis, dim: Axis, ndim: int) -> tuple[int, ...]:
-    """``axis`` (or its alias ``dim``) as a sorted tuple of non-negative axes."""
-    if dim is not None:
-        if axis is not None:
-            raise TypeError(f"{op}: give axis or dim, not both")
-        axis = dim
-    if axis is None:
-        return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    bound = builtins.max(ndim, 1)  # a 0-d tensor accepts axis 0 and -1, as in PyTorch
-    for ax in axes:
-        if not -bound <= ax < bound:
-            raise np.exceptions.AxisError(
-                f"{op}: axis {ax} is out of range for a tensor with {ndim} dimension(s) "
-                f"(valid: {-bound} to {bound - 1})"
-            )
-    if ndim == 0:
-        return ()
-    normalized = [ax % ndim for ax in axes]
-    if len(set(normalized)) != len(normalized):
-        raise ValueError(f"{op}: repeated axis in {axes}")
-    return tuple(sorted(normalized))
+from ..tensor import Array, Tensor, TensorLike, as_tensor, floating, result
+from .axes import Axis, resolve_axes
 
 
 def _expand(g: Array, axes: tuple[int, ...], keepdims: bool, shape: tuple[int, ...]) -> Array:
@@ -55,9 +28,9 @@ def _expand(g: Array, axes: tuple[int, ...], keepdims: bool, shape: tuple[int, .
 
 def sum(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None) -> Tensor:
     """Sum over ``axis``.  Backward: ``dL/da = g`` broadcast back over the summed axes."""
-    a = as_tensor(a)
+    a = as_tensor(a, op="sum")
     shape = a._data.shape
-    axes = normalize_axes("sum", axis, dim, a._data.ndim)
+    axes = resolve_axes("sum", axis, dim, a._data.ndim)
 
     def backward(g: Array) -> Grads:
         return (_expand(g, axes, keepdims, shape),)
@@ -67,9 +40,9 @@ def sum(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, dim: Axis =
 
 def mean(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None) -> Tensor:
     """Mean over ``axis``.  Backward: ``dL/da = g / N`` broadcast back, ``N`` the number of averaged elements."""
-    a = as_tensor(a)
+    a = floating("mean", a, promote=False)
     shape = a._data.shape
-    axes = normalize_axes("mean", axis, dim, a._data.ndim)
+    axes = resolve_axes("mean", axis, dim, a._data.ndim)
     count = int(np.prod([shape[ax] for ax in axes]))
 
     def backward(g: Array) -> Grads:
@@ -86,9 +59,9 @@ def var(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, correction:
 
     Backward: ``dL/da = g * 2 (a - mean) / (N - correction)``, ``g`` broadcast back.
     """
-    a = as_tensor(a)
+    a = floating("var", a, promote=False)
     x = a._data
-    axes = normalize_axes("var", axis, dim, x.ndim)
+    axes = resolve_axes("var", axis, dim, x.ndim)
     count = int(np.prod([x.shape[ax] for ax in axes]))
     centered = x - x.mean(axis=axes, keepdims=True)
     denom = count - correction
@@ -117,9 +90,9 @@ def min(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, dim: Axis =
 
 
 def _extreme(op: str, fn: Any, a: TensorLike, axis: Axis, keepdims: bool, dim: Axis) -> Tensor:
-    a = as_tensor(a)
+    a = as_tensor(a, op=op)
     x = a._data
-    axes = normalize_axes(op, axis, dim, x.ndim)
+    axes = resolve_axes(op, axis, dim, x.ndim)
     if x.size == 0:
         raise ValueError(f"{op}: cannot reduce a tensor with no elements (shape {x.shape})")
     kept = fn(x, axis=axes, keepdims=True)
@@ -138,9 +111,9 @@ def logsumexp(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, dim: 
 
     Backward: ``dL/da = g * exp(a - logsumexp(a))``, i.e. ``g`` times the softmax over ``axis``.
     """
-    a = as_tensor(a)
+    a = floating("logsumexp", a, promote=True)
     x = a._data
-    axes = normalize_axes("logsumexp", axis, dim, x.ndim)
+    axes = resolve_axes("logsumexp", axis, dim, x.ndim)
     shift = np.max(x, axis=axes, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
     shift = np.where(np.isfinite(shift), shift, 0)  # an all -inf slice stays -inf, not NaN
     with np.errstate(divide="ignore"):

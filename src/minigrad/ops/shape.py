@@ -7,6 +7,7 @@ broadcast axes, or a scatter-add into zeros for indexing.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any, SupportsIndex
 
@@ -15,20 +16,27 @@ import numpy as np
 from ..engine import Grads
 from ..tensor import Array, Tensor, TensorLike, _index, as_tensor, result
 from ..unbroadcast import unbroadcast
+from .axes import pick, resolve_axes, resolve_axis
 
 
-def _shape_args(args: tuple[Any, ...]) -> tuple[int, ...]:
-    """``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` all mean the shape ``(2, 3)``."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+def _shape_args(op: str, args: tuple[Any, ...]) -> tuple[int, ...]:
+    """``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` all mean the shape ``(2, 3)``; a size must be an int."""
+    if len(args) == 1 and (isinstance(args[0], (tuple, list)) or (isinstance(args[0], np.ndarray) and args[0].ndim)):
         args = tuple(args[0])
-    return tuple(int(n) for n in args)
+    sizes = []
+    for n in args:
+        try:
+            sizes.append(operator.index(n))  # refuses 2.5 rather than truncate it to 2
+        except TypeError:
+            raise TypeError(f"{op}: sizes and axes must be ints, got {type(n).__name__} {n!r} in {args}") from None
+    return tuple(sizes)
 
 
 def reshape(a: TensorLike, *shape: SupportsIndex | Sequence[SupportsIndex]) -> Tensor:
     """Same elements, new shape (one size may be -1).  Backward: ``dL/da = g.reshape(a.shape)``."""
-    a = as_tensor(a)
+    a = as_tensor(a, op="reshape")
     in_shape = a._data.shape
-    new_shape = _shape_args(shape)
+    new_shape = _shape_args("reshape", shape)
     try:
         out = a._data.reshape(new_shape)
     except ValueError:
@@ -61,28 +69,25 @@ def transpose(a: TensorLike, *axes: SupportsIndex | Sequence[SupportsIndex]) -> 
 
     Backward: ``dL/da = g`` transposed by the inverse permutation.
     """
-    a = as_tensor(a)
+    a = as_tensor(a, op="transpose")
     ndim = a._data.ndim
     if not axes:
         perm = tuple(range(ndim))[::-1]
     elif len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-        perm = _shape_args(axes)
+        perm = _shape_args("transpose", axes)
     elif len(axes) == 2:
-        i, j = (int(x) for x in axes)  # type: ignore[arg-type]
-        for x in (i, j):
-            if not -ndim <= x < ndim:
-                raise ValueError(f"transpose: axis {x} is out of range for a tensor of shape {a._data.shape}")
+        i, j = (resolve_axis("transpose", x, ndim) for x in axes)
         order = list(range(ndim))
         order[i], order[j] = order[j], order[i]
         perm = tuple(order)
     else:
-        perm = _shape_args(axes)
+        perm = _shape_args("transpose", axes)
     return _permute("transpose", a, perm)
 
 
 def permute(a: TensorLike, *dims: SupportsIndex | Sequence[SupportsIndex]) -> Tensor:
     """Reorder the axes: ``permute(2, 0, 1)`` or ``permute((2, 0, 1))``.  Backward: the inverse permutation."""
-    return _permute("permute", as_tensor(a), _shape_args(dims))
+    return _permute("permute", as_tensor(a, op="permute"), _shape_args("permute", dims))
 
 
 def broadcast_to(a: TensorLike, shape: Sequence[int]) -> Tensor:
@@ -90,9 +95,9 @@ def broadcast_to(a: TensorLike, shape: Sequence[int]) -> Tensor:
 
     Backward: ``dL/da = unbroadcast(g, a.shape)``, the sum over the replicas.
     """
-    a = as_tensor(a)
+    a = as_tensor(a, op="broadcast_to")
     in_shape = a._data.shape
-    target = tuple(int(n) for n in shape)
+    target = _shape_args("broadcast_to", (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape))
     lead = len(target) - len(in_shape)
     if lead >= 0:
         target = tuple(in_shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(target))
@@ -109,11 +114,8 @@ def broadcast_to(a: TensorLike, shape: Sequence[int]) -> Tensor:
 
 def unsqueeze(a: TensorLike, dim: int) -> Tensor:
     """Insert a length-1 axis at ``dim`` (``-1`` appends).  Backward: ``dL/da = g.reshape(a.shape)``."""
-    a = as_tensor(a)
-    ndim = a._data.ndim
-    if not -ndim - 1 <= dim <= ndim:
-        raise ValueError(f"unsqueeze: dim {dim} is out of range for a tensor of shape {a._data.shape}")
-    dim = dim % (ndim + 1)
+    a = as_tensor(a, op="unsqueeze")
+    dim = resolve_axis("unsqueeze", dim, a._data.ndim, new=True, word="dim")
     return reshape(a, (*a._data.shape[:dim], 1, *a._data.shape[dim:]))
 
 
@@ -122,33 +124,24 @@ def squeeze(a: TensorLike, dim: int | Sequence[int] | None = None) -> Tensor:
 
     Backward: ``dL/da = g.reshape(a.shape)``.
     """
-    a = as_tensor(a)
+    a = as_tensor(a, op="squeeze")
     shape = a._data.shape
     ndim = len(shape)
     if dim is None:
         drop = {i for i, n in enumerate(shape) if n == 1}
     else:
-        dims = (dim,) if isinstance(dim, int) else tuple(dim)
-        for d in dims:
-            if not -max(ndim, 1) <= d < max(ndim, 1):
-                raise ValueError(f"squeeze: dim {d} is out of range for a tensor of shape {shape}")
-        drop = {d % ndim for d in dims if ndim and shape[d % ndim] == 1}
+        drop = {d for d in resolve_axes("squeeze", dim, None, ndim, word="dim") if shape[d] == 1}
     return reshape(a, tuple(n for i, n in enumerate(shape) if i not in drop))
 
 
 def flatten(a: TensorLike, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge axes ``start_dim..end_dim`` (inclusive) into one.  Backward: a reshape back."""
-    a = as_tensor(a)
+    a = as_tensor(a, op="flatten")
     shape = a._data.shape
     if not shape:
         return reshape(a, (1,))
     ndim = len(shape)
-    for d in (start_dim, end_dim):
-        if not -ndim <= d < ndim:
-            raise IndexError(
-                f"flatten: dim {d} is out of range for a tensor of shape {shape} (valid: {-ndim} to {ndim - 1})"
-            )
-    start, end = start_dim % ndim, end_dim % ndim
+    start, end = (resolve_axis("flatten", d, ndim, word="dim") for d in (start_dim, end_dim))
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {shape}")
     merged = int(np.prod(shape[start : end + 1]))
@@ -168,7 +161,7 @@ def getitem(a: TensorLike, index: Any) -> Tensor:
     an element may be selected several times, so the scatter *adds*
     (``np.add.at``): ``dL/da[i] = sum of g over every place that read a[i]``.
     """
-    a = as_tensor(a)
+    a = as_tensor(a, op="getitem")
     index = _index(index)
     if isinstance(index, list):
         index = np.asarray(index)
@@ -193,17 +186,36 @@ def getitem(a: TensorLike, index: Any) -> Tensor:
     return result(out, "getitem", (a,), backward, view_of=a if np.may_share_memory(out, a._data) else None)
 
 
-def cat(tensors: Sequence[TensorLike], axis: int = 0, *, dim: int | None = None) -> Tensor:
-    """Join tensors along an existing axis.  Backward: each input gets its slice of ``g``."""
-    axis = axis if dim is None else dim
-    parts = tuple(as_tensor(t) for t in tensors)
+def _parts(op: str, tensors: Sequence[TensorLike]) -> tuple[Tensor, ...]:
+    if isinstance(tensors, (Tensor, np.ndarray)):
+        raise TypeError(
+            f"{op}: expected a list or tuple of tensors, got one {type(tensors).__name__}; write {op}([a, b])"
+        )
+    parts = tuple(as_tensor(t, op=op) for t in tensors)
     if not parts:
-        raise ValueError("cat: expected at least one tensor")
-    try:
-        out = np.concatenate([t._data for t in parts], axis=axis)
-    except (ValueError, np.exceptions.AxisError):
-        shapes = ", ".join(str(t._data.shape) for t in parts)
-        raise ValueError(f"cat: cannot join shapes {shapes} along axis {axis}: all other sizes must match") from None
+        raise ValueError(f"{op}: expected at least one tensor, got an empty sequence")
+    return parts
+
+
+def cat(tensors: Sequence[TensorLike], axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis.  Backward: each input gets its slice of ``g``."""
+    parts = _parts("cat", tensors)
+    first = parts[0]._data.shape
+    if not first:
+        raise ValueError(
+            "cat: zero-dimensional tensors cannot be concatenated (they have no axis to join along); "
+            "use minigrad.stack, or reshape them to shape (1,) first"
+        )
+    axis = resolve_axis("cat", pick("cat", axis, dim, 0), len(first))
+    for i, t in enumerate(parts):
+        shape = t._data.shape
+        if len(shape) != len(first) or shape[:axis] + shape[axis + 1 :] != first[:axis] + first[axis + 1 :]:
+            shapes = ", ".join(str(p._data.shape) for p in parts)
+            raise ValueError(
+                f"cat: cannot join shapes {shapes} along axis {axis}: tensor {i} has shape {shape}, but every "
+                f"size except on axis {axis} must equal tensor 0's {first}"
+            )
+    out = np.concatenate([t._data for t in parts], axis=axis)
     bounds = np.cumsum([t._data.shape[axis] for t in parts])[:-1]
 
     def backward(g: Array) -> Grads:
@@ -212,18 +224,19 @@ def cat(tensors: Sequence[TensorLike], axis: int = 0, *, dim: int | None = None)
     return result(out, "cat", parts, backward)
 
 
-def stack(tensors: Sequence[TensorLike], axis: int = 0, *, dim: int | None = None) -> Tensor:
+def stack(tensors: Sequence[TensorLike], axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """Join same-shaped tensors along a new axis.  Backward: input ``i`` gets ``g`` indexed at ``i`` on that axis."""
-    axis = axis if dim is None else dim
-    parts = tuple(as_tensor(t) for t in tensors)
-    if not parts:
-        raise ValueError("stack: expected at least one tensor")
-    try:
-        out = np.stack([t._data for t in parts], axis=axis)
-    except (ValueError, np.exceptions.AxisError):
-        shapes = ", ".join(str(t._data.shape) for t in parts)
-        raise ValueError(f"stack: cannot stack shapes {shapes} on axis {axis}: they must all be equal") from None
-    new_axis = axis % out.ndim
+    parts = _parts("stack", tensors)
+    first = parts[0]._data.shape
+    new_axis = resolve_axis("stack", pick("stack", axis, dim, 0), len(first), new=True)
+    for i, t in enumerate(parts):
+        if t._data.shape != first:
+            shapes = ", ".join(str(p._data.shape) for p in parts)
+            raise ValueError(
+                f"stack: cannot stack shapes {shapes}: tensor {i} has shape {t._data.shape} but tensor 0 has "
+                f"{first}; stack needs equal shapes (cat joins along an existing axis)"
+            )
+    out = np.stack([t._data for t in parts], axis=new_axis)
 
     def backward(g: Array) -> Grads:
         return tuple(np.take(g, i, axis=new_axis) for i in range(len(parts)))

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import no_grad
+from ..nn.arguments import check_number
 from ..tensor import Tensor
 from .optimizer import Optimizer, ParamGroup, Params, gradient
 
@@ -41,16 +42,19 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
     ) -> None:
-        super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay})
+        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay})
 
     def _check_hyperparameters(self, group: ParamGroup) -> None:
         super()._check_hyperparameters(group)
         name = type(self).__name__
-        betas, eps = group["betas"], group["eps"]
-        if len(betas) != 2 or not all(math.isfinite(b) and 0 <= b < 1 for b in betas):
-            raise ValueError(f"{name}: invalid betas={betas!r}; both must be in [0, 1)")
-        if not math.isfinite(eps) or eps < 0:
-            raise ValueError(f"{name}: invalid eps={eps!r}; it must be >= 0")
+        betas = group["betas"]
+        if not isinstance(betas, (tuple, list, np.ndarray)) or len(betas) != 2:
+            raise TypeError(f"{name}: betas must be a pair (beta1, beta2), e.g. (0.9, 0.999), got {betas!r}")
+        # stored as a tuple of floats whatever pair was passed (a list, an array)
+        group["betas"] = tuple(
+            check_number(name, f"betas[{i}]", beta, at_least=0, below=1) for i, beta in enumerate(betas)
+        )
+        check_number(name, "eps", group["eps"], at_least=0)
 
     def step(self) -> None:
         with no_grad():  # an update is not part of any model: record no graph

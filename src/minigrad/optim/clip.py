@@ -7,6 +7,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from ..nn.arguments import check_number
+from ..nn.module import Module
 from ..tensor import Tensor
 
 
@@ -26,11 +28,22 @@ def clip_grad_norm_(
     Parameters without a gradient are skipped.  Returns the norm *before*
     clipping, as a 0-d Tensor (as PyTorch does).
     """
+    if isinstance(parameters, Module):
+        raise TypeError(
+            f"clip_grad_norm_: parameters must be tensors, got the module {type(parameters).__name__} itself; "
+            "pass model.parameters()"
+        )
+    if not isinstance(parameters, (Tensor, Iterable)):
+        raise TypeError(
+            f"clip_grad_norm_: parameters must be a Tensor or an iterable of tensors (e.g. model.parameters()), "
+            f"got {type(parameters).__name__}"
+        )
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
-    if not math.isfinite(max_norm) or max_norm < 0:
-        raise ValueError(f"clip_grad_norm_: max_norm={max_norm!r} must be a finite number >= 0")
-    if norm_type <= 0 or math.isnan(norm_type):
-        raise ValueError(f"clip_grad_norm_: norm_type={norm_type!r} must be > 0 (or inf)")
+    for index, p in enumerate(params):
+        if not isinstance(p, Tensor):
+            raise TypeError(f"clip_grad_norm_: parameter {index} is a {type(p).__name__}, not a minigrad Tensor")
+    check_number("clip_grad_norm_", "max_norm", max_norm, at_least=0)
+    norm_type = check_number("clip_grad_norm_", "norm_type", norm_type, above=0, finite=False)  # inf: the max norm
     with_grad = [p for p in params if p.grad is not None]
     grads = [np.asarray(p.grad) for p in with_grad]
     if not grads:

@@ -18,7 +18,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..nn.arguments import check_number
 from .optimizer import Optimizer
+
+
+def step_count(scheduler: str, name: str, value: object) -> int:
+    """A number of steps: a whole number >= 1 (``5.0`` is accepted as 5, ``2.5`` and ``"5"`` are not)."""
+    number = check_number(scheduler, name, value, at_least=1)
+    if not number.is_integer():
+        raise ValueError(f"{scheduler}: invalid {name}={value!r}; it must be a whole number of steps >= 1")
+    return int(number)
 
 
 class LRScheduler:
@@ -27,7 +36,8 @@ class LRScheduler:
     def __init__(self, optimizer: Optimizer) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(
-                f"{type(self).__name__}: expected a minigrad.optim.Optimizer, got {type(optimizer).__name__}"
+                f"{type(self).__name__}: expected a minigrad.optim.Optimizer (e.g. SGD(model.parameters(), lr=0.1)), "
+                f"got {type(optimizer).__name__}"
             )
         self.optimizer = optimizer
         for group in optimizer.param_groups:
@@ -53,6 +63,11 @@ class LRScheduler:
         return {"last_epoch": self.last_epoch, "base_lrs": list(self.base_lrs)}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        if not isinstance(state, dict) or not {"base_lrs", "last_epoch"} <= state.keys():
+            raise TypeError(
+                f"{type(self).__name__}.load_state_dict: expected the dict that scheduler.state_dict() returns "
+                f"(keys 'last_epoch' and 'base_lrs'), got {state!r:.80}"
+            )
         if len(state["base_lrs"]) != len(self.base_lrs):
             raise ValueError(
                 f"{type(self).__name__}.load_state_dict: {len(state['base_lrs'])} saved groups, "
@@ -74,13 +89,10 @@ class LinearLR(LRScheduler):
     def __init__(
         self, optimizer: Optimizer, start_factor: float = 1 / 3, end_factor: float = 1.0, total_iters: int = 5
     ) -> None:
-        if not 0 < start_factor <= 1:
-            raise ValueError(f"LinearLR: start_factor={start_factor!r} must be in (0, 1]")
-        if not 0 <= end_factor <= 1:
-            raise ValueError(f"LinearLR: end_factor={end_factor!r} must be in [0, 1]")
-        if int(total_iters) != total_iters or total_iters < 1:
-            raise ValueError(f"LinearLR: total_iters={total_iters!r} must be a positive integer")
-        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, int(total_iters)
+        check_number("LinearLR", "start_factor", start_factor, above=0, at_most=1)
+        check_number("LinearLR", "end_factor", end_factor, at_least=0, at_most=1)
+        self.start_factor, self.end_factor = start_factor, end_factor
+        self.total_iters = step_count("LinearLR", "total_iters", total_iters)
         super().__init__(optimizer)
 
     def lr_at(self, base_lr: float, step: int) -> float:
@@ -96,11 +108,9 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
-        if int(T_max) != T_max or T_max < 1:
-            raise ValueError(f"CosineAnnealingLR: T_max={T_max!r} must be a positive integer")
-        if eta_min < 0:
-            raise ValueError(f"CosineAnnealingLR: eta_min={eta_min!r} must be >= 0")
-        self.T_max, self.eta_min = int(T_max), eta_min
+        self.T_max = step_count("CosineAnnealingLR", "T_max", T_max)
+        check_number("CosineAnnealingLR", "eta_min", eta_min, at_least=0)
+        self.eta_min = eta_min
         super().__init__(optimizer)
 
     def lr_at(self, base_lr: float, step: int) -> float:
@@ -128,17 +138,15 @@ class WarmupCosine(LRScheduler):
         start_factor: float = 1e-3,
         eta_min: float = 0.0,
     ) -> None:
-        if int(warmup_steps) != warmup_steps or warmup_steps < 1:
-            raise ValueError(f"WarmupCosine: warmup_steps={warmup_steps!r} must be a positive integer")
-        if int(total_steps) != total_steps or total_steps <= warmup_steps:
+        self.warmup_steps = step_count("WarmupCosine", "warmup_steps", warmup_steps)
+        self.total_steps = step_count("WarmupCosine", "total_steps", total_steps)
+        if self.total_steps <= self.warmup_steps:
             raise ValueError(
-                f"WarmupCosine: total_steps={total_steps!r} must be an integer larger than warmup_steps={warmup_steps}"
+                f"WarmupCosine: total_steps={total_steps!r} must be larger than warmup_steps={warmup_steps!r} "
+                "(the cosine decay needs at least one step)"
             )
-        if not 0 < start_factor <= 1:
-            raise ValueError(f"WarmupCosine: start_factor={start_factor!r} must be in (0, 1]")
-        if eta_min < 0:
-            raise ValueError(f"WarmupCosine: eta_min={eta_min!r} must be >= 0")
-        self.warmup_steps, self.total_steps = int(warmup_steps), int(total_steps)
+        check_number("WarmupCosine", "start_factor", start_factor, above=0, at_most=1)
+        check_number("WarmupCosine", "eta_min", eta_min, at_least=0)
         self.start_factor, self.eta_min = start_factor, eta_min
         super().__init__(optimizer)
 

@@ -9,12 +9,13 @@ scheduler can change ``group["lr"]`` between steps.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from typing import Any, Union
 
 import numpy as np
 
+from ..nn.arguments import check_number
+from ..nn.module import Module
 from ..tensor import Array, Tensor
 
 ParamGroup = dict[str, Any]
@@ -35,17 +36,19 @@ class Optimizer:
         self.defaults: dict[str, Any] = dict(defaults)
         self.param_groups: list[ParamGroup] = []
         self.state: dict[Tensor, dict[str, Any]] = {}
-        if isinstance(params, Tensor):
-            raise TypeError(
-                f"{name}: params must be an iterable of tensors (e.g. model.parameters()), got a single Tensor; "
-                "wrap it in a list"
-            )
-        items = list(params)
+        items = _parameter_list(name, "params", params)
         if not items:
+            if iter(params) is params:  # an iterator, such as a generator: it may have been consumed before
+                raise ValueError(
+                    f"{name}: got an empty parameter list from an iterator: the model has no parameters, or the "
+                    "iterator was used up before. model.parameters() is a generator, used up after one pass "
+                    "(e.g. by another optimizer or a loop): call model.parameters() again, or keep a list, "
+                    "params = list(model.parameters())"
+                )
             raise ValueError(f"{name}: got an empty parameter list; pass model.parameters() of a model that has some")
         groups = items if isinstance(items[0], Mapping) else [{"params": items}]
         for group in groups:
-            self.add_param_group(group)  # type: ignore[arg-type]
+            self.add_param_group(group)
 
     def add_param_group(self, group: Mapping[str, Any]) -> None:
         """Add ``{"params": [...], **hyperparameters}``; unset hyperparameters take the defaults."""
@@ -53,11 +56,11 @@ class Optimizer:
         if not isinstance(group, Mapping) or "params" not in group:
             raise TypeError(f"{name}: a parameter group must be a dict with a 'params' key, got {group!r:.80}")
         raw = group["params"]
-        params = [raw] if isinstance(raw, Tensor) else list(raw)
+        params = [raw] if isinstance(raw, Tensor) else _parameter_list(name, "a group's 'params'", raw)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         for index, p in enumerate(params):
             if not isinstance(p, Tensor):
-                raise TypeError(f"{name}: parameter {index} is a {type(p).__name__}, not a minigrad Tensor")
+                raise TypeError(f"{name}: parameter {index} is of type {type(p).__name__}, not a minigrad Tensor")
             if not p.requires_grad:
                 raise ValueError(
                     f"{name}: parameter {index} (shape {p.shape}) does not require grad; "
@@ -68,6 +71,12 @@ class Optimizer:
             if id(p) in seen:
                 raise ValueError(f"{name}: parameter {index} (shape {p.shape}) appears twice; each may appear once")
             seen.add(id(p))
+        unknown = sorted(k for k in group if k not in self.defaults and k not in ("params", "initial_lr"))
+        if unknown:  # a misspelt option would otherwise be stored and never used
+            raise TypeError(
+                f"{name}: unknown option(s) {', '.join(map(repr, unknown))} in a parameter group; "
+                f"{name} takes {', '.join(self.defaults)}"
+            )
         full: ParamGroup = {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
         self._check_hyperparameters(full)
         full["params"] = params
@@ -75,12 +84,8 @@ class Optimizer:
 
     def _check_hyperparameters(self, group: ParamGroup) -> None:
         """Raise ``ValueError`` for invalid values; subclasses extend it."""
-        lr = group["lr"]
-        if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not math.isfinite(lr) or lr < 0:
-            raise ValueError(f"{type(self).__name__}: invalid learning rate lr={lr!r}; it must be a finite number >= 0")
-        weight_decay = group.get("weight_decay", 0.0)
-        if not math.isfinite(weight_decay) or weight_decay < 0:
-            raise ValueError(f"{type(self).__name__}: invalid weight_decay={weight_decay!r}; it must be >= 0")
+        check_number(type(self).__name__, "learning rate lr", group["lr"], at_least=0)
+        check_number(type(self).__name__, "weight_decay", group.get("weight_decay", 0.0), at_least=0)
 
     # ------------------------------------------------------------------ the training-loop API
 
@@ -131,6 +136,11 @@ class Optimizer:
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Restore hyperparameters and buffers saved by :meth:`state_dict` from an optimizer over the same model."""
         name = type(self).__name__
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                f"{name}.load_state_dict: expected the dict that optimizer.state_dict() returns, "
+                f"got {type(state_dict).__name__}"
+            )
         groups = state_dict.get("param_groups")
         saved_state = state_dict.get("state")
         if not isinstance(groups, list) or not isinstance(saved_state, Mapping):
@@ -176,6 +186,25 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines.extend(f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params")
         return "\n".join([*lines, ")"])
+
+
+def _parameter_list(owner: str, what: str, params: object) -> list[Any]:
+    """``params`` as a list, or a ``TypeError`` saying what to pass instead of a module, a tensor, a non-iterable."""
+    if isinstance(params, Tensor):
+        raise TypeError(
+            f"{owner}: {what} must be an iterable of tensors (e.g. model.parameters()), got a single Tensor; "
+            "wrap it in a list"
+        )
+    if isinstance(params, Module):
+        raise TypeError(
+            f"{owner}: {what} must be the tensors to update, got the module {type(params).__name__} itself; "
+            "pass model.parameters()"
+        )
+    if isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
+        raise TypeError(
+            f"{owner}: {what} must be an iterable of tensors (e.g. model.parameters()), got {type(params).__name__}"
+        )
+    return list(params)
 
 
 def gradient(p: Tensor, weight_decay: float) -> Array:

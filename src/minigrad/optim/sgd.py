@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from ..engine import no_grad
+from ..nn.arguments import check_flag, check_number
 from .optimizer import Optimizer, ParamGroup, Params, gradient
 
 
@@ -43,11 +43,9 @@ class SGD(Optimizer):
 
     def _check_hyperparameters(self, group: ParamGroup) -> None:
         super()._check_hyperparameters(group)
-        momentum, dampening = group["momentum"], group["dampening"]
-        if not math.isfinite(momentum) or momentum < 0:
-            raise ValueError(f"SGD: invalid momentum={momentum!r}; it must be >= 0")
-        if not math.isfinite(dampening) or not 0 <= dampening <= 1:
-            raise ValueError(f"SGD: invalid dampening={dampening!r}; it must be in [0, 1]")
+        momentum = check_number("SGD", "momentum", group["momentum"], at_least=0)
+        dampening = check_number("SGD", "dampening", group["dampening"], at_least=0, at_most=1)
+        check_flag("SGD", "nesterov", group["nesterov"])
         if group["nesterov"] and (momentum <= 0 or dampening != 0):
             raise ValueError(
                 f"SGD: nesterov=True needs momentum > 0 and dampening = 0, got momentum={momentum}, "
