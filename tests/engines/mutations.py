@@ -1,0 +1,279 @@
+"""Catalog bugs written into the test engines' sources: the mutants the doctor must diagnose.
+
+Each mutation is a textual edit of one engine's source (every ``old`` must
+occur exactly ``count`` times), made the way a learner's engine would have
+the bug, and the break of minigrad's catalog that is the same bug.  A catalog
+bug an engine cannot have (sub or mean composed of other ops, an op it lacks)
+has no mutation for that engine.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Mutation:
+    engine: str  # file in tests/engines
+    target: str  # the class to examine
+    break_id: str
+    edits: tuple[tuple[str, str, int], ...]  # (old, new, how many times old occurs)
+    also_right: tuple[str, ...] = ()  # breaks that are the very same bug for this engine
+
+    @property
+    def name(self) -> str:
+        return f"{self.engine.removesuffix('.py')}/{self.break_id}"
+
+    def apply(self, source: str) -> str:
+        for old, new, count in self.edits:
+            found = source.count(old)
+            if found != count:
+                raise ValueError(f"mutation {self.name}: {old!r} occurs {found} times, expected {count}")
+            source = source.replace(old, new)
+        return source
+
+
+def _course(break_id: str, *edits: tuple[str, str, int]) -> Mutation:
+    return Mutation("course_tensor.py", "Tensor", break_id, edits)
+
+
+def _micro(break_id: str, *edits: tuple[str, str, int]) -> Mutation:
+    return Mutation("micro_tensor.py", "Tensor", break_id, edits)
+
+
+def _function(break_id: str, *edits: tuple[str, str, int]) -> Mutation:
+    return Mutation("function_style.py", "Variable", break_id, edits)
+
+
+def _scalar(break_id: str, *edits: tuple[str, str, int], also_right: tuple[str, ...] = ()) -> Mutation:
+    return Mutation("scalar_value.py", "Value", break_id, edits, also_right)
+
+
+COURSE_RECURSIVE = """        order, seen = [], set()
+
+        def visit(node):
+            if id(node) not in seen:
+                seen.add(id(node))
+                for parent in node._parents:
+                    visit(parent)
+                order.append(node)
+
+        visit(self)
+        grads = {"""
+
+COURSE_ITERATIVE_START = "        order, seen, stack = [], set(), [(self, False)]\n"
+
+MICRO_RECURSIVE = """        topo, visited = [], set()
+
+        def build_topo(v):
+            if v not in visited:
+                visited.add(v)
+                for child in v._prev:
+                    build_topo(child)
+                topo.append(v)
+
+        build_topo(self)
+        for node in topo:"""
+
+BFS_ORDER = """        queue, done = [self], set()
+        while queue:  # breadth-first from the output: a node can run before all of its consumers
+            node = queue.pop(0)
+            if node not in done:
+                done.add(node)
+                node._backward()
+                queue.extend(node._prev)"""
+
+
+def _between(path: str, start: str, end: str) -> str:
+    """The exact source from ``start`` up to (not including) ``end``, read from the engine file."""
+    import os
+
+    with open(os.path.join(os.path.dirname(__file__), path)) as f:
+        text = f.read()
+    i = text.index(start)
+    return text[i : text.index(end, i)]
+
+
+MUTATIONS: list[Mutation] = [
+    # ------------------------------------------------------------ the course's API
+    _course("skip-unbroadcast", ("(unbroadcast(g, self.shape), unbroadcast(g, other.shape))", "(g, g)", 1)),
+    _course(
+        "skip-unbroadcast-mul",
+        (
+            "(unbroadcast(g * other.data, self.shape), unbroadcast(g * self.data, other.shape))",
+            "(g * other.data, g * self.data)",
+            1,
+        ),
+    ),
+    _course(
+        "unbroadcast-mean",
+        ("grad = grad.sum(axis=0)", "grad = grad.mean(axis=0)", 1),
+        ("grad = grad.sum(axis=axis, keepdims=True)", "grad = grad.mean(axis=axis, keepdims=True)", 1),
+    ),
+    _course("sum-backward-no-keepdims", ("g = np.expand_dims(g, axis)", "pass", 1)),
+    _course(
+        "accumulate-overwrite",
+        ("grads[id(parent)] = grads[id(parent)] + pg", "grads[id(parent)] = pg", 1),
+        ("node.grad = g.copy() if node.grad is None else node.grad + g", "node.grad = g.copy()", 1),
+    ),
+    _course(
+        "no-topological-order",
+        ("                order.append(node)\n", "                pass\n", 1),
+        (
+            "                seen.add(id(node))\n",
+            "                seen.add(id(node))\n                order.insert(0, node)\n",
+            1,
+        ),
+    ),
+    _course(
+        "recursive-walk",
+        (
+            _between("course_tensor.py", COURSE_ITERATIVE_START, "        grads = {"),
+            COURSE_RECURSIVE.removesuffix("        grads = {"),
+            1,
+        ),
+    ),
+    _course(
+        "matmul-no-transpose",
+        ("g @ np.swapaxes(b2, -1, -2)", "g @ b2", 1),
+        ("np.swapaxes(a2, -1, -2) @ g", "a2 @ g", 1),
+    ),
+    _course("mean-missing-1-over-n", ("lambda g: (g / count,)", "lambda g: (g,)", 1)),
+    _course("tanh-backward-uses-input", ("(g * (1 - t**2),)", "(g * (1 - self.data**2),)", 1)),
+    _course("sigmoid-backward-missing-factor", ("(g * s * (1 - s),)", "(g * s,)", 1)),
+    _course(
+        "pow-wrong-exponent", ("g * exponent * self.data ** (exponent - 1)", "g * exponent * self.data**exponent", 1)
+    ),
+    _course("sub-backward-sign", ("unbroadcast(-g, other.shape)", "unbroadcast(g, other.shape)", 1)),
+    _course("div-backward-sign", ("-g * self.data / other.data**2", "g * self.data / other.data**2", 1)),
+    _course(
+        "softmax-no-max-subtraction",
+        ("shifted = self.data - self.data.max(axis=axis, keepdims=True)", "shifted = self.data", 1),
+    ),
+    _course(
+        "cross-entropy-log-of-softmax",
+        (
+            "z = logits.data - logits.data.max(axis=1, keepdims=True)\n"
+            "    log_probs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))",
+            "e = np.exp(logits.data)\n    log_probs = np.log(e / e.sum(axis=1, keepdims=True))",
+            1,
+        ),
+    ),
+    # ------------------------------------------------------------ micrograd style
+    _micro(
+        "skip-unbroadcast",
+        ("self.grad += reduce_to(out.grad, self.data.shape)", "self.grad += out.grad", 1),
+        ("other.grad += reduce_to(out.grad, other.data.shape)", "other.grad += out.grad", 1),
+    ),
+    _micro(
+        "skip-unbroadcast-mul",
+        ("self.grad += reduce_to(other.data * out.grad, self.data.shape)", "self.grad += other.data * out.grad", 1),
+        ("other.grad += reduce_to(self.data * out.grad, other.data.shape)", "other.grad += self.data * out.grad", 1),
+    ),
+    _micro(
+        "unbroadcast-mean",
+        ("grad.sum(axis=tuple(range(extra)))", "grad.mean(axis=tuple(range(extra)))", 1),
+        ("grad.sum(axis=stretched, keepdims=True)", "grad.mean(axis=stretched, keepdims=True)", 1),
+    ),
+    _micro(
+        "sum-backward-no-keepdims",
+        ("g = out.grad if axis is None else np.expand_dims(out.grad, axis)", "g = out.grad", 1),
+    ),
+    _micro("accumulate-overwrite", ("self.grad += ", "self.grad = ", 10), ("other.grad += ", "other.grad = ", 3)),
+    _micro(
+        "no-topological-order",
+        ("        for node in reversed(topo):\n            node._backward()", BFS_ORDER, 1),
+    ),
+    _micro(
+        "recursive-walk",
+        (
+            _between("micro_tensor.py", "        topo, visited, stack = [], set()", "        for node in topo:")
+            + "        for node in topo:",
+            MICRO_RECURSIVE,
+            1,
+        ),
+    ),
+    _micro(
+        "matmul-no-transpose",
+        ("g2 @ b2.swapaxes(-1, -2)", "g2 @ b2", 1),
+        ("a2.swapaxes(-1, -2) @ g2", "a2 @ g2", 1),
+    ),
+    _micro("tanh-backward-uses-input", ("(1 - out.data**2)", "(1 - self.data**2)", 1)),
+    _micro("pow-wrong-exponent", ("k * self.data ** (k - 1)", "k * self.data**k", 1)),
+    # ------------------------------------------------------------ Function classes (DeZero-like)
+    _function("skip-unbroadcast", ("return sum_to(gy, a.shape), sum_to(gy, b.shape)", "return gy, gy", 1)),
+    _function(
+        "skip-unbroadcast-mul",
+        ("return sum_to(gy * b.data, a.shape), sum_to(gy * a.data, b.shape)", "return gy * b.data, gy * a.data", 1),
+    ),
+    _function("unbroadcast-mean", ("y = x.sum(axis=axes, keepdims=True)", "y = x.mean(axis=axes, keepdims=True)", 1)),
+    _function(
+        "sum-backward-no-keepdims",
+        ("gy = np.expand_dims(gy, tuple(a % len(shape) for a in axes))", "pass", 1),
+    ),
+    _function(
+        "accumulate-overwrite",
+        ("x.grad = gx if x.grad is None else x.grad + gx", "x.grad = gx", 1),
+        ("grads[id(x)] = grads[id(x)] + gx if id(x) in grads else gx", "grads[id(x)] = gx", 1),
+    ),
+    _function("no-topological-order", ("                funcs.sort(key=lambda fn: fn.generation)\n", "", 1)),
+    _function(
+        "recursive-walk",
+        (
+            "        if self.creator is not None:\n            add_func(self.creator)",
+            "        def visit(f):\n"
+            "            if f not in seen:\n"
+            "                seen.add(f)\n"
+            "                for x in f.inputs:\n"
+            "                    if x.creator is not None:\n"
+            "                        visit(x.creator)\n"
+            "                funcs.append(f)\n\n"
+            "        if self.creator is not None:\n"
+            "            visit(self.creator)",
+            1,
+        ),
+    ),
+    _function(
+        "matmul-no-transpose",
+        ("g @ np.swapaxes(b2, -1, -2)", "g @ b2", 1),
+        ("np.swapaxes(a2, -1, -2) @ g", "a2 @ g", 1),
+    ),
+    _function(
+        "tanh-backward-uses-input",
+        (
+            "y = self.output.data\n        return (gy * (1 - y * y),)",
+            "y = self.inputs[0].data\n        return (gy * (1 - y * y),)",
+            1,
+        ),
+    ),
+    _function("sigmoid-backward-missing-factor", ("(gy * y * (1 - y),)", "(gy * y,)", 1)),
+    _function("pow-wrong-exponent", ("self.c * x.data ** (self.c - 1) * gy", "self.c * x.data**self.c * gy", 1)),
+    _function("sub-backward-sign", ("sum_to(-gy, b.shape)", "sum_to(gy, b.shape)", 1)),
+    _function("div-backward-sign", ("-gy * a.data / b.data**2", "gy * a.data / b.data**2", 1)),
+    # ------------------------------------------------------------ scalar Value
+    _scalar(
+        "value-assign-not-accumulate",
+        ("self.grad += out.grad\n", "self.grad = out.grad\n", 1),
+        ("other.grad += out.grad\n", "other.grad = out.grad\n", 1),
+        ("self.grad += other.data * out.grad", "self.grad = other.data * out.grad", 1),
+        ("other.grad += self.data * out.grad", "other.grad = self.data * out.grad", 1),
+        also_right=("accumulate-overwrite",),  # on a scalar engine the two breaks are the same bug
+    ),
+    _scalar(
+        "no-topological-order", ("        for node in reversed(topo):\n            node._backward()", BFS_ORDER, 1)
+    ),
+    _scalar(
+        "recursive-walk",
+        (
+            _between(
+                "scalar_value.py",
+                "        topo, visited, stack = [], set(), [(self, False)]",
+                "        for node in topo:",
+            )
+            + "        for node in topo:",
+            MICRO_RECURSIVE,
+            1,
+        ),
+    ),
+    _scalar("tanh-backward-uses-input", ("(1 - t**2) * out.grad", "(1 - self.data**2) * out.grad", 1)),
+    _scalar("sigmoid-backward-missing-factor", ("s * (1 - s) * out.grad", "s * out.grad", 1)),
+    _scalar("pow-wrong-exponent", ("k * self.data ** (k - 1)", "k * self.data**k", 1)),
+]
