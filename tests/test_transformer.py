@@ -64,7 +64,7 @@ class TorchBlock(torch.nn.Module):
         self.ln2 = torch.nn.LayerNorm(d, dtype=torch.float64)
         self.mlp = torch.nn.Sequential(
             torch.nn.Linear(d, ff, bias=mlp_bias, dtype=torch.float64),
-            torch.nn.GELU(),
+            torch.nn.GELU(approximate="tanh"),
             torch.nn.Linear(ff, d, bias=mlp_bias, dtype=torch.float64),
         )
 

@@ -50,6 +50,9 @@ POSITIONS = ("sinusoidal", "learned", "rope", "none")
 class TransformerBlock(Module):
     """Pre-LN: ``x = x + attn(ln1(x))``; ``x = x + mlp(ln2(x))``; ``mlp = Linear, GELU, Linear``.
 
+    The GELU is GPT-2's tanh approximation (``GELU(approximate="tanh")``),
+    which is also several times faster here than the exact ``erf`` form.
+
     ``forward(x, attn_mask=None, key_padding_mask=None)``: ``x`` is ``(N, T,
     d_model)``; the masks are :class:`MultiheadAttention`'s (True = blocked).
     """
@@ -72,7 +75,9 @@ class TransformerBlock(Module):
         self.ln1 = LayerNorm(d_model, dtype=dtype)
         self.attn = MultiheadAttention(d_model, n_heads, dropout, bias=attn_bias, batch_first=True, rotary=rotary, **kw)
         self.ln2 = LayerNorm(d_model, dtype=dtype)
-        self.mlp = Sequential(Linear(d_model, d_ff, mlp_bias, **kw), GELU(), Linear(d_ff, d_model, mlp_bias, **kw))
+        self.mlp = Sequential(
+            Linear(d_model, d_ff, mlp_bias, **kw), GELU(approximate="tanh"), Linear(d_ff, d_model, mlp_bias, **kw)
+        )
         self.dropout = Dropout(dropout, generator=generator)
 
     def forward(self, x: Tensor, attn_mask: Array | None = None, key_padding_mask: Array | None = None) -> Tensor:
