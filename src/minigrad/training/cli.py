@@ -70,6 +70,10 @@ def train_parser() -> argparse.ArgumentParser:
 
 
 def train_main(argv: Sequence[str]) -> int:
+    if list(argv[:1]) == ["gpt"]:  # `minigrad train gpt`: MiniGPT on the corpus (training/gpt.py)
+        from .gpt import gpt_main
+
+        return gpt_main(argv[1:])
     args = _parse(train_parser(), argv)
     if isinstance(args, int):
         return args

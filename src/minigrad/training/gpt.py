@@ -34,6 +34,7 @@ from ..ops.nn import cross_entropy
 from ..optim import AdamW
 from ..optim.clip import clip_grad_norm_
 from ..optim.lr_scheduler import WarmupCosine
+from ..sampling import generate
 from ..tensor import Array, Tensor
 
 CHECKPOINT_FORMAT = "minigrad-minigpt-corpus/1"
@@ -101,10 +102,22 @@ def build_model(config: GPTConfig, context_length: int) -> nn.MiniGPT:
     )
 
 
-def complete(model: nn.MiniGPT, tokenizer: CharTokenizer, prompt: str, max_new: int = 16, **sampling: Any) -> str:
+class _TokenizerLogits:
+    """The model with its logits cut to the tokenizer's symbols (the course's vocabulary of 64 has unused ids)."""
+
+    def __init__(self, model: nn.MiniGPT, vocab_size: int) -> None:
+        self.model, self.vocab_size, self.context_length = model, vocab_size, model.context_length
+
+    def __call__(self, ids: Array) -> Tensor:
+        logits: Tensor = self.model(ids)
+        return logits[..., : self.vocab_size]
+
+
+def complete(model: nn.MiniGPT, tokenizer: CharTokenizer, prompt: str, max_new: int = 16, **options: Any) -> str:
     """The text the model writes after ``"\\n" + prompt``, up to (not including) the newline."""
     newline = tokenizer.encode(NEWLINE)[0]
-    ids = model.generate(tokenizer.encode(NEWLINE + prompt), max_new, stop_id=newline, **sampling)
+    restricted = _TokenizerLogits(model, tokenizer.vocab_size)
+    ids = generate(restricted, tokenizer.encode(NEWLINE + prompt), max_new, stop_id=newline, **options)
     return tokenizer.decode(ids[len(prompt) + 1 :]).split(NEWLINE)[0]
 
 
@@ -133,7 +146,7 @@ def greedy_completions(
                 break
             logits = model(ids[:, : int(ends[live].max())]).data
             rows = np.flatnonzero(live)
-            nxt = logits[rows, ends[rows] - 1].argmax(axis=-1)
+            nxt = logits[rows, ends[rows] - 1, : tokenizer.vocab_size].argmax(axis=-1)
             ids[rows, ends[rows]] = nxt
             ends[rows] += 1
             done[rows] |= nxt == newline
