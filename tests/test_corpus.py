@@ -83,3 +83,16 @@ def test_held_out_cells_are_inferable_and_disjoint_from_training():
         assert {t.completion("es")[:3] for t in others} == {c.completion("es")[:3]}
     assert corpus.held_out_split(2, 0) == corpus.held_out_split(2, 0)
     assert corpus.held_out_split(2, 1) != corpus.held_out_split(2, 0)
+
+
+def test_paradigm_line_and_prompt():
+    eat = [c for c in corpus.cells() if c.verb == "eat" and c.tense == "present_perfect"]
+    i, you, he = eat
+    assert corpus.paradigm_line([you, i], "en") == "eat, perfect: you have eaten, I have eaten"
+    assert corpus.paradigm_prompt([i, you], he, "es") == "comer, perfecto: yo he comido, tú has comido, él ha "
+    with pytest.raises(ValueError, match="share one verb"):
+        corpus.paradigm_line([i, corpus.cells()[0]], "en")
+    train, held = corpus.held_out_split(2, 0)
+    groups = corpus.paradigm_groups(train)
+    assert len(groups) == 120 and sum(len(g) for g in groups) == 320
+    assert sorted(len(g) for g in groups).count(2) == len(held)

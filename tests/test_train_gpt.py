@@ -31,12 +31,27 @@ def test_language_model_loss_matches_torch_with_shift_and_padding():
 
 def test_batched_greedy_completions_equal_one_prompt_at_a_time():
     config = gpt.GPTConfig(steps=3, warmup_steps=1, d_model=16, n_heads=2, n_layers=1, d_ff=32)
-    tokenizer, _, _, held_out, length = gpt.corpus_arrays(config)
-    model = gpt.build_model(config, length)
-    prompts = [c.prompt("es") for c in held_out[:5]]
-    batched = gpt.greedy_completions(model, tokenizer, prompts, max_new=6)
-    alone = [gpt.complete(model, tokenizer, p, max_new=6, temperature=0) for p in prompts]
+    task = gpt.corpus_task(config)
+    model = gpt.build_model(config, task.length)
+    prompts = task.prompts(task.held_out[:5], "es")
+    batched = gpt.greedy_completions(model, task.tokenizer, prompts, max_new=6)
+    alone = [gpt.complete(model, task.tokenizer, p, max_new=6, temperature=0) for p in prompts]
     assert batched == alone
+
+
+def test_training_batches_hold_no_held_out_cell():
+    task = gpt.corpus_task(gpt.GPTConfig())
+    rng = np.random.default_rng(0)
+    text = "".join(task.tokenizer.decode(row) for _ in range(20) for row in task.batch(rng, 32))
+    for cell in task.held_out:
+        for lang in ("en", "es"):
+            # the cell's phrase never follows its verb and tense tag in a training line
+            head = cell.line(lang)[: cell.line(lang).index(": ") + 2]
+            for line in text.split("\n"):
+                if line.startswith(head):
+                    assert cell.phrase(lang) not in line.split(": ", 1)[1].split(", ")
+    prompt = task.prompts([task.held_out[0]], "en")[0]
+    assert prompt.endswith(task.held_out[0].prompt("en").split(": ", 1)[1])
 
 
 def test_train_gpt_command_writes_the_run_and_eval_reproduces_it(tmp_path, capsys):

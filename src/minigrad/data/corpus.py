@@ -18,7 +18,14 @@ A cell becomes one line of text for a character-level language model::
     eat, perfect: he has eaten          comer, perfecto: él ha comido
 
 and its **prompt** is the line without its last word ("eat, perfect: he has ")
-and its **completion** that word ("eaten").  The held-out cells are chosen
+and its **completion** that word ("eaten").  A *paradigm line* puts the cells
+of one verb and tense together, in any order (what ``minigrad train gpt``
+trains on)::
+
+    eat, perfect: you have eaten, I have eaten, he has eaten
+
+and :func:`paradigm_prompt` asks for a held-out cell after the other persons:
+"eat, perfect: I have eaten, you have eaten, he has " -> "eaten".  The held-out cells are chosen
 among the tenses whose last word every person shares (perfect, future,
 conditional, going-to): a held-out cell's answer can be inferred from the
 same verb's other persons, which the model did see (in English the very
@@ -136,6 +143,29 @@ def held_out_split(per_verb: int = 2, seed: int = 0) -> tuple[list[Cell], list[C
     train = [c for c in all_cells if (c.verb, c.tense, c.person) not in held]
     held_out = [c for c in all_cells if (c.verb, c.tense, c.person) in held]
     return train, held_out
+
+
+def paradigm_line(group: Sequence[Cell], language: str) -> str:
+    """Cells of one verb and tense on one line, in the given order: ``"eat, perfect: I have eaten, he has eaten"``."""
+    if not group or len({(c.verb, c.tense) for c in group}) != 1:
+        raise ValueError("paradigm_line: the cells must be non-empty and share one verb and one tense")
+    head = group[0].line(language)
+    head = head[: head.index(": ") + 2]
+    return head + ", ".join(c.phrase(language) for c in group)
+
+
+def paradigm_prompt(context: Sequence[Cell], cell: Cell, language: str) -> str:
+    """The paradigm line of ``context`` then ``cell``, cut before ``cell``'s last word (its completion)."""
+    line = paradigm_line([*context, cell], language)
+    return line[: len(line) - len(cell.completion(language))]
+
+
+def paradigm_groups(train: Sequence[Cell]) -> list[list[Cell]]:
+    """The training cells grouped by (verb, tense), persons in the corpus' order: 2 or 3 cells per group."""
+    groups: dict[tuple[str, str], list[Cell]] = {}
+    for cell in train:
+        groups.setdefault((cell.verb, cell.tense), []).append(cell)
+    return list(groups.values())
 
 
 # --------------------------------------------------------------------------- tokenizer

@@ -1,12 +1,15 @@
 """``minigrad train gpt``: MiniGPT learns the phase 12 corpus, then completes held-out cells.
 
-Every training cell becomes one line per language ("eat, perfect: he has
-eaten"), framed by newlines and padded; the model is the course's MiniGPT
-(:meth:`minigrad.nn.MiniGPT.course`) in float32, trained with AdamW, linear
-warmup then cosine decay, and gradient clipping.  The metric: for each
-held-out cell, the greedy completion of its prompt ("eat, perfect: he has ")
-up to the newline must equal the cell's last word ("eaten"), scored per
-language.  The run folder gets ``metrics.json``, ``loss.png``,
+Training lines are paradigm lines: the training cells of one verb and tense,
+in a fresh random order of persons at every step, in one language
+("eat, perfect: he has eaten, I have eaten, you have eaten"), framed by
+newlines.  The model is the course's MiniGPT (:meth:`minigrad.nn.MiniGPT.course`)
+in float32, trained with AdamW, linear warmup then cosine decay, and gradient
+clipping.  The metric: for each held-out cell (never in any training line),
+the greedy completion of its prompt, the other persons of its verb and tense
+then its own start ("eat, perfect: I have eaten, you have eaten, he has "),
+up to the first comma or newline, must equal the cell's last word ("eaten"),
+scored per language.  The run folder gets ``metrics.json``, ``loss.png``,
 ``samples.txt`` and ``model.safetensors`` (the configuration in its
 metadata, so that ``--eval`` rebuilds the model and scores it again).
 """
@@ -28,7 +31,18 @@ from typing import Any
 import numpy as np
 
 from .. import checkpoint, nn
-from ..data.corpus import LANGUAGES, NEWLINE, Cell, CharTokenizer, encode_lines, held_out_split
+from ..data.corpus import (
+    LANGUAGES,
+    NEWLINE,
+    Cell,
+    CharTokenizer,
+    cells,
+    encode_lines,
+    held_out_split,
+    paradigm_groups,
+    paradigm_line,
+    paradigm_prompt,
+)
 from ..engine import no_grad
 from ..ops.nn import cross_entropy
 from ..optim import AdamW
@@ -81,13 +95,39 @@ class GPTConfig:
         return cls(**{k: v for k, v in values.items() if k in known})
 
 
-def corpus_arrays(config: GPTConfig) -> tuple[CharTokenizer, Array, list[Cell], list[Cell], int]:
-    """The tokenizer, the training ids ``(2 * n_train, length)``, the train and held-out cells, the length."""
-    tokenizer = CharTokenizer.from_corpus()
+@dataclass(frozen=True)
+class CorpusTask:
+    """The data of a run: the tokenizer, the training groups, the held-out cells and the context length."""
+
+    tokenizer: CharTokenizer
+    groups: list[list[Cell]]
+    train: list[Cell]
+    held_out: list[Cell]
+    length: int
+
+    def context_of(self, cell: Cell) -> list[Cell]:
+        """The training cells of ``cell``'s verb and tense, other than ``cell``, in the corpus' order."""
+        return [c for c in self.train if (c.verb, c.tense) == (cell.verb, cell.tense) and c != cell]
+
+    def prompts(self, targets: Sequence[Cell], language: str) -> list[str]:
+        return [paradigm_prompt(self.context_of(c), c, language) for c in targets]
+
+    def batch(self, rng: np.random.Generator, size: int) -> Array:
+        """``size`` paradigm lines, random groups, languages and person orders; padding cut to the longest."""
+        lines = []
+        for g in rng.integers(0, len(self.groups), size):
+            group = self.groups[g]
+            order = rng.permutation(len(group))
+            lines.append(paradigm_line([group[i] for i in order], LANGUAGES[int(rng.integers(len(LANGUAGES)))]))
+        return encode_lines(lines, self.tokenizer, max(len(line) for line in lines) + 2)
+
+
+def corpus_task(config: GPTConfig) -> CorpusTask:
     train, held_out = held_out_split(config.held_out_per_verb, config.seed)
-    lines = [cell.line(lang) for cell in train for lang in LANGUAGES]
-    length = max(len(cell.line(lang)) for cell in train + held_out for lang in LANGUAGES) + 2
-    return tokenizer, encode_lines(lines, tokenizer, length), train, held_out, length
+    groups = paradigm_groups(train)
+    full = [[c for c in cells() if (c.verb, c.tense) == (g[0].verb, g[0].tense)] for g in groups]
+    length = max(len(paradigm_line(g, lang)) for g in full for lang in LANGUAGES) + 2
+    return CorpusTask(CharTokenizer.from_corpus(), groups, train, held_out, length)
 
 
 def build_model(config: GPTConfig, context_length: int) -> nn.MiniGPT:
@@ -153,18 +193,23 @@ def greedy_completions(
     return [tokenizer.decode(ids[row, len(e) : ends[row]]).split(NEWLINE)[0] for row, e in enumerate(encoded)]
 
 
-def exact_match(model: nn.MiniGPT, tokenizer: CharTokenizer, cells: Sequence[Cell]) -> dict[str, Any]:
+def completion_word(text: str) -> str:
+    """What the model wrote for the cell: up to the comma that would start the next person."""
+    return text.split(",")[0]
+
+
+def exact_match(model: nn.MiniGPT, task: CorpusTask, cells_: Sequence[Cell]) -> dict[str, Any]:
     """Per language: the share of cells whose greedy completion is exactly their last word, and the misses."""
     out: dict[str, Any] = {}
     for lang in LANGUAGES:
-        prompts = [cell.prompt(lang) for cell in cells]
-        got = greedy_completions(model, tokenizer, prompts)
+        prompts = task.prompts(cells_, lang)
+        got = [completion_word(g) for g in greedy_completions(model, task.tokenizer, prompts)]
         misses = [
             {"prompt": p, "expected": cell.completion(lang), "got": g}
-            for p, cell, g in zip(prompts, cells, got)
+            for p, cell, g in zip(prompts, cells_, got)
             if g != cell.completion(lang)
         ]
-        out[lang] = {"exact": 1 - len(misses) / len(cells), "n": len(cells), "misses": misses}
+        out[lang] = {"exact": 1 - len(misses) / len(cells_), "n": len(cells_), "misses": misses}
     return out
 
 
@@ -183,17 +228,15 @@ class GPTResult:
 def train_gpt(config: GPTConfig, progress: ProgressFactory | None = None) -> GPTResult:
     """Train, then score the held-out cells (and as many training cells) greedily."""
     start = time.perf_counter()
-    tokenizer, ids, train_cells, held_out, length = corpus_arrays(config)
-    model = build_model(config, length)
+    task = corpus_task(config)
+    model = build_model(config, task.length)
     optimizer = AdamW(model.parameters(), lr=config.lr, betas=(0.9, 0.99), weight_decay=config.weight_decay)
     scheduler = WarmupCosine(optimizer, config.warmup_steps, config.steps, start_factor=0.01)
     rng = np.random.default_rng(config.seed + 1)
-    lengths = (ids != 0).sum(axis=1)
     losses: list[float] = []
     bar = progress(config.steps) if progress is not None else None
     for _ in range(config.steps):
-        rows = rng.integers(0, len(ids), config.batch_size)
-        batch = ids[rows, : int(lengths[rows].max())]  # cut the padding every row of the batch has
+        batch = task.batch(rng, config.batch_size)
         optimizer.zero_grad()
         loss = language_model_loss(model(batch), batch)
         loss.backward()
@@ -208,23 +251,23 @@ def train_gpt(config: GPTConfig, progress: ProgressFactory | None = None) -> GPT
         bar.close()
     train_seconds = time.perf_counter() - start
     model.eval()
-    held = exact_match(model, tokenizer, held_out)
-    seen = np.random.default_rng(config.seed).choice(len(train_cells), 40, replace=False)
-    train_scores = exact_match(model, tokenizer, [train_cells[i] for i in seen])
+    held = exact_match(model, task, task.held_out)
+    seen = np.random.default_rng(config.seed).choice(len(task.train), 40, replace=False)
+    train_scores = exact_match(model, task, [task.train[i] for i in seen])
     generator = np.random.default_rng(config.seed)
-    samples = [
-        f"{lang} {cell.prompt(lang)!r} -> greedy {complete(model, tokenizer, cell.prompt(lang), temperature=0)!r}, "
-        f"sampled {complete(model, tokenizer, cell.prompt(lang), temperature=0.8, top_k=10, top_p=0.9, generator=generator)!r}"  # noqa: E501
-        f" (expected {cell.completion(lang)!r})"
-        for cell in held_out[:8]
-        for lang in LANGUAGES
-    ]
+    samples = []
+    for cell in task.held_out[:8]:
+        for lang in LANGUAGES:
+            prompt = task.prompts([cell], lang)[0]
+            greedy = completion_word(complete(model, task.tokenizer, prompt, temperature=0))
+            sampled = complete(model, task.tokenizer, prompt, temperature=0.8, top_k=10, top_p=0.9, generator=generator)
+            samples.append(f"{prompt!r} -> greedy {greedy!r}, sampled {sampled!r} (expected {cell.completion(lang)!r})")
     metrics = {
         "config": asdict(config),
         "parameters": sum(p.size for p in model.parameters()),
-        "context_length": length,
-        "n_train_lines": len(ids),
-        "n_held_out_cells": len(held_out),
+        "context_length": task.length,
+        "n_train_cells": len(task.train),
+        "n_held_out_cells": len(task.held_out),
         "held_out_exact": {lang: held[lang]["exact"] for lang in LANGUAGES},
         "held_out_misses": {lang: held[lang]["misses"] for lang in LANGUAGES},
         "train_exact_sample": {lang: train_scores[lang]["exact"] for lang in LANGUAGES},
@@ -232,7 +275,7 @@ def train_gpt(config: GPTConfig, progress: ProgressFactory | None = None) -> GPT
         "train_seconds": train_seconds,
         "elapsed_seconds": time.perf_counter() - start,
     }
-    return GPTResult(model, tokenizer, metrics, losses, samples)
+    return GPTResult(model, task.tokenizer, metrics, losses, samples)
 
 
 def save_gpt_run(result: GPTResult, out_dir: str | os.PathLike[str], plot: bool = True) -> dict[str, str]:
@@ -279,16 +322,15 @@ def evaluate_gpt_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     if metadata.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"{path} is not a `minigrad train gpt` checkpoint (format {metadata.get('format')!r})")
     config = GPTConfig.from_dict(json.loads(metadata["config"]))
+    task = corpus_task(config)
     model = build_model(config, int(metadata["context_length"]))
     checkpoint.load_into(model, path)
     model.eval()
-    tokenizer = CharTokenizer.from_corpus()
-    _, held_out = held_out_split(config.held_out_per_verb, config.seed)
-    scores = exact_match(model, tokenizer, held_out)
+    scores = exact_match(model, task, task.held_out)
     return {
         "held_out_exact": {lang: scores[lang]["exact"] for lang in LANGUAGES},
         "saved_held_out_exact": json.loads(metadata["held_out_exact"]),
-        "n": len(held_out),
+        "n": len(task.held_out),
     }
 
 
