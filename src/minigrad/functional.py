@@ -4,7 +4,19 @@
 functions minigrad has.
 """
 
+from .ops.attention import scaled_dot_product_attention
 from .ops.elementwise import gelu, relu, sigmoid, tanh
 from .ops.nn import cross_entropy, linear, log_softmax, mse_loss, softmax
 
-__all__ = ["cross_entropy", "gelu", "linear", "log_softmax", "mse_loss", "relu", "sigmoid", "softmax", "tanh"]
+__all__ = [
+    "cross_entropy",
+    "gelu",
+    "linear",
+    "log_softmax",
+    "mse_loss",
+    "relu",
+    "scaled_dot_product_attention",
+    "sigmoid",
+    "softmax",
+    "tanh",
+]

@@ -6,6 +6,8 @@
 - :func:`crosscheck`: the same function in minigrad and PyTorch float64,
   forward and gradients compared.
 - :func:`check_grad_shapes`: the after-backward invariant ``grad.shape == data.shape``.
+- :mod:`~minigrad.diagnostics.probes`: behavioural probes of attention models (causality,
+  permutation, scale, shift), for bugs whose gradients are right for the wrong function.
 
 The engine's own guards complete the set: the per-contribution shape check
 (``minigrad.set_shape_check``), ``minigrad.detect_anomaly()`` and the in-place
@@ -16,6 +18,7 @@ from .checks import check_grad_shapes, grad_shape_problems
 from .crosscheck import CrosscheckError, CrosscheckResult, Difference, crosscheck
 from .gradcheck import GradcheckError, GradcheckReport, InputCheck, gradcheck, gradcheck_report, gradgradcheck
 from .namespaces import MinigradFunctions, TorchFunctions
+from .probes import ProbeResult, causality_probe, permutation_probe, scale_probe, shift_probe
 
 __all__ = [
     "CrosscheckError",
@@ -25,11 +28,16 @@ __all__ = [
     "GradcheckReport",
     "InputCheck",
     "MinigradFunctions",
+    "ProbeResult",
     "TorchFunctions",
+    "causality_probe",
     "check_grad_shapes",
     "crosscheck",
     "grad_shape_problems",
     "gradcheck",
     "gradcheck_report",
     "gradgradcheck",
+    "permutation_probe",
+    "scale_probe",
+    "shift_probe",
 ]

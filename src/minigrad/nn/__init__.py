@@ -21,12 +21,15 @@ Sequential(
 
 from . import init
 from .activations import GELU, ReLU, Sigmoid, Softmax, Tanh
+from .attention import MultiheadAttention
 from .init import manual_seed
 from .layers import Dropout, Embedding, Flatten, Identity, Linear, Residual, Sequential
 from .losses import CrossEntropyLoss, MSELoss
-from .module import IncompatibleKeys, Module, RemovableHandle, StateDictError
+from .module import IncompatibleKeys, Module, ModuleList, RemovableHandle, StateDictError
 from .normalization import BatchNorm1d, LayerNorm, RMSNorm
 from .parameter import Parameter
+from .positional import LearnedPositionalEmbedding, RotaryEmbedding, SinusoidalPositionalEncoding
+from .transformer import MiniGPT, TransformerBlock
 
 __all__ = [
     "GELU",
@@ -38,19 +41,26 @@ __all__ = [
     "Identity",
     "IncompatibleKeys",
     "LayerNorm",
+    "LearnedPositionalEmbedding",
     "Linear",
     "MSELoss",
+    "MiniGPT",
     "Module",
+    "ModuleList",
+    "MultiheadAttention",
     "Parameter",
     "RMSNorm",
     "ReLU",
     "RemovableHandle",
     "Residual",
+    "RotaryEmbedding",
     "Sequential",
     "Sigmoid",
+    "SinusoidalPositionalEncoding",
     "Softmax",
     "StateDictError",
     "Tanh",
+    "TransformerBlock",
     "init",
     "manual_seed",
 ]

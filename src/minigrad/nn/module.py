@@ -14,10 +14,11 @@ PyTorch's, so a ``state_dict()`` from one loads into the other.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from ..engine import no_grad
 from ..tensor import Array, Tensor
@@ -308,6 +309,28 @@ class Module:
             param.requires_grad = requires_grad
         return self
 
+    def to(self, dtype: npt.DTypeLike) -> Module:
+        """Cast every parameter and floating point buffer to ``dtype``, in place; return self.
+
+        Parameters keep their identity (an optimizer made before still holds
+        them) and their ``.grad`` is cast too.  Integer and boolean buffers are
+        left as they are, as in PyTorch.
+        """
+        resolved = np.dtype(dtype)
+        if resolved.kind != "f":
+            raise TypeError(
+                f"Module.to: dtype must be a floating point type (np.float32 or np.float64), got {resolved}"
+            )
+        for param in self.parameters():
+            if param.dtype != resolved:
+                param.data = param.data.astype(resolved)
+                if param.grad is not None:
+                    param.grad = param.grad.astype(resolved)
+        for buffer in self.buffers():
+            if buffer.dtype.kind == "f" and buffer.dtype != resolved:
+                buffer.data = buffer.data.astype(resolved)
+        return self
+
     # ------------------------------------------------------------------ state
 
     def _state_entries(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
@@ -440,3 +463,41 @@ def _as_buffer(what: str, value: Any) -> Tensor | None:
     if array.dtype.kind not in "biufc":
         raise TypeError(f"{what}: expected a Tensor, a numeric array or None, got {type(value).__name__}")
     return Tensor(array)
+
+
+class ModuleList(Module):
+    """A list of modules, each registered as a child named by its position (``0``, ``1``, ...).
+
+    As ``torch.nn.ModuleList``: indexable, iterable, ``len``, ``append`` and
+    ``extend``; it has no ``forward`` (the owner decides how to call them).
+    """
+
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def append(self, module: Module) -> ModuleList:
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleList.append: expected a Module, got {type(module).__name__}")
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        for module in modules:
+            self.append(module)
+        return self
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        for module in self._modules.values():
+            if module is not None:
+                yield module
+
+    def __getitem__(self, index: int) -> Module:
+        items = [module for module in self._modules.values() if module is not None]
+        if not -len(items) <= index < len(items):
+            raise IndexError(f"ModuleList: index {index} is out of range for {len(items)} modules")
+        return items[index]

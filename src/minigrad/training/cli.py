@@ -331,7 +331,14 @@ def _evaluate(path: str, lang: str) -> int:
 
 
 # `minigrad train MODEL`: each model's own command line.  A new model adds its entry here.
-MODELS: dict[str, Callable[[Sequence[str]], int]] = {"mlp": train_mlp_main}
+def train_gpt_main(argv: Sequence[str]) -> int:
+    """``minigrad train gpt``: MiniGPT on the verb corpus (see :mod:`minigrad.training.gpt`)."""
+    from .gpt import gpt_main  # imported only when asked for
+
+    return gpt_main(argv)
+
+
+MODELS: dict[str, Callable[[Sequence[str]], int]] = {"mlp": train_mlp_main, "gpt": train_gpt_main}
 DEFAULT_MODEL = "mlp"
 
 

@@ -1,0 +1,80 @@
+"""`minigrad train gpt` on a tiny, fast configuration; the language-model loss against torch."""
+
+import json
+
+import numpy as np
+import torch
+
+from minigrad import Tensor
+from minigrad.cli import main
+from minigrad.data.corpus import CharTokenizer, held_out_split
+from minigrad.training import gpt
+
+TINY = ["--steps", "12", "--warmup-steps", "2", "--d-model", "16", "--n-heads", "2", "--n-layers", "1", "--d-ff", "32"]
+
+
+def test_language_model_loss_matches_torch_with_shift_and_padding():
+    rng = np.random.default_rng(0)
+    ids = rng.integers(1, 9, (3, 7))
+    ids[1, 5:] = 0
+    logits0 = rng.standard_normal((3, 7, 9))
+    logits = Tensor(logits0, requires_grad=True)
+    loss = gpt.language_model_loss(logits, ids)
+    ref_logits = torch.tensor(logits0, requires_grad=True)
+    targets = torch.tensor(ids[:, 1:]).masked_fill(torch.tensor(ids[:, 1:] == 0), -100)
+    ref = torch.nn.functional.cross_entropy(ref_logits[:, :-1].reshape(-1, 9), targets.reshape(-1), ignore_index=-100)
+    np.testing.assert_allclose(loss.item(), ref.item(), rtol=1e-12)
+    loss.backward(np.array(1.7))
+    (ref * 1.7).backward()
+    np.testing.assert_allclose(logits.grad, ref_logits.grad.numpy(), rtol=1e-7, atol=1e-12)
+
+
+def test_batched_greedy_completions_equal_one_prompt_at_a_time():
+    config = gpt.GPTConfig(steps=3, warmup_steps=1, d_model=16, n_heads=2, n_layers=1, d_ff=32)
+    task = gpt.corpus_task(config)
+    model = gpt.build_model(config, task.length)
+    prompts = task.prompts(task.held_out[:5], "es")
+    batched = gpt.greedy_completions(model, task.tokenizer, prompts, max_new=6)
+    alone = [gpt.complete(model, task.tokenizer, p, max_new=6, temperature=0) for p in prompts]
+    assert batched == alone
+
+
+def test_training_batches_hold_no_held_out_cell():
+    task = gpt.corpus_task(gpt.GPTConfig())
+    rng = np.random.default_rng(0)
+    text = "".join(task.tokenizer.decode(row) for _ in range(20) for row in task.batch(rng, 32))
+    for cell in task.held_out:
+        for lang in ("en", "es"):
+            # the cell's phrase never follows its verb and tense tag in a training line
+            head = cell.line(lang)[: cell.line(lang).index(": ") + 2]
+            for line in text.split("\n"):
+                if line.startswith(head):
+                    assert cell.phrase(lang) not in line.split(": ", 1)[1].split(", ")
+    prompt = task.prompts([task.held_out[0]], "en")[0]
+    assert prompt.endswith(task.held_out[0].prompt("en").split(": ", 1)[1])
+
+
+def test_train_gpt_command_writes_the_run_and_eval_reproduces_it(tmp_path, capsys):
+    out = tmp_path / "gpt"
+    assert main(["train", "gpt", *TINY, "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "held-out exact match: English" in printed and "Spanish" in printed
+    for name in ("metrics.json", "loss.png", "samples.txt", "model.safetensors"):
+        assert (out / name).is_file(), name
+    metrics = json.loads((out / "metrics.json").read_text("utf-8"))
+    _, held = held_out_split(2, 0)
+    assert metrics["n_held_out_cells"] == len(held) == 40
+    assert set(metrics["held_out_exact"]) == {"en", "es"}
+    assert len(metrics["held_out_misses"]["en"]) == round((1 - metrics["held_out_exact"]["en"]) * 40)
+    assert metrics["config"]["steps"] == 12
+    assert main(["train", "gpt", "--eval", str(out / "model.safetensors")]) == 0
+    assert "identical to training time" in capsys.readouterr().out
+
+
+def test_train_gpt_rejects_bad_arguments(capsys):
+    assert main(["train", "gpt", "--steps", "5", "--warmup-steps", "10"]) == 2
+    assert "warmup_steps" in capsys.readouterr().err
+
+
+def test_tokenizer_of_the_run_fits_the_course_vocabulary():
+    assert CharTokenizer.from_corpus().vocab_size <= gpt.build_model(gpt.GPTConfig(), 8).vocab_size
