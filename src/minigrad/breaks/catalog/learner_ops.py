@@ -1,0 +1,604 @@
+"""Op bugs found in learners' own engines (issue 9), as breaks of minigrad's ops, unbroadcast and Tensor dunders.
+
+One wrong line each: a backward rule that drops the upstream gradient or uses
+the output in its place, an op cut out of the graph, a reduction that reads
+axis 0 as "all axes" or expands one axis of a tuple, unbroadcast aligned on
+the left, closures that bind a loop variable late, a mean divided by the
+total size, reflected operators with swapped operands, an index that does not
+scatter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ...ops.nn import cross_entropy, mse_loss, softmax
+from ...ops.shape import stack
+from ..core import BreakCode, CaseCode, Probe
+from ._support import CRASH, SAME, WRONG_VALUES, Observation, const, grads, leaf, normal, rng
+
+# --------------------------------------------------------------------------- matmul-backward-2d-only
+
+
+def _matmul_matrices() -> Observation:
+    a, b = leaf(normal(1, 2, 3)), leaf(normal(2, 3, 4))
+    ((a @ b) * normal(3, 2, 4)).sum().backward()
+    return grads(a=a, b=b)
+
+
+def _matmul_matrix_vector() -> Observation:
+    a, b = leaf(normal(1, 2, 3)), leaf(normal(2, 3))
+    ((a @ b) * normal(3, 2)).sum().backward()
+    return grads(a=a, b=b)
+
+
+def _matmul_batched() -> Observation:
+    a, b = leaf(normal(1, 2, 3, 4)), leaf(normal(2, 2, 4, 5))  # e.g. attention scores per head
+    ((a @ b) * normal(3, 2, 3, 5)).sum().backward()
+    return grads(a=a, b=b)
+
+
+def _matmul_batched_cubes() -> Observation:
+    a, b = leaf(normal(1, 3, 3, 3)), leaf(normal(2, 3, 3, 3))
+    ((a @ b) * normal(3, 3, 3, 3)).sum().backward()
+    return grads(a=a, b=b)
+
+
+def _probe_matmul(F: Any, a: Any, b: Any) -> Any:
+    return a @ b
+
+
+MATMUL_BACKWARD_2D_ONLY = BreakCode(
+    "matmul-backward-2d-only",
+    cases=(
+        CaseCode("matrices", _matmul_matrices, SAME),
+        CaseCode("matrix-vector", _matmul_matrix_vector, CRASH),
+        CaseCode("batched", _matmul_batched, CRASH),
+        CaseCode("batched-cubes", _matmul_batched_cubes, WRONG_VALUES),
+    ),
+    probe=Probe(_probe_matmul, (normal(401, 3, 3, 3), normal(402, 3, 3, 3))),
+)
+
+
+# --------------------------------------------------------------------------- mul-backward-no-upstream
+
+
+def _mul_then_sum() -> Observation:
+    x, w = leaf(normal(1, 3, 4)), leaf(normal(2, 3, 4))
+    (x * w).sum().backward()  # sum hands every product g = 1
+    return grads(x=x, w=w)
+
+
+def _mul_then_weighted_sum() -> Observation:
+    x, w = leaf(normal(1, 3, 4)), leaf(normal(2, 3, 4))
+    (x * w * normal(3, 3, 4)).sum().backward()
+    return grads(x=x, w=w)
+
+
+def _mul_in_mse() -> Observation:
+    pred = leaf(normal(1, 4, 2))
+    mse_loss(pred, const(normal(2, 4, 2))).backward()  # squares the error with a mul
+    return grads(pred=pred)
+
+
+def _mul_by_number() -> Observation:
+    x = leaf(normal(1, 3, 4))
+    ((x * 0.5).tanh() * normal(3, 3, 4)).sum().backward()  # a Python number takes another path
+    return grads(x=x)
+
+
+def _probe_mul(F: Any, x: Any, w: Any) -> Any:
+    return x * w
+
+
+MUL_BACKWARD_NO_UPSTREAM = BreakCode(
+    "mul-backward-no-upstream",
+    cases=(
+        CaseCode("mul-then-sum", _mul_then_sum, SAME),
+        CaseCode("mul-then-weighted-sum", _mul_then_weighted_sum, WRONG_VALUES),
+        CaseCode("mul-in-mse", _mul_in_mse, WRONG_VALUES),
+        CaseCode("mul-by-number", _mul_by_number, SAME),
+    ),
+    probe=Probe(_probe_mul, (normal(411, 3, 4), normal(412, 3, 4))),
+)
+
+
+# --------------------------------------------------------------------------- neg-not-in-graph
+
+
+def _subtraction() -> Observation:
+    x, y = leaf(normal(1, 3)), leaf(normal(2, 3))
+    ((x - y) * normal(3, 3)).sum().backward()  # sub is its own op, not x + (-y)
+    return grads(x=x, y=y)
+
+
+def _negation_in_one_branch() -> Observation:
+    x = leaf(normal(1, 3))
+    (x * normal(3, 3) + (-x).exp()).sum().backward()
+    return grads(x=x)
+
+
+def _negation_only() -> Observation:
+    x = leaf(normal(1, 3))
+    (-x * normal(3, 3)).sum().backward()
+    return grads(x=x)
+
+
+def _probe_neg_branch(F: Any, x: Any, w: Any) -> Any:
+    return x * w + F.exp(-x)
+
+
+NEG_NOT_IN_GRAPH = BreakCode(
+    "neg-not-in-graph",
+    cases=(
+        CaseCode("subtraction", _subtraction, SAME),
+        CaseCode("negation-in-one-branch", _negation_in_one_branch, WRONG_VALUES),
+        CaseCode("negation-only", _negation_only, CRASH),
+    ),
+    probe=Probe(_probe_neg_branch, (normal(421, 3, 4), normal(422, 3, 4))),
+)
+
+
+# --------------------------------------------------------------------------- relu-backward-output-as-upstream
+
+
+def _relu_half_square() -> Observation:
+    x = leaf(normal(1, 3, 4))
+    h = x.relu()
+    ((h * h).sum() * 0.5).backward()  # dL/dh = h: the upstream gradient equals the output
+    return grads(x=x)
+
+
+def _relu_weighted() -> Observation:
+    x = leaf(normal(1, 3, 4))
+    (x.relu() * normal(3, 3, 4)).sum().backward()
+    return grads(x=x)
+
+
+def _relu_all_negative() -> Observation:
+    x = leaf(-1.0 - rng(1).random((3, 4)))
+    (x.relu() * normal(3, 3, 4)).sum().backward()
+    return grads(x=x)
+
+
+def _probe_relu(F: Any, x: Any) -> Any:
+    return F.relu(x)
+
+
+RELU_BACKWARD_OUTPUT_AS_UPSTREAM = BreakCode(
+    "relu-backward-output-as-upstream",
+    cases=(
+        CaseCode("relu-half-square", _relu_half_square, SAME),
+        CaseCode("relu-weighted", _relu_weighted, WRONG_VALUES),
+        CaseCode("relu-all-negative", _relu_all_negative, SAME),
+    ),
+    probe=Probe(_probe_relu, (normal(431, 3, 4),)),
+)
+
+
+# --------------------------------------------------------------------------- axis-zero-is-all
+
+
+def _sum_axis_1() -> Observation:
+    x = leaf(normal(1, 3, 4))
+    out = x.sum(axis=1)
+    (out * normal(3, 3)).sum().backward()
+    return {"out": out.data.copy(), **grads(x=x)}
+
+
+def _sum_axis_0() -> Observation:
+    x = leaf(normal(1, 3, 4))
+    out = x.sum(axis=0)  # column sums: shape (4,)
+    (out * normal(3, 4)).sum().backward()
+    return {"out": out.data.copy(), **grads(x=x)}
+
+
+def _sum_axis_minus_2() -> Observation:
+    x = leaf(normal(1, 3, 4))
+    out = x.sum(axis=-2)  # the same axis as 0, spelled differently
+    (out * normal(3, 4)).sum().backward()
+    return {"out": out.data.copy(), **grads(x=x)}
+
+
+def _batch_mean() -> Observation:
+    x = leaf(normal(1, 8, 3))  # 8 examples, 3 features: normalization layers average over axis 0
+    centered = x - x.mean(axis=0, keepdims=True)
+    (centered * normal(3, 8, 3)).sum().backward()
+    return {"centered": centered.data.copy(), **grads(x=x)}
+
+
+def _probe_column_sums(F: Any, x: Any, w: Any) -> Any:
+    return F.sum(x, dim=0) * w
+
+
+AXIS_ZERO_IS_ALL = BreakCode(
+    "axis-zero-is-all",
+    cases=(
+        CaseCode("sum-axis-1", _sum_axis_1, SAME),
+        CaseCode("sum-axis-0", _sum_axis_0, WRONG_VALUES),
+        CaseCode("sum-axis-minus-2", _sum_axis_minus_2, SAME),
+        CaseCode("batch-mean", _batch_mean, WRONG_VALUES),
+    ),
+    probe=Probe(_probe_column_sums, (normal(441, 3, 4), normal(442, 4))),
+)
+
+
+# --------------------------------------------------------------------------- reduction-backward-one-axis
+
+
+def _reduce(shape: tuple[int, ...], axis: Any, keepdims: bool = False) -> Observation:
+    x = leaf(normal(1, *shape))
+    out = x.sum(axis=axis, keepdims=keepdims)
+    (out * normal(3, *out.shape)).sum().backward()
+    return grads(x=x)
+
+
+def _one_axis() -> Observation:
+    return _reduce((2, 3, 4), 1)
+
+
+def _two_axes() -> Observation:
+    return _reduce((2, 3, 4), (0, 2))
+
+
+def _two_trailing_axes_of_a_cube() -> Observation:
+    return _reduce((3, 3, 3), (1, 2))
+
+
+def _two_axes_keepdims() -> Observation:
+    return _reduce((2, 3, 4), (0, 2), keepdims=True)
+
+
+def _probe_two_axes(F: Any, x: Any, w: Any) -> Any:
+    return F.sum(x, dim=(1, 2)) * w
+
+
+REDUCTION_BACKWARD_ONE_AXIS = BreakCode(
+    "reduction-backward-one-axis",
+    cases=(
+        CaseCode("one-axis", _one_axis, SAME),
+        CaseCode("two-axes", _two_axes, CRASH),
+        CaseCode("two-trailing-axes-of-a-cube", _two_trailing_axes_of_a_cube, WRONG_VALUES),
+        CaseCode("two-axes-keepdims", _two_axes_keepdims, SAME),
+    ),
+    probe=Probe(_probe_two_axes, (normal(451, 3, 3, 3), normal(452, 3))),
+)
+
+
+# --------------------------------------------------------------------------- unbroadcast-left-aligned
+
+
+def _add_case(a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> Observation:
+    a, b = leaf(normal(1, *a_shape)), leaf(normal(2, *b_shape))
+    out = a + b
+    (out * normal(3, *out.shape)).sum().backward()
+    return grads(a=a, b=b)
+
+
+def _same_shapes() -> Observation:
+    return _add_case((3, 4), (3, 4))
+
+
+def _column_plus_matrix() -> Observation:
+    return _add_case((3, 1), (3, 5))
+
+
+def _bias_plus_batch() -> Observation:
+    return _add_case((3,), (4, 3))
+
+
+def _bias_plus_square_batch() -> Observation:
+    return _add_case((3,), (3, 3))
+
+
+def _probe_bias_square(F: Any, a: Any, b: Any, w: Any) -> Any:
+    return (a + b) * w
+
+
+UNBROADCAST_LEFT_ALIGNED = BreakCode(
+    "unbroadcast-left-aligned",
+    cases=(
+        CaseCode("same-shapes", _same_shapes, SAME),
+        CaseCode("column-plus-matrix", _column_plus_matrix, SAME),
+        CaseCode("bias-plus-batch", _bias_plus_batch, CRASH),
+        CaseCode("bias-plus-square-batch", _bias_plus_square_batch, WRONG_VALUES),
+    ),
+    probe=Probe(_probe_bias_square, (normal(461, 3), normal(462, 3, 3), normal(463, 3, 3))),
+)
+
+
+# --------------------------------------------------------------------------- stack-late-binding
+
+
+def _stack_one() -> Observation:
+    a = leaf(normal(1, 3))
+    (stack([a]) * normal(3, 1, 3)).sum().backward()
+    return grads(a=a)
+
+
+def _stack_then_sum() -> Observation:
+    a, b, c = leaf(normal(1, 3)), leaf(normal(2, 3)), leaf(normal(4, 3))
+    stack([a, b, c]).sum().backward()  # every slice of g is all ones
+    return grads(a=a, b=b, c=c)
+
+
+def _stack_weighted() -> Observation:
+    a, b, c = leaf(normal(1, 3)), leaf(normal(2, 3)), leaf(normal(4, 3))
+    (stack([a, b, c]) * normal(3, 3, 3)).sum().backward()
+    return grads(a=a, b=b, c=c)
+
+
+def _probe_stack(F: Any, a: Any, b: Any, c: Any, w: Any) -> Any:
+    return F.stack([a, b, c], dim=0) * w
+
+
+STACK_LATE_BINDING = BreakCode(
+    "stack-late-binding",
+    cases=(
+        CaseCode("stack-one", _stack_one, SAME),
+        CaseCode("stack-then-sum", _stack_then_sum, SAME),
+        CaseCode("stack-weighted", _stack_weighted, WRONG_VALUES),
+    ),
+    probe=Probe(_probe_stack, (normal(471, 3), normal(472, 3), normal(473, 3), normal(474, 3, 3))),
+)
+
+
+# --------------------------------------------------------------------------- exp-backward-uses-input
+
+
+def _exp_weighted() -> Observation:
+    x = leaf(normal(1, 3, 4))
+    (x.exp() * normal(3, 3, 4)).sum().backward()
+    return grads(x=x)
+
+
+def _softmax_by_hand() -> Observation:
+    z = leaf(normal(1, 2, 5))
+    e = z.exp()
+    ((e / e.sum(axis=-1, keepdims=True)) * normal(3, 2, 5)).sum().backward()
+    return grads(z=z)
+
+
+def _softmax_fused() -> Observation:
+    z = leaf(normal(1, 2, 5))
+    (softmax(z, axis=-1) * normal(3, 2, 5)).sum().backward()  # one node with its own backward: no exp op
+    return grads(z=z)
+
+
+def _probe_exp(F: Any, x: Any) -> Any:
+    return F.exp(x)
+
+
+EXP_BACKWARD_USES_INPUT = BreakCode(
+    "exp-backward-uses-input",
+    cases=(
+        CaseCode("exp-weighted", _exp_weighted, WRONG_VALUES),
+        CaseCode("softmax-by-hand", _softmax_by_hand, WRONG_VALUES),
+        CaseCode("softmax-fused", _softmax_fused, SAME),
+    ),
+    probe=Probe(_probe_exp, (normal(481, 3, 4),)),
+)
+
+
+# --------------------------------------------------------------------------- softmax-diagonal-only
+
+
+def _softmax_single_class() -> Observation:
+    z = leaf(normal(1, 4, 1))
+    (softmax(z, axis=-1) * normal(3, 4, 1)).sum().backward()
+    return grads(z=z)
+
+
+def _softmax_weighted() -> Observation:
+    z = leaf(normal(1, 2, 5))
+    (softmax(z, axis=-1) * normal(3, 2, 5)).sum().backward()
+    return grads(z=z)
+
+
+def _softmax_sum() -> Observation:
+    z = leaf(normal(1, 2, 5))
+    softmax(z, axis=-1).sum().backward()  # each row sums to 1 whatever z is: the true gradient is 0
+    return grads(z=z)
+
+
+def _softmax_cross_entropy() -> Observation:
+    z = leaf(normal(1, 3, 4))
+    cross_entropy(z, np.array([0, 3, 1])).backward()  # fused: softmax's backward is not used
+    return grads(z=z)
+
+
+def _probe_softmax(F: Any, z: Any) -> Any:
+    return F.softmax(z, dim=-1)
+
+
+SOFTMAX_DIAGONAL_ONLY = BreakCode(
+    "softmax-diagonal-only",
+    cases=(
+        CaseCode("softmax-single-class", _softmax_single_class, SAME),
+        CaseCode("softmax-weighted", _softmax_weighted, WRONG_VALUES),
+        CaseCode("softmax-sum", _softmax_sum, WRONG_VALUES),
+        CaseCode("softmax-cross-entropy", _softmax_cross_entropy, SAME),
+    ),
+    probe=Probe(_probe_softmax, (normal(491, 2, 5),)),
+)
+
+
+# --------------------------------------------------------------------------- mean-axis-divides-by-total
+
+
+def _mean_of_all() -> Observation:
+    x = leaf(normal(1, 3, 4))
+    x.mean().backward()
+    return grads(x=x)
+
+
+def _mean_of_rows() -> Observation:
+    x = leaf(normal(1, 3, 4))
+    (x.mean(axis=1) * normal(3, 3)).sum().backward()  # each mean averages 4 of the 12 elements
+    return grads(x=x)
+
+
+def _mean_of_single_row() -> Observation:
+    x = leaf(normal(1, 1, 4))
+    (x.mean(axis=1) * normal(3, 1)).sum().backward()
+    return grads(x=x)
+
+
+def _probe_row_means(F: Any, x: Any, w: Any) -> Any:
+    return F.mean(x, dim=1) * w
+
+
+MEAN_AXIS_DIVIDES_BY_TOTAL = BreakCode(
+    "mean-axis-divides-by-total",
+    cases=(
+        CaseCode("mean-of-all", _mean_of_all, SAME),
+        CaseCode("mean-of-rows", _mean_of_rows, WRONG_VALUES),
+        CaseCode("mean-of-single-row", _mean_of_single_row, SAME),
+    ),
+    probe=Probe(_probe_row_means, (normal(501, 3, 4), normal(502, 3))),
+)
+
+
+# --------------------------------------------------------------------------- rsub-swapped
+
+
+def _tensor_minus_number() -> Observation:
+    x = leaf(normal(1, 3))
+    out = x - 2.0
+    (out * normal(3, 3)).sum().backward()
+    return {"out": out.data.copy(), **grads(x=x)}
+
+
+def _number_minus_tensor() -> Observation:
+    x = leaf(normal(1, 3))
+    out = 2.0 - x
+    (out * normal(3, 3)).sum().backward()
+    return {"out": out.data.copy(), **grads(x=x)}
+
+
+def _gate() -> Observation:
+    z, h = leaf(rng(1).random(3)), leaf(normal(2, 3))
+    out = (1.0 - z) * h  # a GRU-style gate: keep 1 - z of the old state
+    (out * normal(3, 3)).sum().backward()
+    return {"out": out.data.copy(), **grads(z=z, h=h)}
+
+
+def _probe_one_minus(F: Any, x: Any) -> Any:
+    return 1.0 - x
+
+
+RSUB_SWAPPED = BreakCode(
+    "rsub-swapped",
+    cases=(
+        CaseCode("tensor-minus-number", _tensor_minus_number, SAME),
+        CaseCode("number-minus-tensor", _number_minus_tensor, WRONG_VALUES),
+        CaseCode("gate", _gate, WRONG_VALUES),
+    ),
+    probe=Probe(_probe_one_minus, (normal(511, 3, 4),)),
+)
+
+
+# --------------------------------------------------------------------------- rtruediv-swapped
+
+
+def _positive(seed: int, *shape: int) -> np.ndarray[Any, np.dtype[np.float64]]:
+    return 0.5 + rng(seed).random(shape)
+
+
+def _tensor_over_number() -> Observation:
+    x = leaf(_positive(1, 3))
+    out = x / 2.0
+    (out * normal(3, 3)).sum().backward()
+    return {"out": out.data.copy(), **grads(x=x)}
+
+
+def _number_over_tensor() -> Observation:
+    x = leaf(_positive(1, 3))
+    out = 1.0 / x
+    (out * normal(3, 3)).sum().backward()
+    return {"out": out.data.copy(), **grads(x=x)}
+
+
+def _reciprocal_at_one() -> Observation:
+    x = leaf(np.ones(3))
+    out = 1.0 / x  # 1 / 1 == 1 / 1: the forward hides the swap
+    (out * normal(3, 3)).sum().backward()
+    return {"out": out.data.copy(), **grads(x=x)}
+
+
+def _probe_reciprocal(F: Any, x: Any) -> Any:
+    return 1.0 / x
+
+
+RTRUEDIV_SWAPPED = BreakCode(
+    "rtruediv-swapped",
+    cases=(
+        CaseCode("tensor-over-number", _tensor_over_number, SAME),
+        CaseCode("number-over-tensor", _number_over_tensor, WRONG_VALUES),
+        CaseCode("reciprocal-at-one", _reciprocal_at_one, WRONG_VALUES),
+    ),
+    probe=Probe(_probe_reciprocal, (_positive(521, 3, 4),)),
+)
+
+
+# --------------------------------------------------------------------------- getitem-no-scatter
+
+
+def _full_slice() -> Observation:
+    x = leaf(normal(1, 3, 4))
+    (x[:] * normal(3, 3, 4)).sum().backward()
+    return grads(x=x)
+
+
+def _one_row() -> Observation:
+    x = leaf(normal(1, 3, 4))
+    (x[0] * normal(3, 4)).sum().backward()  # only row 0 is read
+    return grads(x=x)
+
+
+def _middle_slice() -> Observation:
+    x = leaf(normal(1, 5))
+    (x[1:3] * normal(3, 2)).sum().backward()
+    return grads(x=x)
+
+
+def _index_array() -> Observation:
+    x = leaf(normal(1, 5))
+    (x[[0, 2, 3]] * normal(3, 3)).sum().backward()  # integer arrays take the np.add.at path
+    return grads(x=x)
+
+
+def _probe_first_row(F: Any, x: Any, w: Any) -> Any:
+    return x[0] * w
+
+
+GETITEM_NO_SCATTER = BreakCode(
+    "getitem-no-scatter",
+    cases=(
+        CaseCode("full-slice", _full_slice, SAME),
+        CaseCode("one-row", _one_row, WRONG_VALUES),
+        CaseCode("middle-slice", _middle_slice, CRASH),
+        CaseCode("index-array", _index_array, SAME),
+    ),
+    probe=Probe(_probe_first_row, (normal(531, 3, 4), normal(532, 4))),
+)
+
+
+BREAKS = [
+    MATMUL_BACKWARD_2D_ONLY,
+    MUL_BACKWARD_NO_UPSTREAM,
+    NEG_NOT_IN_GRAPH,
+    RELU_BACKWARD_OUTPUT_AS_UPSTREAM,
+    EXP_BACKWARD_USES_INPUT,
+    SOFTMAX_DIAGONAL_ONLY,
+    AXIS_ZERO_IS_ALL,
+    REDUCTION_BACKWARD_ONE_AXIS,
+    MEAN_AXIS_DIVIDES_BY_TOTAL,
+    UNBROADCAST_LEFT_ALIGNED,
+    STACK_LATE_BINDING,
+    GETITEM_NO_SCATTER,
+    RSUB_SWAPPED,
+    RTRUEDIV_SWAPPED,
+]
