@@ -17,7 +17,7 @@ import numpy as np
 from ...ops.nn import cross_entropy, mse_loss, softmax
 from ...ops.shape import stack
 from ..core import BreakCode, CaseCode, Probe
-from ._support import CRASH, SAME, WRONG_VALUES, Observation, const, grads, leaf, normal, rng
+from ._support import CRASH, SAME, WRONG_SHAPE, WRONG_VALUES, Observation, const, grads, leaf, normal, rng
 
 # --------------------------------------------------------------------------- matmul-backward-2d-only
 
@@ -217,7 +217,7 @@ AXIS_ZERO_IS_ALL = BreakCode(
     "axis-zero-is-all",
     cases=(
         CaseCode("sum-axis-1", _sum_axis_1, SAME),
-        CaseCode("sum-axis-0", _sum_axis_0, WRONG_VALUES),
+        CaseCode("sum-axis-0", _sum_axis_0, WRONG_SHAPE),
         CaseCode("sum-axis-minus-2", _sum_axis_minus_2, SAME),
         CaseCode("batch-mean", _batch_mean, WRONG_VALUES),
     ),
