@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,36 @@ def test_a_page_case_without_code_and_code_without_a_page_case_are_errors(tmp_pa
         build([code, BreakCode("no-such-page", code.cases, code.probe)], {real.id: parse(Path(real.page))})
     with pytest.raises(PageError, match="has no code"):
         build([], {real.id: parse(Path(real.page))})
+
+
+GLOSSARY = Path(__file__).resolve().parents[1] / "docs" / "glossary.md"
+
+
+def _forbidden_in_spanish() -> list[str]:
+    words = []
+    for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[2] and cells[0] not in ("English", "---"):
+            words += [w.strip() for w in cells[2].split(",") if w.strip()]
+    return words
+
+
+def _spanish_prose(page_path: Path) -> str:
+    """The Spanish texts of a page, minus code names (backward(), _backward, x.backward) and quotes."""
+    page = parse(page_path)
+    texts = [t["es"] for t in page.texts.values()]
+    texts += [c.name["es"] for c in page.cases] + [c.why["es"] for c in page.cases if c.why]
+    prose = "\n".join(texts)
+    prose = re.sub(r"'[^']*'|`[^`]*`", "", prose)  # quoted messages and code stay as they are
+    return re.sub(r"[\w.]*_?\w+\(\)|_\w+|\.\w+|\w+-\w+(-\w+)*", "", prose)
+
+
+def test_the_glossary_lists_the_words_spanish_prose_must_not_use() -> None:
+    assert {"backward", "forward", "bug", "crashea"} <= set(_forbidden_in_spanish())
+
+
+@pytest.mark.parametrize("page_path", PAGES, ids=[p.stem for p in PAGES])
+def test_spanish_prose_follows_the_glossary(page_path: Path) -> None:
+    prose = _spanish_prose(page_path)
+    found = [w for w in _forbidden_in_spanish() if re.search(rf"\b{re.escape(w)}\b", prose, re.IGNORECASE)]
+    assert not found, f"{page_path.name}: {found} in the Spanish texts (see docs/glossary.md)"

@@ -75,6 +75,23 @@ Observation = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
+class Expect:
+    """The number a hypothesis states about one named output of a case, checked by the verdict.
+
+    ``factor``: with the break, ``key`` is ``factor`` times its correct value (a sign is ``factor=-1``).
+    ``shape``: with the break, ``key`` has this shape.
+    """
+
+    key: str
+    factor: float | None = None
+    shape: tuple[int, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.factor is None) == (self.shape is None):
+            raise ValueError(f"Expect({self.key!r}) states exactly one of factor= or shape=")
+
+
+@dataclass(frozen=True)
 class Case:
     """One step of a break's run procedure.
 
@@ -88,6 +105,7 @@ class Case:
     run: Callable[[], Observation]
     predicted: frozenset[Outcome]
     note: Text | None = None
+    expect: Expect | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +134,7 @@ class CaseCode:
     id: str
     run: Callable[[], Observation]
     predicted: frozenset[Outcome]
+    expect: Expect | None = None
 
 
 @dataclass(frozen=True)
@@ -413,13 +432,23 @@ def get(break_id: str) -> Break:
 
 
 def apply_from_env() -> None:
-    """Switch on the breaks named in ``MINIGRAD_BREAK=<id>[,<id>...]`` (called on import)."""
+    """Switch on the breaks named in ``MINIGRAD_BREAK=<id>[,<id>...]`` (called on import).
+
+    ``MINIGRAD_MYSTERY=<token>`` (set by ``minigrad breaks mystery-run``) switches on a mystery break
+    without naming it.
+    """
     value = os.environ.get(ENV_VAR, "").strip()
-    if not value:
-        return
     ids = [part.strip() for part in value.split(",") if part.strip()]
     for break_id in ids:
         get(break_id)
+    from .mystery import TOKEN_VAR, break_of_token  # the mystery module needs this one: import it late
+
+    token = os.environ.get(TOKEN_VAR, "").strip()
+    mystery = break_of_token(token) if token else None
     for break_id in ids:
         enable(break_id)
-    print(f"minigrad: {ENV_VAR} switched on break(s): {', '.join(ids)}", file=sys.stderr)
+    if ids:
+        print(f"minigrad: {ENV_VAR} switched on break(s): {', '.join(ids)}", file=sys.stderr)
+    if mystery is not None:
+        enable(mystery)
+        print(f"minigrad: {TOKEN_VAR} switched on a mystery break (minigrad breaks reveal names it)", file=sys.stderr)

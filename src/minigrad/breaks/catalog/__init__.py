@@ -25,7 +25,10 @@ def assemble(page: Page, code: BreakCode) -> Break:
     if missing:
         raise PageError(page.path, 1, f"the code of {code.id} has case(s) {missing} that the page does not describe")
     runs = {c.id: c for c in code.cases}
-    cases = tuple(Case(c.id, c.name_text(), runs[c.id].run, runs[c.id].predicted, c.why_text()) for c in page.cases)
+    cases = tuple(
+        Case(c.id, c.name_text(), runs[c.id].run, runs[c.id].predicted, c.why_text(), runs[c.id].expect)
+        for c in page.cases
+    )
     return Break(
         id=page.id,
         title=page.text("title"),

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ...engine import shape_check
-from ..core import BreakCode, CaseCode, Probe
+from ..core import BreakCode, CaseCode, Expect, Probe
 from ._support import (
     CRASH,
     LOUD_OR_SHAPE,
@@ -111,7 +111,7 @@ SKIP_UNBROADCAST_MUL = BreakCode(
     cases=(
         CaseCode("mul-same-shapes", _mul_same_shapes, SAME),
         CaseCode("mul-feature-scale", _mul_feature_scale, CRASH),
-        CaseCode("mul-column-unguarded", _mul_column_unguarded, WRONG_SHAPE),
+        CaseCode("mul-column-unguarded", _mul_column_unguarded, WRONG_SHAPE, expect=Expect("col.grad", shape=(3, 5))),
         CaseCode("mul-by-python-number", _mul_by_python_number, SAME),
     ),
     probe=Probe(_probe_scale, (normal(71, 4, 3), normal(72, 3), normal(73, 4, 3))),
@@ -154,8 +154,8 @@ UNBROADCAST_MEAN = BreakCode(
     "unbroadcast-mean",
     cases=(
         CaseCode("add-same-shapes", _add_same_shapes, SAME),
-        CaseCode("add-bias", _add_bias, WRONG_VALUES),
-        CaseCode("spec-regime-2", _spec_regime_2, WRONG_VALUES),
+        CaseCode("add-bias", _add_bias, WRONG_VALUES, expect=Expect("bias.grad", factor=0.25)),
+        CaseCode("spec-regime-2", _spec_regime_2, WRONG_VALUES, expect=Expect("a2.grad", factor=0.2)),
         CaseCode("batch-of-one", _batch_of_one, SAME),
     ),
     probe=Probe(_probe_bias, (normal(81, 4, 3), normal(82, 3), normal(83, 4, 3))),

@@ -10,7 +10,7 @@ import numpy as np
 
 from ...engine import GraphFreedError, no_grad
 from ...optim.clip import clip_grad_norm_
-from ..core import BreakCode, CaseCode, Probe
+from ..core import BreakCode, CaseCode, Expect, Probe
 from ._support import CRASH, SAME, WRONG_VALUES, Observation, const, grads, leaf, normal, raises
 
 # --------------------------------------------------------------------------- accumulate-overwrite
@@ -46,7 +46,7 @@ ACCUMULATE_OVERWRITE = BreakCode(
     "accumulate-overwrite",
     cases=(
         CaseCode("each-tensor-used-once", _each_tensor_used_once, SAME),
-        CaseCode("x-times-x", _x_times_x, WRONG_VALUES),
+        CaseCode("x-times-x", _x_times_x, WRONG_VALUES, expect=Expect("x.grad", factor=0.5)),
         CaseCode("diamond", _diamond, WRONG_VALUES),
     ),
     probe=Probe(_probe_reuse, (normal(11, 3, 4), normal(12, 3, 4))),
@@ -199,7 +199,7 @@ GRAPH_NOT_FREED = BreakCode(
     "graph-not-freed",
     cases=(
         CaseCode("one-backward", _one_backward, SAME),
-        CaseCode("second-backward", _second_backward, WRONG_VALUES),
+        CaseCode("second-backward", _second_backward, WRONG_VALUES, expect=Expect("x.grad", factor=2.0)),
         CaseCode("intermediate-kept-alive", _intermediate_kept_alive, WRONG_VALUES),
     ),
     probe=Probe(_probe_tanh_mul, (normal(41, 3, 4), normal(42, 3, 4))),

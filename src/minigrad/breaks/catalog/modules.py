@@ -19,7 +19,7 @@ from ...engine import no_grad
 from ...nn import BatchNorm1d, Dropout, Linear, Module, Residual, RMSNorm, Sequential, Tanh
 from ...optim import SGD, Adam, AdamW, Optimizer
 from ...tensor import Tensor
-from ..core import BreakCode, CaseCode, Probe
+from ..core import BreakCode, CaseCode, Expect, Probe
 from ._support import SAME, WRONG_VALUES, Observation, const, grads, leaf, normal, rng
 
 Array = np.ndarray[Any, np.dtype[np.float64]]
@@ -231,7 +231,7 @@ DROPOUT_NO_RESCALE = BreakCode(
     cases=(
         CaseCode("dropout-eval", _dropout_eval, SAME),
         CaseCode("dropout-p-zero", _dropout_p_zero, SAME),
-        CaseCode("dropout-one-mask", _dropout_one_mask, WRONG_VALUES),
+        CaseCode("dropout-one-mask", _dropout_one_mask, WRONG_VALUES, expect=Expect("y", factor=0.5)),
         CaseCode("dropout-expectation", _dropout_expectation, WRONG_VALUES),
     ),
     probe=Probe(_probe_dropout, (normal(611, 4, 5), normal(612, 4, 5))),
@@ -334,7 +334,9 @@ ADAM_NO_BIAS_CORRECTION = BreakCode(
     "adam-no-bias-correction",
     cases=(
         CaseCode("adam-without-moving-averages", _adam_without_moving_averages, SAME),
-        CaseCode("adam-first-step", _adam_first_step, WRONG_VALUES),
+        CaseCode(
+            "adam-first-step", _adam_first_step, WRONG_VALUES, expect=Expect("first step / lr", factor=0.1 / 0.001**0.5)
+        ),
         CaseCode("adam-first-steps", _adam_first_steps, WRONG_VALUES),
         CaseCode("adam-converged", _adam_converged, SAME),
     ),
