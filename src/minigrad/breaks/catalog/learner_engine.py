@@ -20,7 +20,7 @@ from ...engine import GraphFreedError
 from ...optim import SGD
 from ...scalar import Value
 from ...tensor import Tensor
-from ..core import BreakCode, CaseCode, Probe
+from ..core import BreakCode, CaseCode, Expect, Probe
 from ._support import SAME, WRONG_VALUES, Observation, const, grads, leaf, normal, raises
 
 REPEATS = 50  # fresh graphs per order-sensitive case
@@ -212,7 +212,7 @@ VALUE_TOPO_NO_VISITED = BreakCode(
     cases=(
         CaseCode("chain", _value_chain, SAME),
         CaseCode("leaf-squared", _value_leaf_squared, SAME),
-        CaseCode("node-squared", _value_node_squared, WRONG_VALUES),
+        CaseCode("node-squared", _value_node_squared, WRONG_VALUES, expect=Expect("a.grad", factor=2.0)),
         CaseCode("diamond", _value_diamond, WRONG_VALUES),
     ),
     probe=Probe(_probe_value_deep_reuse, (0.3, -0.7), scalar=True),
@@ -386,7 +386,7 @@ def _seed_differs() -> bool | str:
 BACKWARD_SEEDED_WITH_ZEROS = BreakCode(
     "backward-seeded-with-zeros",
     cases=(
-        CaseCode("scalar-loss-backward", _scalar_loss_backward, WRONG_VALUES),
+        CaseCode("scalar-loss-backward", _scalar_loss_backward, WRONG_VALUES, expect=Expect("x.grad", factor=0.0)),
         CaseCode("explicit-upstream", _explicit_upstream, SAME),
         CaseCode("sgd-step", _sgd_step, WRONG_VALUES),
     ),
@@ -419,7 +419,7 @@ def _value_dead_relu() -> Observation:
 VALUE_ROOT_NOT_SEEDED = BreakCode(
     "value-root-not-seeded",
     cases=(
-        CaseCode("product", _value_product, WRONG_VALUES),
+        CaseCode("product", _value_product, WRONG_VALUES, expect=Expect("a.grad", factor=0.0)),
         CaseCode("neuron", _value_neuron_backward, WRONG_VALUES),
         CaseCode("dead-relu", _value_dead_relu, SAME),
     ),
