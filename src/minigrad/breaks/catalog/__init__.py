@@ -62,6 +62,6 @@ def build(codes: list[BreakCode], pages: dict[str, Page]) -> dict[str, Break]:
     return {code.id: assemble(pages[code.id], code) for code in codes}
 
 
-FAMILIES = (broadcasting, engine, ops, scalar, modules, learner_engine, learner_ops)
+FAMILIES = (broadcasting, engine, ops, scalar, learner_engine, learner_ops, modules)
 CODES: list[BreakCode] = [c for family in FAMILIES for c in family.BREAKS]
 BREAKS: dict[str, Break] = build(CODES, load_all())
