@@ -16,6 +16,7 @@ import numpy as np
 
 from ...ops.nn import cross_entropy, mse_loss, softmax
 from ...ops.shape import stack
+from ...tensor import Tensor
 from ..core import BreakCode, CaseCode, Expect, Probe
 from ._support import CRASH, SAME, WRONG_SHAPE, WRONG_VALUES, Observation, const, grads, leaf, normal, rng
 
@@ -270,27 +271,36 @@ REDUCTION_BACKWARD_ONE_AXIS = BreakCode(
 # --------------------------------------------------------------------------- unbroadcast-left-aligned
 
 
-def _add_case(a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> Observation:
-    a, b = leaf(normal(1, *a_shape)), leaf(normal(2, *b_shape))
-    out = a + b
-    (out * normal(3, *out.shape)).sum().backward()
-    return grads(a=a, b=b)
-
-
 def _same_shapes() -> Observation:
-    return _add_case((3, 4), (3, 4))
+    a = Tensor(np.random.default_rng(1).standard_normal((3, 4)), requires_grad=True)
+    b = Tensor(np.random.default_rng(2).standard_normal((3, 4)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((3, 4))
+    ((a + b) * v).sum().backward()
+    return {"a.grad": a.grad, "b.grad": b.grad}
 
 
 def _column_plus_matrix() -> Observation:
-    return _add_case((3, 1), (3, 5))
+    a = Tensor(np.random.default_rng(1).standard_normal((3, 1)), requires_grad=True)
+    b = Tensor(np.random.default_rng(2).standard_normal((3, 5)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((3, 5))
+    ((a + b) * v).sum().backward()
+    return {"a.grad": a.grad, "b.grad": b.grad}
 
 
 def _bias_plus_batch() -> Observation:
-    return _add_case((3,), (4, 3))
+    bias = Tensor(np.random.default_rng(1).standard_normal(3), requires_grad=True)
+    batch = Tensor(np.random.default_rng(2).standard_normal((4, 3)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((4, 3))
+    ((bias + batch) * v).sum().backward()
+    return {"bias.grad": bias.grad, "batch.grad": batch.grad}
 
 
 def _bias_plus_square_batch() -> Observation:
-    return _add_case((3,), (3, 3))
+    bias = Tensor(np.random.default_rng(1).standard_normal(3), requires_grad=True)
+    batch = Tensor(np.random.default_rng(2).standard_normal((3, 3)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((3, 3))
+    ((bias + batch) * v).sum().backward()  # the bias's gradient is the sum of g over axis 0
+    return {"bias.grad": bias.grad, "batch.grad": batch.grad}
 
 
 def _probe_bias_square(F: Any, a: Any, b: Any, w: Any) -> Any:
