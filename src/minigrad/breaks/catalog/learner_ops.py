@@ -18,33 +18,41 @@ from ...ops.nn import cross_entropy, mse_loss, softmax
 from ...ops.shape import stack
 from ...tensor import Tensor
 from ..core import BreakCode, CaseCode, Expect, Probe
-from ._support import CRASH, SAME, WRONG_SHAPE, WRONG_VALUES, Observation, const, grads, leaf, normal, rng
+from ._support import CRASH, SAME, WRONG_SHAPE, WRONG_VALUES, Observation, normal, rng
 
 # --------------------------------------------------------------------------- matmul-backward-2d-only
 
 
 def _matmul_matrices() -> Observation:
-    a, b = leaf(normal(1, 2, 3)), leaf(normal(2, 3, 4))
-    ((a @ b) * normal(3, 2, 4)).sum().backward()
-    return grads(a=a, b=b)
+    a = Tensor(np.random.default_rng(1).standard_normal((2, 3)), requires_grad=True)
+    b = Tensor(np.random.default_rng(2).standard_normal((3, 4)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((2, 4))
+    ((a @ b) * v).sum().backward()
+    return {"a.grad": a.grad, "b.grad": b.grad}
 
 
 def _matmul_matrix_vector() -> Observation:
-    a, b = leaf(normal(1, 2, 3)), leaf(normal(2, 3))
-    ((a @ b) * normal(3, 2)).sum().backward()
-    return grads(a=a, b=b)
+    a = Tensor(np.random.default_rng(1).standard_normal((2, 3)), requires_grad=True)
+    b = Tensor(np.random.default_rng(2).standard_normal(3), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal(2)
+    ((a @ b) * v).sum().backward()
+    return {"a.grad": a.grad, "b.grad": b.grad}
 
 
 def _matmul_batched() -> Observation:
-    a, b = leaf(normal(1, 2, 3, 4)), leaf(normal(2, 2, 4, 5))  # e.g. attention scores per head
-    ((a @ b) * normal(3, 2, 3, 5)).sum().backward()
-    return grads(a=a, b=b)
+    a = Tensor(np.random.default_rng(1).standard_normal((2, 3, 4)), requires_grad=True)
+    b = Tensor(np.random.default_rng(2).standard_normal((2, 4, 5)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((2, 3, 5))
+    ((a @ b) * v).sum().backward()  # e.g. attention scores per head
+    return {"a.grad": a.grad, "b.grad": b.grad}
 
 
 def _matmul_batched_cubes() -> Observation:
-    a, b = leaf(normal(1, 3, 3, 3)), leaf(normal(2, 3, 3, 3))
-    ((a @ b) * normal(3, 3, 3, 3)).sum().backward()
-    return grads(a=a, b=b)
+    a = Tensor(np.random.default_rng(1).standard_normal((3, 3, 3)), requires_grad=True)
+    b = Tensor(np.random.default_rng(2).standard_normal((3, 3, 3)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((3, 3, 3))
+    ((a @ b) * v).sum().backward()
+    return {"a.grad": a.grad, "b.grad": b.grad}
 
 
 def _probe_matmul(F: Any, a: Any, b: Any) -> Any:
@@ -67,27 +75,32 @@ MATMUL_BACKWARD_2D_ONLY = BreakCode(
 
 
 def _mul_then_sum() -> Observation:
-    x, w = leaf(normal(1, 3, 4)), leaf(normal(2, 3, 4))
+    x = Tensor(np.random.default_rng(1).standard_normal((3, 4)), requires_grad=True)
+    w = Tensor(np.random.default_rng(2).standard_normal((3, 4)), requires_grad=True)
     (x * w).sum().backward()  # sum hands every product g = 1
-    return grads(x=x, w=w)
+    return {"x.grad": x.grad, "w.grad": w.grad}
 
 
 def _mul_then_weighted_sum() -> Observation:
-    x, w = leaf(normal(1, 3, 4)), leaf(normal(2, 3, 4))
-    (x * w * normal(3, 3, 4)).sum().backward()
-    return grads(x=x, w=w)
+    x = Tensor(np.random.default_rng(1).standard_normal((3, 4)), requires_grad=True)
+    w = Tensor(np.random.default_rng(2).standard_normal((3, 4)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((3, 4))
+    (x * w * v).sum().backward()
+    return {"x.grad": x.grad, "w.grad": w.grad}
 
 
 def _mul_in_mse() -> Observation:
-    pred = leaf(normal(1, 4, 2))
-    mse_loss(pred, const(normal(2, 4, 2))).backward()  # squares the error with a mul
-    return grads(pred=pred)
+    pred = Tensor(np.random.default_rng(1).standard_normal((4, 2)), requires_grad=True)
+    target = np.random.default_rng(2).standard_normal((4, 2))
+    mse_loss(pred, Tensor(target)).backward()  # squares the error with a mul
+    return {"pred.grad": pred.grad}
 
 
 def _mul_by_number() -> Observation:
-    x = leaf(normal(1, 3, 4))
-    ((x * 0.5).tanh() * normal(3, 3, 4)).sum().backward()  # a Python number takes another path
-    return grads(x=x)
+    x = Tensor(np.random.default_rng(1).standard_normal((3, 4)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((3, 4))
+    ((x * 0.5).tanh() * v).sum().backward()  # a Python number takes another path
+    return {"x.grad": x.grad}
 
 
 def _probe_mul(F: Any, x: Any, w: Any) -> Any:
@@ -110,21 +123,25 @@ MUL_BACKWARD_NO_UPSTREAM = BreakCode(
 
 
 def _subtraction() -> Observation:
-    x, y = leaf(normal(1, 3)), leaf(normal(2, 3))
-    ((x - y) * normal(3, 3)).sum().backward()  # sub is its own op, not x + (-y)
-    return grads(x=x, y=y)
+    x = Tensor(np.random.default_rng(1).standard_normal(3), requires_grad=True)
+    y = Tensor(np.random.default_rng(2).standard_normal(3), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal(3)
+    ((x - y) * v).sum().backward()  # sub is its own op, not x + (-y)
+    return {"x.grad": x.grad, "y.grad": y.grad}
 
 
 def _negation_in_one_branch() -> Observation:
-    x = leaf(normal(1, 3))
-    (x * normal(3, 3) + (-x).exp()).sum().backward()
-    return grads(x=x)
+    x = Tensor(np.random.default_rng(1).standard_normal(3), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal(3)
+    (x * v + (-x).exp()).sum().backward()
+    return {"x.grad": x.grad}
 
 
 def _negation_only() -> Observation:
-    x = leaf(normal(1, 3))
-    (-x * normal(3, 3)).sum().backward()
-    return grads(x=x)
+    x = Tensor(np.random.default_rng(1).standard_normal(3), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal(3)
+    (-x * v).sum().backward()
+    return {"x.grad": x.grad}
 
 
 def _probe_neg_branch(F: Any, x: Any, w: Any) -> Any:
@@ -146,22 +163,24 @@ NEG_NOT_IN_GRAPH = BreakCode(
 
 
 def _relu_half_square() -> Observation:
-    x = leaf(normal(1, 3, 4))
+    x = Tensor(np.random.default_rng(1).standard_normal((3, 4)), requires_grad=True)
     h = x.relu()
     ((h * h).sum() * 0.5).backward()  # dL/dh = h: the upstream gradient equals the output
-    return grads(x=x)
+    return {"x.grad": x.grad}
 
 
 def _relu_weighted() -> Observation:
-    x = leaf(normal(1, 3, 4))
-    (x.relu() * normal(3, 3, 4)).sum().backward()
-    return grads(x=x)
+    x = Tensor(np.random.default_rng(1).standard_normal((3, 4)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((3, 4))
+    (x.relu() * v).sum().backward()
+    return {"x.grad": x.grad}
 
 
 def _relu_all_negative() -> Observation:
-    x = leaf(-1.0 - rng(1).random((3, 4)))
-    (x.relu() * normal(3, 3, 4)).sum().backward()
-    return grads(x=x)
+    x = Tensor(-1.0 - np.random.default_rng(1).random((3, 4)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((3, 4))
+    (x.relu() * v).sum().backward()
+    return {"x.grad": x.grad}
 
 
 def _probe_relu(F: Any, x: Any) -> Any:
@@ -183,31 +202,35 @@ RELU_BACKWARD_OUTPUT_AS_UPSTREAM = BreakCode(
 
 
 def _sum_axis_1() -> Observation:
-    x = leaf(normal(1, 3, 4))
+    x = Tensor(np.random.default_rng(1).standard_normal((3, 4)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal(3)
     out = x.sum(axis=1)
-    (out * normal(3, 3)).sum().backward()
-    return {"out": out.data.copy(), **grads(x=x)}
+    (out * v).sum().backward()
+    return {"out": out.data, "x.grad": x.grad}
 
 
 def _sum_axis_0() -> Observation:
-    x = leaf(normal(1, 3, 4))
+    x = Tensor(np.random.default_rng(1).standard_normal((3, 4)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal(4)
     out = x.sum(axis=0)  # column sums: shape (4,)
-    (out * normal(3, 4)).sum().backward()
-    return {"out": out.data.copy(), **grads(x=x)}
+    (out * v).sum().backward()
+    return {"out": out.data, "x.grad": x.grad}
 
 
 def _sum_axis_minus_2() -> Observation:
-    x = leaf(normal(1, 3, 4))
+    x = Tensor(np.random.default_rng(1).standard_normal((3, 4)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal(4)
     out = x.sum(axis=-2)  # the same axis as 0, spelled differently
-    (out * normal(3, 4)).sum().backward()
-    return {"out": out.data.copy(), **grads(x=x)}
+    (out * v).sum().backward()
+    return {"out": out.data, "x.grad": x.grad}
 
 
 def _batch_mean() -> Observation:
-    x = leaf(normal(1, 8, 3))  # 8 examples, 3 features: normalization layers average over axis 0
-    centered = x - x.mean(axis=0, keepdims=True)
-    (centered * normal(3, 8, 3)).sum().backward()
-    return {"centered": centered.data.copy(), **grads(x=x)}
+    x = Tensor(np.random.default_rng(1).standard_normal((8, 3)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((8, 3))
+    centered = x - x.mean(axis=0, keepdims=True)  # normalization layers average over the batch axis 0
+    (centered * v).sum().backward()
+    return {"centered": centered.data, "x.grad": x.grad}
 
 
 def _probe_column_sums(F: Any, x: Any, w: Any) -> Any:
@@ -229,27 +252,32 @@ AXIS_ZERO_IS_ALL = BreakCode(
 # --------------------------------------------------------------------------- reduction-backward-one-axis
 
 
-def _reduce(shape: tuple[int, ...], axis: Any, keepdims: bool = False) -> Observation:
-    x = leaf(normal(1, *shape))
-    out = x.sum(axis=axis, keepdims=keepdims)
-    (out * normal(3, *out.shape)).sum().backward()
-    return grads(x=x)
-
-
 def _one_axis() -> Observation:
-    return _reduce((2, 3, 4), 1)
+    x = Tensor(np.random.default_rng(1).standard_normal((2, 3, 4)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((2, 4))
+    (x.sum(axis=1) * v).sum().backward()
+    return {"x.grad": x.grad}
 
 
 def _two_axes() -> Observation:
-    return _reduce((2, 3, 4), (0, 2))
+    x = Tensor(np.random.default_rng(1).standard_normal((2, 3, 4)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal(3)
+    (x.sum(axis=(0, 2)) * v).sum().backward()
+    return {"x.grad": x.grad}
 
 
 def _two_trailing_axes_of_a_cube() -> Observation:
-    return _reduce((3, 3, 3), (1, 2))
+    x = Tensor(np.random.default_rng(1).standard_normal((3, 3, 3)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal(3)
+    (x.sum(axis=(1, 2)) * v).sum().backward()
+    return {"x.grad": x.grad}
 
 
 def _two_axes_keepdims() -> Observation:
-    return _reduce((2, 3, 4), (0, 2), keepdims=True)
+    x = Tensor(np.random.default_rng(1).standard_normal((2, 3, 4)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((1, 3, 1))
+    (x.sum(axis=(0, 2), keepdims=True) * v).sum().backward()
+    return {"x.grad": x.grad}
 
 
 def _probe_two_axes(F: Any, x: Any, w: Any) -> Any:
@@ -323,21 +351,27 @@ UNBROADCAST_LEFT_ALIGNED = BreakCode(
 
 
 def _stack_one() -> Observation:
-    a = leaf(normal(1, 3))
-    (stack([a]) * normal(3, 1, 3)).sum().backward()
-    return grads(a=a)
+    a = Tensor(np.random.default_rng(1).standard_normal(3), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((1, 3))
+    (stack([a]) * v).sum().backward()
+    return {"a.grad": a.grad}
 
 
 def _stack_then_sum() -> Observation:
-    a, b, c = leaf(normal(1, 3)), leaf(normal(2, 3)), leaf(normal(4, 3))
+    a = Tensor(np.random.default_rng(1).standard_normal(3), requires_grad=True)
+    b = Tensor(np.random.default_rng(2).standard_normal(3), requires_grad=True)
+    c = Tensor(np.random.default_rng(4).standard_normal(3), requires_grad=True)
     stack([a, b, c]).sum().backward()  # every slice of g is all ones
-    return grads(a=a, b=b, c=c)
+    return {"a.grad": a.grad, "b.grad": b.grad, "c.grad": c.grad}
 
 
 def _stack_weighted() -> Observation:
-    a, b, c = leaf(normal(1, 3)), leaf(normal(2, 3)), leaf(normal(4, 3))
-    (stack([a, b, c]) * normal(3, 3, 3)).sum().backward()
-    return grads(a=a, b=b, c=c)
+    a = Tensor(np.random.default_rng(1).standard_normal(3), requires_grad=True)
+    b = Tensor(np.random.default_rng(2).standard_normal(3), requires_grad=True)
+    c = Tensor(np.random.default_rng(4).standard_normal(3), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((3, 3))
+    (stack([a, b, c]) * v).sum().backward()
+    return {"a.grad": a.grad, "b.grad": b.grad, "c.grad": c.grad}
 
 
 def _probe_stack(F: Any, a: Any, b: Any, c: Any, w: Any) -> Any:
@@ -359,22 +393,25 @@ STACK_LATE_BINDING = BreakCode(
 
 
 def _exp_weighted() -> Observation:
-    x = leaf(normal(1, 3, 4))
-    (x.exp() * normal(3, 3, 4)).sum().backward()
-    return grads(x=x)
+    x = Tensor(np.random.default_rng(1).standard_normal((3, 4)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((3, 4))
+    (x.exp() * v).sum().backward()
+    return {"x.grad": x.grad}
 
 
 def _softmax_by_hand() -> Observation:
-    z = leaf(normal(1, 2, 5))
+    z = Tensor(np.random.default_rng(1).standard_normal((2, 5)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((2, 5))
     e = z.exp()
-    ((e / e.sum(axis=-1, keepdims=True)) * normal(3, 2, 5)).sum().backward()
-    return grads(z=z)
+    ((e / e.sum(axis=-1, keepdims=True)) * v).sum().backward()
+    return {"z.grad": z.grad}
 
 
 def _softmax_fused() -> Observation:
-    z = leaf(normal(1, 2, 5))
-    (softmax(z, axis=-1) * normal(3, 2, 5)).sum().backward()  # one node with its own backward: no exp op
-    return grads(z=z)
+    z = Tensor(np.random.default_rng(1).standard_normal((2, 5)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((2, 5))
+    (softmax(z, axis=-1) * v).sum().backward()  # one node with its own backward: no exp op
+    return {"z.grad": z.grad}
 
 
 def _probe_exp(F: Any, x: Any) -> Any:
@@ -396,27 +433,30 @@ EXP_BACKWARD_USES_INPUT = BreakCode(
 
 
 def _softmax_single_class() -> Observation:
-    z = leaf(normal(1, 4, 1))
-    (softmax(z, axis=-1) * normal(3, 4, 1)).sum().backward()
-    return grads(z=z)
+    z = Tensor(np.random.default_rng(1).standard_normal((4, 1)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((4, 1))
+    (softmax(z, axis=-1) * v).sum().backward()
+    return {"z.grad": z.grad}
 
 
 def _softmax_weighted() -> Observation:
-    z = leaf(normal(1, 2, 5))
-    (softmax(z, axis=-1) * normal(3, 2, 5)).sum().backward()
-    return grads(z=z)
+    z = Tensor(np.random.default_rng(1).standard_normal((2, 5)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((2, 5))
+    (softmax(z, axis=-1) * v).sum().backward()
+    return {"z.grad": z.grad}
 
 
 def _softmax_sum() -> Observation:
-    z = leaf(normal(1, 2, 5))
+    z = Tensor(np.random.default_rng(1).standard_normal((2, 5)), requires_grad=True)
     softmax(z, axis=-1).sum().backward()  # each row sums to 1 whatever z is: the true gradient is 0
-    return grads(z=z)
+    return {"z.grad": z.grad}
 
 
 def _softmax_cross_entropy() -> Observation:
-    z = leaf(normal(1, 3, 4))
-    cross_entropy(z, np.array([0, 3, 1])).backward()  # fused: softmax's backward is not used
-    return grads(z=z)
+    z = Tensor(np.random.default_rng(1).standard_normal((3, 4)), requires_grad=True)
+    targets = np.array([0, 3, 1])
+    cross_entropy(z, targets).backward()  # fused: softmax's backward is not used
+    return {"z.grad": z.grad}
 
 
 def _probe_softmax(F: Any, z: Any) -> Any:
@@ -439,21 +479,23 @@ SOFTMAX_DIAGONAL_ONLY = BreakCode(
 
 
 def _mean_of_all() -> Observation:
-    x = leaf(normal(1, 3, 4))
+    x = Tensor(np.random.default_rng(1).standard_normal((3, 4)), requires_grad=True)
     x.mean().backward()
-    return grads(x=x)
+    return {"x.grad": x.grad}
 
 
 def _mean_of_rows() -> Observation:
-    x = leaf(normal(1, 3, 4))
-    (x.mean(axis=1) * normal(3, 3)).sum().backward()  # each mean averages 4 of the 12 elements
-    return grads(x=x)
+    x = Tensor(np.random.default_rng(1).standard_normal((3, 4)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal(3)
+    (x.mean(axis=1) * v).sum().backward()  # each mean averages 4 of the 12 elements
+    return {"x.grad": x.grad}
 
 
 def _mean_of_single_row() -> Observation:
-    x = leaf(normal(1, 1, 4))
-    (x.mean(axis=1) * normal(3, 1)).sum().backward()
-    return grads(x=x)
+    x = Tensor(np.random.default_rng(1).standard_normal((1, 4)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal(1)
+    (x.mean(axis=1) * v).sum().backward()
+    return {"x.grad": x.grad}
 
 
 def _probe_row_means(F: Any, x: Any, w: Any) -> Any:
@@ -475,24 +517,28 @@ MEAN_AXIS_DIVIDES_BY_TOTAL = BreakCode(
 
 
 def _tensor_minus_number() -> Observation:
-    x = leaf(normal(1, 3))
+    x = Tensor(np.random.default_rng(1).standard_normal(3), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal(3)
     out = x - 2.0
-    (out * normal(3, 3)).sum().backward()
-    return {"out": out.data.copy(), **grads(x=x)}
+    (out * v).sum().backward()
+    return {"out": out.data, "x.grad": x.grad}
 
 
 def _number_minus_tensor() -> Observation:
-    x = leaf(normal(1, 3))
+    x = Tensor(np.random.default_rng(1).standard_normal(3), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal(3)
     out = 2.0 - x
-    (out * normal(3, 3)).sum().backward()
-    return {"out": out.data.copy(), **grads(x=x)}
+    (out * v).sum().backward()
+    return {"out": out.data, "x.grad": x.grad}
 
 
 def _gate() -> Observation:
-    z, h = leaf(rng(1).random(3)), leaf(normal(2, 3))
+    z = Tensor(np.random.default_rng(1).random(3), requires_grad=True)
+    h = Tensor(np.random.default_rng(2).standard_normal(3), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal(3)
     out = (1.0 - z) * h  # a GRU-style gate: keep 1 - z of the old state
-    (out * normal(3, 3)).sum().backward()
-    return {"out": out.data.copy(), **grads(z=z, h=h)}
+    (out * v).sum().backward()
+    return {"out": out.data, "z.grad": z.grad, "h.grad": h.grad}
 
 
 def _probe_one_minus(F: Any, x: Any) -> Any:
@@ -513,29 +559,28 @@ RSUB_SWAPPED = BreakCode(
 # --------------------------------------------------------------------------- rtruediv-swapped
 
 
-def _positive(seed: int, *shape: int) -> np.ndarray[Any, np.dtype[np.float64]]:
-    return 0.5 + rng(seed).random(shape)
-
-
 def _tensor_over_number() -> Observation:
-    x = leaf(_positive(1, 3))
+    x = Tensor(0.5 + np.random.default_rng(1).random(3), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal(3)
     out = x / 2.0
-    (out * normal(3, 3)).sum().backward()
-    return {"out": out.data.copy(), **grads(x=x)}
+    (out * v).sum().backward()
+    return {"out": out.data, "x.grad": x.grad}
 
 
 def _number_over_tensor() -> Observation:
-    x = leaf(_positive(1, 3))
+    x = Tensor(0.5 + np.random.default_rng(1).random(3), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal(3)
     out = 1.0 / x
-    (out * normal(3, 3)).sum().backward()
-    return {"out": out.data.copy(), **grads(x=x)}
+    (out * v).sum().backward()
+    return {"out": out.data, "x.grad": x.grad}
 
 
 def _reciprocal_at_one() -> Observation:
-    x = leaf(np.ones(3))
+    x = Tensor(np.ones(3), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal(3)
     out = 1.0 / x  # 1 / 1 == 1 / 1: the forward hides the swap
-    (out * normal(3, 3)).sum().backward()
-    return {"out": out.data.copy(), **grads(x=x)}
+    (out * v).sum().backward()
+    return {"out": out.data, "x.grad": x.grad}
 
 
 def _probe_reciprocal(F: Any, x: Any) -> Any:
@@ -549,7 +594,7 @@ RTRUEDIV_SWAPPED = BreakCode(
         CaseCode("number-over-tensor", _number_over_tensor, WRONG_VALUES),
         CaseCode("reciprocal-at-one", _reciprocal_at_one, WRONG_VALUES, expect=Expect("x.grad", factor=-1.0)),
     ),
-    probe=Probe(_probe_reciprocal, (_positive(521, 3, 4),)),
+    probe=Probe(_probe_reciprocal, (0.5 + rng(521).random((3, 4)),)),
 )
 
 
@@ -557,27 +602,31 @@ RTRUEDIV_SWAPPED = BreakCode(
 
 
 def _full_slice() -> Observation:
-    x = leaf(normal(1, 3, 4))
-    (x[:] * normal(3, 3, 4)).sum().backward()
-    return grads(x=x)
+    x = Tensor(np.random.default_rng(1).standard_normal((3, 4)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((3, 4))
+    (x[:] * v).sum().backward()
+    return {"x.grad": x.grad}
 
 
 def _one_row() -> Observation:
-    x = leaf(normal(1, 3, 4))
-    (x[0] * normal(3, 4)).sum().backward()  # only row 0 is read
-    return grads(x=x)
+    x = Tensor(np.random.default_rng(1).standard_normal((3, 4)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal(4)
+    (x[0] * v).sum().backward()  # only row 0 is read
+    return {"x.grad": x.grad}
 
 
 def _middle_slice() -> Observation:
-    x = leaf(normal(1, 5))
-    (x[1:3] * normal(3, 2)).sum().backward()
-    return grads(x=x)
+    x = Tensor(np.random.default_rng(1).standard_normal(5), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal(2)
+    (x[1:3] * v).sum().backward()
+    return {"x.grad": x.grad}
 
 
 def _index_array() -> Observation:
-    x = leaf(normal(1, 5))
-    (x[[0, 2, 3]] * normal(3, 3)).sum().backward()  # integer arrays take the np.add.at path
-    return grads(x=x)
+    x = Tensor(np.random.default_rng(1).standard_normal(5), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal(3)
+    (x[[0, 2, 3]] * v).sum().backward()  # integer arrays take the np.add.at path
+    return {"x.grad": x.grad}
 
 
 def _probe_first_row(F: Any, x: Any, w: Any) -> Any:
