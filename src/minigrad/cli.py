@@ -17,6 +17,8 @@ commands:
   train       train an MLP on the built-in verb-conjugation dataset
   experiment  phase 10 experiments: init, norm and residual ablations, with plots
 
+Where to start: `minigrad breaks list` shows the breaks by course phase; begin with phase 7's
+`minigrad breaks run value-assign-not-accumulate`.
 Run `minigrad <command> --help` for a command's options."""
 
 

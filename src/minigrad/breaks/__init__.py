@@ -8,13 +8,17 @@ or, for a whole process (e.g. a script run verbatim)::
 
     MINIGRAD_BREAK=skip-unbroadcast python script.py
 
-``minigrad breaks list | show ID | run ID | verify`` is the command line.
+``minigrad breaks list | show ID | run ID | verify`` is the command line.  Each break's texts and
+patch are a page, ``breaks/pages/<id>.md`` (format: ``docs/breaks-page-format.md``); its procedures
+are Python in ``breaks/catalog/``.
 """
 
 from .core import (
     Break,
+    BreakCode,
     BreakError,
     Case,
+    CaseCode,
     Outcome,
     Patch,
     Probe,
@@ -31,8 +35,10 @@ from .core import (
 
 __all__ = [
     "Break",
+    "BreakCode",
     "BreakError",
     "Case",
+    "CaseCode",
     "Outcome",
     "Patch",
     "Probe",

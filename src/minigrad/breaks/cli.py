@@ -1,49 +1,34 @@
-"""``minigrad breaks list | show ID | run ID | verify``."""
+"""``minigrad breaks list | show ID | run ID | verify | export ID | mystery | mystery-run | reveal``."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
 import textwrap
 from collections.abc import Sequence
 
-from .core import Break, BreakError, all_breaks, diff, get
-from .diagnose import DIAGNOSTICS, Row, Verdict, diagnose
-from .report import describe, procedure_source, render_case, run_cases
+from . import mystery
+from .core import Break, BreakError, all_breaks, diff
+from .diagnose import DIAGNOSTICS, Row, Verdict, diagnose, probe_text, verdict_word
+from .export import export_page
+from .report import describe, outcome_text, procedure_source, render_case, run_cases
+from .words import word
 
 WIDTH = 104
+START = "value-assign-not-accumulate"  # phase 7's break: where the path starts
 
-HEADINGS = {
-    "en": {
-        "lesson": "Lesson",
-        "target": "Target",
-        "hypothesis": "Hypothesis",
-        "diff": "The break (diff against the correct source)",
-        "procedure": "Run procedure",
-        "failure": "Failure with the break on (measured by running the cases)",
-        "case": "Case",
-        "observed": "Observed",
-        "diagnostics": "Diagnostics",
-        "catches": "Caught by",
-        "how": "Switch it on: MINIGRAD_BREAK={id} python your_script.py, or `with minigrad.breaks.inject('{id}'):`",
-    },
-    "es": {
-        "lesson": "Lección",
-        "target": "Objetivo",
-        "hypothesis": "Hipótesis",
-        "diff": "El fallo (diff contra el código correcto)",
-        "procedure": "Procedimiento",
-        "failure": "Lo que ocurre con el fallo activado (medido al ejecutar los casos)",
-        "case": "Caso",
-        "observed": "Observado",
-        "diagnostics": "Diagnósticos",
-        "catches": "Lo detectan",
-        "how": "Actívalo: MINIGRAD_BREAK={id} python tu_script.py, o `with minigrad.breaks.inject('{id}'):`",
-    },
-}
+EPILOG = (
+    "Where to start: `minigrad breaks list` (sorted by course phase), then phase 7's break: "
+    f"`minigrad breaks show {START}` and `minigrad breaks run {START}`. Every command takes --lang es."
+)
 
 
 def _wrap(text: str, indent: str = "  ") -> str:
-    return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=indent)
+    return "\n\n".join(
+        textwrap.fill(p, WIDTH, initial_indent=indent, subsequent_indent=indent) for p in text.split("\n\n")
+    )
 
 
 def _table(rows: Sequence[tuple[str, ...]]) -> str:
@@ -51,145 +36,274 @@ def _table(rows: Sequence[tuple[str, ...]]) -> str:
     return "\n".join(("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1]).rstrip() for r in rows)
 
 
-def cmd_list(lang: str) -> int:
-    rows = [("id", "family", "target", "title")]
-    rows += [(b.id, b.family, ", ".join(b.targets), b.title(lang)) for b in all_breaks().values()]
+def selected(phase: int | None = None, family: str | None = None) -> list[Break]:
+    """The breaks in course order (by phase, then catalog order), filtered."""
+    chosen = [b for b in all_breaks().values() if phase in (None, b.phase) and family in (None, b.family)]
+    return sorted(chosen, key=lambda b: b.phase)
+
+
+def cmd_list(lang: str, phase: int | None, family: str | None) -> int:
+    breaks = selected(phase, family)
+    if not breaks:
+        print(word("none-match", lang))
+        return 1
+    keys = ("col.phase", "col.id", "col.family", "col.target", "col.title")
+    rows = [tuple(word(k, lang) for k in keys)]
+    rows += [(str(b.phase), b.id, b.family, ", ".join(b.targets), b.title(lang)) for b in breaks]
     print(_table(rows))
+    print("\n" + textwrap.fill(word("start", lang), WIDTH))
     return 0
 
 
 def _header(brk: Break, lang: str) -> list[str]:
-    h = HEADINGS[lang]
-    return [
+    lines = [
         f"{brk.id}: {brk.title(lang)}",
-        f"{h['target']}: {', '.join(brk.targets)}",
+        f"{word('phase', lang)}: {brk.phase}    {word('family', lang)}: {brk.family}",
+        f"{word('target', lang)}: {', '.join(brk.targets)}",
         "",
-        f"{h['hypothesis']}:",
+        f"{word('hypothesis', lang)}:",
         _wrap(brk.hypothesis(lang)),
         "",
-        f"{h['lesson']}:",
+        f"{word('lesson', lang)}:",
         _wrap(brk.lesson(lang)),
     ]
+    if brk.engine_note is not None:
+        lines += ["", f"{word('engine', lang)}:", _wrap(brk.engine_note(lang))]
+    return lines
 
 
 def cmd_show(brk: Break, lang: str) -> int:
-    h = HEADINGS[lang]
     lines = _header(brk, lang)
-    lines += ["", f"{h['diff']}:", textwrap.indent(diff(brk), "  ")]
-    lines += [f"{h['procedure']}:", "  " + h["how"].format(id=brk.id), "  minigrad breaks run " + brk.id]
+    lines += ["", f"{word('diff', lang)}:", textwrap.indent(diff(brk), "  ")]
+    how = word("how", lang).format(id=brk.id)
+    lines += [f"{word('procedure', lang)}:", "  " + how, "  minigrad breaks run " + brk.id]
     for i, case in enumerate(brk.cases, 1):
-        lines += [f"  {h['case']} {i}: {case.name(lang)}", textwrap.indent(procedure_source(case).rstrip(), "    | ")]
-    lines += ["", f"{h['failure']}:"]
+        lines.append(f"  {word('case', lang)} {i}: {case.name(lang)}")
+        lines.append(textwrap.indent(procedure_source(case).rstrip(), "    | "))
+    lines += ["", f"{word('failure', lang)}:"]
     for i, result in enumerate(run_cases(brk), 1):  # measured now, on this machine: never written by hand
-        shown = describe(result.broken)
-        lines.append(f"  {h['case']} {i}: {result.outcome}: {shown[0] if shown else ''}")
+        shown = describe(result.broken, lang)
+        lines.append(f"  {word('case', lang)} {i}: {outcome_text(result.outcome, lang)}: {shown[0] if shown else ''}")
         lines += [f"    {line}" for line in shown[1:]]
-    lines += ["", f"{h['catches']}: {', '.join(brk.catches)}"]
+    lines += ["", f"{word('catches', lang)}: {', '.join(brk.catches)}"]
     print("\n".join(lines))
     return 0
 
 
-def _verdict_text(row: Row, finding_of: str) -> str:
-    finding = row.correct if finding_of == "correct" else row.broken
-    if finding.verdict == Verdict.FIRED:
-        word = "false alarm" if finding_of == "correct" else "CAUGHT"
-    elif finding.verdict == Verdict.SILENT:
-        word = "silent" if finding_of == "correct" else ("MISSED" if row.claimed else "missed")
-    else:
-        word = finding.verdict.value
-    message = finding.message.splitlines()[0] if finding.message else ""
-    if len(message) > 70:
-        message = message[:67] + "..."
-    return f"{word}: {message}" if message and finding_of == "broken" else word
-
-
-def diagnostics_table(rows: list[Row]) -> str:
-    table = [("diagnostic", "claimed", "correct code", "with the break")]
+def diagnostics_table(rows: list[Row], lang: str = "en", verbose: bool = False) -> str:
+    keys = ("col.diagnostic", "col.should", "col.correct", "col.broken")
+    table = [tuple(word(k, lang) for k in keys)]
     for row in rows:
         table.append(
-            (row.diagnostic, "yes" if row.claimed else "", _verdict_text(row, "correct"), _verdict_text(row, "broken"))
+            (
+                row.diagnostic,
+                word("yes", lang) if row.claimed else "",
+                verdict_word(row, "correct", lang),
+                verdict_word(row, "broken", lang),
+            )
         )
-    return _table(table)
+    text = _table(table)
+    if verbose:
+        for row in rows:
+            for finding_of, finding in (("col.correct", row.correct), ("col.broken", row.broken)):
+                if finding.message:
+                    label = f"{row.diagnostic}, {word(finding_of, lang)}, {word('message', lang)}:"
+                    text += f"\n\n{label}\n" + textwrap.indent(finding.message, "    ")
+    return text
 
 
-def cmd_run(brk: Break, lang: str) -> int:
-    h = HEADINGS[lang]
+def cmd_run(brk: Break, lang: str, verbose: bool) -> int:
     lines = _header(brk, lang)
-    lines += ["", f"{h['observed']}:"]
+    lines += ["", f"{word('observed', lang)}:"]
     results = run_cases(brk)
     lines += [textwrap.indent(render_case(i, r, lang), "  ") for i, r in enumerate(results, 1)]
     held = sum(r.hypothesis_holds for r in results)
-    lines.append(f"  Hypothesis held in {held} of {len(results)} case(s).")
+    lines.append("  " + word("held", lang).format(held=held, total=len(results)))
     rows = diagnose(brk)
-    lines += ["", f"{h['diagnostics']}:", textwrap.indent(diagnostics_table(rows), "  ")]
+    lines += ["", f"{word('diagnostics', lang)} ({probe_text(brk, lang)}):"]
+    lines += [textwrap.indent(diagnostics_table(rows, lang, verbose), "  "), "", _wrap(word("legend", lang))]
     print("\n".join(lines))
     return 0 if all(r.ok for r in rows) else 1
 
 
-OWN_CHECK = "own check"
-
-
-def cmd_verify() -> int:
+def cmd_verify(lang: str) -> int:
     """The whole matrix: every break against every general diagnostic, plus its own check if it has one."""
     breaks = list(all_breaks().values())
-    names = [*DIAGNOSTICS, OWN_CHECK]
+    own = word("own-check", lang)
+    names = [*DIAGNOSTICS, own]
     matrix: dict[str, dict[str, Row]] = {}
     failures = []
     for brk in breaks:
         rows = diagnose(brk)
         # A break's own checks (e.g. a comparison with torch.optim) share one column, named in the cell.
-        matrix[brk.id] = {(row.diagnostic if row.diagnostic in DIAGNOSTICS else OWN_CHECK): row for row in rows}
+        matrix[brk.id] = {(row.diagnostic if row.diagnostic in DIAGNOSTICS else own): row for row in rows}
         for row in rows:
             if row.false_alarm:
-                failures.append(f"{brk.id}: {row.diagnostic} fires on correct code ({row.correct.message})")
+                failures.append(
+                    word("fail.false-alarm", lang).format(
+                        id=brk.id, diagnostic=row.diagnostic, message=row.correct.message
+                    )
+                )
             elif row.claimed and not row.caught:
                 detail = f": {row.broken.message}" if row.broken.message else ""
-                failures.append(
-                    f"{brk.id}: claimed diagnostic {row.diagnostic} misses it ({row.broken.verdict.value}{detail})"
-                )
+                failures.append(word("fail.missed", lang).format(id=brk.id, diagnostic=row.diagnostic, detail=detail))
         if not any(row.caught for row in rows if row.claimed):
-            failures.append(f"{brk.id}: escapes every diagnostic it claims")
+            failures.append(word("fail.escapes", lang).format(id=brk.id))
 
     def cell(row: Row | None) -> str:
         if row is None or row.broken.verdict == Verdict.NA:
             return "."
         if row.false_alarm:
-            return "FALSE ALARM"
-        mark = {Verdict.FIRED: "caught", Verdict.SILENT: "missed", Verdict.CRASH: "crash"}[row.broken.verdict]
-        text = (mark.upper() if row.claimed and not row.caught else mark) + ("*" if row.claimed else "")
+            return word("v.false-alarm", lang)
+        text = verdict_word(row, "broken", lang) + ("*" if row.claimed else "")
         return text if row.diagnostic in DIAGNOSTICS else f"{text} ({row.diagnostic})"
 
-    table = [("break", *names, "")]
+    table = [(word("col.break", lang), *names, "")]
     for brk in breaks:
         table.append((brk.id, *(cell(matrix[brk.id].get(n)) for n in names), ""))
     print(_table(table))
-    print("\n* = claimed by the break: it must be caught there. '.' = not applicable. Every diagnostic was silent on")
-    print("  correct code unless marked FALSE ALARM.")
+    print("\n" + textwrap.fill(word("verify-legend", lang), WIDTH))
     if failures:
-        print("\nverify FAILED:")
+        print("\n" + word("verify-failed", lang))
         print("\n".join(f"  - {f}" for f in failures))
         return 1
-    print(f"\nverify passed: {len(breaks)} breaks, each caught by every diagnostic it claims; no false alarm.")
+    print("\n" + word("verify-passed", lang).format(n=len(breaks)))
     return 0
 
 
-def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="minigrad breaks", description="The breaks lab: classic autograd bugs.")
+MYSTERY_TEXT = {
+    "en": (
+        "A mystery break is on: one of {n} break(s){where}, picked with seed {seed} (recorded in {path}).\n"
+        "Run your own script, and the diagnostics, against it:\n"
+        "  minigrad breaks mystery-run -- python your_script.py\n"
+        "or set the variable yourself: export {var}={token}\n"
+        "When you have a hypothesis: minigrad breaks reveal --guess <id>   (list of ids: minigrad breaks list)"
+    ),
+    "es": (
+        "Hay un fallo provocado misterioso activo: uno de {n}{where}, elegido con la semilla {seed} (guardada en "
+        "{path}).\nEjecuta tu propio script, y los diagnósticos, con él:\n"
+        "  minigrad breaks mystery-run -- python tu_script.py\n"
+        "o define tú la variable: export {var}={token}\n"
+        "Cuando tengas una hipótesis: minigrad breaks reveal --guess <id>   (los ids: minigrad breaks list)"
+    ),
+}
+REVEAL_TEXT = {
+    "en": ("The mystery break was {id}: {title}", "Your guess: {guess}. Score: {score} of 2 ({why}).", "no guess"),
+    "es": (
+        "El fallo provocado misterioso era {id}: {title}",
+        "Tu respuesta: {guess}. Puntuación: {score} de 2 ({why}).",
+        "sin respuesta",
+    ),
+}
+SCORE_WHY = {
+    "en": ("another family", "right family, another break", "right break"),
+    "es": ("otra familia", "familia correcta, otro fallo provocado", "fallo provocado correcto"),
+}
+
+
+def cmd_mystery(lang: str, phase: int | None, family: str | None, seed: int | None) -> int:
+    state = mystery.start(selected(phase, family), seed, phase, family)
+    where = "".join(
+        f", {word(k, lang).lower()} {v}" for k, v in (("phase", phase), ("family", family)) if v is not None
+    )
+    print(
+        MYSTERY_TEXT[lang].format(
+            n=state.candidates,
+            where=where,
+            seed=state.seed,
+            path=mystery.state_path(),
+            var=mystery.TOKEN_VAR,
+            token=state.token,
+        )
+    )
+    return 0
+
+
+def cmd_mystery_run(command: list[str]) -> int:
+    if command[:1] == ["--"]:
+        command = command[1:]
+    if not command:
+        raise BreakError("mystery-run needs a command after --, e.g. minigrad breaks mystery-run -- python script.py")
+    state = mystery.current()
+    env = {**os.environ, mystery.TOKEN_VAR: state.token}
+    try:
+        return subprocess.call(command, env=env)
+    except OSError as exc:
+        raise BreakError(f"mystery-run could not start {command[0]!r}: {exc}") from exc
+
+
+def cmd_reveal(lang: str, guess: str | None) -> int:
+    state = mystery.current()
+    answer = all_breaks()[mystery.break_of_token(state.token)]
+    points = mystery.score(guess, answer)
+    named, scored, no_guess = REVEAL_TEXT[lang]
+    print(named.format(id=answer.id, title=answer.title(lang)))
+    print(scored.format(guess=guess or no_guess, score=points, why=SCORE_WHY[lang][points]))
+    print(f"minigrad breaks run {answer.id}{' --lang es' if lang == 'es' else ''}")
+    mystery.finish()
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="minigrad breaks", description="The breaks lab: classic autograd bugs, by course phase.", epilog=EPILOG
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    p_list = sub.add_parser("list", help="list the breaks")
-    p_list.add_argument("--lang", choices=("en", "es"), default="en")
-    for name, text in (("show", "texts, diff and procedure of a break"), ("run", "run a break's procedure")):
-        p = sub.add_parser(name, help=text)
-        p.add_argument("id")
+
+    def command(name: str, text: str, with_id: bool = False) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=text, description=text, epilog=EPILOG)
+        if with_id:
+            p.add_argument("id")
         p.add_argument("--lang", choices=("en", "es"), default="en")
-    sub.add_parser("verify", help="every break against every diagnostic; non-zero exit on any escape or false alarm")
+        return p
+
+    for p in (command("list", "the breaks, sorted by course phase"), command("mystery", "switch on a random break")):
+        p.add_argument("--phase", type=int, help="only this course phase (7, 8, 9, 10, ...)")
+        p.add_argument("--family", help="only this family (scalar, broadcasting, engine, ops, modules)")
+    sub.choices["mystery"].add_argument("--seed", type=int, help="the same seed picks the same break")
+    command("show", "texts, diff and procedure of a break", with_id=True)
+    command("run", "run a break's procedure and diagnostics", with_id=True).add_argument(
+        "--verbose", action="store_true", help="full diagnostic messages"
+    )
+    command("verify", "every break against every diagnostic; non-zero exit on any escape or false alarm")
+    p_export = command("export", "a publishable page of a break, with measured observations", with_id=True)
+    p_export.add_argument("--format", choices=("md",), default="md")
+    p_export.add_argument("--out", help="write to this file instead of printing")
+    run_help = "run a command with the mystery break on: minigrad breaks mystery-run -- python script.py"
+    sub.add_parser("mystery-run", help=run_help, description=run_help).add_argument("cmd", nargs=argparse.REMAINDER)
+    command("reveal", "name the mystery break and score a guess").add_argument("--guess", help="the id you suspect")
+    return parser
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = _parser()
     args = parser.parse_args(list(argv))
+    lang = getattr(args, "lang", "en")
     try:
         if args.command == "list":
-            return cmd_list(args.lang)
+            return cmd_list(lang, args.phase, args.family)
         if args.command == "verify":
-            return cmd_verify()
-        brk = get(args.id)
-        return cmd_show(brk, args.lang) if args.command == "show" else cmd_run(brk, args.lang)
-    except BreakError as exc:
-        parser.exit(2, f"minigrad breaks: {exc}\n")
+            return cmd_verify(lang)
+        if args.command == "mystery":
+            return cmd_mystery(lang, args.phase, args.family, args.seed)
+        if args.command == "mystery-run":
+            return cmd_mystery_run(args.cmd)
+        if args.command == "reveal":
+            return cmd_reveal(lang, args.guess)
+        breaks = all_breaks()
+        if args.id not in breaks:
+            raise BreakError(word("unknown", lang).format(id=args.id, known=", ".join(breaks)))
+        brk = breaks[args.id]
+        if args.command == "show":
+            return cmd_show(brk, lang)
+        if args.command == "export":
+            page = export_page(brk, lang)
+            if args.out:
+                with open(args.out, "w", encoding="utf-8") as handle:
+                    handle.write(page)
+            else:
+                sys.stdout.write(page)
+            return 0
+        return cmd_run(brk, lang, args.verbose)
+    except (BreakError, OSError) as exc:
+        parser.exit(2, f"minigrad breaks: {word('error', lang)}: {exc}\n")

@@ -2,8 +2,9 @@
 
 A break is a real edit of a real function: a :class:`Patch` names a function
 (``"ops.elementwise:add"``), an exact excerpt of its source, and what that
-excerpt becomes.  Injecting the break compiles the edited source and swaps it
-into the function's ``__code__``, so every caller (``Tensor.__add__``,
+excerpt becomes.  Injecting the break compiles the edited source and swaps its
+code and default arguments (``__code__``, ``__defaults__``, ``__kwdefaults__``)
+into the live function, so every caller (``Tensor.__add__``,
 ``minigrad.functional``, user code holding a reference) runs the broken code;
 removing it puts the original code object back.  The diff shown to learners
 is computed from the same two sources, so it cannot drift from what runs.
@@ -74,6 +75,23 @@ Observation = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
+class Expect:
+    """The number a hypothesis states about one named output of a case, checked by the verdict.
+
+    ``factor``: with the break, ``key`` is ``factor`` times its correct value (a sign is ``factor=-1``).
+    ``shape``: with the break, ``key`` has this shape.
+    """
+
+    key: str
+    factor: float | None = None
+    shape: tuple[int, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.factor is None) == (self.shape is None):
+            raise ValueError(f"Expect({self.key!r}) states exactly one of factor= or shape=")
+
+
+@dataclass(frozen=True)
 class Case:
     """One step of a break's run procedure.
 
@@ -82,10 +100,12 @@ class Case:
     the outcomes it allows.
     """
 
+    id: str
     name: Text
     run: Callable[[], Observation]
     predicted: frozenset[Outcome]
     note: Text | None = None
+    expect: Expect | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +125,32 @@ class Probe:
 
 
 @dataclass(frozen=True)
+class CaseCode:
+    """The Python half of a case: how to run it and which outcomes its hypothesis allows.
+
+    Its texts (name, "why" note) live on the break's page under ``### case <id>``.
+    """
+
+    id: str
+    run: Callable[[], Observation]
+    predicted: frozenset[Outcome]
+    expect: Expect | None = None
+
+
+@dataclass(frozen=True)
+class BreakCode:
+    """The Python half of a break: its cases' procedures, its probe and its own checks, by break id.
+
+    Texts, patches, phase, family and claimed diagnostics live on its page (``breaks/pages/<id>.md``).
+    """
+
+    id: str
+    cases: tuple[CaseCode, ...]
+    probe: Probe
+    checks: Mapping[str, Callable[[], bool | str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Break:
     id: str
     title: Text
@@ -115,8 +161,11 @@ class Break:
     probe: Probe
     catches: tuple[str, ...]  # diagnostics that must catch it (see breaks.diagnose)
     family: str
+    phase: int  # the course phase where the learner meets the code it breaks
+    page: str  # the page file its texts and patches come from
     # Extra diagnostics: each returns a falsy value when silent, or True / a message saying what it saw when it fires.
     checks: Mapping[str, Callable[[], bool | str]] = field(default_factory=dict)
+    engine_note: Text | None = None  # what depends on minigrad's engine design, and what another engine shows
 
     @property
     def targets(self) -> list[str]:
@@ -144,10 +193,29 @@ def resolve(target: str) -> types.FunctionType:
     return obj
 
 
+@dataclass(frozen=True)
+class _FunctionState:
+    """What a break may change in a function: its code and its default arguments (``def f(x, k=2)``)."""
+
+    code: types.CodeType
+    defaults: tuple[Any, ...] | None
+    kwdefaults: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, func: types.FunctionType) -> _FunctionState:
+        kwdefaults = None if func.__kwdefaults__ is None else dict(func.__kwdefaults__)
+        return cls(func.__code__, func.__defaults__, kwdefaults)
+
+    def put_into(self, func: types.FunctionType) -> None:
+        func.__code__ = self.code
+        func.__defaults__ = self.defaults
+        func.__kwdefaults__ = None if self.kwdefaults is None else dict(self.kwdefaults)
+
+
 @dataclass
 class _Patched:
     func: types.FunctionType
-    original_code: types.CodeType
+    original: _FunctionState
     original_source: str
     first_line: int
     breaks: list[str]
@@ -194,60 +262,118 @@ def diff(brk: Break) -> str:
     return "\n".join(chunks)
 
 
-def _compile_into(entry: _Patched, target: str, source: str, label: str) -> None:
-    """Compile ``source`` (a def of the same function) and swap its code into the live function."""
+def _check_no_free_variables(func: types.FunctionType, target: str, break_id: str) -> None:
+    """A function with free variables cannot be recompiled on its own: refuse it, saying why."""
+    free = func.__code__.co_freevars
+    if not free:
+        return
+    if "__class__" in free:
+        why = "it calls zero-argument super() (or names __class__), which needs the class body's __class__ cell"
+        fix = "write super(ClassName, self) in the target, or target a function that does not call super()"
+    else:
+        why = f"it is a closure over {', '.join(free)} from an enclosing function"
+        fix = "target the enclosing function instead, or a module-level function"
+    raise BreakError(
+        f"break {break_id}: cannot patch {target}: {why}; its edited source cannot be compiled with the same "
+        f"free variables outside that scope. {fix[0].upper()}{fix[1:]}."
+    )
+
+
+def _compile(entry: _Patched, target: str, source: str, label: str) -> _FunctionState:
+    """Compile ``source`` (a def of the same function) into a code object and default arguments."""
     filename = f"<minigrad break {label}: {target}>"
     padded = "\n" * (entry.first_line - 1) + source  # keep the file's line numbers in tracebacks
+    try:
+        code = compile(padded, filename, "exec", flags=__future__.annotations.compiler_flag, dont_inherit=True)
+        namespace: dict[str, Any] = {}
+        exec(code, dict(entry.func.__globals__), namespace)  # a throwaway copy: only the function's state is kept
+    except Exception as exc:
+        raise BreakError(f"break {label}: the edited source of {target} does not compile or run: {exc!r}") from exc
+    new_func = namespace.get(entry.func.__name__)
+    if not isinstance(new_func, types.FunctionType):
+        raise BreakError(f"break {label}: the edited source of {target} no longer defines {entry.func.__name__}")
+    if new_func.__code__.co_freevars != entry.func.__code__.co_freevars:
+        raise BreakError(
+            f"break {label}: the edited source of {target} uses free variables {new_func.__code__.co_freevars} "
+            f"where the function has {entry.func.__code__.co_freevars}; a break cannot add a closure or super()"
+        )
     linecache.cache[filename] = (len(padded), None, padded.splitlines(keepends=True), filename)
-    code = compile(padded, filename, "exec", flags=__future__.annotations.compiler_flag, dont_inherit=True)
-    namespace: dict[str, Any] = {}
-    exec(code, dict(entry.func.__globals__), namespace)  # a throwaway copy: only the code object is kept
-    new_func = namespace[entry.func.__name__]
-    entry.func.__code__ = new_func.__code__
+    return _FunctionState.of(new_func)
 
 
 def _rebuild(target: str) -> None:
+    """Put into the live function the original source with every active break on it applied, in order.
+
+    Everything is compiled before the function is touched, so a failure leaves it as it was.
+    """
     entry = _patched[target]
     if not entry.breaks:
-        entry.func.__code__ = entry.original_code
+        entry.original.put_into(entry.func)
         del _patched[target]
         return
     source = entry.original_source
     for break_id in entry.breaks:
         brk = get(break_id)
         source = _apply_patches(source, [p for p in brk.patches if p.target == target], brk.id)
-    _compile_into(entry, target, source, "+".join(entry.breaks))
+    _compile(entry, target, source, "+".join(entry.breaks)).put_into(entry.func)
 
 
 def enable(break_id: str) -> None:
-    """Switch a break on (until :func:`disable`); prefer :func:`inject`, which always restores."""
+    """Switch a break on (until :func:`disable`); prefer :func:`inject`, which always restores.
+
+    Every check runs before anything changes; if one target still fails to rebuild, the targets
+    already switched are put back, so a failed ``enable`` leaves no trace.
+    """
     brk = get(break_id)
     if break_id in _active:
         return
-    for target in brk.targets:  # validate every excerpt before changing anything
+    for target in brk.targets:  # validate every target and excerpt before changing anything
+        _check_no_free_variables(resolve(target), target, break_id)
         broken_source(brk, target)
-    for target in brk.targets:
-        if target not in _patched:
-            func = resolve(target)
-            _patched[target] = _Patched(
-                func,
-                func.__code__,
-                textwrap.dedent(inspect.getsource(func)),
-                func.__code__.co_firstlineno,
-                [],
-            )
-        _patched[target].breaks.append(break_id)
-        _rebuild(target)
+    done: list[str] = []
+    try:
+        for target in brk.targets:
+            if target not in _patched:
+                func = resolve(target)
+                _patched[target] = _Patched(
+                    func,
+                    _FunctionState.of(func),
+                    textwrap.dedent(inspect.getsource(func)),
+                    func.__code__.co_firstlineno,
+                    [],
+                )
+            _patched[target].breaks.append(break_id)
+            done.append(target)
+            _rebuild(target)
+    except BaseException:
+        for target in reversed(done):
+            _patched[target].breaks.remove(break_id)
+            _rebuild(target)
+        raise
     _active.append(break_id)
 
 
 def disable(break_id: str) -> None:
+    """Switch a break off; its targets get back their original state (or the other breaks' on them)."""
     if break_id not in _active:
         return
-    for target in get(break_id).targets:
-        _patched[target].breaks.remove(break_id)
-        _rebuild(target)
     _active.remove(break_id)
+    targets = [t for t in get(break_id).targets if t in _patched and break_id in _patched[t].breaks]
+    for target in targets:
+        _patched[target].breaks.remove(break_id)
+    failures = []
+    for target in targets:
+        try:
+            _rebuild(target)
+        except BreakError as exc:  # e.g. another break on the target needed this one's text: restore the original
+            entry = _patched.pop(target)
+            entry.original.put_into(entry.func)
+            for other in entry.breaks:
+                if other in _active:
+                    _active.remove(other)
+            failures.append(str(exc))
+    if failures:
+        raise BreakError("; ".join(failures) + " (the original code was restored)")
 
 
 def active() -> list[str]:
@@ -306,13 +432,23 @@ def get(break_id: str) -> Break:
 
 
 def apply_from_env() -> None:
-    """Switch on the breaks named in ``MINIGRAD_BREAK=<id>[,<id>...]`` (called on import)."""
+    """Switch on the breaks named in ``MINIGRAD_BREAK=<id>[,<id>...]`` (called on import).
+
+    ``MINIGRAD_MYSTERY=<token>`` (set by ``minigrad breaks mystery-run``) switches on a mystery break
+    without naming it.
+    """
     value = os.environ.get(ENV_VAR, "").strip()
-    if not value:
-        return
     ids = [part.strip() for part in value.split(",") if part.strip()]
     for break_id in ids:
         get(break_id)
+    from .mystery import TOKEN_VAR, break_of_token  # the mystery module needs this one: import it late
+
+    token = os.environ.get(TOKEN_VAR, "").strip()
+    mystery = break_of_token(token) if token else None
     for break_id in ids:
         enable(break_id)
-    print(f"minigrad: {ENV_VAR} switched on break(s): {', '.join(ids)}", file=sys.stderr)
+    if ids:
+        print(f"minigrad: {ENV_VAR} switched on break(s): {', '.join(ids)}", file=sys.stderr)
+    if mystery is not None:
+        enable(mystery)
+        print(f"minigrad: {TOKEN_VAR} switched on a mystery break (minigrad breaks reveal names it)", file=sys.stderr)

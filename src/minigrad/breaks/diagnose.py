@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import inspect
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from ..engine import AnomalyError, GradShapeError, detect_anomaly, shape_check
 from ..scalar import Value
 from ..tensor import Tensor
 from .core import Break, Probe, inject, suspended
+from .words import word
 
 
 class Verdict(enum.Enum):
@@ -187,3 +189,29 @@ def diagnose(brk: Break) -> list[Row]:
             continue
         rows.append(Row(name, name in brk.catches, correct, broken))
     return rows
+
+
+def verdict_word(row: Row, finding_of: str, lang: str) -> str:
+    finding = row.correct if finding_of == "correct" else row.broken
+    if finding.verdict == Verdict.NA:
+        return word("v.na", lang)
+    if finding_of == "correct":
+        return word("v.false-alarm" if row.false_alarm else "v.no-alarm", lang)
+    if finding.verdict == Verdict.FIRED:
+        return word("v.caught", lang)
+    if finding.verdict == Verdict.CRASH:
+        return word("v.failed", lang)
+    return word("v.NOT-CAUGHT" if row.claimed else "v.not-caught", lang)
+
+
+def probe_text(brk: Break, lang: str) -> str:
+    fn = brk.probe.fn
+    name = fn.__name__
+    if name == "<lambda>":
+        try:
+            source = inspect.getsource(fn).strip()
+            name = source[source.index("lambda") :].split(",\n")[0].rstrip(",)")
+        except (OSError, ValueError):
+            pass
+    shapes = ", ".join(str(np.shape(a)) for a in brk.probe.arrays)
+    return f"{word('probe', lang)}: {name} ({word('probe-inputs', lang)} {shapes})"

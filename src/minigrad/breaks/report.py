@@ -1,8 +1,8 @@
 """Running a break's procedure: correct code, then broken code, compared case by case.
 
 Everything reported as *observed* comes from running the case; only the
-prediction (the learner's hypothesis) is written by hand, and the report says
-whether it held.
+prediction (the learner's hypothesis, and the number it states when there is
+one) is written by hand, and the report says whether it held.
 """
 
 from __future__ import annotations
@@ -15,7 +15,20 @@ from typing import Any
 
 import numpy as np
 
-from .core import Break, Case, Observation, Outcome, inject, suspended
+from .core import Break, Case, Expect, Observation, Outcome, inject, suspended
+from .words import word
+
+RTOL, ATOL = 1e-9, 1e-12  # outputs that agree this closely are the same
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What the comparison of one case found, beyond its category."""
+
+    key: str | None = None  # the output that differs most
+    max_abs_diff: float = 0.0
+    expect_holds: bool = True  # the number the hypothesis states, if any, was observed
+    factor: float | None = None  # the observed factor on the expected key
 
 
 @dataclass(frozen=True)
@@ -26,10 +39,11 @@ class CaseResult:
     outcome: Outcome
     correct_warnings: tuple[str, ...] = ()
     broken_warnings: tuple[str, ...] = ()  # e.g. NumPy's "overflow encountered in exp": often the first clue
+    measured: Measured = Measured()
 
     @property
     def hypothesis_holds(self) -> bool:
-        return self.outcome in self.case.predicted
+        return self.outcome in self.case.predicted and self.measured.expect_holds
 
 
 def observe(case: Case) -> tuple[Observation | BaseException, tuple[str, ...]]:
@@ -44,9 +58,17 @@ def observe(case: Case) -> tuple[Observation | BaseException, tuple[str, ...]]:
     return observation, tuple(seen)
 
 
+def _floats(value: Any) -> np.ndarray[Any, np.dtype[np.float64]]:
+    return np.asarray(value, dtype=float)
+
+
+def _same(want: Any, got: Any) -> bool:
+    return bool(np.allclose(_floats(got), _floats(want), rtol=RTOL, atol=ATOL, equal_nan=True))
+
+
 def classify(correct: Observation | BaseException, broken: Observation | BaseException) -> Outcome:
     if isinstance(correct, BaseException):
-        raise RuntimeError(f"the correct code crashed in this case: {describe_error(correct)}") from correct
+        raise RuntimeError(f"the correct code crashed in this case: {type(correct).__name__}: {correct}") from correct
     if isinstance(broken, BaseException):
         return Outcome.CRASH
     outcome = Outcome.SAME
@@ -59,11 +81,45 @@ def classify(correct: Observation | BaseException, broken: Observation | BaseExc
             continue
         if np.shape(want) != np.shape(got):
             return Outcome.WRONG_SHAPE
-        if not np.allclose(
-            np.asarray(got, dtype=float), np.asarray(want, dtype=float), rtol=1e-9, atol=1e-12, equal_nan=True
-        ):
+        if not _same(want, got):
             outcome = Outcome.WRONG_VALUES
     return outcome
+
+
+def _largest_difference(correct: Observation, broken: Observation) -> tuple[str | None, float]:
+    key, largest = None, 0.0
+    for name, want in correct.items():
+        got = broken.get(name)
+        if want is None or got is None or np.shape(want) != np.shape(got):
+            continue
+        diff = np.abs(_floats(got) - _floats(want))
+        value = float(np.max(diff)) if diff.size else 0.0  # NaN when a NaN appeared: the largest news
+        if key is None or (not np.isnan(largest) and (np.isnan(value) or value > largest)):
+            key, largest = name, value
+    return key, largest
+
+
+def _observed_factor(want: Any, got: Any) -> float | None:
+    """The one number f with got == f * want, if there is one (least squares, then checked)."""
+    w, g = _floats(want).ravel(), _floats(got).ravel()
+    if w.shape != g.shape or not np.all(np.isfinite(w)) or not np.all(np.isfinite(g)) or not np.any(w):
+        return None
+    factor = float(w @ g / (w @ w))
+    return factor if np.allclose(g, factor * w, rtol=1e-6, atol=ATOL) else None
+
+
+def measure(expect: Expect | None, correct: Observation, broken: Observation | BaseException) -> Measured:
+    if isinstance(broken, BaseException):
+        return Measured(expect_holds=expect is None)
+    key, largest = _largest_difference(correct, broken)
+    if expect is None:
+        return Measured(key, largest)
+    got, want = broken.get(expect.key), correct.get(expect.key)
+    if expect.factor is not None:
+        factor = None if got is None or want is None else _observed_factor(want, got)
+        holds = factor is not None and bool(np.isclose(factor, expect.factor, rtol=1e-6))
+        return Measured(key, largest, holds, factor=factor)
+    return Measured(key, largest, got is not None and np.shape(got) == expect.shape)
 
 
 def run_case(brk: Break, case: Case) -> CaseResult:
@@ -71,7 +127,10 @@ def run_case(brk: Break, case: Case) -> CaseResult:
         correct, correct_warnings = observe(case)
     with inject(brk.id):
         broken, broken_warnings = observe(case)
-    return CaseResult(case, correct, broken, classify(correct, broken), correct_warnings, broken_warnings)
+    outcome = classify(correct, broken)
+    assert not isinstance(correct, BaseException)  # classify raised otherwise
+    measured = measure(case.expect, correct, broken)
+    return CaseResult(case, correct, broken, outcome, correct_warnings, broken_warnings, measured)
 
 
 def run_cases(brk: Break) -> list[CaseResult]:
@@ -81,28 +140,61 @@ def run_cases(brk: Break) -> list[CaseResult]:
 # --------------------------------------------------------------------------- formatting
 
 
-def describe_error(exc: BaseException) -> str:
-    return f"raised {type(exc).__name__}: {exc}"
+def describe_error(exc: BaseException, lang: str = "en") -> str:
+    return f"{word('raised', lang)}: {type(exc).__name__}: {exc}"
 
 
-def describe_value(value: Any) -> str:
+def describe_value(value: Any, lang: str = "en") -> str:
     if value is None:
-        return "None"
+        return word("no-grad", lang)
     array = np.asarray(value)
     if array.ndim == 0:
         return f"{array.item():.6g}"
     body = np.array2string(array, precision=4, suppress_small=True, max_line_width=10_000, threshold=12)
-    return f"{' '.join(body.split())}  shape {array.shape}"
+    return f"{' '.join(body.split())}  {word('shape', lang)} {array.shape}"
 
 
-def describe(observation: Observation | BaseException) -> list[str]:
+def describe(observation: Observation | BaseException, lang: str = "en") -> list[str]:
     if isinstance(observation, BaseException):
-        return [describe_error(observation)]
-    return [f"{key} = {describe_value(value)}" for key, value in observation.items()]
+        return [describe_error(observation, lang)]
+    return [f"{key} = {describe_value(value, lang)}" for key, value in observation.items()]
 
 
-def predicted_text(case: Case) -> str:
-    return " or ".join(str(o) for o in sorted(case.predicted, key=lambda o: list(Outcome).index(o)))
+def outcome_text(outcome: Outcome, lang: str) -> str:
+    return word(f"outcome.{outcome.value}", lang)
+
+
+def expect_text(expect: Expect, lang: str) -> str:
+    if expect.factor is not None:
+        return word("factor", lang).format(key=expect.key, factor=expect.factor)
+    return word("shape-of", lang).format(key=expect.key, shape=expect.shape)
+
+
+def predicted_text(case: Case, lang: str = "en") -> str:
+    ordered = sorted(case.predicted, key=lambda o: list(Outcome).index(o))
+    text = f" {word('or', lang)} ".join(outcome_text(o, lang) for o in ordered)
+    return f"{text}, {expect_text(case.expect, lang)}" if case.expect is not None else text
+
+
+def observed_text(result: CaseResult, lang: str) -> str:
+    text = outcome_text(result.outcome, lang)
+    m, expect = result.measured, result.case.expect
+    if expect is not None and not isinstance(result.broken, BaseException):
+        if expect.factor is not None:
+            got = (
+                word("factor", lang).format(key=expect.key, factor=m.factor)
+                if m.factor is not None
+                else word("no-factor", lang).format(key=expect.key)
+            )
+        else:
+            shape = np.shape(np.asarray(result.broken.get(expect.key)))
+            got = word("shape-of", lang).format(key=expect.key, shape=shape)
+        text += f", {got}"
+    if result.outcome == Outcome.WRONG_VALUES and m.key is not None:
+        text += f" ({word('max-diff', lang).format(diff=m.max_abs_diff, key=m.key)})"
+    elif result.outcome == Outcome.SAME:
+        text += f" ({word('within-tol', lang)})"
+    return text
 
 
 def procedure_source(case: Case) -> str:
@@ -114,14 +206,17 @@ def procedure_source(case: Case) -> str:
 
 
 def render_case(index: int, result: CaseResult, lang: str) -> str:
-    lines = [f"Case {index}: {result.case.name(lang)}"]
-    correct, broken = describe(result.correct), describe(result.broken)
-    lines += ["  correct code:"] + [f"    {line}" for line in correct]
-    lines += [f"    warning: {w}" for w in result.correct_warnings]
-    lines += ["  with the break:"] + [f"    {line}" for line in broken]
-    lines += [f"    warning: {w}" for w in result.broken_warnings]
-    verdict = "holds" if result.hypothesis_holds else "DOES NOT HOLD"
-    lines.append(f"  predicted: {predicted_text(result.case)}   observed: {result.outcome}   -> hypothesis {verdict}")
+    lines = [f"{word('case', lang)} {index}: {result.case.name(lang)}"]
+    correct, broken = describe(result.correct, lang), describe(result.broken, lang)
+    warn = word("warning", lang)
+    lines += [f"  {word('correct', lang)}:"] + [f"    {line}" for line in correct]
+    lines += [f"    {warn}: {w}" for w in result.correct_warnings]
+    lines += [f"  {word('broken', lang)}:"] + [f"    {line}" for line in broken]
+    lines += [f"    {warn}: {w}" for w in result.broken_warnings]
+    verdict = word("holds" if result.hypothesis_holds else "fails", lang)
+    lines.append(f"  {word('predicted', lang)}: {predicted_text(result.case, lang)}")
+    lines.append(f"  {word('observed-short', lang)}: {observed_text(result, lang)}   -> {verdict}")
     if result.case.note is not None:
-        lines += textwrap.wrap(result.case.note(lang), 104, initial_indent="  why: ", subsequent_indent="       ")
+        label = f"  {word('why', lang)}: "
+        lines += textwrap.wrap(result.case.note(lang), 104, initial_indent=label, subsequent_indent=" " * len(label))
     return "\n".join(lines)

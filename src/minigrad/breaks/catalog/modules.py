@@ -19,7 +19,7 @@ from ...engine import no_grad
 from ...nn import BatchNorm1d, Dropout, Linear, Module, Residual, RMSNorm, Sequential, Tanh
 from ...optim import SGD, Adam, AdamW, Optimizer
 from ...tensor import Tensor
-from ..core import Break, Case, Patch, Probe, Text
+from ..core import BreakCode, CaseCode, Expect, Probe
 from ._support import SAME, WRONG_VALUES, Observation, const, grads, leaf, normal, rng
 
 Array = np.ndarray[Any, np.dtype[np.float64]]
@@ -148,96 +148,15 @@ def _batchnorm_eval_differs_from_torch() -> str:
     return "eval output differs from torch.nn.BatchNorm1d in eval mode on " + " and on ".join(problems)
 
 
-BATCHNORM_EVAL_USES_BATCH_STATS = Break(
-    id="batchnorm-eval-uses-batch-stats",
-    family="modules",
-    title=Text(
-        en="BatchNorm1d in eval mode normalizes with the batch statistics instead of the running ones",
-        es="BatchNorm1d en modo evaluación normaliza con las estadísticas del lote en vez de las acumuladas",
-    ),
-    lesson=Text(
-        en="In training BatchNorm normalizes each channel with the batch's mean and variance and keeps running "
-        "averages of them; in eval it must use those running statistics, so that a prediction depends only "
-        "on its own input. Using the batch statistics in eval makes a model's answer depend on which other "
-        "examples share its batch, gives a constant output for a batch of one, and silently re-centres a batch "
-        "whose distribution has shifted, hiding exactly the change you wanted to see. Training is untouched, "
-        "so the loss curve looks perfect; gradient checks pass too, because the wrong function is still "
-        "differentiated correctly. Only a comparison with a reference in eval mode sees it.",
-        es="En entrenamiento, BatchNorm normaliza cada canal con la media y la varianza del lote y lleva medias "
-        "móviles de ambas; en evaluación debe usar esas estadísticas acumuladas, para que una predicción "
-        "dependa solo de su propia entrada. Usar las del lote en evaluación hace que la respuesta del modelo "
-        "dependa de qué otros ejemplos comparten su lote, da una salida constante para un lote de uno y "
-        "recentra en silencio un lote cuya distribución ha cambiado, ocultando justo el cambio que querías ver. "
-        "El entrenamiento no se ve afectado, así que la curva de pérdida parece perfecta; las comprobaciones de "
-        "gradientes también pasan, porque la función equivocada se sigue derivando bien. Solo una comparación "
-        "con una referencia en modo evaluación lo detecta.",
-    ),
-    hypothesis=Text(
-        en="With the batch statistics in eval, train mode is unchanged (output, gradients, running buffers); "
-        "in eval a single example normalizes to zeros (its own mean, zero variance), the same example gets a "
-        "different output in a different batch, and a batch shifted by +3 comes out centred at 0 instead of "
-        "showing the shift.",
-        es="Con las estadísticas del lote en evaluación, el modo entrenamiento no cambia (salida, gradientes, "
-        "buffers acumulados); en evaluación un único ejemplo se normaliza a ceros (su propia media, varianza "
-        "cero), el mismo ejemplo recibe otra salida en otro lote, y un lote desplazado +3 sale centrado en 0 "
-        "en vez de mostrar el desplazamiento.",
-    ),
-    patches=(
-        Patch(
-            "nn.normalization:BatchNorm1d.forward",
-            "        mean = Tensor(self.running_mean.data.reshape(stat_shape))\n"
-            "        var = Tensor(self.running_var.data.reshape(stat_shape))\n",
-            "        mean = x.mean(axis=axes, keepdims=True)\n"
-            "        var = x.var(axis=axes, keepdims=True, correction=0)\n",
-        ),
-    ),
+BATCHNORM_EVAL_USES_BATCH_STATS = BreakCode(
+    "batchnorm-eval-uses-batch-stats",
     cases=(
-        Case(
-            Text(
-                "train mode: a batch of 8, forward and backward",
-                "modo entrenamiento: un lote de 8, forward y backward",
-            ),
-            _bn_train_mode,
-            SAME,
-        ),
-        Case(
-            Text("eval mode: a single example", "modo evaluación: un único ejemplo"),
-            _bn_eval_one_example,
-            WRONG_VALUES,
-            Text(
-                "The batch mean of one example is the example itself and its variance is 0, so y = 0 / sqrt(eps) "
-                "= 0 (plus the bias, 0 here) and its gradient is 0 too: every input gets the same answer.",
-                "La media de un lote de un ejemplo es el propio ejemplo y su varianza es 0, así que y = "
-                "0 / sqrt(eps) = 0 (más el sesgo, aquí 0) y su gradiente también es 0: toda entrada recibe la "
-                "misma respuesta.",
-            ),
-        ),
-        Case(
-            Text(
-                "eval mode: the same example in two different batches",
-                "modo evaluación: el mismo ejemplo en dos lotes distintos",
-            ),
-            _bn_eval_example_in_two_batches,
-            WRONG_VALUES,
-        ),
-        Case(
-            Text(
-                "eval mode: a batch of 64 from a distribution shifted by +3",
-                "modo evaluación: un lote de 64 de una distribución desplazada +3",
-            ),
-            _bn_eval_shifted_batch,
-            WRONG_VALUES,
-            Text(
-                "With the running statistics the shift shows: channel means near 3 / std = (1.5, 6, 3). With the "
-                "batch statistics every channel comes out with mean 0 and std 1, as if nothing had changed.",
-                "Con las estadísticas acumuladas el desplazamiento se ve: medias por canal cerca de 3 / std = "
-                "(1.5, 6, 3). Con las del lote cada canal sale con media 0 y desviación 1, como si nada hubiera "
-                "cambiado.",
-            ),
-        ),
+        CaseCode("bn-train-mode", _bn_train_mode, SAME),
+        CaseCode("bn-eval-one-example", _bn_eval_one_example, WRONG_VALUES),
+        CaseCode("bn-eval-example-in-two-batches", _bn_eval_example_in_two_batches, WRONG_VALUES),
+        CaseCode("bn-eval-shifted-batch", _bn_eval_shifted_batch, WRONG_VALUES),
     ),
     probe=Probe(_probe_batchnorm_eval, (1.0 + normal(601, 5, 3),)),
-    catches=("crosscheck", "torch-batchnorm-eval"),
     checks={"torch-batchnorm-eval": _batchnorm_eval_differs_from_torch},
 )
 
@@ -307,67 +226,15 @@ def _dropout_mean_differs_from_torch() -> str:
     )
 
 
-DROPOUT_NO_RESCALE = Break(
-    id="dropout-no-rescale",
-    family="modules",
-    title=Text(
-        en="Dropout without the 1/(1-p) scale: training activations shrink by (1-p) on average",
-        es="Dropout sin el factor 1/(1-p): en entrenamiento las activaciones se reducen en promedio a (1-p) veces",
-    ),
-    lesson=Text(
-        en="Inverted dropout zeroes each activation with probability p and divides the survivors by 1 - p, so "
-        "that E[output] = input and eval mode can be the identity. Without the division the network trains on "
-        "activations that are (1 - p) times smaller than the ones it sees at test time: every layer after a "
-        "dropout gets inputs of a different scale in eval. The loss still goes down, gradients are correct for "
-        "the function computed, and with p = 0 or in eval nothing changes; only the expectation over masks (or "
-        "a reference with the same mask) shows the missing factor.",
-        es="El dropout invertido anula cada activación con probabilidad p y divide las supervivientes por 1 - p, "
-        "para que E[salida] = entrada y el modo evaluación pueda ser la identidad. Sin la división, la red "
-        "entrena con activaciones (1 - p) veces más pequeñas que las que ve en evaluación: cada capa que sigue "
-        "a un dropout recibe entradas de otra escala en evaluación. La pérdida sigue bajando, los gradientes "
-        "son correctos para la función calculada, y con p = 0 o en evaluación nada cambia; solo la esperanza "
-        "sobre las máscaras (o una referencia con la misma máscara) muestra el factor que falta.",
-    ),
-    hypothesis=Text(
-        en="Without the scale, eval mode and p = 0 are unaffected; in training with p = 0.5 the kept "
-        "activations and their gradients are half the right value, and averaged over many masks the training "
-        "output is about 0.5 times the eval output instead of about equal to it.",
-        es="Sin el factor, el modo evaluación y p = 0 no cambian; en entrenamiento con p = 0.5 las activaciones "
-        "que se conservan y sus gradientes valen la mitad de lo correcto, y promediada sobre muchas máscaras "
-        "la salida de entrenamiento es unas 0.5 veces la de evaluación en vez de aproximadamente igual.",
-    ),
-    patches=(
-        Patch(
-            "nn.layers:Dropout.forward",
-            "    scale = keep.astype(dtype) / dtype.type(1 - self.p)\n",
-            "    scale = keep.astype(dtype)\n",
-        ),
-    ),
+DROPOUT_NO_RESCALE = BreakCode(
+    "dropout-no-rescale",
     cases=(
-        Case(Text("eval mode, p = 0.5", "modo evaluación, p = 0.5"), _dropout_eval, SAME),
-        Case(Text("training mode, p = 0", "modo entrenamiento, p = 0"), _dropout_p_zero, SAME),
-        Case(
-            Text("training mode, p = 0.5: one mask", "modo entrenamiento, p = 0.5: una máscara"),
-            _dropout_one_mask,
-            WRONG_VALUES,
-            Text(
-                "Both runs draw the same mask from the same seed: the dropped elements agree (0), the kept ones "
-                "are x instead of 2x, and so are their gradients.",
-                "Las dos ejecuciones sacan la misma máscara de la misma semilla: los elementos anulados "
-                "coinciden (0), los conservados valen x en vez de 2x, y lo mismo sus gradientes.",
-            ),
-        ),
-        Case(
-            Text(
-                "training vs eval: the mean output over 10,000 masks",
-                "entrenamiento frente a evaluación: la salida media sobre 10 000 máscaras",
-            ),
-            _dropout_expectation,
-            WRONG_VALUES,
-        ),
+        CaseCode("dropout-eval", _dropout_eval, SAME),
+        CaseCode("dropout-p-zero", _dropout_p_zero, SAME),
+        CaseCode("dropout-one-mask", _dropout_one_mask, WRONG_VALUES, expect=Expect("y", factor=0.5)),
+        CaseCode("dropout-expectation", _dropout_expectation, WRONG_VALUES),
     ),
     probe=Probe(_probe_dropout, (normal(611, 4, 5), normal(612, 4, 5))),
-    catches=("crosscheck", "torch-dropout-expectation"),
     checks={"torch-dropout-expectation": _dropout_mean_differs_from_torch},
 )
 
@@ -463,95 +330,17 @@ def _adam_differs_from_torch() -> str:
     )
 
 
-ADAM_NO_BIAS_CORRECTION = Break(
-    id="adam-no-bias-correction",
-    family="modules",
-    title=Text(
-        en="Adam without bias correction: m / (sqrt(v) + eps) with the raw moments",
-        es="Adam sin corrección de sesgo: m / (sqrt(v) + eps) con los momentos sin corregir",
-    ),
-    lesson=Text(
-        en="Adam's moments start at 0, so after t steps m and v are biased towards 0 by the factors 1 - beta1**t "
-        "and 1 - beta2**t; dividing by them gives m_hat and v_hat. It is tempting to think the uncorrected "
-        "steps are too small, since both moments start at 0. But the denominator is a square root of a moment "
-        "whose factor is far smaller (1 - 0.999 = 0.001), so the first step is lr * 0.1 / sqrt(0.001) ~ "
-        "3.16 lr: more than three times too large, and it stays too large for hundreds of steps. On an easy "
-        "convex problem both versions still end at the minimum, which is why the bug survives; on a real "
-        "model the oversized early steps are exactly what warmup was invented to tame.",
-        es="Los momentos de Adam empiezan en 0, así que tras t pasos m y v están sesgados hacia 0 por los "
-        "factores 1 - beta1**t y 1 - beta2**t; dividir por ellos da m_hat y v_hat. Es tentador pensar que sin "
-        "la corrección los pasos son demasiado pequeños, porque los dos momentos empiezan en 0. Pero el "
-        "denominador es la raíz de un momento con un factor mucho menor (1 - 0.999 = 0.001), así que el primer "
-        "paso es lr * 0.1 / sqrt(0.001) ~ 3.16 lr: más de tres veces demasiado grande, y sigue siéndolo "
-        "durante cientos de pasos. En un problema convexo sencillo las dos versiones acaban igualmente en el "
-        "mínimo, y por eso el fallo sobrevive; en un modelo real, esos primeros pasos desmesurados son "
-        "justo lo que el warmup se inventó para domar.",
-    ),
-    hypothesis=Text(
-        en="Without bias correction, beta1 = beta2 = 0 changes nothing (1 - 0**t = 1); with the default betas "
-        "the first step is lr * (1 - beta1) / sqrt(1 - beta2) ~ 3.16 lr instead of ~ lr, the early losses "
-        "differ from Adam's, and after 3000 steps on a convex least-squares problem both reach the same "
-        "minimum.",
-        es="Sin corrección de sesgo, beta1 = beta2 = 0 no cambia nada (1 - 0**t = 1); con los betas por "
-        "defecto el primer paso es lr * (1 - beta1) / sqrt(1 - beta2) ~ 3.16 lr en vez de ~ lr, las primeras "
-        "pérdidas difieren de las de Adam y, tras 3000 pasos en un problema convexo de mínimos cuadrados, las "
-        "dos llegan al mismo mínimo.",
-    ),
-    patches=(
-        Patch(
-            "optim.adam:Adam.step",
-            "                bias_correction1 = 1 - beta1**t\n"
-            "                bias_correction2 = 1 - beta2**t\n"
-            "                denominator = np.sqrt(v) / math.sqrt(bias_correction2) + eps\n"
-            "                p.sub_(m / denominator, alpha=lr / bias_correction1)\n",
-            "                denominator = np.sqrt(v) + eps\n                p.sub_(m / denominator, alpha=lr)\n",
-        ),
-    ),
+ADAM_NO_BIAS_CORRECTION = BreakCode(
+    "adam-no-bias-correction",
     cases=(
-        Case(
-            Text("beta1 = beta2 = 0: no moving averages", "beta1 = beta2 = 0: sin medias móviles"),
-            _adam_without_moving_averages,
-            SAME,
+        CaseCode("adam-without-moving-averages", _adam_without_moving_averages, SAME),
+        CaseCode(
+            "adam-first-step", _adam_first_step, WRONG_VALUES, expect=Expect("first step / lr", factor=0.1 / 0.001**0.5)
         ),
-        Case(
-            Text("the first step, default betas (0.9, 0.999)", "el primer paso, betas por defecto (0.9, 0.999)"),
-            _adam_first_step,
-            WRONG_VALUES,
-            Text(
-                "Corrected, m_hat / sqrt(v_hat) = g / |g|: each coordinate moves by lr. Uncorrected it moves by "
-                "0.1 / sqrt(0.001) = 3.162 lr: the missing correction of v outweighs that of m.",
-                "Con la corrección, m_hat / sqrt(v_hat) = g / |g|: cada coordenada se mueve lr. Sin ella se "
-                "mueve 0.1 / sqrt(0.001) = 3.162 lr: la corrección que falta en v pesa más que la de m.",
-            ),
-        ),
-        Case(
-            Text("the first 20 steps", "los primeros 20 pasos"),
-            _adam_first_steps,
-            WRONG_VALUES,
-            Text(
-                "From the same moments, the uncorrected step is (1 - 0.9**t) / sqrt(1 - 0.999**t) times the "
-                "corrected one: 3.2 at t = 1, 6.5 at t = 10, still 1.26 at t = 1000. Here the larger steps "
-                "happen to bring the loss down faster; on a harder problem they overshoot.",
-                "Con los mismos momentos, el paso sin corregir es (1 - 0.9**t) / sqrt(1 - 0.999**t) veces el "
-                "corregido: 3.2 en t = 1, 6.5 en t = 10, todavía 1.26 en t = 1000. Aquí los pasos mayores bajan "
-                "la pérdida más deprisa; en un problema más difícil se pasan de largo.",
-            ),
-        ),
-        Case(
-            Text("3000 steps on a convex problem", "3000 pasos en un problema convexo"),
-            _adam_converged,
-            SAME,
-            Text(
-                "Both end at the least-squares solution (to ~1e-15; the broken one even gets there sooner, its "
-                "steps being larger): on an easy convex problem the bug changes the path, not the destination.",
-                "Las dos acaban en la solución de mínimos cuadrados (a ~1e-15; la rota incluso llega antes, "
-                "porque sus pasos son mayores): en un problema convexo sencillo el fallo cambia el camino, no el "
-                "destino.",
-            ),
-        ),
+        CaseCode("adam-first-steps", _adam_first_steps, WRONG_VALUES),
+        CaseCode("adam-converged", _adam_converged, SAME),
     ),
     probe=OPTIMIZER_PROBE,
-    catches=("torch-adam-trajectory",),
     checks={"torch-adam-trajectory": _adam_differs_from_torch},
 )
 
@@ -600,80 +389,15 @@ def _adamw_differs_from_torch() -> str:
     return found
 
 
-L2_AS_ADAMW = Break(
-    id="l2-as-adamw",
-    family="modules",
-    title=Text(
-        en="AdamW as Adam with an L2 penalty: the weight decay goes into the gradient instead of p -= lr * wd * p",
-        es="AdamW como Adam con penalización L2: el weight decay entra en el gradiente en vez de p -= lr * wd * p",
-    ),
-    lesson=Text(
-        en="Adding wd * p to the gradient is an L2 penalty, and with SGD it is the same as decaying the weight. "
-        "With Adam it is not: the term goes through the moments and is divided by sqrt(v_hat), so a weight "
-        "with large gradients hardly decays and a weight with no gradient at all moves by about lr per step "
-        "towards 0, whatever wd is. AdamW (Loshchilov and Hutter) decouples the decay: p = p * (1 - lr * wd), "
-        "outside the adaptive update. Written the L2 way, 'AdamW' is torch.optim.Adam(weight_decay=wd), not "
-        "torch.optim.AdamW, and nothing crashes: only a comparison with the reference optimizer tells.",
-        es="Sumar wd * p al gradiente es una penalización L2, y con SGD equivale a decaer el peso. Con Adam no: "
-        "el término pasa por los momentos y se divide por sqrt(v_hat), así que un peso con gradientes grandes "
-        "apenas decae y un peso sin gradiente se mueve unos lr por paso hacia 0, sea cual sea wd. AdamW "
-        "(Loshchilov y Hutter) desacopla el decaimiento: p = p * (1 - lr * wd), fuera de la actualización "
-        "adaptativa. Escrito a la manera L2, 'AdamW' es torch.optim.Adam(weight_decay=wd), no "
-        "torch.optim.AdamW, y nada falla: solo una comparación con el optimizador de referencia lo revela.",
-    ),
-    hypothesis=Text(
-        en="With the decay in the gradient, AdamW with weight_decay = 0 and Adam (whose L2 is intended) are "
-        "unchanged; AdamW with weight_decay = 0.1 follows another trajectory; weights whose gradient is 0 "
-        "move by about lr per step instead of shrinking by the factor 1 - lr * wd.",
-        es="Con el decaimiento en el gradiente, AdamW con weight_decay = 0 y Adam (cuya L2 es intencionada) no "
-        "cambian; AdamW con weight_decay = 0.1 sigue otra trayectoria; los pesos cuyo gradiente es 0 se mueven "
-        "unos lr por paso en vez de encogerse por el factor 1 - lr * wd.",
-    ),
-    patches=(
-        Patch(
-            "optim.adam:Adam.step",
-            "                    p.mul_(1 - lr * weight_decay)  # AdamW: decay the weight itself, outside the moments\n"
-            "                    g = p.grad\n",
-            "                    g = p.grad + weight_decay * p.data\n",
-        ),
-    ),
+L2_AS_ADAMW = BreakCode(
+    "l2-as-adamw",
     cases=(
-        Case(Text("AdamW, weight_decay = 0", "AdamW con weight_decay = 0"), _adamw_no_decay, SAME),
-        Case(
-            Text("Adam (not W), weight_decay = 0.1", "Adam (sin W) con weight_decay = 0.1"),
-            _adam_with_l2,
-            SAME,
-            Text(
-                "Adam's own path (an L2 penalty, as in torch.optim.Adam) is untouched: the break only changes "
-                "what AdamW does, by making it do exactly this.",
-                "El camino propio de Adam (una penalización L2, como en torch.optim.Adam) no se toca: el fallo "
-                "solo cambia lo que hace AdamW, haciéndole hacer exactamente esto.",
-            ),
-        ),
-        Case(
-            Text("AdamW, weight_decay = 0.1, 10 steps", "AdamW con weight_decay = 0.1, 10 pasos"),
-            _adamw_with_decay,
-            WRONG_VALUES,
-        ),
-        Case(
-            Text(
-                "AdamW (lr = 0.01, wd = 0.01): weights whose input is always 0",
-                "AdamW (lr = 0.01, wd = 0.01): pesos cuya entrada siempre es 0",
-            ),
-            _adamw_weights_without_gradient,
-            WRONG_VALUES,
-            Text(
-                "Decoupled, w[2:] shrink by (1 - 1e-4) per step: 0.8 becomes 0.7992 after 10 steps. As L2, their "
-                "gradient is wd * w alone, and m_hat / sqrt(v_hat) of a one-signed gradient is ~1: they move by "
-                "lr = 0.01 per step, 100 times faster, to about 0.70.",
-                "Desacoplado, w[2:] encogen (1 - 1e-4) por paso: 0.8 pasa a 0.7992 tras 10 pasos. Como L2, su "
-                "gradiente es solo wd * w, y m_hat / sqrt(v_hat) de un gradiente de signo constante es ~1: se "
-                "mueven lr = 0.01 por paso, 100 veces más rápido, hasta unos 0.70.",
-            ),
-        ),
+        CaseCode("adamw-no-decay", _adamw_no_decay, SAME),
+        CaseCode("adam-with-l2", _adam_with_l2, SAME),
+        CaseCode("adamw-with-decay", _adamw_with_decay, WRONG_VALUES),
+        CaseCode("adamw-weights-without-gradient", _adamw_weights_without_gradient, WRONG_VALUES),
     ),
     probe=OPTIMIZER_PROBE,
-    catches=("torch-adamw-trajectory",),
     checks={"torch-adamw-trajectory": _adamw_differs_from_torch},
 )
 
@@ -753,86 +477,15 @@ def _rmsnorm_differs_from_torch() -> str:
     return "differs from torch.nn.RMSNorm(eps=1e-6): " + ", ".join(problems) if problems else ""
 
 
-RMSNORM_EPS_OUTSIDE_SQRT = Break(
-    id="rmsnorm-eps-outside-sqrt",
-    family="modules",
-    title=Text(
-        en="RMSNorm with eps outside the square root: x / (sqrt(mean(x**2)) + eps)",
-        es="RMSNorm con eps fuera de la raíz: x / (sqrt(mean(x**2)) + eps)",
-    ),
-    lesson=Text(
-        en="eps is there for the inputs whose mean square is near 0. Inside the root, sqrt(mean(x**2) + eps) is "
-        "smooth and at least sqrt(eps), so an all-zero row (padding) gives 0 with finite gradients. Outside, "
-        "sqrt is evaluated at 0, where its derivative is infinite: the forward pass is fine, the backward "
-        "pass produces NaN. For ordinary inputs the two formulas differ by about eps / rms, so the values "
-        "look right; the difference matters where mean(x**2) is comparable to eps. A detail of one "
-        "parenthesis that PyTorch's and Llama's RMSNorm get right and many hand-written ones do not.",
-        es="eps está ahí para las entradas cuya media de cuadrados es casi 0. Dentro de la raíz, "
-        "sqrt(mean(x**2) + eps) es suave y vale al menos sqrt(eps), así que una fila toda de ceros (relleno) da "
-        "0 con gradientes finitos. Fuera, sqrt se evalúa en 0, donde su derivada es infinita: el forward va "
-        "bien y el backward produce NaN. Con entradas normales las dos fórmulas difieren en torno a eps / rms, "
-        "así que los valores parecen correctos; la diferencia importa donde mean(x**2) es comparable a eps. "
-        "Un detalle de un paréntesis que el RMSNorm de PyTorch y el de Llama hacen bien y muchos escritos a "
-        "mano no.",
-    ),
-    hypothesis=Text(
-        en="With eps outside the root, the values differ slightly from torch.nn.RMSNorm for ordinary inputs, "
-        "with the default eps as with eps = 1e-5; an all-zero row gives NaN gradients; inputs of size ~1e-9, "
-        "whose mean square is below the default eps, come out fully normalized instead of damped.",
-        es="Con eps fuera de la raíz, los valores difieren ligeramente de torch.nn.RMSNorm con entradas "
-        "normales, tanto con el eps por defecto como con eps = 1e-5; una fila toda de ceros da gradientes NaN; "
-        "las entradas de tamaño ~1e-9, cuya media de cuadrados queda por debajo del eps por defecto, salen "
-        "normalizadas del todo en vez de amortiguadas.",
-    ),
-    patches=(
-        Patch(
-            "nn.normalization:RMSNorm.forward",
-            "    y = x / (mean_square + eps).sqrt()\n",
-            "    y = x / (mean_square.sqrt() + eps)\n",
-        ),
-    ),
+RMSNORM_EPS_OUTSIDE_SQRT = BreakCode(
+    "rmsnorm-eps-outside-sqrt",
     cases=(
-        Case(
-            Text(
-                "x ~ N(0, 1), the default eps (machine epsilon, as in PyTorch)",
-                "x ~ N(0, 1), el eps por defecto (el épsilon de máquina, como en PyTorch)",
-            ),
-            _rmsnorm_default_eps,
-            WRONG_VALUES,
-            Text(
-                "The default eps is float64's machine epsilon, 2.2e-16: the two formulas differ by a relative "
-                "~eps / rms, below the last bits of the result, so for ordinary inputs the break is invisible. "
-                "'Slightly different' needs an eps far above the rounding error, as in the next case.",
-                "El eps por defecto es el épsilon de máquina de float64, 2.2e-16: las dos fórmulas difieren en un "
-                "~eps / rms relativo, por debajo de los últimos bits del resultado, así que con entradas normales "
-                "el fallo es invisible. 'Ligeramente distinto' necesita un eps muy por encima del error de "
-                "redondeo, como en el caso siguiente.",
-            ),
-        ),
-        Case(Text("x ~ N(0, 1), eps = 1e-5", "x ~ N(0, 1), con eps = 1e-5"), _rmsnorm_eps_1e5, WRONG_VALUES),
-        Case(
-            Text("a batch with an all-zero row (padding)", "un lote con una fila toda de ceros (relleno)"),
-            _rmsnorm_zero_row,
-            WRONG_VALUES,
-            Text(
-                "The forward output of the zero row is 0 either way. In backward, sqrt's rule divides by "
-                "2 * sqrt(0) = 0 a gradient that is itself 0: 0 / 0 = NaN fills the zero row's x.grad, where the "
-                "correct gradient is large but finite (weight / sqrt(eps), ~1e7 here). weight.grad stays right: "
-                "it needs only the normalized output, which is 0 in that row.",
-                "La salida del forward para la fila de ceros es 0 en ambos casos. En el backward, la regla de "
-                "sqrt divide por 2 * sqrt(0) = 0 un gradiente que también es 0: 0 / 0 = NaN llena el x.grad de "
-                "esa fila, donde el gradiente correcto es grande pero finito (weight / sqrt(eps), ~1e7 aquí). "
-                "weight.grad sigue bien: solo necesita la salida normalizada, que en esa fila es 0.",
-            ),
-        ),
-        Case(
-            Text("tiny inputs: x ~ 1e-9 * N(0, 1)", "entradas diminutas: x ~ 1e-9 * N(0, 1)"),
-            _rmsnorm_tiny_inputs,
-            WRONG_VALUES,
-        ),
+        CaseCode("rmsnorm-default-eps", _rmsnorm_default_eps, WRONG_VALUES),
+        CaseCode("rmsnorm-eps-1e5", _rmsnorm_eps_1e5, WRONG_VALUES),
+        CaseCode("rmsnorm-zero-row", _rmsnorm_zero_row, WRONG_VALUES),
+        CaseCode("rmsnorm-tiny-inputs", _rmsnorm_tiny_inputs, WRONG_VALUES),
     ),
     probe=Probe(_probe_rmsnorm, (RMS_PROBE_INPUT,)),
-    catches=("gradcheck", "crosscheck", "anomaly", "torch-rmsnorm"),
     checks={"torch-rmsnorm": _rmsnorm_differs_from_torch},
 )
 
@@ -943,74 +596,14 @@ def _residual_stack_differs_from_torch() -> str:
     )
 
 
-RESIDUAL_REMOVED = Break(
-    id="residual-removed",
-    family="modules",
-    title=Text(
-        en="Residual(f) computes f(x) instead of x + f(x): the skip connection is gone",
-        es="Residual(f) calcula f(x) en vez de x + f(x): la conexión residual desaparece",
-    ),
-    lesson=Text(
-        en="The gradient through x + f(x) is g + J_f^T g: the identity term carries g unchanged to the input "
-        "side, whatever the blocks do. Without it the gradient is multiplied by one Jacobian per block, and "
-        "with default-initialized layers each one shrinks it, so the per-layer gradient norms fall "
-        "exponentially towards the input: through 50 blocks by about twelve orders of magnitude, and the "
-        "first layers stop learning. A shallow network hides it (the function differs, but the gradients "
-        "stay of order 1), and gradient checks pass, since f(x) is differentiated correctly; comparing "
-        "gradient norms per layer with a reference network shows it.",
-        es="El gradiente a través de x + f(x) es g + J_f^T g: el término identidad lleva g sin cambios hasta la "
-        "entrada, hagan lo que hagan los bloques. Sin él, el gradiente se multiplica por un jacobiano por "
-        "bloque y, con capas inicializadas por defecto, cada uno lo encoge, así que las normas del gradiente "
-        "por capa caen de forma exponencial hacia la entrada: a lo largo de 50 bloques, unos doce órdenes de "
-        "magnitud, y las primeras capas dejan de aprender. Una red poco profunda lo esconde (la función es "
-        "otra, pero los gradientes siguen siendo de orden 1), y las comprobaciones de gradientes pasan, porque "
-        "f(x) se deriva correctamente; comparar las normas del gradiente por capa con una red de referencia "
-        "lo revela.",
-    ),
-    hypothesis=Text(
-        en="Without the skip, one block already computes a different function; with 2 blocks the gradient "
-        "norms of the first and last block stay within the same order of magnitude; with 50 blocks the first "
-        "block's gradient norm collapses by many orders of magnitude while the residual network's does not.",
-        es="Sin la conexión, un solo bloque ya calcula otra función; con 2 bloques las normas del gradiente del "
-        "primer y del último bloque siguen en el mismo orden de magnitud; con 50 bloques la norma del "
-        "gradiente del primer bloque se desploma muchos órdenes de magnitud, y la de la red residual no.",
-    ),
-    patches=(Patch("nn.layers:Residual.forward", "    return x + y\n", "    return y\n"),),
+RESIDUAL_REMOVED = BreakCode(
+    "residual-removed",
     cases=(
-        Case(
-            Text("one block: output and input gradient", "un bloque: salida y gradiente de la entrada"),
-            _residual_one_block,
-            WRONG_VALUES,
-        ),
-        Case(
-            Text(
-                "2 blocks: how the gradient norm changes from the last block to the first",
-                "2 bloques: cómo cambia la norma del gradiente del último bloque al primero",
-            ),
-            _residual_two_blocks,
-            SAME,
-            Text(
-                "The outputs differ, but the symptom the lesson is about does not show: the first block's "
-                "gradient norm is ~1.0 times the last one's with the skip and ~0.8 times without.",
-                "Las salidas difieren, pero el síntoma del que trata la lección no aparece: la norma del "
-                "gradiente del primer bloque es ~1.0 veces la del último con la conexión y ~0.8 veces sin ella.",
-            ),
-        ),
-        Case(
-            Text("50 blocks: the gradient norm per block", "50 bloques: la norma del gradiente por bloque"),
-            _residual_fifty_blocks,
-            WRONG_VALUES,
-            Text(
-                "With the skip the norms even grow towards the input (the identity path adds up); without it "
-                "each tanh(Linear) block multiplies the gradient by a Jacobian of norm below 1.",
-                "Con la conexión las normas incluso crecen hacia la entrada (el camino identidad se va "
-                "sumando); sin ella cada bloque tanh(Linear) multiplica el gradiente por un jacobiano de norma "
-                "menor que 1.",
-            ),
-        ),
+        CaseCode("residual-one-block", _residual_one_block, WRONG_VALUES),
+        CaseCode("residual-two-blocks", _residual_two_blocks, SAME),
+        CaseCode("residual-fifty-blocks", _residual_fifty_blocks, WRONG_VALUES),
     ),
     probe=Probe(_probe_residual, (normal(651, 4, 3), 0.5 * normal(652, 3, 3))),
-    catches=("crosscheck", "torch-residual-stack"),
     checks={"torch-residual-stack": _residual_stack_differs_from_torch},
 )
 
@@ -1055,84 +648,15 @@ def _zero_grad_differs_from_torch() -> str:
     )
 
 
-FORGOT_ZERO_GRAD = Break(
-    id="forgot-zero-grad",
-    family="modules",
-    title=Text(
-        en="Forgot zero_grad: optimizer.zero_grad() clears nothing, so gradients pile up across steps",
-        es="Olvidar zero_grad: optimizer.zero_grad() no borra nada, así que los gradientes se acumulan entre pasos",
-    ),
-    lesson=Text(
-        en="backward() adds into .grad (that is what makes gradient accumulation over micro-batches possible), "
-        "so each training step must start from empty gradients. Without zero_grad, step k uses the sum of the "
-        "k gradients so far: a kind of momentum without decay whose effective learning rate grows with every "
-        "step. The first step is always right, which is why a quick test passes; then training oscillates or "
-        "diverges. Here the optimizer's zero_grad is a no-op, which is what forgetting to call it in every "
-        "loop amounts to.",
-        es="backward() suma en .grad (es lo que permite acumular gradientes sobre micro-lotes), así que cada "
-        "paso de entrenamiento debe empezar con los gradientes vacíos. Sin zero_grad, el paso k usa la suma de "
-        "los k gradientes hasta entonces: una especie de momento sin decaimiento cuya tasa de aprendizaje "
-        "efectiva crece en cada paso. El primer paso siempre es correcto, y por eso una prueba rápida pasa; "
-        "luego el entrenamiento oscila o diverge. Aquí el zero_grad del optimizador no hace nada, que es a lo "
-        "que equivale olvidar llamarlo en cada bucle.",
-    ),
-    hypothesis=Text(
-        en="If optimizer.zero_grad() does nothing, one training step is unchanged; after the second backward "
-        "p.grad is the sum of both steps' gradients; over 30 SGD steps the loss stops decreasing steadily; a "
-        "loop that calls model.zero_grad() instead is unaffected.",
-        es="Si optimizer.zero_grad() no hace nada, un paso de entrenamiento no cambia; tras el segundo backward "
-        "p.grad es la suma de los gradientes de los dos pasos; en 30 pasos de SGD la pérdida deja de bajar de "
-        "forma constante; un bucle que llama a model.zero_grad() en su lugar no se ve afectado.",
-    ),
-    patches=(
-        Patch(
-            "optim.optimizer:Optimizer.zero_grad",
-            "    for p in self.params():\n        p.zero_grad(set_to_none)\n",
-            "",
-        ),
-    ),
+FORGOT_ZERO_GRAD = BreakCode(
+    "forgot-zero-grad",
     cases=(
-        Case(Text("one SGD step", "un paso de SGD"), _one_step, SAME),
-        Case(
-            Text("two SGD steps", "dos pasos de SGD"),
-            _two_steps,
-            WRONG_VALUES,
-            Text(
-                "The first step is identical; the second backward adds its gradient to the first one's, and "
-                "the second step moves by lr * (g1 + g2).",
-                "El primer paso es idéntico; el segundo backward suma su gradiente al del primero, y el segundo "
-                "paso avanza lr * (g1 + g2).",
-            ),
-        ),
-        Case(
-            Text("30 SGD steps", "30 pasos de SGD"),
-            _thirty_steps,
-            WRONG_VALUES,
-            Text(
-                "The running sum of gradients acts like momentum without decay: the loss first falls about as "
-                "fast, then overshoots and climbs back up while the correct loop keeps descending.",
-                "La suma acumulada de gradientes actúa como un momento sin decaimiento: la pérdida primero baja "
-                "más o menos igual de rápido, luego se pasa y vuelve a subir mientras el bucle correcto sigue "
-                "bajando.",
-            ),
-        ),
-        Case(
-            Text(
-                "a loop that calls model.zero_grad() (the module's method)",
-                "un bucle que llama a model.zero_grad() (el método del módulo)",
-            ),
-            _module_zero_grad_loop,
-            SAME,
-            Text(
-                "Module.zero_grad is a function of its own, which the break leaves alone: in correct code both "
-                "clear the same gradients.",
-                "Module.zero_grad es una función aparte, que el fallo no toca: en el código correcto las dos "
-                "borran los mismos gradientes.",
-            ),
-        ),
+        CaseCode("one-step", _one_step, SAME),
+        CaseCode("two-steps", _two_steps, WRONG_VALUES),
+        CaseCode("thirty-steps", _thirty_steps, WRONG_VALUES),
+        CaseCode("module-zero-grad-loop", _module_zero_grad_loop, SAME),
     ),
     probe=OPTIMIZER_PROBE,
-    catches=("torch-zero-grad",),
     checks={"torch-zero-grad": _zero_grad_differs_from_torch},
 )
 

@@ -1,0 +1,75 @@
+"""``minigrad breaks export ID [--lang es]``: a break as a Markdown page a course can publish as is.
+
+The texts come from the break's page; the diff from the live source; every observation and verdict
+from running the cases and the diagnostics now.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import __version__
+from .core import Break, diff
+from .diagnose import diagnose, probe_text, verdict_word
+from .report import describe, predicted_text, procedure_source, run_cases
+from .report import observed_text as observed_words
+from .words import word
+
+
+def _markdown_table(rows: list[tuple[str, ...]]) -> list[str]:
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+    return lines + ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows[1:]]
+
+
+def export_page(brk: Break, lang: str) -> str:
+    def w(key: str) -> str:
+        return word(key, lang)
+
+    lines = [
+        f"# {brk.title(lang)}",
+        "",
+        f"`{brk.id}` · "
+        + w("x.at-a-glance").format(
+            phase=brk.phase, family=brk.family, targets=", ".join(f"`{t}`" for t in brk.targets)
+        ),
+    ]
+    lines += ["", f"## {w('hypothesis')}", "", brk.hypothesis(lang), "", f"## {w('lesson')}", "", brk.lesson(lang)]
+    if brk.engine_note is not None:
+        lines += ["", f"## {w('engine')}", "", brk.engine_note(lang)]
+    lines += ["", f"## {w('diff')}", "", "```diff", diff(brk).rstrip(), "```"]
+    lines += ["", f"## {w('x.try')}", "", w("how").format(id=brk.id), "", f"    minigrad breaks run {brk.id}"]
+    lines += ["", f"## {w('x.cases')}", ""]
+    lines += [w("x.measured").format(version=__version__, numpy=np.__version__, id=brk.id)]
+    for i, result in enumerate(run_cases(brk), 1):
+        case = result.case
+        lines += [
+            "",
+            f"### {w('case')} {i}: {case.name(lang)}",
+            "",
+            "```python",
+            procedure_source(case).rstrip(),
+            "```",
+        ]
+        lines += ["", f"- {w('correct')}:"] + [f"  - `{line}`" for line in describe(result.correct, lang)]
+        lines += [f"- {w('broken')}:"] + [f"  - `{line}`" for line in describe(result.broken, lang)]
+        lines += [f"  - {w('warning')}: `{warning}`" for warning in result.broken_warnings]
+        verdict = w("holds" if result.hypothesis_holds else "fails")
+        lines += [f"- {w('predicted')}: {predicted_text(case, lang)}"]
+        lines += [f"- {w('observed-short')}: {observed_words(result, lang)}: **{verdict}**"]
+        if case.note is not None:
+            lines += [f"- {w('why')}: {case.note(lang)}"]
+    rows = diagnose(brk)
+    keys = ("col.diagnostic", "col.should", "col.correct", "col.broken")
+    table: list[tuple[str, ...]] = [tuple(w(k) for k in keys)]
+    table += [
+        (
+            f"`{r.diagnostic}`",
+            w("yes") if r.claimed else "",
+            verdict_word(r, "correct", lang),
+            verdict_word(r, "broken", lang),
+        )
+        for r in rows
+    ]
+    lines += ["", f"## {w('diagnostics')}", "", probe_text(brk, lang) + ".", "", *_markdown_table(table)]
+    lines += ["", w("legend")]
+    return "\n".join(lines) + "\n"

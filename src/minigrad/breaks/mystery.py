@@ -1,0 +1,97 @@
+"""Mystery mode: a random break is switched on without saying which; the learner finds it, then reveals it.
+
+The choice is recorded in a small state file outside the package (``$MINIGRAD_MYSTERY_STATE``, else
+``$XDG_CACHE_HOME/minigrad/mystery.json``, else ``~/.cache/minigrad/mystery.json``).  The file and
+the environment variable hold an opaque token, never the id: :func:`break_of_token` finds the break
+whose hash matches it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from .core import Break, BreakError, all_breaks
+
+TOKEN_VAR = "MINIGRAD_MYSTERY"
+STATE_VAR = "MINIGRAD_MYSTERY_STATE"
+
+
+def state_path() -> Path:
+    explicit = os.environ.get(STATE_VAR)
+    if explicit:
+        return Path(explicit)
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(cache) / "minigrad" / "mystery.json"
+
+
+def token_of(break_id: str, seed: int) -> str:
+    return hashlib.sha256(f"minigrad-mystery:{seed}:{break_id}".encode()).hexdigest()[:16] + f"-{seed}"
+
+
+def break_of_token(token: str) -> str:
+    """The id of the break an opaque token stands for (a clear error if none)."""
+    _, _, seed_text = token.rpartition("-")
+    if seed_text.isdigit():
+        for break_id in all_breaks():
+            if token_of(break_id, int(seed_text)) == token:
+                return break_id
+    raise BreakError(f"{TOKEN_VAR}={token!r} names no mystery break; start one with `minigrad breaks mystery`")
+
+
+@dataclass(frozen=True)
+class Mystery:
+    token: str
+    seed: int
+    phase: int | None
+    family: str | None
+    candidates: int
+
+
+def choose(candidates: list[Break], seed: int | None) -> tuple[Break, int]:
+    """A break picked at random among ``candidates``; the same seed picks the same break."""
+    if not candidates:
+        raise BreakError("no break matches these filters: nothing to pick a mystery from")
+    used = secrets.randbelow(2**31) if seed is None else seed
+    if used < 0:
+        raise BreakError(f"--seed must be zero or positive, got {used}")
+    return random.Random(used).choice(candidates), used
+
+
+def start(candidates: list[Break], seed: int | None, phase: int | None, family: str | None) -> Mystery:
+    brk, used = choose(candidates, seed)
+    mystery = Mystery(token_of(brk.id, used), used, phase, family, len(candidates))
+    path = state_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(mystery.__dict__) + "\n", encoding="utf-8")
+    return mystery
+
+
+def current() -> Mystery:
+    path = state_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Mystery(**data)
+    except FileNotFoundError:
+        raise BreakError(f"no mystery is running ({path} does not exist); start one: minigrad breaks mystery") from None
+    except (ValueError, TypeError) as exc:
+        raise BreakError(
+            f"{path} is not a mystery state file ({exc}); start a new one: minigrad breaks mystery"
+        ) from exc
+
+
+def finish() -> None:
+    state_path().unlink(missing_ok=True)
+
+
+def score(guess: str | None, answer: Break) -> int:
+    """2 for the right break, 1 for the right family, 0 otherwise."""
+    if guess == answer.id:
+        return 2
+    breaks = all_breaks()
+    return 1 if guess in breaks and breaks[guess].family == answer.family else 0
