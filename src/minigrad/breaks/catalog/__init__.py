@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..core import Break, BreakCode, Case
 from ..page import Page, PageError, load_all, page_dir
-from . import broadcasting, engine, modules, ops, scalar
+from . import attention, broadcasting, engine, modules, ops, scalar
 
 
 def assemble(page: Page, code: BreakCode) -> Break:
@@ -62,5 +62,7 @@ def build(codes: list[BreakCode], pages: dict[str, Page]) -> dict[str, Break]:
     return {code.id: assemble(pages[code.id], code) for code in codes}
 
 
-CODES: list[BreakCode] = [c for family in (broadcasting, engine, ops, scalar, modules) for c in family.BREAKS]
+CODES: list[BreakCode] = [
+    c for family in (broadcasting, engine, ops, scalar, modules, attention) for c in family.BREAKS
+]
 BREAKS: dict[str, Break] = build(CODES, load_all())
