@@ -177,12 +177,30 @@ def _tied_gradient_gap() -> tuple[float, float]:
 
 def _tied_gradient_check() -> str:
     analytic, numeric = _tied_gradient_gap()
+    if not np.isfinite([analytic, numeric]).all():
+        return (
+            f"the tied weight's gradient ({analytic:.6g} along a random direction) and the loss's rate of change "
+            f"along it ({numeric:.6g}) are not both finite: the model's outputs are NaN or Inf"
+        )
     if abs(analytic - numeric) <= 1e-6 * (1 + abs(numeric)):
         return ""
     return (
         f"the tied weight's gradient gives a directional derivative {analytic:.6g}, but moving the shared "
         f"matrix changes the loss at rate {numeric:.6g}: one of its two uses sends no gradient to it"
     )
+
+
+# Every break of the family runs every probe, so that `breaks verify` shows each one silent on correct code
+# and which breaks it sees.
+PROBE_CHECKS = {
+    "scale-probe": _scale_check,
+    "causality-probe": _causality_check,
+    "permutation-probe": _permutation_check,
+    "rope-relative-probe": _rope_relative_check,
+    "pre-ln-identity": _pre_ln_identity_check,
+    "tied-gradient": _tied_gradient_check,
+    "shift-probe": _shift_check,
+}
 
 
 # --------------------------------------------------------------------------- no-sqrt-dk-scaling
@@ -206,7 +224,7 @@ NO_SQRT_DK_SCALING = BreakCode(
         CaseCode("growing-d-k", lambda: _logit_stds((16, 64, 256)), WRONG_VALUES, Expect("logit std at d_k=64", 8.0)),
     ),
     probe=PROBE,
-    checks={"scale-probe": _scale_check},
+    checks=PROBE_CHECKS,
 )
 
 
@@ -227,7 +245,7 @@ FORGET_CAUSAL_MASK = BreakCode(
         CaseCode("two-layers-future-token", lambda: _future_change(_gpt(), IDS, 4, vocab_size=VOCAB), WRONG_VALUES),
     ),
     probe=PROBE,
-    checks={"causality-probe": _causality_check},
+    checks=PROBE_CHECKS,
 )
 
 
@@ -240,7 +258,7 @@ SCALE_BY_D_K = BreakCode(
         CaseCode("growing-d-k", lambda: _logit_stds((16, 64, 256)), WRONG_VALUES, Expect("logit std at d_k=64", 1 / 8)),
     ),
     probe=PROBE,
-    checks={"scale-probe": _scale_check},
+    checks=PROBE_CHECKS,
 )
 
 
@@ -266,6 +284,7 @@ MASK_ADDED_AFTER_SOFTMAX = BreakCode(
         CaseCode("boolean-causal-mask", lambda: _attention_with(attention_ops.causal_mask(5)), WRONG_VALUES),
     ),
     probe=PROBE,
+    checks=PROBE_CHECKS,
 )
 
 
@@ -284,7 +303,7 @@ SOFTMAX_OVER_QUERIES = BreakCode(
         CaseCode("future-token", lambda: _future_change(_gpt(), IDS, 4, vocab_size=VOCAB), WRONG_VALUES),
     ),
     probe=PROBE,
-    checks={"causality-probe": _causality_check},
+    checks=PROBE_CHECKS,
 )
 
 
@@ -303,7 +322,7 @@ CAUSAL_MASK_OFF_BY_ONE = BreakCode(
         CaseCode("two-layers", lambda: _future_change(_gpt(2), IDS, 4, vocab_size=VOCAB), WRONG_VALUES),
     ),
     probe=PROBE,
-    checks={"causality-probe": _causality_check},
+    checks=PROBE_CHECKS,
 )
 
 
@@ -333,7 +352,7 @@ HEADS_RESHAPE_NO_TRANSPOSE = BreakCode(
         CaseCode("four-heads-causal", _mha_future_change, WRONG_VALUES),
     ),
     probe=PROBE,
-    checks={"causality-probe": _causality_check, "permutation-probe": _permutation_check},
+    checks=PROBE_CHECKS,
 )
 
 
@@ -358,7 +377,7 @@ ROPE_QUERIES_ONLY = BreakCode(
         ),
     ),
     probe=PROBE,
-    checks={"rope-relative-probe": _rope_relative_check},
+    checks=PROBE_CHECKS,
 )
 
 
@@ -385,7 +404,7 @@ LM_LOSS_UNSHIFTED = BreakCode(
         CaseCode("two-predictors", _predictor_losses, WRONG_VALUES),
     ),
     probe=PROBE,
-    checks={"shift-probe": _shift_check},
+    checks=PROBE_CHECKS,
 )
 
 
@@ -415,7 +434,7 @@ POST_LN_INSTEAD_OF_PRE_LN = BreakCode(
         CaseCode("four-blocks", _stack_output_std, WRONG_VALUES),
     ),
     probe=PROBE,
-    checks={"pre-ln-identity": _pre_ln_identity_check},
+    checks=PROBE_CHECKS,
 )
 
 
@@ -439,7 +458,7 @@ TIED_HEAD_DETACHED = BreakCode(
         CaseCode("shared-weight-gradient", _tied_gradient, WRONG_VALUES),
     ),
     probe=PROBE,
-    checks={"tied-gradient": _tied_gradient_check},
+    checks=PROBE_CHECKS,
 )
 
 
