@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .core import Break, Case, Expect, Observation, Outcome, inject, suspended
+from .script import NotStandaloneError, standalone_script
 from .words import word
 
 RTOL, ATOL = 1e-9, 1e-12  # outputs that agree this closely are the same
@@ -198,9 +199,15 @@ def observed_text(result: CaseResult, lang: str) -> str:
 
 
 def procedure_source(case: Case) -> str:
-    """The code a case runs, for ``minigrad breaks show``."""
+    """The code a case runs, for ``show`` and ``export``: a standalone script when the case has one."""
     try:
-        return textwrap.dedent(inspect.getsource(case.run))
+        return standalone_script(case.run)
+    except NotStandaloneError as exc:
+        reason = f"# Not yet a standalone script: it uses {exc}.\n"
+    except (OSError, TypeError, SyntaxError):
+        return "<source not available>"
+    try:
+        return reason + textwrap.dedent(inspect.getsource(case.run))
     except (OSError, TypeError):
         return "<source not available>"
 
