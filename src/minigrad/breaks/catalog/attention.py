@@ -206,10 +206,23 @@ PROBE_CHECKS = {
 # --------------------------------------------------------------------------- no-sqrt-dk-scaling
 
 
-def _logit_stds(d_ks: tuple[int, ...]) -> Observation:
-    observed: Observation = {}
-    for d_k in d_ks:
-        q, k = Tensor(normal(760, 64, d_k)), Tensor(normal(761, 64, d_k))
+# The cases of the course's two breaks (and scale-by-d-k) are standalone: NumPy and minigrad's public API only,
+# so that `minigrad breaks show` prints them as scripts a learner can run (see breaks/script.py).
+
+
+def _logit_std_at_d_k_1() -> Observation:
+    rng = np.random.default_rng(760)
+    q, k = Tensor(rng.standard_normal((64, 1))), Tensor(rng.standard_normal((64, 1)))
+    scores = attention_ops.attention_scores(q, k, attention_ops.scale_factor(1)).data
+    weights = attention_ops.attention_weights(Tensor(scores)).data
+    return {"logit std at d_k=1": float(scores.std()), "mean largest weight at d_k=1": float(weights.max(-1).mean())}
+
+
+def _logit_std_growing_d_k() -> Observation:
+    rng = np.random.default_rng(761)
+    observed = {}
+    for d_k in (16, 64, 256):
+        q, k = Tensor(rng.standard_normal((64, d_k))), Tensor(rng.standard_normal((64, d_k)))
         scores = attention_ops.attention_scores(q, k, attention_ops.scale_factor(d_k)).data
         weights = attention_ops.attention_weights(Tensor(scores)).data
         observed[f"logit std at d_k={d_k}"] = float(scores.std())
@@ -220,8 +233,8 @@ def _logit_stds(d_ks: tuple[int, ...]) -> Observation:
 NO_SQRT_DK_SCALING = BreakCode(
     "no-sqrt-dk-scaling",
     cases=(
-        CaseCode("d-k-one", lambda: _logit_stds((1,)), SAME),
-        CaseCode("growing-d-k", lambda: _logit_stds((16, 64, 256)), WRONG_VALUES, Expect("logit std at d_k=64", 8.0)),
+        CaseCode("d-k-one", _logit_std_at_d_k_1, SAME),
+        CaseCode("growing-d-k", _logit_std_growing_d_k, WRONG_VALUES, Expect("logit std at d_k=64", 8.0)),
     ),
     probe=PROBE,
     checks=PROBE_CHECKS,
@@ -231,18 +244,34 @@ NO_SQRT_DK_SCALING = BreakCode(
 # --------------------------------------------------------------------------- forget-causal-mask
 
 
-def _last_position_logits() -> Observation:
-    """A 1-layer model: the last position attends every key with or without the mask."""
+def _last_position_one_layer() -> Observation:
+    ids = np.random.default_rng(700).integers(0, 16, (2, 8))
+    # vocab 16, d_model 16, 2 heads, 1 layer, d_ff 32, context 8
+    model = MiniGPT(16, 16, 2, 1, 32, 8, generator=np.random.default_rng(701))
     with no_grad():
-        logits = _gpt(n_layers=1)(IDS).data
+        logits = model(ids).data
     return {"logits at the last position": logits[:, -1]}
+
+
+def _future_token_two_layers() -> Observation:
+    ids = np.random.default_rng(700).integers(0, 16, (2, 8))
+    model = MiniGPT(16, 16, 2, 2, 32, 8, generator=np.random.default_rng(701))
+    with no_grad():
+        for p in model.parameters():  # weights of std 0.5 instead of 0.02, so that the effects are readable
+            if p.ndim == 2:
+                p.copy_(p.data * 25.0)
+    seen = causality_probe(model, ids, position=4, vocab_size=16).measurements  # changes token 4, then compares
+    return {
+        "largest logit change at positions 0..3": seen["max_change_before"],
+        "positions among 0..3 that moved": len(seen["leaked_positions"]),
+    }
 
 
 FORGET_CAUSAL_MASK = BreakCode(
     "forget-causal-mask",
     cases=(
-        CaseCode("one-layer-last-position", _last_position_logits, SAME),
-        CaseCode("two-layers-future-token", lambda: _future_change(_gpt(), IDS, 4, vocab_size=VOCAB), WRONG_VALUES),
+        CaseCode("one-layer-last-position", _last_position_one_layer, SAME),
+        CaseCode("two-layers-future-token", _future_token_two_layers, WRONG_VALUES),
     ),
     probe=PROBE,
     checks=PROBE_CHECKS,
@@ -254,8 +283,8 @@ FORGET_CAUSAL_MASK = BreakCode(
 SCALE_BY_D_K = BreakCode(
     "scale-by-d-k",
     cases=(
-        CaseCode("d-k-one", lambda: _logit_stds((1,)), SAME),
-        CaseCode("growing-d-k", lambda: _logit_stds((16, 64, 256)), WRONG_VALUES, Expect("logit std at d_k=64", 1 / 8)),
+        CaseCode("d-k-one", _logit_std_at_d_k_1, SAME),
+        CaseCode("growing-d-k", _logit_std_growing_d_k, WRONG_VALUES, Expect("logit std at d_k=64", 1 / 8)),
     ),
     probe=PROBE,
     checks=PROBE_CHECKS,
