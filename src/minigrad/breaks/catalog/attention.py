@@ -18,7 +18,7 @@ import numpy as np
 
 from ...diagnostics.probes import causality_probe, permutation_probe, scale_probe, shift_probe
 from ...engine import no_grad
-from ...nn import MiniGPT, MultiheadAttention, RotaryEmbedding, TransformerBlock
+from ...nn import MiniGPT, MultiheadAttention, RotaryEmbedding, SinusoidalPositionalEncoding, TransformerBlock
 from ...ops import attention as attention_ops
 from ...tensor import Tensor
 from ..core import BreakCode, CaseCode, Expect, Probe
@@ -30,13 +30,13 @@ VOCAB, D_MODEL, HEADS, CONTEXT = 16, 16, 2, 8
 IDS = rng(700).integers(0, VOCAB, (2, CONTEXT))
 
 
-def _gpt(n_layers: int = 2) -> MiniGPT:
+def _gpt(n_layers: int = 2, positions: str = "sinusoidal") -> MiniGPT:
     """A small MiniGPT (vocab 16, d_model 16, 2 heads, context 8), seeded, float64.
 
     Its weight matrices are scaled from GPT-2's std 0.02 to 0.5, so that what one token does to another
     shows in the logits at a size one can read, not at 1e-8.
     """
-    model = MiniGPT(VOCAB, D_MODEL, HEADS, n_layers, 32, CONTEXT, generator=rng(701))
+    model = MiniGPT(VOCAB, D_MODEL, HEADS, n_layers, 32, CONTEXT, positions=positions, generator=rng(701))
     with no_grad():
         for p in model.parameters():
             if p.ndim == 2:
@@ -85,6 +85,18 @@ def _permutation_check() -> str:
     """4-head attention without positions or mask: permuting the tokens must only permute the outputs."""
     mha = MultiheadAttention(D_MODEL, 4, batch_first=True, generator=rng(720))
     return _fired(permutation_probe(lambda x: mha(x, x, x)[0], normal(721, 2, 6, D_MODEL), expect_equivariant=True))
+
+
+def _positions_check() -> str:
+    """The same attention after sinusoidal positions: permuting the tokens must now change more than the order."""
+    mha = MultiheadAttention(D_MODEL, 4, batch_first=True, generator=rng(722))
+    positions = SinusoidalPositionalEncoding(D_MODEL, CONTEXT)
+
+    def attend(x: Any) -> Any:
+        h = positions(x)
+        return mha(h, h, h)[0]
+
+    return _fired(permutation_probe(attend, normal(723, 2, 6, D_MODEL), expect_equivariant=False))
 
 
 def _scale_check() -> str:
@@ -196,6 +208,7 @@ PROBE_CHECKS = {
     "scale-probe": _scale_check,
     "causality-probe": _causality_check,
     "permutation-probe": _permutation_check,
+    "positions-probe": _positions_check,
     "rope-relative-probe": _rope_relative_check,
     "pre-ln-identity": _pre_ln_identity_check,
     "tied-gradient": _tied_gradient_check,
@@ -491,12 +504,44 @@ TIED_HEAD_DETACHED = BreakCode(
 )
 
 
+# --------------------------------------------------------------------------- positions-not-added
+
+
+def _sinusoidal_of_zeros() -> Observation:
+    encoding = SinusoidalPositionalEncoding(4, max_len=8)
+    with no_grad():
+        return {"encoding of zeros (3, 4)": encoding(np.zeros((3, 4))).data}
+
+
+def _last_logits_after_shuffle(positions: str) -> Observation:
+    """Shuffle tokens 0..6 of a 1-layer causal MiniGPT's input: how much do the logits at position 7 move?"""
+    model = _gpt(1, positions)
+    shuffled = IDS.copy()
+    shuffled[:, :7] = IDS[:, rng(703).permutation(7)]
+    with no_grad():
+        before, after = model(IDS).data[:, -1], model(shuffled).data[:, -1]
+    return {"largest change of the last position's logits": float(np.abs(after - before).max())}
+
+
+POSITIONS_NOT_ADDED = BreakCode(
+    "positions-not-added",
+    cases=(
+        CaseCode("table-of-zeros", _sinusoidal_of_zeros, WRONG_VALUES),
+        CaseCode("learned-positions", lambda: _last_logits_after_shuffle("learned"), SAME),
+        CaseCode("shuffled-prefix", lambda: _last_logits_after_shuffle("sinusoidal"), WRONG_VALUES),
+    ),
+    probe=PROBE,
+    checks=PROBE_CHECKS,
+)
+
+
 BREAKS = [
     NO_SQRT_DK_SCALING,
     SCALE_BY_D_K,
     MASK_ADDED_AFTER_SOFTMAX,
     SOFTMAX_OVER_QUERIES,
     HEADS_RESHAPE_NO_TRANSPOSE,
+    POSITIONS_NOT_ADDED,
     ROPE_QUERIES_ONLY,
     CAUSAL_MASK_OFF_BY_ONE,
     FORGET_CAUSAL_MASK,
