@@ -134,6 +134,13 @@ def test_the_courses_procedures_run_as_standalone_scripts(break_id: str, tmp_pat
         assert (runs[0] != runs[1]) == (result.outcome != Outcome.SAME), case.id
 
 
+@pytest.mark.parametrize("break_id", ATTENTION_IDS)
+def test_every_break_runs_every_probe_and_verify_shows_a_claimed_one(break_id: str) -> None:
+    brk = all_breaks()[break_id]
+    assert set(brk.checks) == set(catalog.PROBE_CHECKS)
+    assert list(brk.checks)[-1] in brk.catches  # the one `breaks verify` shows in its own-check column
+
+
 def test_every_probe_is_silent_on_correct_code() -> None:
     for name, check in catalog.PROBE_CHECKS.items():
         assert check() == "", name
