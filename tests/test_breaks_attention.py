@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 
 from minigrad import Tensor, no_grad
-from minigrad.breaks import Outcome, all_breaks, inject
+from minigrad.breaks import Case, Outcome, all_breaks, inject
 from minigrad.breaks.catalog import attention as catalog
 from minigrad.breaks.diagnose import diagnose
 from minigrad.breaks.report import run_cases
-from minigrad.breaks.script import standalone_script
+from minigrad.breaks.script import NotStandaloneError, standalone_script
 from minigrad.ops import attention
 from minigrad.training.gpt import language_model_loss
 
@@ -115,11 +115,25 @@ def test_the_detached_head_leaves_only_the_embeddings_share_of_the_tied_gradient
     np.testing.assert_allclose(embedding_grad(False) - embedding_grad(True), head_share, rtol=1e-9, atol=1e-9)
 
 
-@pytest.mark.parametrize("break_id", ["no-sqrt-dk-scaling", "scale-by-d-k", "forget-causal-mask"])
-def test_the_courses_procedures_run_as_standalone_scripts(break_id: str, tmp_path: Path) -> None:
+def _standalone(case: Case) -> str | None:
+    try:
+        return standalone_script(case.run)
+    except NotStandaloneError:
+        return None
+
+
+def test_the_courses_two_breaks_have_only_standalone_procedures() -> None:
+    for break_id in ("no-sqrt-dk-scaling", "forget-causal-mask"):
+        assert all(_standalone(case) is not None for case in all_breaks()[break_id].cases), break_id
+
+
+@pytest.mark.parametrize("break_id", ATTENTION_IDS)
+def test_every_standalone_procedure_runs_as_printed(break_id: str, tmp_path: Path) -> None:
     brk = all_breaks()[break_id]
     for case, result in zip(brk.cases, run_cases(brk), strict=True):
-        script = standalone_script(case.run)
+        script = _standalone(case)
+        if script is None:
+            continue
         assert "catalog" not in script and "_support" not in script
         path = tmp_path / "procedure.py"
         path.write_text(script)
@@ -131,7 +145,8 @@ def test_the_courses_procedures_run_as_standalone_scripts(break_id: str, tmp_pat
             done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, env=env, timeout=120)
             assert done.returncode == 0, done.stderr[-2000:]
             runs.append(done.stdout)
-        assert (runs[0] != runs[1]) == (result.outcome != Outcome.SAME), case.id
+        if result.outcome != Outcome.SAME:  # the same within tolerance may still print another last digit
+            assert runs[0] != runs[1], case.id
 
 
 @pytest.mark.parametrize("break_id", ATTENTION_IDS)

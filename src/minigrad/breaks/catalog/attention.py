@@ -21,6 +21,7 @@ from ...engine import no_grad
 from ...nn import MiniGPT, MultiheadAttention, RotaryEmbedding, SinusoidalPositionalEncoding, TransformerBlock
 from ...ops import attention as attention_ops
 from ...tensor import Tensor
+from ...training.gpt import language_model_loss  # the loss of `minigrad train gpt` (a break swaps its code)
 from ..core import BreakCode, CaseCode, Expect, Probe
 from ._support import SAME, WRONG_VALUES, Observation, normal, rng
 
@@ -104,9 +105,7 @@ def _scale_check() -> str:
 
 
 def _shift_check() -> str:
-    from ...training import gpt  # the loss of `minigrad train gpt`, looked up when the check runs
-
-    return _fired(shift_probe(gpt.language_model_loss, vocab_size=VOCAB))
+    return _fired(shift_probe(language_model_loss, vocab_size=VOCAB))
 
 
 def _log_weights(mha: MultiheadAttention, x: Array) -> Array:
@@ -433,24 +432,22 @@ ROPE_QUERIES_ONLY = BreakCode(
 # --------------------------------------------------------------------------- lm-loss-unshifted
 
 
-def _uniform_loss() -> Observation:
-    from ...training import gpt
+def _lm_loss_uniform_logits() -> Observation:
+    ids = np.random.default_rng(700).integers(1, 16, (2, 6))  # tokens 1..15: none is the padding id 0
+    logits = Tensor(np.zeros((2, 6, 16)))
+    return {"loss of all-zero logits": language_model_loss(logits, ids).item()}
 
-    ids = IDS[:, :6] % (VOCAB - 1) + 1  # no padding id (0) among them
-    return {"loss of all-zero logits": gpt.language_model_loss(Tensor(np.zeros((2, 6, VOCAB))), ids).item()}
 
-
-def _predictor_losses() -> Observation:
-    from ...training import gpt
-
-    return dict(shift_probe(gpt.language_model_loss, vocab_size=VOCAB).measurements)
+def _lm_loss_two_predictors() -> Observation:
+    # the shift probe scores a perfect next-token predictor and a copier of the current token
+    return dict(shift_probe(language_model_loss, vocab_size=16).measurements)
 
 
 LM_LOSS_UNSHIFTED = BreakCode(
     "lm-loss-unshifted",
     cases=(
-        CaseCode("uniform-logits", _uniform_loss, SAME),
-        CaseCode("two-predictors", _predictor_losses, WRONG_VALUES),
+        CaseCode("uniform-logits", _lm_loss_uniform_logits, SAME),
+        CaseCode("two-predictors", _lm_loss_two_predictors, WRONG_VALUES),
     ),
     probe=PROBE,
     checks=_probes("shift-probe"),
