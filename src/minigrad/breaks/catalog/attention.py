@@ -1,13 +1,14 @@
-"""Breaks in attention and MiniGPT (course phases 15-17): scaling, masks, softmax axis, heads, RoPE, LayerNorm
-placement, weight tying and the language-model loss.
+"""Breaks in attention and MiniGPT (course phases 15-17): scaling, masks, softmax axis, heads, positions, RoPE,
+LayerNorm placement, weight tying and the language-model loss.
 
 These bugs compute the *wrong function with the right gradients*: every op is still differentiated
 correctly, so finite differences stay silent.  A cross-check against PyTorch catches those on the path of
 ``scaled_dot_product_attention`` (the probe every break here shares); the rest are caught only by
-behavioural probes, registered as each break's checks: the public ones of
-:mod:`minigrad.diagnostics.probes` (causality, permutation, scale, shift) and three that test a property
-of one component (RoPE's relative positions, the Pre-LN residual path, the tied weight's gradient).
-Each check returns what it saw when it fires, and an empty string when the behaviour is the correct one.
+behavioural probes, run as every break's checks: the public ones of :mod:`minigrad.diagnostics.probes`
+(causality, permutation, scale, shift), the permutation probe after the positional encoding, and three
+that test a property of one component (RoPE's relative positions, the Pre-LN residual path, the tied
+weight's gradient).  Each check returns what it saw when it fires, and an empty string when the
+behaviour is the correct one; `breaks verify` holds each to silence on correct code for every break.
 """
 
 from __future__ import annotations
