@@ -44,6 +44,7 @@ from ..data.corpus import (
     paradigm_prompt,
 )
 from ..engine import no_grad
+from ..nn import init
 from ..ops.nn import cross_entropy
 from ..optim import AdamW
 from ..optim.clip import clip_grad_norm_
@@ -64,15 +65,18 @@ def language_model_loss(logits: Tensor, ids: Array, pad_id: int = 0) -> Tensor:
 
 @dataclass(frozen=True)
 class GPTConfig:
-    """Everything that decides a run's numbers; the defaults reach the >= 95% held-out target."""
+    """Everything that decides a run's numbers (the defaults are the best measured; see the README)."""
 
-    steps: int = 1500
-    batch_size: int = 32
-    lr: float = 3e-3
+    steps: int = 2000
+    batch_size: int = 16
+    lr: float = 1e-2
     warmup_steps: int = 100
     weight_decay: float = 0.01
     clip: float = 1.0
     seed: int = 0
+    # Token embeddings start at N(0, 0.3^2) rather than GPT-2's 0.02: next to the sinusoidal table
+    # (amplitude 1) a 0.02 embedding carries almost no token identity; measured, 0.3 learns far faster.
+    embedding_std: float = 0.3
     held_out_per_verb: int = 2
     d_model: int = 64
     n_heads: int = 4
@@ -86,8 +90,8 @@ class GPTConfig:
                 raise ValueError(f"train gpt: {name} must be a positive integer, got {value!r}")
         if self.steps <= self.warmup_steps:
             raise ValueError(f"train gpt: steps ({self.steps}) must be larger than warmup_steps ({self.warmup_steps})")
-        if not self.lr > 0 or self.clip <= 0 or self.weight_decay < 0:
-            raise ValueError("train gpt: lr and clip must be > 0 and weight_decay >= 0")
+        if not self.lr > 0 or self.clip <= 0 or self.weight_decay < 0 or not self.embedding_std > 0:
+            raise ValueError("train gpt: lr, clip and embedding_std must be > 0, weight_decay >= 0")
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> GPTConfig:
@@ -131,7 +135,7 @@ def corpus_task(config: GPTConfig) -> CorpusTask:
 
 
 def build_model(config: GPTConfig, context_length: int) -> nn.MiniGPT:
-    return nn.MiniGPT.course(
+    model = nn.MiniGPT.course(
         d_model=config.d_model,
         n_heads=config.n_heads,
         n_layers=config.n_layers,
@@ -140,6 +144,8 @@ def build_model(config: GPTConfig, context_length: int) -> nn.MiniGPT:
         dtype=np.float32,
         generator=np.random.default_rng(config.seed),
     )
+    init.normal_(model.tok_emb.weight, 0.0, config.embedding_std, generator=np.random.default_rng(config.seed + 2))
+    return model
 
 
 class _TokenizerLogits:
