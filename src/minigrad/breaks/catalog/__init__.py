@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..core import Break, BreakCode, Case
 from ..page import Page, PageError, load_all, page_dir
-from . import broadcasting, engine, learner_engine, learner_ops, modules, ops, scalar
+from . import attention, broadcasting, engine, learner_engine, learner_ops, modules, ops, scalar
 
 
 def assemble(page: Page, code: BreakCode) -> Break:
@@ -62,6 +62,6 @@ def build(codes: list[BreakCode], pages: dict[str, Page]) -> dict[str, Break]:
     return {code.id: assemble(pages[code.id], code) for code in codes}
 
 
-FAMILIES = (broadcasting, engine, ops, scalar, learner_engine, learner_ops, modules)
+FAMILIES = (broadcasting, engine, ops, scalar, learner_engine, learner_ops, modules, attention)
 CODES: list[BreakCode] = [c for family in FAMILIES for c in family.BREAKS]
 BREAKS: dict[str, Break] = build(CODES, load_all())
