@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 
 from ...engine import no_grad
-from ...nn import BatchNorm1d, Dropout, Linear, Module, Residual, RMSNorm, Sequential, Tanh
+from ...nn import BatchNorm1d, Dropout, Linear, Module, Parameter, Residual, RMSNorm, Sequential, Tanh
 from ...optim import SGD, Adam, AdamW, Optimizer
 from ...tensor import Tensor
 from ..core import BreakCode, CaseCode, Expect, Probe
-from ._support import SAME, WRONG_VALUES, Observation, const, grads, leaf, normal, rng
+from ._support import SAME, WRONG_VALUES, Observation, const, leaf, normal, rng
 
 Array = np.ndarray[Any, np.dtype[np.float64]]
 
@@ -48,47 +48,57 @@ BN_STD = np.array([2.0, 0.5, 1.0])
 
 
 def _bn_batch(seed: int, n: int = 8, shift: float = 0.0) -> Array:
-    """``n`` examples of 3 channels from N(BN_MEAN + shift, BN_STD**2)."""
+    """``n`` examples of 3 channels from N(BN_MEAN + shift, BN_STD**2) (the torch check's batches)."""
     return np.asarray(BN_MEAN + shift + BN_STD * normal(seed, n, 3), dtype=np.float64)
 
 
-def _trained_batchnorm() -> BatchNorm1d:
-    """A BatchNorm1d after 30 training batches (train mode, which the break leaves alone), switched to eval."""
-    layer = BatchNorm1d(3)
-    with no_grad():
-        for seed in range(30):
-            layer(Tensor(_bn_batch(100 + seed)))
-    layer.eval()
-    return layer
-
-
 def _bn_train_mode() -> Observation:
+    mean = np.array([1.0, -2.0, 0.5])  # the training distribution, per channel
+    std = np.array([2.0, 0.5, 1.0])
+    x = Tensor(mean + std * np.random.default_rng(1).standard_normal((8, 3)), requires_grad=True)
+    v = np.random.default_rng(2).standard_normal((8, 3))  # a random upstream gradient
     layer = BatchNorm1d(3)
-    x = leaf(_bn_batch(1))
     y = layer(x)
-    (y * normal(2, 8, 3)).sum().backward()
-    assert layer.weight is not None and layer.running_mean is not None and layer.running_var is not None
+    (y * v).sum().backward()
+    weight, _ = layer.parameters()  # the per-channel gain and bias
+    buffers = layer.state_dict()
     return {
-        "y": y.data.copy(),
-        **grads(x=x, weight=layer.weight),
-        "running_mean": layer.running_mean.data.copy(),
-        "running_var": layer.running_var.data.copy(),
+        "y": y.data,
+        "x.grad": x.grad,
+        "weight.grad": weight.grad,
+        "running_mean": buffers["running_mean"],
+        "running_var": buffers["running_var"],
     }
 
 
 def _bn_eval_one_example() -> Observation:
-    layer = _trained_batchnorm()
-    x = leaf(_bn_batch(3, n=1))  # one example at inference time
+    mean = np.array([1.0, -2.0, 0.5])  # the training distribution, per channel
+    std = np.array([2.0, 0.5, 1.0])
+    x = Tensor(mean + std * np.random.default_rng(3).standard_normal((1, 3)), requires_grad=True)  # one example
+    v = np.random.default_rng(4).standard_normal((1, 3))  # a random upstream gradient
+    layer = BatchNorm1d(3)
+    with no_grad():  # training: 30 batches of 8 (train mode, which the break leaves alone)
+        for seed in range(100, 130):
+            layer(Tensor(mean + std * np.random.default_rng(seed).standard_normal((8, 3))))
+    layer.eval()  # inference
     y = layer(x)
-    (y * normal(4, 1, 3)).sum().backward()
-    return {"y": y.data.copy(), **grads(x=x)}
+    (y * v).sum().backward()
+    return {"y": y.data, "x.grad": x.grad}
 
 
 def _bn_eval_example_in_two_batches() -> Observation:
-    layer = _trained_batchnorm()
-    example = _bn_batch(5, n=1)
-    in_batch_a = layer(Tensor(np.concatenate([example, _bn_batch(6, n=7)]))).data[0]
-    in_batch_b = layer(Tensor(np.concatenate([example, _bn_batch(7, n=7, shift=2.0)]))).data[0]
+    mean = np.array([1.0, -2.0, 0.5])  # the training distribution, per channel
+    std = np.array([2.0, 0.5, 1.0])
+    example = mean + std * np.random.default_rng(5).standard_normal((1, 3))
+    others_a = mean + std * np.random.default_rng(6).standard_normal((7, 3))
+    others_b = mean + 2.0 + std * np.random.default_rng(7).standard_normal((7, 3))  # 2 units above the mean
+    layer = BatchNorm1d(3)
+    with no_grad():  # training: 30 batches of 8 (train mode, which the break leaves alone)
+        for seed in range(100, 130):
+            layer(Tensor(mean + std * np.random.default_rng(seed).standard_normal((8, 3))))
+    layer.eval()  # inference: the same example in two batches
+    in_batch_a = layer(Tensor(np.concatenate([example, others_a]))).data[0]
+    in_batch_b = layer(Tensor(np.concatenate([example, others_b]))).data[0]
     return {
         "y of the example in batch A": in_batch_a,
         "y of the example in batch B": in_batch_b,
@@ -97,8 +107,15 @@ def _bn_eval_example_in_two_batches() -> Observation:
 
 
 def _bn_eval_shifted_batch() -> Observation:
-    layer = _trained_batchnorm()
-    y = layer(Tensor(_bn_batch(8, n=64, shift=3.0))).data  # inputs 3 units above the training mean
+    mean = np.array([1.0, -2.0, 0.5])  # the training distribution, per channel
+    std = np.array([2.0, 0.5, 1.0])
+    x = mean + 3.0 + std * np.random.default_rng(8).standard_normal((64, 3))  # 3 units above the training mean
+    layer = BatchNorm1d(3)
+    with no_grad():  # training: 30 batches of 8 (train mode, which the break leaves alone)
+        for seed in range(100, 130):
+            layer(Tensor(mean + std * np.random.default_rng(seed).standard_normal((8, 3))))
+    layer.eval()  # inference
+    y = layer(Tensor(x)).data
     return {"per-channel mean of y": y.mean(axis=0), "per-channel std of y": y.std(axis=0)}
 
 
@@ -164,33 +181,41 @@ BATCHNORM_EVAL_USES_BATCH_STATS = BreakCode(
 # --------------------------------------------------------------------------- dropout-no-rescale
 
 
-def _dropout_run(layer: Dropout) -> Observation:
-    x = leaf(normal(2, 4, 5))
-    y = layer(x)
-    (y * normal(3, 4, 5)).sum().backward()
-    return {"y": y.data.copy(), **grads(x=x)}
-
-
 def _dropout_eval() -> Observation:
-    layer = Dropout(0.5, generator=rng(1))
+    x = Tensor(np.random.default_rng(2).standard_normal((4, 5)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((4, 5))  # a random upstream gradient
+    layer = Dropout(0.5, generator=np.random.default_rng(1))
     layer.eval()
-    return _dropout_run(layer)
+    y = layer(x)
+    (y * v).sum().backward()
+    return {"y": y.data, "x.grad": x.grad}
 
 
 def _dropout_p_zero() -> Observation:
-    return _dropout_run(Dropout(0.0, generator=rng(1)))
+    x = Tensor(np.random.default_rng(2).standard_normal((4, 5)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((4, 5))  # a random upstream gradient
+    layer = Dropout(0.0, generator=np.random.default_rng(1))
+    y = layer(x)
+    (y * v).sum().backward()
+    return {"y": y.data, "x.grad": x.grad}
 
 
 def _dropout_one_mask() -> Observation:
-    return _dropout_run(Dropout(0.5, generator=rng(1)))
+    x = Tensor(np.random.default_rng(2).standard_normal((4, 5)), requires_grad=True)
+    v = np.random.default_rng(3).standard_normal((4, 5))  # a random upstream gradient
+    layer = Dropout(0.5, generator=np.random.default_rng(1))
+    y = layer(x)  # training mode: one random mask
+    (y * v).sum().backward()
+    return {"y": y.data, "x.grad": x.grad}
 
 
 def _dropout_expectation() -> Observation:
-    x = normal(4, 5)
-    layer = Dropout(0.5, generator=rng(5))
-    train_mean = layer(Tensor(np.tile(x, (10_000, 1)))).data.mean(axis=0)  # 10,000 masks of the same 5 inputs
+    x = np.random.default_rng(4).standard_normal(5)
+    layer = Dropout(0.5, generator=np.random.default_rng(5))
     layer.eval()
     eval_output = layer(Tensor(x)).data
+    layer.train()
+    train_mean = layer(Tensor(np.tile(x, (10_000, 1)))).data.mean(axis=0)  # 10,000 masks of the same 5 inputs
     return {
         "mean train output over 10,000 masks": train_mean,
         "eval output": eval_output,
@@ -252,20 +277,6 @@ def _least_squares(p: Tensor) -> Tensor:
     return (r * r).sum() * 0.5
 
 
-def _fit(make: Callable[[list[Tensor]], Optimizer], steps: int) -> tuple[Tensor, list[float]]:
-    """The PyTorch training loop: zero_grad, loss, backward, step; returns the parameter and the losses."""
-    p = leaf(LSQ_START)
-    optimizer = make([p])
-    losses = []
-    for _ in range(steps):
-        optimizer.zero_grad()
-        loss = _least_squares(p)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    return p, losses
-
-
 def _probe_least_squares(F: Any, p: Any, a: Any, b: Any) -> Any:
     r = a @ p - b
     return r * r
@@ -305,23 +316,63 @@ def _trajectory_differs(
 
 
 def _adam_without_moving_averages() -> Observation:
-    p, losses = _fit(lambda ps: Adam(ps, lr=0.05, betas=(0.0, 0.0)), 10)
-    return {"p": p.data.copy(), "loss at steps 1-10": np.array(losses)}
+    A = np.random.default_rng(501).standard_normal((6, 3))  # least squares: loss = 0.5 * |A p - b|**2
+    b = np.random.default_rng(502).standard_normal(6)
+    p = Tensor(np.random.default_rng(503).standard_normal(3), requires_grad=True)
+    losses: list[float] = []
+    optimizer = Adam([p], lr=0.05, betas=(0.0, 0.0))
+    for _ in range(10):  # the PyTorch training loop
+        optimizer.zero_grad()
+        r = Tensor(A) @ p - Tensor(b)
+        loss = (r * r).sum() * 0.5
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return {"p": p.data, "loss at steps 1-10": np.array(losses)}
 
 
 def _adam_first_step() -> Observation:
-    p, _ = _fit(lambda ps: Adam(ps, lr=0.01), 1)
-    return {"first step / lr": (p.data - LSQ_START) / 0.01}
+    A = np.random.default_rng(501).standard_normal((6, 3))  # least squares: loss = 0.5 * |A p - b|**2
+    b = np.random.default_rng(502).standard_normal(6)
+    start = np.random.default_rng(503).standard_normal(3)
+    p = Tensor(start, requires_grad=True)
+    optimizer = Adam([p], lr=0.01)
+    r = Tensor(A) @ p - Tensor(b)
+    ((r * r).sum() * 0.5).backward()
+    optimizer.step()
+    return {"first step / lr": (p.data - start) / 0.01}
 
 
 def _adam_first_steps() -> Observation:
-    _, losses = _fit(lambda ps: Adam(ps, lr=0.01), 20)
+    A = np.random.default_rng(501).standard_normal((6, 3))  # least squares: loss = 0.5 * |A p - b|**2
+    b = np.random.default_rng(502).standard_normal(6)
+    p = Tensor(np.random.default_rng(503).standard_normal(3), requires_grad=True)
+    losses: list[float] = []
+    optimizer = Adam([p], lr=0.01)
+    for _ in range(20):  # the PyTorch training loop
+        optimizer.zero_grad()
+        r = Tensor(A) @ p - Tensor(b)
+        loss = (r * r).sum() * 0.5
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
     return {"loss at steps 1, 5, 10, 20": np.array(losses)[[0, 4, 9, 19]]}
 
 
 def _adam_converged() -> Observation:
-    p, losses = _fit(lambda ps: Adam(ps, lr=0.01), 3000)
-    return {"p after 3000 steps": p.data.copy(), "final loss": losses[-1]}
+    A = np.random.default_rng(501).standard_normal((6, 3))  # least squares: loss = 0.5 * |A p - b|**2
+    b = np.random.default_rng(502).standard_normal(6)
+    p = Tensor(np.random.default_rng(503).standard_normal(3), requires_grad=True)
+    losses: list[float] = []
+    optimizer = Adam([p], lr=0.01)
+    for _ in range(3000):  # the PyTorch training loop
+        optimizer.zero_grad()
+        r = Tensor(A) @ p - Tensor(b)
+        loss = (r * r).sum() * 0.5
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return {"p after 3000 steps": p.data, "final loss": losses[-1]}
 
 
 def _adam_differs_from_torch() -> str:
@@ -349,29 +400,62 @@ ADAM_NO_BIAS_CORRECTION = BreakCode(
 
 
 def _adamw_no_decay() -> Observation:
-    p, losses = _fit(lambda ps: AdamW(ps, lr=0.05, weight_decay=0.0), 10)
-    return {"p": p.data.copy(), "loss at steps 1-10": np.array(losses)}
+    A = np.random.default_rng(501).standard_normal((6, 3))  # least squares: loss = 0.5 * |A p - b|**2
+    b = np.random.default_rng(502).standard_normal(6)
+    p = Tensor(np.random.default_rng(503).standard_normal(3), requires_grad=True)
+    losses: list[float] = []
+    optimizer = AdamW([p], lr=0.05, weight_decay=0.0)
+    for _ in range(10):  # the PyTorch training loop
+        optimizer.zero_grad()
+        r = Tensor(A) @ p - Tensor(b)
+        loss = (r * r).sum() * 0.5
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return {"p": p.data, "loss at steps 1-10": np.array(losses)}
 
 
 def _adam_with_l2() -> Observation:
-    p, losses = _fit(lambda ps: Adam(ps, lr=0.05, weight_decay=0.1), 10)
-    return {"p": p.data.copy(), "loss at steps 1-10": np.array(losses)}
+    A = np.random.default_rng(501).standard_normal((6, 3))  # least squares: loss = 0.5 * |A p - b|**2
+    b = np.random.default_rng(502).standard_normal(6)
+    p = Tensor(np.random.default_rng(503).standard_normal(3), requires_grad=True)
+    losses: list[float] = []
+    optimizer = Adam([p], lr=0.05, weight_decay=0.1)
+    for _ in range(10):  # the PyTorch training loop
+        optimizer.zero_grad()
+        r = Tensor(A) @ p - Tensor(b)
+        loss = (r * r).sum() * 0.5
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return {"p": p.data, "loss at steps 1-10": np.array(losses)}
 
 
 def _adamw_with_decay() -> Observation:
-    p, losses = _fit(lambda ps: AdamW(ps, lr=0.05, weight_decay=0.1), 10)
-    return {"p": p.data.copy(), "loss at steps 1-10": np.array(losses)}
+    A = np.random.default_rng(501).standard_normal((6, 3))  # least squares: loss = 0.5 * |A p - b|**2
+    b = np.random.default_rng(502).standard_normal(6)
+    p = Tensor(np.random.default_rng(503).standard_normal(3), requires_grad=True)
+    losses: list[float] = []
+    optimizer = AdamW([p], lr=0.05, weight_decay=0.1)
+    for _ in range(10):  # the PyTorch training loop
+        optimizer.zero_grad()
+        r = Tensor(A) @ p - Tensor(b)
+        loss = (r * r).sum() * 0.5
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return {"p": p.data, "loss at steps 1-10": np.array(losses)}
 
 
 def _adamw_weights_without_gradient() -> Observation:
-    w = leaf(np.array([0.8, -0.5, 0.8, -0.5]))
-    x = const(np.array([1.0, -2.0, 0.0, 0.0]))  # the last two inputs are always 0: w[2:] get a zero gradient
+    w = Tensor(np.array([0.8, -0.5, 0.8, -0.5]), requires_grad=True)
+    x = Tensor(np.array([1.0, -2.0, 0.0, 0.0]))  # the last two inputs are always 0: w[2:] get a zero gradient
     optimizer = AdamW([w], lr=0.01, weight_decay=0.01)
     for _ in range(10):
         optimizer.zero_grad()
         ((x * w).sum() - 1.0).pow(2).backward()
         optimizer.step()
-    return {"w after 10 steps": w.data.copy()}
+    return {"w after 10 steps": w.data}
 
 
 def _adamw_differs_from_torch() -> str:
@@ -407,33 +491,46 @@ L2_AS_ADAMW = BreakCode(
 RMS_WEIGHT = np.array([0.5, 1.5, -1.0, 2.0])
 
 
-def _rmsnorm_run(x_data: Array, eps: float | None) -> Observation:
-    layer = RMSNorm(4, eps=eps)
-    assert layer.weight is not None
-    with no_grad():
-        layer.weight.copy_(RMS_WEIGHT)
-    x = leaf(x_data)
-    y = layer(x)
-    (y * normal(9, *x_data.shape)).sum().backward()
-    return {"y": y.data.copy(), **grads(x=x, weight=layer.weight)}
-
-
 def _rmsnorm_default_eps() -> Observation:
-    return _rmsnorm_run(normal(1, 3, 4), eps=None)
+    x = Tensor(np.random.default_rng(1).standard_normal((3, 4)), requires_grad=True)
+    v = np.random.default_rng(9).standard_normal((3, 4))  # a random upstream gradient
+    layer = RMSNorm(4)  # eps=None: float64's machine epsilon, 2.2e-16
+    layer.weight = Parameter(np.array([0.5, 1.5, -1.0, 2.0]))
+    y = layer(x)
+    (y * v).sum().backward()
+    return {"y": y.data, "x.grad": x.grad, "weight.grad": layer.weight.grad}
 
 
 def _rmsnorm_eps_1e5() -> Observation:
-    return _rmsnorm_run(normal(1, 3, 4), eps=1e-5)
+    x = Tensor(np.random.default_rng(1).standard_normal((3, 4)), requires_grad=True)
+    v = np.random.default_rng(9).standard_normal((3, 4))  # a random upstream gradient
+    layer = RMSNorm(4, eps=1e-5)
+    layer.weight = Parameter(np.array([0.5, 1.5, -1.0, 2.0]))
+    y = layer(x)
+    (y * v).sum().backward()
+    return {"y": y.data, "x.grad": x.grad, "weight.grad": layer.weight.grad}
 
 
 def _rmsnorm_zero_row() -> Observation:
-    x = normal(1, 3, 4)
-    x[1] = 0.0  # e.g. a padding position
-    return _rmsnorm_run(x, eps=None)
+    x_data = np.random.default_rng(1).standard_normal((3, 4))
+    x_data[1] = 0.0  # e.g. a padding position
+    x = Tensor(x_data, requires_grad=True)
+    v = np.random.default_rng(9).standard_normal((3, 4))  # a random upstream gradient
+    layer = RMSNorm(4)  # eps=None: float64's machine epsilon, 2.2e-16
+    layer.weight = Parameter(np.array([0.5, 1.5, -1.0, 2.0]))
+    y = layer(x)
+    (y * v).sum().backward()
+    return {"y": y.data, "x.grad": x.grad, "weight.grad": layer.weight.grad}
 
 
 def _rmsnorm_tiny_inputs() -> Observation:
-    return _rmsnorm_run(1e-9 * normal(1, 3, 4), eps=None)
+    x = Tensor(1e-9 * np.random.default_rng(1).standard_normal((3, 4)), requires_grad=True)
+    v = np.random.default_rng(9).standard_normal((3, 4))  # a random upstream gradient
+    layer = RMSNorm(4)  # eps=None: float64's machine epsilon, 2.2e-16
+    layer.weight = Parameter(np.array([0.5, 1.5, -1.0, 2.0]))
+    y = layer(x)
+    (y * v).sum().backward()
+    return {"y": y.data, "x.grad": x.grad, "weight.grad": layer.weight.grad}
 
 
 RMS_PROBE_EPS = 1e-3
@@ -513,15 +610,23 @@ def _grad_norms(tensors: list[Tensor]) -> Array:
     return np.array(norms)
 
 
-def _block_grad_norms(depth: int) -> Array:
-    """The norm of each block's weight gradient, input side first, after one backward with a random upstream."""
-    model = _residual_stack(depth)
-    y = model(normal(1, 8, WIDTH))
-    (y * normal(2, 8, WIDTH)).sum().backward()
-    return _grad_norms(_block_weights(model))
+def _residual_one_block() -> Observation:
+    x = Tensor(np.random.default_rng(1).standard_normal((8, 16)), requires_grad=True)
+    v = np.random.default_rng(2).standard_normal((8, 16))  # a random upstream gradient
+    generator = np.random.default_rng(0)  # PyTorch's default init for Linear, seeded
+    model = Sequential(Residual(Sequential(Linear(16, 16, generator=generator), Tanh())))  # x + tanh(x W^T + b)
+    y = model(x)
+    (y * v).sum().backward()
+    return {"y": y.data, "x.grad": x.grad}
 
 
-def _gradient_flow(norms: Array) -> Observation:
+def _residual_two_blocks() -> Observation:
+    x = np.random.default_rng(1).standard_normal((8, 16))
+    v = np.random.default_rng(2).standard_normal((8, 16))  # a random upstream gradient
+    generator = np.random.default_rng(0)  # PyTorch's default init for Linear, seeded
+    model = Sequential(*[Residual(Sequential(Linear(16, 16, generator=generator), Tanh())) for _ in range(2)])
+    (model(x) * v).sum().backward()
+    norms = np.array([np.linalg.norm(block.fn[0].weight.grad) for block in model])  # each block's weight gradient
     ratio = norms[0] / norms[-1]
     return {
         "decades from the last block's gradient norm to the first's": round(float(np.log10(ratio))),
@@ -529,21 +634,19 @@ def _gradient_flow(norms: Array) -> Observation:
     }
 
 
-def _residual_one_block() -> Observation:
-    model = _residual_stack(1)
-    x = leaf(normal(1, 8, WIDTH))
-    y = model(x)
-    (y * normal(2, 8, WIDTH)).sum().backward()
-    return {"y": y.data.copy(), **grads(x=x)}
-
-
-def _residual_two_blocks() -> Observation:
-    return _gradient_flow(_block_grad_norms(2))
-
-
 def _residual_fifty_blocks() -> Observation:
-    norms = _block_grad_norms(50)
-    return {"gradient norm of blocks 1, 10, 20, 30, 40, 50": norms[[0, 9, 19, 29, 39, 49]], **_gradient_flow(norms)}
+    x = np.random.default_rng(1).standard_normal((8, 16))
+    v = np.random.default_rng(2).standard_normal((8, 16))  # a random upstream gradient
+    generator = np.random.default_rng(0)  # PyTorch's default init for Linear, seeded
+    model = Sequential(*[Residual(Sequential(Linear(16, 16, generator=generator), Tanh())) for _ in range(50)])
+    (model(x) * v).sum().backward()
+    norms = np.array([np.linalg.norm(block.fn[0].weight.grad) for block in model])  # each block's weight gradient
+    ratio = norms[0] / norms[-1]
+    return {
+        "gradient norm of blocks 1, 10, 20, 30, 40, 50": norms[[0, 9, 19, 29, 39, 49]],
+        "decades from the last block's gradient norm to the first's": round(float(np.log10(ratio))),
+        "vanished (first < last / 1000)": bool(ratio < 1e-3),
+    }
 
 
 class _Function(Module):
@@ -616,30 +719,64 @@ def _sgd(lr: float) -> Callable[[list[Tensor]], Optimizer]:
 
 
 def _one_step() -> Observation:
-    p, _ = _fit(_sgd(0.05), 1)
-    return {"p": p.data.copy(), **grads(p=p)}
+    A = np.random.default_rng(501).standard_normal((6, 3))  # least squares: loss = 0.5 * |A p - b|**2
+    b = np.random.default_rng(502).standard_normal(6)
+    p = Tensor(np.random.default_rng(503).standard_normal(3), requires_grad=True)
+    losses: list[float] = []
+    optimizer = SGD([p], lr=0.05)
+    for _ in range(1):  # the PyTorch training loop
+        optimizer.zero_grad()
+        r = Tensor(A) @ p - Tensor(b)
+        loss = (r * r).sum() * 0.5
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return {"p": p.data, "p.grad": p.grad}
 
 
 def _two_steps() -> Observation:
-    p, losses = _fit(_sgd(0.05), 2)
-    return {"p": p.data.copy(), **grads(p=p), "loss at steps 1, 2": np.array(losses)}
+    A = np.random.default_rng(501).standard_normal((6, 3))  # least squares: loss = 0.5 * |A p - b|**2
+    b = np.random.default_rng(502).standard_normal(6)
+    p = Tensor(np.random.default_rng(503).standard_normal(3), requires_grad=True)
+    losses: list[float] = []
+    optimizer = SGD([p], lr=0.05)
+    for _ in range(2):  # the PyTorch training loop
+        optimizer.zero_grad()
+        r = Tensor(A) @ p - Tensor(b)
+        loss = (r * r).sum() * 0.5
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return {"p": p.data, "p.grad": p.grad, "loss at steps 1, 2": np.array(losses)}
 
 
 def _thirty_steps() -> Observation:
-    _, losses = _fit(_sgd(0.05), 30)
+    A = np.random.default_rng(501).standard_normal((6, 3))  # least squares: loss = 0.5 * |A p - b|**2
+    b = np.random.default_rng(502).standard_normal(6)
+    p = Tensor(np.random.default_rng(503).standard_normal(3), requires_grad=True)
+    losses: list[float] = []
+    optimizer = SGD([p], lr=0.05)
+    for _ in range(30):  # the PyTorch training loop
+        optimizer.zero_grad()
+        r = Tensor(A) @ p - Tensor(b)
+        loss = (r * r).sum() * 0.5
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
     return {"loss at steps 1, 5, 10, 20, 30": np.array(losses)[[0, 4, 9, 19, 29]]}
 
 
 def _module_zero_grad_loop() -> Observation:
-    model = Linear(3, 1, generator=rng(7))
+    x = Tensor(np.random.default_rng(501).standard_normal((6, 3)))
+    target = Tensor(np.random.default_rng(502).standard_normal((6, 1)))
+    model = Linear(3, 1, generator=np.random.default_rng(7))
     optimizer = SGD(model.parameters(), lr=0.05)
-    x, target = const(LSQ_A), const(LSQ_B.reshape(6, 1))
     for _ in range(5):
         model.zero_grad()  # the module's method, not the optimizer's
         r = model(x) - target
         (r * r).mean().backward()
         optimizer.step()
-    return {"weight": model.weight.data.copy(), **grads(weight=model.weight)}
+    return {"weight": model.weight.data, "weight.grad": model.weight.grad}
 
 
 def _zero_grad_differs_from_torch() -> str:
