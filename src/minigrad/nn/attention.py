@@ -18,7 +18,8 @@ from ..ops.attention import attention, causal_mask, scale_factor
 from ..ops.nn import linear
 from ..tensor import Array, Tensor, TensorLike, as_tensor
 from . import init
-from .layers import Linear, check_size, float_dtype
+from .arguments import check_size, float_dtype
+from .layers import Linear
 from .module import Module
 from .parameter import Parameter
 from .positional import RotaryEmbedding

@@ -30,7 +30,7 @@ import numpy.typing as npt
 from ..ops.shape import cat
 from ..tensor import Array, Tensor, TensorLike, as_tensor
 from . import init
-from .layers import check_size, float_dtype
+from .arguments import check_size, float_dtype
 from .module import Module
 from .parameter import Parameter
 

@@ -38,8 +38,9 @@ from ..ops.attention import causal_mask
 from ..tensor import Array, Tensor, TensorLike
 from . import init
 from .activations import GELU
+from .arguments import check_size
 from .attention import MultiheadAttention
-from .layers import Dropout, Embedding, Linear, Sequential, check_size
+from .layers import Dropout, Embedding, Linear, Sequential
 from .module import Module, ModuleList
 from .normalization import LayerNorm
 from .positional import LearnedPositionalEmbedding, RotaryEmbedding, SinusoidalPositionalEncoding
