@@ -280,6 +280,20 @@ def _least_squares(p: Tensor) -> Tensor:
     return (r * r).sum() * 0.5
 
 
+def _fit(make: Callable[[list[Tensor]], Optimizer], steps: int) -> tuple[Tensor, list[float]]:
+    """The training loop the optimizer procedures print, for any optimizer: the parameter and the losses."""
+    p = leaf(LSQ_START)
+    optimizer = make([p])
+    losses = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = _least_squares(p)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return p, losses
+
+
 def _probe_least_squares(F: Any, p: Any, a: Any, b: Any) -> Any:
     r = a @ p - b
     return r * r
@@ -612,6 +626,14 @@ def _grad_norms(tensors: list[Tensor]) -> Array:
         assert t.grad is not None
         norms.append(np.linalg.norm(t.grad))
     return np.array(norms)
+
+
+def _block_grad_norms(depth: int) -> Array:
+    """Each block's weight-gradient norm, input side first, as the procedures below compute it (for the tests)."""
+    model = _residual_stack(depth)
+    y = model(normal(1, 8, WIDTH))
+    (y * normal(2, 8, WIDTH)).sum().backward()
+    return _grad_norms(_block_weights(model))
 
 
 def _residual_one_block() -> Observation:
