@@ -58,6 +58,7 @@ def _bn_train_mode() -> Observation:
     x = Tensor(mean + std * np.random.default_rng(1).standard_normal((8, 3)), requires_grad=True)
     v = np.random.default_rng(2).standard_normal((8, 3))  # a random upstream gradient
     layer = BatchNorm1d(3)
+    layer.train()  # training mode (the default): the batch's own statistics
     y = layer(x)
     (y * v).sum().backward()
     weight, _ = layer.parameters()  # the per-channel gain and bias
@@ -195,6 +196,7 @@ def _dropout_p_zero() -> Observation:
     x = Tensor(np.random.default_rng(2).standard_normal((4, 5)), requires_grad=True)
     v = np.random.default_rng(3).standard_normal((4, 5))  # a random upstream gradient
     layer = Dropout(0.0, generator=np.random.default_rng(1))
+    layer.train()  # training mode (the default)
     y = layer(x)
     (y * v).sum().backward()
     return {"y": y.data, "x.grad": x.grad}
@@ -204,7 +206,8 @@ def _dropout_one_mask() -> Observation:
     x = Tensor(np.random.default_rng(2).standard_normal((4, 5)), requires_grad=True)
     v = np.random.default_rng(3).standard_normal((4, 5))  # a random upstream gradient
     layer = Dropout(0.5, generator=np.random.default_rng(1))
-    y = layer(x)  # training mode: one random mask
+    layer.train()  # training mode (the default)
+    y = layer(x)  # one random mask
     (y * v).sum().backward()
     return {"y": y.data, "x.grad": x.grad}
 
@@ -277,6 +280,20 @@ def _least_squares(p: Tensor) -> Tensor:
     return (r * r).sum() * 0.5
 
 
+def _fit(make: Callable[[list[Tensor]], Optimizer], steps: int) -> tuple[Tensor, list[float]]:
+    """The training loop the optimizer procedures print, for any optimizer: the parameter and the losses."""
+    p = leaf(LSQ_START)
+    optimizer = make([p])
+    losses = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = _least_squares(p)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return p, losses
+
+
 def _probe_least_squares(F: Any, p: Any, a: Any, b: Any) -> Any:
     r = a @ p - b
     return r * r
@@ -337,6 +354,7 @@ def _adam_first_step() -> Observation:
     start = np.random.default_rng(503).standard_normal(3)
     p = Tensor(start, requires_grad=True)
     optimizer = Adam([p], lr=0.01)
+    optimizer.zero_grad()
     r = Tensor(A) @ p - Tensor(b)
     ((r * r).sum() * 0.5).backward()
     optimizer.step()
@@ -610,11 +628,20 @@ def _grad_norms(tensors: list[Tensor]) -> Array:
     return np.array(norms)
 
 
+def _block_grad_norms(depth: int) -> Array:
+    """Each block's weight-gradient norm, input side first, as the procedures below compute it (for the tests)."""
+    model = _residual_stack(depth)
+    y = model(normal(1, 8, WIDTH))
+    (y * normal(2, 8, WIDTH)).sum().backward()
+    return _grad_norms(_block_weights(model))
+
+
 def _residual_one_block() -> Observation:
     x = Tensor(np.random.default_rng(1).standard_normal((8, 16)), requires_grad=True)
     v = np.random.default_rng(2).standard_normal((8, 16))  # a random upstream gradient
     generator = np.random.default_rng(0)  # PyTorch's default init for Linear, seeded
-    model = Sequential(Residual(Sequential(Linear(16, 16, generator=generator), Tanh())))  # x + tanh(x W^T + b)
+    model = Sequential()
+    model.append(Residual(Sequential(Linear(16, 16, generator=generator), Tanh())))  # x + tanh(x W^T + b)
     y = model(x)
     (y * v).sum().backward()
     return {"y": y.data, "x.grad": x.grad}
@@ -624,7 +651,9 @@ def _residual_two_blocks() -> Observation:
     x = np.random.default_rng(1).standard_normal((8, 16))
     v = np.random.default_rng(2).standard_normal((8, 16))  # a random upstream gradient
     generator = np.random.default_rng(0)  # PyTorch's default init for Linear, seeded
-    model = Sequential(*[Residual(Sequential(Linear(16, 16, generator=generator), Tanh())) for _ in range(2)])
+    model = Sequential()
+    for _ in range(2):
+        model.append(Residual(Sequential(Linear(16, 16, generator=generator), Tanh())))  # x + tanh(x W^T + b)
     (model(x) * v).sum().backward()
     norms = np.array([np.linalg.norm(block.fn[0].weight.grad) for block in model])  # each block's weight gradient
     ratio = norms[0] / norms[-1]
@@ -638,7 +667,9 @@ def _residual_fifty_blocks() -> Observation:
     x = np.random.default_rng(1).standard_normal((8, 16))
     v = np.random.default_rng(2).standard_normal((8, 16))  # a random upstream gradient
     generator = np.random.default_rng(0)  # PyTorch's default init for Linear, seeded
-    model = Sequential(*[Residual(Sequential(Linear(16, 16, generator=generator), Tanh())) for _ in range(50)])
+    model = Sequential()
+    for _ in range(50):
+        model.append(Residual(Sequential(Linear(16, 16, generator=generator), Tanh())))  # x + tanh(x W^T + b)
     (model(x) * v).sum().backward()
     norms = np.array([np.linalg.norm(block.fn[0].weight.grad) for block in model])  # each block's weight gradient
     ratio = norms[0] / norms[-1]
