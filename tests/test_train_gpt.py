@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 import torch
 
 from minigrad import Tensor
@@ -81,3 +82,9 @@ def test_train_gpt_rejects_bad_arguments(capsys):
 
 def test_tokenizer_of_the_run_fits_the_course_vocabulary():
     assert CharTokenizer.from_corpus().vocab_size <= gpt.build_model(gpt.GPTConfig(), 8).vocab_size
+
+
+def test_line_augmentation_shares_are_checked():
+    for shares in ({"headless": -0.1}, {"subsets": 1.5}, {"subsets": 0.6, "repeats": 0.6}):
+        with pytest.raises(ValueError, match="subsets \\+ repeats <= 1"):
+            gpt.GPTConfig(**shares)

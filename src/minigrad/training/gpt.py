@@ -3,7 +3,10 @@
 Training lines are paradigm lines: the training cells of one verb and tense,
 in a fresh random order of persons at every step, in one language
 ("eat, perfect: he has eaten, I have eaten, you have eaten"), framed by
-newlines.  The model is the course's MiniGPT (:meth:`minigrad.nn.MiniGPT.course`)
+newlines.  Some lines drop their "verb, tense: " header, keep a subset of
+the persons, or repeat one person (see :class:`GPTConfig`): each makes the
+model predict a word by copying it from the line, the skill that held-out
+cells need.  The model is the course's MiniGPT (:meth:`minigrad.nn.MiniGPT.course`)
 in float32, trained with AdamW, linear warmup then cosine decay, and gradient
 clipping.  The metric: for each held-out cell (never in any training line),
 the greedy completion of its prompt, the other persons of its verb and tense
@@ -81,13 +84,13 @@ class GPTConfig:
     # Share of training lines written without their "verb, tense: " header.  Without it the first
     # person's word cannot be recalled, only the later persons can, by copying it: this pushes
     # the model to learn the copy that held-out cells need, instead of memorizing line by line.
-    headless: float = 0.0
+    headless: float = 0.5
     # Share of training lines that keep a random non-empty subset of their group's persons, so
     # that every person is seen at every position and after every other one.
-    subsets: float = 0.0
+    subsets: float = 0.3
     # Share of training lines that draw one person more than their group holds, with replacement,
     # so that the line repeats a phrase: one more word that can only be predicted by copying.
-    repeats: float = 0.0
+    repeats: float = 0.5
     d_model: int = 64
     n_heads: int = 4
     n_layers: int = 2
@@ -102,6 +105,11 @@ class GPTConfig:
             raise ValueError(f"train gpt: steps ({self.steps}) must be larger than warmup_steps ({self.warmup_steps})")
         if not self.lr > 0 or self.clip <= 0 or self.weight_decay < 0 or not self.embedding_std > 0:
             raise ValueError("train gpt: lr, clip and embedding_std must be > 0, weight_decay >= 0")
+        shares = (self.headless, self.subsets, self.repeats)
+        if not all(0 <= share <= 1 for share in shares) or self.subsets + self.repeats > 1:
+            raise ValueError(
+                f"train gpt: headless, subsets, repeats must be in [0, 1] and subsets + repeats <= 1, got {shares}"
+            )
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> GPTConfig:
