@@ -87,10 +87,10 @@ class GPTConfig:
     headless: float = 0.5
     # Share of training lines that keep a random non-empty subset of their group's persons, so
     # that every person is seen at every position and after every other one.
-    subsets: float = 0.3
+    subsets: float = 0.2
     # Share of training lines that draw one person more than their group holds, with replacement,
     # so that the line repeats a phrase: one more word that can only be predicted by copying.
-    repeats: float = 0.5
+    repeats: float = 0.8
     d_model: int = 64
     n_heads: int = 4
     n_layers: int = 2
