@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 import torch
 
 from minigrad import Tensor
@@ -42,14 +43,17 @@ def test_batched_greedy_completions_equal_one_prompt_at_a_time():
 def test_training_batches_hold_no_held_out_cell():
     task = gpt.corpus_task(gpt.GPTConfig())
     rng = np.random.default_rng(0)
-    text = "".join(task.tokenizer.decode(row) for _ in range(20) for row in task.batch(rng, 32))
+    # every augmentation on: headless lines, subsets of persons, a repeated person
+    batches = [task.batch(rng, 32, headless=0.5, subsets=0.3, repeats=0.5) for _ in range(20)]
+    lines = [task.tokenizer.decode(row).strip("\x00\n") for batch in batches for row in batch]
+    assert max(batch.shape[1] for batch in batches) <= task.length
+    assert any(": " not in line for line in lines) and any(": " in line for line in lines)
+    phrases = {phrase for line in lines for phrase in line.split(": ", 1)[-1].split(", ")}
     for cell in task.held_out:
         for lang in ("en", "es"):
-            # the cell's phrase never follows its verb and tense tag in a training line
-            head = cell.line(lang)[: cell.line(lang).index(": ") + 2]
-            for line in text.split("\n"):
-                if line.startswith(head):
-                    assert cell.phrase(lang) not in line.split(": ", 1)[1].split(", ")
+            # a held-out cell's phrase (unique to its verb, tense and person) is in no training line
+            assert cell.phrase(lang) not in phrases
+    assert any(cell.phrase("en") in phrases for cell in task.train[:5])
     prompt = task.prompts([task.held_out[0]], "en")[0]
     assert prompt.endswith(task.held_out[0].prompt("en").split(": ", 1)[1])
 
@@ -78,3 +82,9 @@ def test_train_gpt_rejects_bad_arguments(capsys):
 
 def test_tokenizer_of_the_run_fits_the_course_vocabulary():
     assert CharTokenizer.from_corpus().vocab_size <= gpt.build_model(gpt.GPTConfig(), 8).vocab_size
+
+
+def test_line_augmentation_shares_are_checked():
+    for shares in ({"headless": -0.1}, {"subsets": 1.5}, {"subsets": 0.6, "repeats": 0.6}):
+        with pytest.raises(ValueError, match="subsets \\+ repeats <= 1"):
+            gpt.GPTConfig(**shares)

@@ -3,7 +3,10 @@
 Training lines are paradigm lines: the training cells of one verb and tense,
 in a fresh random order of persons at every step, in one language
 ("eat, perfect: he has eaten, I have eaten, you have eaten"), framed by
-newlines.  The model is the course's MiniGPT (:meth:`minigrad.nn.MiniGPT.course`)
+newlines.  Some lines drop their "verb, tense: " header, keep a subset of
+the persons, or repeat one person (see :class:`GPTConfig`): each makes the
+model predict a word by copying it from the line, the skill that held-out
+cells need.  The model is the course's MiniGPT (:meth:`minigrad.nn.MiniGPT.course`)
 in float32, trained with AdamW, linear warmup then cosine decay, and gradient
 clipping.  The metric: for each held-out cell (never in any training line),
 the greedy completion of its prompt, the other persons of its verb and tense
@@ -78,6 +81,16 @@ class GPTConfig:
     # (amplitude 1) a 0.02 embedding carries almost no token identity; measured, 0.3 learns far faster.
     embedding_std: float = 0.3
     held_out_per_verb: int = 2
+    # Share of training lines written without their "verb, tense: " header.  Without it the first
+    # person's word cannot be recalled, only the later persons can, by copying it: this pushes
+    # the model to learn the copy that held-out cells need, instead of memorizing line by line.
+    headless: float = 0.5
+    # Share of training lines that keep a random non-empty subset of their group's persons, so
+    # that every person is seen at every position and after every other one.
+    subsets: float = 0.2
+    # Share of training lines that draw one person more than their group holds, with replacement,
+    # so that the line repeats a phrase: one more word that can only be predicted by copying.
+    repeats: float = 0.8
     d_model: int = 64
     n_heads: int = 4
     n_layers: int = 2
@@ -92,6 +105,11 @@ class GPTConfig:
             raise ValueError(f"train gpt: steps ({self.steps}) must be larger than warmup_steps ({self.warmup_steps})")
         if not self.lr > 0 or self.clip <= 0 or self.weight_decay < 0 or not self.embedding_std > 0:
             raise ValueError("train gpt: lr, clip and embedding_std must be > 0, weight_decay >= 0")
+        shares = (self.headless, self.subsets, self.repeats)
+        if not all(0 <= share <= 1 for share in shares) or self.subsets + self.repeats > 1:
+            raise ValueError(
+                f"train gpt: headless, subsets, repeats must be in [0, 1] and subsets + repeats <= 1, got {shares}"
+            )
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> GPTConfig:
@@ -116,13 +134,25 @@ class CorpusTask:
     def prompts(self, targets: Sequence[Cell], language: str) -> list[str]:
         return [paradigm_prompt(self.context_of(c), c, language) for c in targets]
 
-    def batch(self, rng: np.random.Generator, size: int) -> Array:
-        """``size`` paradigm lines, random groups, languages and person orders; padding cut to the longest."""
+    def batch(
+        self, rng: np.random.Generator, size: int, headless: float = 0.0, subsets: float = 0.0, repeats: float = 0.0
+    ) -> Array:
+        """``size`` paradigm lines, random groups, languages and person orders; padding cut to the longest.
+
+        A share ``subsets`` of the lines keeps a random non-empty subset of the persons, and a
+        share ``headless`` drops the "verb, tense: " header (the line then starts at the first person).
+        """
         lines = []
         for g in rng.integers(0, len(self.groups), size):
             group = self.groups[g]
             order = rng.permutation(len(group))
-            lines.append(paradigm_line([group[i] for i in order], LANGUAGES[int(rng.integers(len(LANGUAGES)))]))
+            draw = rng.random()
+            if draw < subsets:
+                order = order[: int(rng.integers(1, len(group) + 1))]
+            elif draw < subsets + repeats:
+                order = rng.integers(0, len(group), len(group) + 1)
+            line = paradigm_line([group[i] for i in order], LANGUAGES[int(rng.integers(len(LANGUAGES)))])
+            lines.append(line.split(": ", 1)[1] if rng.random() < headless else line)
         return encode_lines(lines, self.tokenizer, max(len(line) for line in lines) + 2)
 
 
@@ -130,7 +160,14 @@ def corpus_task(config: GPTConfig) -> CorpusTask:
     train, held_out = held_out_split(config.held_out_per_verb, config.seed)
     groups = paradigm_groups(train)
     full = [[c for c in cells() if (c.verb, c.tense) == (g[0].verb, g[0].tense)] for g in groups]
-    length = max(len(paradigm_line(g, lang)) for g in full for lang in LANGUAGES) + 2
+    # room for the longest line: the full group, or a line that repeats its longest phrase
+    # (see GPTConfig.repeats), with its two newlines
+    longest = [
+        len(paradigm_line([max(g, key=lambda c: len(c.phrase(lang)))] * (len(g) + 1), lang))
+        for g in groups
+        for lang in LANGUAGES
+    ]
+    length = max(*longest, *(len(paradigm_line(g, lang)) for g in full for lang in LANGUAGES)) + 2
     return CorpusTask(CharTokenizer.from_corpus(), groups, train, held_out, length)
 
 
@@ -242,7 +279,7 @@ def train_gpt(config: GPTConfig, progress: ProgressFactory | None = None) -> GPT
     losses: list[float] = []
     bar = progress(config.steps) if progress is not None else None
     for _ in range(config.steps):
-        batch = task.batch(rng, config.batch_size)
+        batch = task.batch(rng, config.batch_size, config.headless, config.subsets, config.repeats)
         optimizer.zero_grad()
         loss = language_model_loss(model(batch), batch)
         loss.backward()
