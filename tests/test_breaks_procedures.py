@@ -24,7 +24,7 @@ from minigrad.breaks import Case, Outcome, Text, all_breaks
 from minigrad.breaks import cli as breaks_cli
 from minigrad.breaks.report import procedure_source, run_cases
 
-STANDALONE_FAMILIES = ("scalar", "broadcasting", "engine", "ops", "modules")
+STANDALONE_FAMILIES = ("scalar", "broadcasting", "engine", "ops", "modules", "attention")
 BREAK_IDS = [b.id for b in all_breaks().values() if b.family in STANDALONE_FAMILIES]
 LAB_HELPERS = ("leaf", "grads", "backward_of", "const", "normal", "raises", "_support", "catalog")
 
