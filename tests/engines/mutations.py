@@ -446,7 +446,11 @@ MUTATIONS += [
     # ------------------------------------------------------------ scalar Value
     _scalar("value-grad-not-reset", (SCALAR_RESET, "", 1), also_right=("intermediate-grad-kept",)),
     _scalar("value-topo-no-visited", ("            elif node not in visited:\n", "            else:\n", 1)),
-    _scalar("value-topo-from-set", (MICRO_WALK, "        for node in set(topo):\n            node._backward()", 1)),
+    _scalar(
+        "value-topo-from-set",
+        (MICRO_WALK, "        for node in set(topo):\n            node._backward()", 1),
+        also_right=("tensor-topo-from-set",),  # on a scalar engine the two breaks are the same bug (tied scores)
+    ),
     _scalar("value-root-not-seeded", ("        self.grad = 1.0\n", "", 1), also_right=("backward-seeded-with-zeros",)),
     _scalar(
         "backward-seeded-with-zeros",

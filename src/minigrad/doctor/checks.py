@@ -281,6 +281,9 @@ def _topo(e: Engine, rng: np.random.Generator) -> Obs:
     return _grads(e, x=x)
 
 
+ORDER_PROBE = "small-graph-repeated"
+
+
 def _small_graph(e: Engine, rng: np.random.Generator) -> Obs:
     """Three nodes, run many times with fresh objects: a walk in a set's order gets it right in some runs only."""
     x = _x(e, rng)
@@ -337,7 +340,7 @@ for _scalar in (False, True):
     _add("reuse", "diamond", _diamond, repeat=3, scalar=_scalar)
     _add("reuse", "three-uses", _three_uses, repeat=3, scalar=_scalar)
     _add("reuse", "topological-order", _topo, repeat=5, scalar=_scalar)
-    _add("reuse", "small-graph-repeated", _small_graph, repeat=40, scalar=_scalar)
+    _add("reuse", ORDER_PROBE, _small_graph, repeat=40, scalar=_scalar)
     _add("backward-twice", "second-backward-after-zero_grad", _second_backward(True), scalar=_scalar)
     _add("backward-twice", "second-backward-accumulates", _second_backward(False), scalar=_scalar)
     _add("deep-1000", "deep-chain-1000", _deep(1000), scalar=_scalar)

@@ -101,7 +101,8 @@ def _fingerprint(engine: adapter.Engine, ref: dict[str, Any]) -> dict[str, Any]:
 
 
 def _order_fingerprint(engine: adapter.Engine, ref: dict[str, Any]) -> dict[str, Any]:
-    repeated = {s.id for s in checks.checks_for(bool(engine.api["scalar"])) if s.repeat > 1}
+    # The order probe fails in a varying share of its runs on minigrad too: the learner's side reads it (diagnose).
+    repeated = {s.id for s in checks.checks_for(bool(engine.api["scalar"])) if s.repeat > 1} - {checks.ORDER_PROBE}
     failed: set[str] = set()
     for _ in range(ORDER_RUNS):
         failed |= repeated.intersection(_fingerprint(engine, ref))
