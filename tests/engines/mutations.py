@@ -277,3 +277,194 @@ MUTATIONS: list[Mutation] = [
     _scalar("sigmoid-backward-missing-factor", ("s * (1 - s) * out.grad", "s * out.grad", 1)),
     _scalar("pow-wrong-exponent", ("k * self.data ** (k - 1)", "k * self.data**k", 1)),
 ]
+
+# ---------------------------------------------------------------- the bugs found in learners' engines (issue 9's table)
+
+MICRO_RESET = """        for node in topo:
+            if node._prev:  # an intermediate keeps no gradient from an earlier backward
+                node.grad = np.zeros_like(node.data)
+"""
+SCALAR_RESET = """        for node in topo:
+            if node._prev:
+                node.grad = 0.0
+"""
+MICRO_WALK = "        for node in reversed(topo):\n            node._backward()"
+
+MUTATIONS += [
+    # ------------------------------------------------------------ the course's API
+    _course(
+        "tensor-topo-from-set",
+        ("        for node in reversed(order):\n", "        for node in set(order):  # each node once\n", 1),
+    ),
+    _course(
+        "backward-seeded-with-zeros",
+        ("np.ones_like(self.data) if grad is None", "np.zeros_like(self.data) if grad is None", 1),
+    ),
+    _course(
+        "matmul-backward-2d-only",
+        ("lambda g: matmul_grads(g, self.data, other.data)", "lambda g: (g @ other.data.T, self.data.T @ g)", 1),
+    ),
+    _course(
+        "mul-backward-no-upstream",
+        (
+            "(unbroadcast(g * other.data, self.shape), unbroadcast(g * self.data, other.shape))",
+            "(unbroadcast(other.data * np.ones_like(g), self.shape),"
+            " unbroadcast(self.data * np.ones_like(g), other.shape))",
+            1,
+        ),
+    ),
+    _course(
+        "neg-not-in-graph", ("return self._make(-self.data, (self,), lambda g: (-g,))", "return Tensor(-self.data)", 1)
+    ),
+    _course(
+        "relu-backward-output-as-upstream",
+        ("lambda g: (g * (self.data > 0),)", "lambda g: (np.maximum(self.data, 0) * (self.data > 0),)", 1),
+    ),
+    _course("exp-backward-uses-input", ("lambda g: (g * out,)", "lambda g: (g * self.data,)", 1)),
+    _course("softmax-diagonal-only", ("(s * (g - (g * s).sum(axis=axis, keepdims=True)),)", "(g * s * (1 - s),)", 1)),
+    _course(
+        "axis-zero-is-all",
+        (
+            "    def sum(self, axis=None, keepdims=False):\n        def backward(g):",
+            "    def sum(self, axis=None, keepdims=False):\n        if not axis:\n            axis = None\n\n"
+            "        def backward(g):",
+            1,
+        ),
+    ),
+    _course(
+        "reduction-backward-one-axis",
+        ("g = np.expand_dims(g, axis)", "g = np.expand_dims(g, axis[0] if isinstance(axis, tuple) else axis)", 1),
+    ),
+    _course("mean-axis-divides-by-total", ("count = self.data.size / total.data.size", "count = self.data.size", 1)),
+    _course("unbroadcast-left-aligned", ("grad = grad.sum(axis=0)", "grad = grad.sum(axis=-1)", 1)),
+    _course("rsub-swapped", ("return _as_tensor(other) - self", "return self - _as_tensor(other)", 1)),
+    _course("rtruediv-swapped", ("return _as_tensor(other) / self", "return self / _as_tensor(other)", 1)),
+    # ------------------------------------------------------------ micrograd style
+    _micro("intermediate-grad-kept", (MICRO_RESET, "", 1)),
+    _micro("tensor-topo-from-set", (MICRO_WALK, "        for node in set(topo):\n            node._backward()", 1)),
+    Mutation(
+        "micro_tensor.py",
+        "Tensor",
+        "backward-seeded-with-zeros",
+        (("self.grad = np.ones_like(self.data)", "self.grad = np.zeros_like(self.data)", 1),),
+        ("value-root-not-seeded",),
+    ),
+    Mutation(
+        "micro_tensor.py",
+        "Tensor",
+        "value-root-not-seeded",
+        (("        self.grad = np.ones_like(self.data)\n", "", 1),),
+        ("backward-seeded-with-zeros",),  # the reset leaves the root at zeros: the same bug here
+    ),
+    _micro("integer-grad-truncated", ("self.data = np.array(data, dtype=float)", "self.data = np.array(data)", 1)),
+    _micro(
+        "matmul-backward-2d-only",
+        (
+            _between(
+                "micro_tensor.py",
+                "            a, b, g = self.data, other.data, out.grad",
+                "        out._backward = _backward\n        return out\n\n    def exp",
+            ),
+            "            self.grad += out.grad @ other.data.T\n            other.grad += self.data.T @ out.grad\n\n",
+            1,
+        ),
+    ),
+    _micro(
+        "mul-backward-no-upstream",
+        (
+            "reduce_to(other.data * out.grad, self.data.shape)",
+            "reduce_to(other.data * np.ones_like(out.grad), self.data.shape)",
+            1,
+        ),
+        (
+            "reduce_to(self.data * out.grad, other.data.shape)",
+            "reduce_to(self.data * np.ones_like(out.grad), other.data.shape)",
+            1,
+        ),
+    ),
+    _micro("neg-not-in-graph", ("        return self * -1\n", "        return Tensor(-self.data)\n", 1)),
+    _micro("relu-backward-output-as-upstream", ("(out.data > 0) * out.grad", "(out.data > 0) * out.data", 1)),
+    _micro("exp-backward-uses-input", ("self.grad += out.data * out.grad", "self.grad += self.data * out.grad", 1)),
+    _micro(
+        "axis-zero-is-all",
+        (
+            'out = Tensor(self.data.sum(axis=axis), (self,), "sum")',
+            'axis = axis or None\n        out = Tensor(self.data.sum(axis=axis), (self,), "sum")',
+            1,
+        ),
+    ),
+    _micro(
+        "mean-axis-divides-by-total",
+        (
+            "n = self.data.size if axis is None else np.prod([self.data.shape[a] for a in np.atleast_1d(axis)])",
+            "n = self.data.size",
+            1,
+        ),
+    ),
+    _micro(
+        "unbroadcast-left-aligned",
+        ("grad.sum(axis=tuple(range(extra)))", "grad.sum(axis=tuple(range(len(shape), grad.ndim)))", 1),
+    ),
+    _micro("rsub-swapped", ("return other + (-self)", "return self + (-other)", 1)),
+    _micro("rtruediv-swapped", ("return other * self**-1", "return self * other**-1", 1)),
+    # ------------------------------------------------------------ Function classes (DeZero-like)
+    _function(
+        "matmul-backward-2d-only",
+        (
+            _between("function_style.py", "        a2 = a.data[np.newaxis]", "\n\nclass Sum"),
+            "        return gy @ b.data.T, a.data.T @ gy",
+            1,
+        ),
+    ),
+    _function(
+        "mul-backward-no-upstream",
+        (
+            "return sum_to(gy * b.data, a.shape), sum_to(gy * a.data, b.shape)",
+            "return sum_to(b.data * np.ones_like(gy), a.shape), sum_to(a.data * np.ones_like(gy), b.shape)",
+            1,
+        ),
+    ),
+    _function("neg-not-in-graph", ("        return Neg()(self)\n", "        return Variable(-self.data)\n", 1)),
+    _function("exp-backward-uses-input", ("return (gy * self.output.data,)", "return (gy * self.inputs[0].data,)", 1)),
+    _function(
+        "axis-zero-is-all",
+        ("self.axis, self.keepdims = axis, keepdims", "self.axis, self.keepdims = axis or None, keepdims", 1),
+    ),
+    _function(
+        "reduction-backward-one-axis",
+        ("axes = (self.axis,) if isinstance(self.axis, int) else self.axis", "axes = (self.axis,)", 1),
+    ),
+    _function(
+        "mean-axis-divides-by-total", ("return y * (y.data.size / x.data.size)", "return y * (1 / x.data.size)", 1)
+    ),
+    _function(
+        "unbroadcast-left-aligned",
+        ("axes = tuple(range(lead)) + tuple(i + lead for", "axes = tuple(range(len(shape), x.ndim)) + tuple(i for", 1),
+    ),
+    _function("rsub-swapped", ("return Sub()(other, self)", "return Sub()(self, other)", 1)),
+    _function("rtruediv-swapped", ("return Div()(other, self)", "return Div()(self, other)", 1)),
+    # ------------------------------------------------------------ scalar Value
+    _scalar("value-grad-not-reset", (SCALAR_RESET, "", 1), also_right=("intermediate-grad-kept",)),
+    _scalar("value-topo-no-visited", ("            elif node not in visited:\n", "            else:\n", 1)),
+    _scalar(
+        "value-topo-from-set",
+        (MICRO_WALK, "        for node in set(topo):\n            node._backward()", 1),
+        also_right=("tensor-topo-from-set",),  # on a scalar engine the two breaks are the same bug (tied scores)
+    ),
+    _scalar("value-root-not-seeded", ("        self.grad = 1.0\n", "", 1), also_right=("backward-seeded-with-zeros",)),
+    _scalar(
+        "backward-seeded-with-zeros",
+        ("        self.grad = 1.0\n", "        self.grad = 0.0\n", 1),
+        also_right=("value-root-not-seeded",),
+    ),
+    _scalar(
+        "mul-backward-no-upstream",
+        ("self.grad += other.data * out.grad", "self.grad += other.data", 1),
+        ("other.grad += self.data * out.grad", "other.grad += self.data", 1),
+    ),
+    _scalar("neg-not-in-graph", ("        return self * -1\n", "        return Value(-self.data)\n", 1)),
+    _scalar("relu-backward-output-as-upstream", ("(out.data > 0) * out.grad", "(out.data > 0) * out.data", 1)),
+    _scalar("exp-backward-uses-input", ("self.grad += out.data * out.grad", "self.grad += self.data * out.grad", 1)),
+    _scalar("rsub-swapped", ("return other + (-self)", "return self + (-other)", 1)),
+    _scalar("rtruediv-swapped", ("return other * self**-1", "return self * other**-1", 1)),
+]

@@ -219,6 +219,11 @@ class Engine:
             raise NotPresentError(dunder)
         return self._bind(result, f"{self.name(a)} {op} {self.name(b)}")
 
+    def index(self, a: Any, key: Any) -> Any:
+        if not callable(getattr(self.cls, "__getitem__", None)):
+            raise NotPresentError("__getitem__")
+        return self._bind(a[key], f"{self.name(a)}[{key!r}]")
+
     def pow(self, a: Any, c: float) -> Any:
         if not callable(getattr(self.cls, "__pow__", None)):
             raise NotPresentError("__pow__")

@@ -84,7 +84,7 @@ for _op in SYMBOL:
 
 def _unary(op: str, low: float = -2.0, high: float = 2.0, **kwargs: Any) -> Callable[..., Obs]:
     def run(e: Engine, rng: np.random.Generator) -> Obs:
-        x0 = rng.uniform(low, high, size=(3, 4))
+        x0 = rng.uniform(low, high, size=kwargs.get("size", (3, 4)))
         x = e.leaf(x0, label="x")
         if op == "pow":
             y = e.pow(x, kwargs["c"])
@@ -155,11 +155,45 @@ for _c in (2, 3, 0.5, -1):
 for _axis, _keep in ((None, False), (0, False), (1, False), (-1, False), ((0, 1), False), (0, True), (1, True)):
     _add("reductions", f"sum(axis={_axis},keepdims={_keep})", _unary("sum", axis=_axis, keepdims=_keep))
     _add("reductions", f"mean(axis={_axis},keepdims={_keep})", _unary("mean", axis=_axis, keepdims=_keep))
+for _op in ("sum", "mean"):  # a tuple of some axes of three: a backward that restores only one axis breaks
+    _add("reductions", f"{_op}(axis=(0,2)) of a (2,3,4)", _unary(_op, axis=(0, 2), size=(2, 3, 4)))
 _add("ops", "reshape(4,3)", _unary("reshape", shape=(4, 3)))
 _add("ops", "reshape(12,)", _unary("reshape", shape=(12,)))
 _add("ops", "transpose", _unary("transpose"))
 _add("ops", "softmax", _unary("softmax"))
 _add("ops", "softmax-logits-1e4", _unary("softmax", scale=1e4))
+
+
+def _reversed(op: str) -> Callable[..., Obs]:
+    """A number on the left (``2.5 - x``): the reflected dunder, ``__rsub__`` and the like."""
+
+    def run(e: Engine, rng: np.random.Generator) -> Obs:
+        x = e.leaf(rng.uniform(0.5, 2.0, size=(3, 4)), label="x")
+        y = e.binop(SYMBOL[op], 2.5, x)
+        e.backward(e.loss(y, _nonuniform(rng, (3, 4))))
+        return {"forward": e.data(y), "x.grad": e.grad(x)}
+
+    return run
+
+
+for _op in SYMBOL:
+    _add("ops", f"c {SYMBOL[_op]} x", _reversed(_op))
+
+
+def _getitem(key: Any) -> Callable[..., Obs]:
+    """Indexing: the backward scatters the upstream gradient into zeros of x's shape, adding at repeated indices."""
+
+    def run(e: Engine, rng: np.random.Generator) -> Obs:
+        x = e.leaf(rng.uniform(-2.0, 2.0, size=(4, 3)), label="x")
+        y = e.index(x, key)
+        e.backward(e.loss(y, _nonuniform(rng, np.shape(e.data(y)))))
+        return {"forward": e.data(y), "x.grad": e.grad(x)}
+
+    return run
+
+
+_add("ops", "x[1:3]", _getitem(slice(1, 3)))
+_add("ops", "x[[0,2,0]]", _getitem([0, 2, 0]))
 
 
 def _matmul(sa: tuple[int, ...], sb: tuple[int, ...]) -> Callable[..., Obs]:
@@ -247,6 +281,17 @@ def _topo(e: Engine, rng: np.random.Generator) -> Obs:
     return _grads(e, x=x)
 
 
+ORDER_PROBE = "small-graph-repeated"
+
+
+def _small_graph(e: Engine, rng: np.random.Generator) -> Obs:
+    """Three nodes, run many times with fresh objects: a walk in a set's order gets it right in some runs only."""
+    x = _x(e, rng)
+    y = e.call("exp", x)
+    e.backward(e.loss(y, _w(e, rng)) if e.api["scalar"] else e.call("sum", y))
+    return _grads(e, x=x)
+
+
 def _deep(n: int) -> Callable[..., Obs]:
     def run(e: Engine, rng: np.random.Generator) -> Obs:
         x = _x(e, rng)
@@ -295,6 +340,7 @@ for _scalar in (False, True):
     _add("reuse", "diamond", _diamond, repeat=3, scalar=_scalar)
     _add("reuse", "three-uses", _three_uses, repeat=3, scalar=_scalar)
     _add("reuse", "topological-order", _topo, repeat=5, scalar=_scalar)
+    _add("reuse", ORDER_PROBE, _small_graph, repeat=40, scalar=_scalar)
     _add("backward-twice", "second-backward-after-zero_grad", _second_backward(True), scalar=_scalar)
     _add("backward-twice", "second-backward-accumulates", _second_backward(False), scalar=_scalar)
     _add("deep-1000", "deep-chain-1000", _deep(1000), scalar=_scalar)

@@ -21,11 +21,20 @@ import numpy as np
 
 from . import adapter, checks
 from .child import run_check
+from .diagnose import ORDER_DEPENDENT
 from .outcome import outcome, to_json
 
 PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fingerprints.json")
 SEED = 0
-SKIPPED_FAMILIES = ("modules",)  # layers and optimizers: not something the checks of an engine can see
+SKIPPED_FAMILIES = (
+    "modules",
+    "attention",
+)  # layers, optimizers, attention and transformer behaviour: not something the checks of an engine can see
+# Breaks that walk the graph in a set's iteration order (memory addresses): which checks fail, and with which
+# numbers, changes from run to run.  Their fingerprint keeps what is stable: the checks that repeat with fresh
+# objects (failing in at least one of ORDER_RUNS measurements), each "order-dependent".
+ORDER_SENSITIVE = ("tensor-topo-from-set", "value-topo-from-set")
+ORDER_RUNS = 3
 DERIVED_GROUP, FROM_GROUP = "deep-100000", "deep-1000"  # too slow to run per break: the 1,000-op chain stands for it
 
 
@@ -91,6 +100,16 @@ def _fingerprint(engine: adapter.Engine, ref: dict[str, Any]) -> dict[str, Any]:
     return failing
 
 
+def _order_fingerprint(engine: adapter.Engine, ref: dict[str, Any]) -> dict[str, Any]:
+    # The order probe fails in a varying share of its runs on minigrad too: the learner's side reads it (diagnose).
+    repeated = {s.id for s in checks.checks_for(bool(engine.api["scalar"])) if s.repeat > 1} - {checks.ORDER_PROBE}
+    failed: set[str] = set()
+    for _ in range(ORDER_RUNS):
+        failed |= repeated.intersection(_fingerprint(engine, ref))
+    finding = {"name": "run", "kind": "values", "signature": ORDER_DEPENDENT, "got": None, "expected": None}
+    return {cid: {"status": "fail", "findings": [finding]} for cid in sorted(failed)}
+
+
 def _as_arrays(obs: dict[str, Any] | None) -> dict[str, Any] | None:
     if obs is None:
         return None
@@ -114,7 +133,7 @@ def generate() -> dict[str, Any]:
             engine = _scalar_engine(not on_value) if scalar else _tensor_engine()
             try:
                 with breaks.inject(break_id):
-                    failing = _fingerprint(engine, ref)
+                    failing = (_order_fingerprint if break_id in ORDER_SENSITIVE else _fingerprint)(engine, ref)
             except breaks.BreakError as error:
                 print(f"fingerprints: skipped {break_id}: {error}", file=sys.stderr)
                 continue
@@ -135,6 +154,7 @@ def dumps(data: dict[str, Any]) -> str:
 
 
 if __name__ == "__main__":
+    text = dumps(generate())  # measured first: an interrupted run leaves the stored copy as it was
     with open(PATH, "w") as f:
-        f.write(dumps(generate()))
+        f.write(text)
     print(f"wrote {PATH}")
