@@ -108,6 +108,20 @@ def test_an_unimportable_target_is_a_clear_error(tmp_path: Path) -> None:
         examine("eng.py:Tensor", cwd=str(tmp_path))
 
 
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [("missing.py:Tensor", "missing.py: no such file"), ("eng.py", "expected module:Class or path/to/file.py:Class")],
+)
+def test_a_missing_file_or_a_target_without_a_class_is_named_before_any_child_runs(
+    tmp_path: Path, target: str, message: str
+) -> None:
+    (tmp_path / "eng.py").write_text("class Tensor: pass\n")
+    with pytest.raises(TargetError, match=message):
+        examine(target, cwd=str(tmp_path))
+    result = _cli(target, cwd=tmp_path)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "minigrad.cli", "doctor", *args],

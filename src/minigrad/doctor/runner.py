@@ -130,6 +130,13 @@ def run_learner(
     limits: dict[str, float] | None = None,
 ) -> ChildRun:
     started = time.perf_counter()
+    where, _, class_name = target.rpartition(":")
+    if not where or not class_name:
+        raise TargetError(f"target {target!r}: expected module:Class or path/to/file.py:Class")
+    if where.endswith(".py") and not os.path.isfile(os.path.join(cwd, where)):
+        raise TargetError(f"{where}: no such file (looked in {os.path.abspath(cwd)}); check the path")
+    if adapter and not os.path.isfile(adapter):
+        raise TargetError(f"--adapter {adapter}: no such file; check the path")
     limits = {**LIMITS, **(limits or {})}
     job = {
         "target": target,
