@@ -223,6 +223,25 @@ def test_node_reused_50_times_sums_all_contributions() -> None:
     np.testing.assert_allclose(x.grad, np.array([1.0, 3.0]) * 1275.0 * np.exp(x.data), rtol=1e-13)
 
 
+def test_zero_dim_tensor_used_three_times_sums_every_contribution() -> None:
+    # The engine adds a third contribution in place into the sum it made of the first two; a 0-d sum is a
+    # NumPy scalar, which += cannot change in place, so this is the case that would drop a contribution.
+    x = Tensor(np.array(1.5), requires_grad=True)
+    (x * x * x + x.exp()).backward(np.array(0.7))
+    assert x.grad.shape == ()
+    np.testing.assert_allclose(x.grad, 0.7 * (3 * 1.5**2 + np.exp(1.5)), rtol=1e-14)
+
+
+def test_summing_in_place_never_changes_an_array_another_tensor_received() -> None:
+    # add's backward hands the same upstream array to both inputs: x's first contribution is that array,
+    # which y keeps as its gradient; x's later contributions must go into a fresh sum, not into y's array.
+    x, y = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    g = np.array([0.5, -2.0])
+    ((x + y) + x * 3.0 + x * x).backward(g)
+    np.testing.assert_array_equal(y.grad, g)
+    np.testing.assert_array_equal(x.grad, g * (1 + 3.0 + 2 * np.array([1.0, 2.0])))
+
+
 def test_leaf_used_by_many_ops_and_as_both_operands() -> None:
     x = leaf([2.0])
     out = x * x * x + x**2 - x / x + minigrad.maximum(x, x)  # 3x^2 + 2x + 0 + 1 (tie: 1/2 + 1/2)

@@ -10,6 +10,10 @@ optional package, minigrad's own error classes such as ``BreakError``) are
 printed as ``minigrad: error: MESSAGE`` and the exit status is 2.  Any other
 exception is a fallo (bug) in minigrad and keeps its traceback;
 ``MINIGRAD_TRACEBACK=1`` shows the traceback of every error.
+
+The command keeps freed memory in the process (:func:`minigrad.memory.keep_freed_memory`): a training
+step then reuses the memory of the step before instead of faulting it in from the OS again, about a third
+faster on ``minigrad train gpt``.  ``MINIGRAD_KEEP_FREED_MEMORY=0`` leaves glibc's defaults.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
+
+from .memory import keep_freed_memory
 
 
 class Command(NamedTuple):
@@ -73,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command is None:
         print(f"minigrad: error: unknown command {name!r}\n\n{usage()}", file=sys.stderr)
         return EXIT_USAGE
+    if os.environ.get("MINIGRAD_KEEP_FREED_MEMORY", "1") != "0":
+        keep_freed_memory()  # this program's own choice; see memory.py (importing minigrad never does it)
     try:
         run: Callable[[Sequence[str]], int] = getattr(
             importlib.import_module(command.module, __package__), command.function

@@ -321,6 +321,7 @@ def run_backward(root: Tensor, grad: Array | None, retain_graph: bool) -> None:
     check = state.shape_check
     anomaly = state.anomaly
     grads: dict[int, Array] = {id(root): seed}  # by id(tensor): the sum of contributions so far
+    summed: set[int] = set()  # ids of tensors whose entry in grads is an array the engine allocated
     handed: set[int] = set()
     order = topological_order(root)
     order.reverse()  # popped from the end: a tensor is released as soon as the walk is past it
@@ -329,6 +330,7 @@ def run_backward(root: Tensor, grad: Array | None, retain_graph: bool) -> None:
         g = grads.pop(id(t), None)
         if g is None:
             continue
+        summed.discard(id(t))
         node = t._ctx
         if node is None:  # a leaf: accumulate into .grad
             _store_grad(t, g, handed, check)
@@ -364,7 +366,15 @@ def run_backward(root: Tensor, grad: Array | None, retain_graph: bool) -> None:
                 )
             key = id(inp)
             prev = grads.get(key)
-            grads[key] = gi if prev is None else prev + gi  # out of place: gi may be shared
+            if prev is None:
+                grads[key] = gi
+            elif key in summed and prev.shape == gi.shape:
+                prev += gi  # a sum the engine made itself: add in place, no fresh array
+            else:
+                total = prev + gi  # out of place: a backward may hand the same array to several inputs
+                grads[key] = total
+                if total.ndim:  # a 0-d sum comes back as a NumPy scalar, which += cannot change in place
+                    summed.add(key)
         if not retain_graph:
             node.free()
 

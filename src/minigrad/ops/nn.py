@@ -163,20 +163,31 @@ def linear(x: TensorLike, weight: TensorLike, bias: TensorLike | None = None) ->
         raise ValueError(
             f"linear: bias has shape {b._data.shape}, expected ({n_out},) for a weight of shape {w_data.shape}"
         )
-    out = x_data @ w_data.T
+    # The batch axes are flattened so that BLAS sees one (N, in) @ (in, out) product: NumPy's matmul of a
+    # 3-D array runs one small product per leading index, about a third slower for MiniGPT's (32, 16, 64).
+    n_in = w_data.shape[1]
+    x2 = x_data.reshape(-1, n_in)
+    out = x2 @ w_data.T
     if b is not None:
-        out = out + b._data
+        if np.result_type(out, b._data) == out.dtype:
+            out += b._data  # in place: out is fresh from the product, and one more full-size array costs faults
+        else:
+            out = out + b._data
+    if x_data.ndim != 2:
+        out = out.reshape(*x_data.shape[:-1], n_out)
 
     def backward(g: Array) -> Grads:
         g2 = g.reshape(-1, n_out)
-        gx = g @ w_data if x._rg else None
-        gw = g2.T @ x_data.reshape(-1, w_data.shape[1]) if w._rg else None
+        gx = g2 @ w_data if x._rg else None
+        if gx is not None and x_data.ndim != 2:
+            gx = gx.reshape(x_data.shape)
+        gw = g2.T @ x2 if w._rg else None
         if b is None:
             return gx, gw
         return gx, gw, (g2.sum(axis=0) if b._rg else None)
 
     inputs = (x, w) if b is None else (x, w, b)
-    return result(np.asarray(out), "linear", inputs, backward, saved=(x, w))
+    return result(out, "linear", inputs, backward, saved=(x, w))
 
 
 def layer_norm(
