@@ -321,7 +321,9 @@ def run_backward(root: Tensor, grad: Array | None, retain_graph: bool) -> None:
     check = state.shape_check
     anomaly = state.anomaly
     grads: dict[int, Array] = {id(root): seed}  # by id(tensor): the sum of contributions so far
-    summed: set[int] = set()  # ids of tensors whose entry in grads is an array the engine allocated
+    # ids of tensors whose entry in grads is an array the engine allocated.  An id never needs removing: every
+    # contribution to a tensor arrives before the walk reaches it, and the ids of the graph's tensors are distinct.
+    summed: set[int] = set()
     handed: set[int] = set()
     order = topological_order(root)
     order.reverse()  # popped from the end: a tensor is released as soon as the walk is past it
@@ -330,7 +332,6 @@ def run_backward(root: Tensor, grad: Array | None, retain_graph: bool) -> None:
         g = grads.pop(id(t), None)
         if g is None:
             continue
-        summed.discard(id(t))
         node = t._ctx
         if node is None:  # a leaf: accumulate into .grad
             _store_grad(t, g, handed, check)
@@ -357,7 +358,7 @@ def run_backward(root: Tensor, grad: Array | None, retain_graph: bool) -> None:
             data = inp._data
             if gi.shape != data.shape and check:
                 raise shape_error(node.op, _position(node, inp), gi.shape, data.shape)
-            if gi.dtype != data.dtype:  # e.g. a float32 input promoted by a float64 constant
+            if gi.dtype is not data.dtype and gi.dtype != data.dtype:  # e.g. float32 promoted by a float64 constant
                 gi = gi.astype(data.dtype)
             if anomaly and gi.dtype.kind == "f" and not np.isfinite(gi).all():
                 raise AnomalyError(
