@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import operator
 import os
 import sys
 import threading
@@ -247,8 +248,8 @@ def shape_error(op: str, index: int, grad_shape: tuple[int, ...], shape: tuple[i
     )
 
 
-def _creation_stamp(t: Tensor) -> int:
-    return t._seq
+# A tensor's creation stamp (its ``_seq``), read in C: the sort key of every backward pass.
+_creation_stamp: Callable[[Tensor], int] = operator.attrgetter("_seq")
 
 
 def topological_order(root: Tensor) -> list[Tensor]:
