@@ -27,6 +27,8 @@ def broadcast_axes(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> tuple
     are the axes (numbered in ``grad_shape``) where ``shape`` had length 1.
     """
     lead = len(grad_shape) - len(shape)
+    if lead >= 0 and grad_shape[lead:] == shape:  # the common case: only leading axes were added
+        return lead, ()
     if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, grad_shape[lead:])):
         return None
     return lead, tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad_shape[lead + i] != 1)
