@@ -94,7 +94,9 @@ def language_model_loss(logits: Tensor, ids: Array, pad_id: int = 0) -> Tensor:
 class GPTConfig:
     """Everything that decides a run's numbers (the defaults are the best measured; see the README)."""
 
-    steps: int = 2000
+    # Measured (held-out exact EN / ES, seed 0): 1,200 steps 100 / 87.5, 1,500 100 / 92.5, 2,000 100 / 95.0,
+    # 2,400 100 / 97.5 (seed 1: 2,000 and 2,400 both 100 / 97.5); one Spanish cell is 2.5 points.
+    steps: int = 2400
     batch_size: int = 16
     lr: float = 1e-2
     warmup_steps: int = 100
