@@ -119,3 +119,23 @@ def test_keep_freed_memory_stops_the_page_faults_of_freed_temporaries():
     # with glibc's defaults the freed heap top goes back to the OS and 32 MiB is faulted in again each time
     assert default > 20 * 4000
     assert kept < default / 20
+
+
+def test_a_checkpoint_whose_header_length_starts_with_0x80_loads(tmp_path):
+    # The first byte of a safetensors file is the low byte of its header length; 0x80 is also a
+    # pickle's first byte.  The default run's checkpoint once had a header of 2,432 = 0x980 bytes.
+    from minigrad import checkpoint
+
+    state = {"w": np.arange(6.0).reshape(2, 3)}
+    for pad in range(256):
+        path = tmp_path / f"pad{pad}.safetensors"
+        checkpoint.save(path, state, {"note": "x" * pad})
+        if path.read_bytes()[0] == 0x80:
+            break
+    else:
+        pytest.fail("no padding gave a header length whose low byte is 0x80")
+    assert checkpoint.load_metadata(path)["note"] == "x" * pad
+    pickled = tmp_path / "state.pkl"
+    pickled.write_bytes(__import__("pickle").dumps(state))
+    with pytest.raises(checkpoint.CheckpointError, match="pickle"):
+        checkpoint.load_metadata(pickled)
