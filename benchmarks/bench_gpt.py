@@ -1,6 +1,7 @@
 """One MiniGPT training step, minigrad against PyTorch CPU, single-threaded.
 
     uv run python benchmarks/bench_gpt.py                 # the row
+    uv run python benchmarks/bench_gpt.py --malloc-keep   # the row, glibc keeping freed memory (both frameworks)
     uv run python benchmarks/bench_gpt.py --profile       # where minigrad's time goes
 
 The step: the course's MiniGPT (vocab 64, d_model 64, 4 heads, 2 layers, d_ff
@@ -10,8 +11,12 @@ frameworks start from the same weights (PyTorch loads minigrad's state_dict
 with no renaming) and their first losses are compared before timing.  Each
 framework runs in a fresh process (``--framework NAME``), so neither pays for
 the other's imports or allocator state.  Reported: the median time per step
-over repeats, and minor page faults per step (``resource.getrusage``), a
-measure of how much fresh memory each step asks the OS for.
+over repeats, the CPU time per step (user + system, less sensitive to other
+jobs on the machine), and minor page faults per step (``resource.getrusage``),
+a measure of how much fresh memory each step asks the OS for.  With glibc's
+defaults most of minigrad's faults come from the heap top that each step
+frees and the next one faults in again; ``--malloc-keep`` runs both
+processes with ``bench.py``'s ``MALLOC_KEEP`` (see benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
+from bench import MALLOC_KEEP  # noqa: E402
 
 BATCH, CONTEXT, SEED = 32, 16, 0
 
@@ -130,19 +136,21 @@ def measure(framework: str, repeats: int, per_repeat: int) -> dict[str, Any]:
     first_loss = step()
     for _ in range(3):  # warm up caches and allocators
         step()
-    times, faults = [], []
+    times, cpu_times, faults = [], [], []
     for _ in range(repeats):
         faults_before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         for _ in range(per_repeat):
             step()
         times.append((time.perf_counter() - start) / per_repeat)
+        cpu_times.append((time.process_time() - cpu_start) / per_repeat)
         faults.append((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults_before) / per_repeat)
     return {
         "framework": framework,
         "first_loss": first_loss,
         "median_ms": 1000 * statistics.median(times),
         "min_ms": 1000 * min(times),
+        "median_cpu_ms": 1000 * statistics.median(cpu_times),
         "minor_faults_per_step": statistics.median(faults),
     }
 
@@ -170,7 +178,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--steps", type=int, default=10, help="steps per repeat")
     parser.add_argument("--profile", action="store_true", help="cProfile 20 minigrad steps")
+    parser.add_argument(
+        "--malloc-keep", action="store_true", help="run both processes with glibc keeping freed memory (MALLOC_KEEP)"
+    )
     args = parser.parse_args()
+    if args.malloc_keep:
+        os.environ.update(MALLOC_KEEP)  # read by glibc when each measuring process starts
     if args.framework:
         print(json.dumps(measure(args.framework, args.repeats, args.steps)))
         return
@@ -189,14 +202,20 @@ def main() -> None:
         raise SystemExit(
             f"the frameworks disagree on the first loss: {rows[0]['first_loss']} vs {rows[1]['first_loss']}"
         )
+    allocator = " ".join(f"{k}={v}" for k, v in MALLOC_KEEP.items()) if args.malloc_keep else "glibc defaults"
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"MiniGPT training step (course config, batch {BATCH}, context {CONTEXT}, float32, 1 thread)")
-    print(f"{'framework':<10} {'median ms/step':>15} {'min ms':>8} {'minor faults/step':>18}")
+    print(f"allocator: {allocator}; load average {load}")
+    print(f"{'framework':<10} {'median ms/step':>15} {'min ms':>8} {'CPU ms/step':>12} {'minor faults/step':>18}")
     for row in rows:
         print(
-            f"{row['framework']:<10} {row['median_ms']:>15.2f} {row['min_ms']:>8.2f} "
+            f"{row['framework']:<10} {row['median_ms']:>15.2f} {row['min_ms']:>8.2f} {row['median_cpu_ms']:>12.2f} "
             f"{row['minor_faults_per_step']:>18.1f}"
         )
-    print(f"minigrad / PyTorch: {rows[0]['median_ms'] / rows[1]['median_ms']:.2f}x")
+    print(
+        f"minigrad / PyTorch: {rows[0]['median_ms'] / rows[1]['median_ms']:.2f}x "
+        f"(CPU time: {rows[0]['median_cpu_ms'] / rows[1]['median_cpu_ms']:.2f}x)"
+    )
 
 
 if __name__ == "__main__":

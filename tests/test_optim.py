@@ -209,6 +209,25 @@ def test_step_records_no_graph_and_skips_params_without_grad() -> None:
     assert params[2] not in opt.state
 
 
+@pytest.mark.parametrize("make", [Adam, AdamW])
+def test_adam_step_allocates_no_parameter_sized_temporaries(make: Any) -> None:
+    import tracemalloc  # NumPy reports its array buffers to tracemalloc
+
+    p = Tensor(np.ones((512, 512)), requires_grad=True)  # 2 MiB of float64
+    optimizer = make([p], lr=1e-3, weight_decay=0.1)
+    p.grad = np.random.default_rng(0).standard_normal(p.shape)
+    optimizer.step()  # the moments and the scratch array are made on the first step
+    tracemalloc.start()
+    try:
+        optimizer.step()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # Adam's L2 gradient g + wd * p needs one array; AdamW decays p in place and needs none
+    allowed = p.data.nbytes if make is Adam else 0
+    assert peak < allowed + 64 * 1024, f"{make.__name__}.step allocated {peak} bytes at its peak"
+
+
 def test_backward_through_a_graph_from_before_the_step_raises() -> None:
     """The step changes parameters in place; the engine's version check catches a stale graph."""
     params = mg_params()

@@ -66,8 +66,10 @@ def _safetensors_numpy() -> Any:
         raise ModuleNotFoundError(MISSING_EXTRA) from error
 
 
-def _other_format(start: bytes) -> str | None:
+def _other_format(start: bytes, size: int) -> str | None:
     """The format of a file people pass by mistake, told from its first bytes (None if unknown)."""
+    if len(start) == HEADER_LENGTH_BYTES and struct.unpack("<Q", start)[0] <= size - HEADER_LENGTH_BYTES:
+        return None  # a header length that fits the file: safetensors, even if its first byte is 0x80
     if start[:1] == b"\x80":
         return "it is a pickle (pickle.dump, or an old torch.save), which minigrad never loads: unpickling runs code"
     if start[:2] == b"PK":
@@ -110,7 +112,7 @@ def _check_file(path: PathLike) -> dict[str, str]:
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
             start = f.read(HEADER_LENGTH_BYTES)
-            other_format = _other_format(start)
+            other_format = _other_format(start, size)
             if other_format:
                 raise CheckpointError(path, other_format)
             if len(start) < HEADER_LENGTH_BYTES:

@@ -18,7 +18,7 @@ from typing import Any, SupportsIndex
 import numpy as np
 import numpy.typing as npt
 
-from ..ops.nn import linear
+from ..ops.nn import embedding, linear
 from ..tensor import Tensor, TensorLike, as_tensor
 from . import init
 from .arguments import check_flag, check_number, check_size, float_dtype
@@ -229,7 +229,7 @@ class Embedding(Module):
                 f"Embedding: id {bad} is out of range for a table of {self.num_embeddings} embeddings "
                 f"(valid ids: 0 to {self.num_embeddings - 1})"
             )
-        return self.weight[index]  # getitem's backward adds with np.add.at: repeated ids accumulate
+        return embedding(index, self.weight)  # repeated ids accumulate their gradients
 
     def extra_repr(self) -> str:
         return f"{self.num_embeddings}, {self.embedding_dim}"

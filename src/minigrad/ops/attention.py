@@ -30,8 +30,11 @@ def scale_factor(d_k: int) -> float:
 
 
 def attention_scores(q: Tensor, k: Tensor, scale: float) -> Tensor:
-    """``Q K^T * scale``: shape ``(..., L, S)``, one row per query, one column per key."""
-    return matmul.matmul(q, k.transpose(-2, -1)) * scale
+    """``(Q * scale) K^T``: shape ``(..., L, S)``, one row per query, one column per key.
+
+    Scaling Q rather than the scores multiplies ``L * E`` numbers instead of ``L * S``.
+    """
+    return matmul.matmul(q * scale, k.transpose(-2, -1))
 
 
 def apply_mask(scores: Tensor, mask: Array | None) -> Tensor:

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..engine import no_grad
 from ..nn.arguments import check_number
-from ..tensor import Tensor
+from ..tensor import Array, Tensor
 from .optimizer import Optimizer, ParamGroup, Params, gradient
 
 
@@ -43,6 +43,7 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay})
+        self._work: dict[tuple[tuple[int, ...], np.dtype[Any]], Array] = {}
 
     def _check_hyperparameters(self, group: ParamGroup) -> None:
         super()._check_hyperparameters(group)
@@ -73,14 +74,24 @@ class Adam(Optimizer):
                     state["step"] += 1
                     t = state["step"]
                     m, v = state["exp_avg"], state["exp_avg_sq"]
+                    work = self._work_for(p)  # every product below is written into it: no temporaries
                     m *= beta1
-                    m += (1 - beta1) * g
+                    m += np.multiply(g, 1 - beta1, out=work)
                     v *= beta2
-                    v += (1 - beta2) * g * g
+                    v += np.multiply(np.square(g, out=work), 1 - beta2, out=work)
                     bias_correction1 = 1 - beta1**t
                     bias_correction2 = 1 - beta2**t
-                    denominator = np.sqrt(v) / math.sqrt(bias_correction2) + eps
-                    p.sub_(m / denominator, alpha=lr / bias_correction1)
+                    denominator = np.divide(np.sqrt(v, out=work), math.sqrt(bias_correction2), out=work)
+                    denominator += eps
+                    p.sub_(np.multiply(np.divide(m, denominator, out=work), lr / bias_correction1, out=work))
+
+    def _work_for(self, p: Tensor) -> Array:
+        """A scratch array of ``p``'s shape and dtype, shared by every parameter of that shape and dtype."""
+        key = (p.data.shape, p.data.dtype)
+        work = self._work.get(key)
+        if work is None:
+            work = self._work[key] = np.empty_like(p.data)
+        return work
 
     def _state_for(self, p: Tensor) -> dict[str, Any]:
         state = self.state.get(p)
