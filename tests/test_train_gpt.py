@@ -1,8 +1,6 @@
 """`minigrad train gpt` on a tiny, fast configuration; the language-model loss against torch."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -90,35 +88,6 @@ def test_line_augmentation_shares_are_checked():
     for shares in ({"headless": -0.1}, {"subsets": 1.5}, {"subsets": 0.6, "repeats": 0.6}):
         with pytest.raises(ValueError, match="subsets \\+ repeats <= 1"):
             gpt.GPTConfig(**shares)
-
-
-FAULTS_SCRIPT = """
-import resource, sys
-import numpy as np
-from minigrad.training import gpt
-if sys.argv[1] == "keep":
-    assert gpt.keep_freed_memory()
-def churn():  # a step's pattern: many large temporaries, all freed at its end
-    arrays = [np.ones(1 << 18) for _ in range(16)]  # 16 x 2 MiB
-    del arrays
-churn()
-before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-for _ in range(20):
-    churn()
-print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
-"""
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt: Linux only")
-def test_keep_freed_memory_stops_the_page_faults_of_freed_temporaries():
-    def faults(mode: str) -> int:
-        done = subprocess.run([sys.executable, "-c", FAULTS_SCRIPT, mode], capture_output=True, text=True, check=True)
-        return int(done.stdout.strip())
-
-    default, kept = faults("default"), faults("keep")
-    # with glibc's defaults the freed heap top goes back to the OS and 32 MiB is faulted in again each time
-    assert default > 20 * 4000
-    assert kept < default / 20
 
 
 def test_a_checkpoint_whose_header_length_starts_with_0x80_loads(tmp_path):

@@ -20,7 +20,6 @@ metadata, so that ``--eval`` rebuilds the model and scores it again).
 from __future__ import annotations
 
 import argparse
-import ctypes
 import importlib
 import importlib.util
 import json
@@ -58,28 +57,6 @@ from ..tensor import Array, Tensor
 from .blas import single_blas_thread
 
 CHECKPOINT_FORMAT = "minigrad-minigpt-corpus/1"
-# glibc's mallopt parameters (malloc.h)
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-
-
-def keep_freed_memory() -> bool:
-    """Ask glibc's allocator to keep freed memory in the process; False where that is not possible.
-
-    A training step frees most of its temporaries when it ends.  With glibc's
-    defaults the top of the heap then goes back to the OS and the next step
-    faults it in again: at context 118, about 12,000 minor page faults and a
-    third of each step's time, all in the kernel.  After this call, arrays up
-    to 32 MiB come from the heap and up to 256 MiB of freed memory stays in
-    it (the settings of ``benchmarks/bench.py --malloc-keep``).  The command
-    sets it for its own process; ``import minigrad`` never does.
-    """
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return False
-    return bool(mallopt(_M_MMAP_THRESHOLD, 32 << 20)) and bool(mallopt(_M_TRIM_THRESHOLD, 256 << 20))
 
 
 def language_model_loss(logits: Tensor, ids: Array, pad_id: int = 0) -> Tensor:
@@ -474,7 +451,6 @@ def gpt_main(argv: Sequence[str]) -> int:
         def progress(total: int) -> Any:
             return tqdm(total=total, desc="training MiniGPT", unit="step")
 
-    keep_freed_memory()
     print(f"training MiniGPT ({config.n_layers} layers, d_model {config.d_model}) for {config.steps} steps")
     result = train_gpt(config, progress)
     files = save_gpt_run(result, args.out, plot=plot)
