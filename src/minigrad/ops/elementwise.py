@@ -178,7 +178,9 @@ def _power_by_number(a: Tensor, c: float) -> Tensor:
     def backward(g: Array) -> Grads:
         if c == 0:
             return (np.zeros_like(g),)
-        return (g * c * a_data ** (c - 1),)
+        # a**(c-1); for a**2 that is a itself (NumPy's generic power would take five times as long as g * a)
+        power = a_data if c == 2 else a_data ** (c - 1)
+        return (g * c * power,)
 
     return result(a_data**c, "pow", (a,), backward, saved=(a,))
 

@@ -8,6 +8,7 @@ None for all axes), ``keepdims``, and ``dim`` as PyTorch's spelling of
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -43,7 +44,7 @@ def mean(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, dim: Axis 
     a = floating("mean", a, promote=False)
     shape = a._data.shape
     axes = resolve_axes("mean", axis, dim, a._data.ndim)
-    count = int(np.prod([shape[ax] for ax in axes]))
+    count = math.prod(shape[ax] for ax in axes)
 
     def backward(g: Array) -> Grads:
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -62,7 +63,7 @@ def var(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, correction:
     a = floating("var", a, promote=False)
     x = a._data
     axes = resolve_axes("var", axis, dim, x.ndim)
-    count = int(np.prod([x.shape[ax] for ax in axes]))
+    count = math.prod(x.shape[ax] for ax in axes)
     centered = x - x.mean(axis=axes, keepdims=True)
     denom = count - correction
     with np.errstate(invalid="ignore", divide="ignore"):  # N <= correction gives inf/NaN, as in PyTorch
