@@ -240,11 +240,13 @@ def entry_point(main: Callable[[list[str]], int]) -> EntryPoint:
             _print_error(str(error))
             return EXIT_USAGE
         try:
-            status = main(args)
+            try:
+                status = main(args)
+            except SystemExit as exit_:  # argparse's --help (0)
+                code = exit_.code
+                status = code if isinstance(code, int) else EXIT_OK if code is None else EXIT_USAGE
             sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's flush at exit
             return status
-        except SystemExit as exit_:  # argparse's --help (0)
-            return exit_.code if isinstance(exit_.code, int) else EXIT_OK if exit_.code is None else EXIT_USAGE
         except BrokenPipeError:  # the reader went away (`minigrad breaks list | head`): nothing left to say
             _silence_stdout()
             return EXIT_BROKEN_PIPE

@@ -57,6 +57,7 @@ from ..optim.lr_scheduler import WarmupCosine
 from ..sampling import generate
 from ..tensor import Array, Tensor
 from .blas import single_blas_thread
+from .train import _read_metadata as read_checkpoint_metadata
 
 CHECKPOINT_FORMAT = "minigrad-minigpt-corpus/1"
 
@@ -356,6 +357,18 @@ def save_gpt_run(result: GPTResult, out_dir: str | os.PathLike[str], plot: bool 
     return files
 
 
+def centered_mean(values: Sequence[float], half: int) -> Array:
+    """The mean of each value and up to ``half`` values on each side, as many on both sides (fewer at the ends).
+
+    Centered, so that it follows the batch losses instead of trailing above them while they fall; the
+    window shrinks at the ends, so that it starts at the first loss and ends at the last.
+    """
+    sums = np.concatenate([[0.0], np.cumsum(values)])
+    index = np.arange(len(values))
+    reach = np.minimum(half, np.minimum(index, len(values) - 1 - index))
+    return (sums[index + reach + 1] - sums[index - reach]) / (2 * reach + 1)
+
+
 def _plot_losses(result: GPTResult, path: str) -> None:
     """``loss.png``: every step's batch loss, its centered moving mean, the result in the title (current language)."""
     from .plots import pyplot
@@ -368,10 +381,7 @@ def _plot_losses(result: GPTResult, path: str) -> None:
     ax.plot(steps, result.losses, alpha=0.4, label=text("training.gpt.plot_batch"))
     window = 25
     if len(result.losses) >= window:
-        # centered, so that the mean follows the batch losses instead of trailing above them while they fall
-        smooth = np.convolve(result.losses, np.ones(window) / window, mode="valid")
-        centers = steps[window // 2 : window // 2 + len(smooth)]
-        ax.plot(centers, smooth, label=text("training.gpt.plot_mean", window=window))
+        ax.plot(steps, centered_mean(result.losses, window // 2), label=text("training.gpt.plot_mean", window=window))
     ax.set(xlabel=text("training.gpt.plot_step"), ylabel=text("training.gpt.plot_loss"), yscale="log")
     ax.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))  # 2, 0.5: never 6×10^0
     ax.yaxis.set_minor_formatter(ticker.FormatStrFormatter("%g"))
@@ -384,7 +394,7 @@ def _plot_losses(result: GPTResult, path: str) -> None:
 
 def evaluate_gpt_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Rebuild the model from the checkpoint's metadata and score the held-out cells again."""
-    metadata = checkpoint.load_metadata(path)
+    metadata = read_checkpoint_metadata(path)  # a TrainingError naming the file when it is not a checkpoint
     if metadata.get("format") != CHECKPOINT_FORMAT:
         raise CatalogError("training.gpt.not_a_checkpoint", path=os.fspath(path), found=metadata.get("format"))
     config = GPTConfig.from_dict(json.loads(metadata["config"]))
