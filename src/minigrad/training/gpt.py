@@ -363,10 +363,11 @@ def centered_mean(values: Sequence[float], half: int) -> Array:
     Centered, so that it follows the batch losses instead of trailing above them while they fall; the
     window shrinks at the ends, so that it starts at the first loss and ends at the last.
     """
-    sums = np.concatenate([[0.0], np.cumsum(values)])
+    sums: Array = np.concatenate([[0.0], np.cumsum(values)])
     index = np.arange(len(values))
     reach = np.minimum(half, np.minimum(index, len(values) - 1 - index))
-    return (sums[index + reach + 1] - sums[index - reach]) / (2 * reach + 1)
+    means: Array = (sums[index + reach + 1] - sums[index - reach]) / (2 * reach + 1)
+    return means
 
 
 def _plot_losses(result: GPTResult, path: str) -> None:
