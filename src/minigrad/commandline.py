@@ -35,7 +35,10 @@ Adopting it in another command line (``breaks/cli.py``, ``doctor/cli.py``) is a 
 2. decorate ``main`` with ``@entry_point`` and read the language with
    :func:`minigrad.messages.current_lang` (or ``args.lang``, the same value) instead of a default
    of ``"en"``;
-3. let bad input raise (:class:`UsageError`, or the package's own error class such as
+3. give every option a ``metavar`` and a ``help`` from the catalog (:func:`help_text`; argparse's default
+   metavar is the option's English name in capitals, ``--phase PHASE``), and use :func:`number` as the
+   ``type`` of a numeric option;
+4. let bad input raise (:class:`UsageError`, or the package's own error class such as
    ``BreakError``/``TargetError``) instead of ``parser.exit(2, ...)`` and ``print(...); return 2``:
    the decorator prints ``minigrad: error: ...`` and returns 2. Catch ``OSError`` no longer: a
    broken pipe is then handled here instead of printing "[Errno 32] Broken pipe".
