@@ -372,3 +372,21 @@ def test_a_closed_pipe_ends_quietly_and_minigrad_lang_speaks_spanish_in_a_real_p
         os.close(write)
     assert done.stderr == ""
     assert done.returncode == commandline.EXIT_BROKEN_PIPE  # 128 + SIGPIPE, as a shell reports `yes | head`
+
+
+def test_a_catalog_error_speaks_the_language_it_is_read_in_even_after_pickling() -> None:
+    import pickle
+
+    from minigrad.training.texts import TrainingError
+
+    error = TrainingError("error.out_unwritable", path="runs/x", reason=TrainingError("error.no_file"))
+    copy = pickle.loads(pickle.dumps(error))
+    assert (
+        str(copy)
+        == "--out runs/x: cannot write the run there: there is no such file; check the path; choose another folder"
+    )
+    with using_lang("es"):
+        assert str(copy) == (
+            "--out runs/x: no se puede guardar ahí la ejecución: no existe ese archivo; comprueba la ruta; "
+            "elige otra carpeta"
+        )

@@ -134,5 +134,14 @@ class CatalogError(ValueError):
     def text(self, lang: str | None = None) -> str:
         return text(self.key, lang, **self.fields)
 
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled whole (to a worker process and back), fields included
+        return (_rebuild, (type(self), self.key, self.fields))
+
     def __str__(self) -> str:
         return self.text()
+
+
+def _rebuild(cls: type[CatalogError], key: str, fields: dict[str, Any]) -> CatalogError:
+    error = CatalogError.__new__(cls)
+    CatalogError.__init__(error, key, **fields)
+    return error
