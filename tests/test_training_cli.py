@@ -138,6 +138,21 @@ def test_eval_of_a_non_checkpoint_names_the_file(make: str, lang: str, tmp_path:
     assert "Traceback" not in done.stderr
 
 
+def test_each_encoding_has_its_own_default_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--encode course` never overwrites the default run's folder and checkpoint (issue 17)."""
+    folders: list[str] = []
+
+    def record(out: str) -> None:
+        folders.append(out)
+        raise ValueError("stop before training")
+
+    monkeypatch.setattr(train_module, "prepare_out_dir", record)
+    assert cli.train_main(["--quiet"]) == 2
+    assert cli.train_main(["--encode", "course", "--quiet"]) == 2
+    assert cli.train_main(["--encode", "course", "--out", "mine", "--quiet"]) == 2
+    assert folders == ["runs/verbs", "runs/verbs-course", "mine"]
+
+
 # ---------------------------------------------------------------------- progress bar
 
 

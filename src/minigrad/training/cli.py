@@ -49,6 +49,10 @@ def show_progress(quiet: bool) -> bool:
 # --------------------------------------------------------------------------- minigrad train [MODEL]
 
 
+# Where `minigrad train` writes each encoding's run unless --out says otherwise.
+DEFAULT_OUT = {"ngrams": "runs/verbs", "course": "runs/verbs-course"}
+
+
 def train_parser() -> argparse.ArgumentParser:
     d = TrainConfig()
     parser = command_parser(
@@ -106,9 +110,7 @@ def train_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--language", choices=("en", "es"), default=d.language, help=_help("help.language", default=d.language)
     )
-    parser.add_argument(
-        "--out", default="runs/verbs", metavar=text("metavar.folder"), help=_help("help.out", default="runs/verbs")
-    )
+    parser.add_argument("--out", metavar=text("metavar.folder"), help=_help("help.train_out", **DEFAULT_OUT))
     parser.add_argument("--quiet", action="store_true", help=_help("help.quiet"))
     parser.add_argument("--eval", metavar=text("metavar.file"), help=_help("help.eval"))
     return parser
@@ -149,7 +151,8 @@ def train_mlp_main(argv: Sequence[str]) -> int:
     from .blas import single_blas_thread
     from .train import course_bound, prepare_out_dir, save_run, train
 
-    prepare_out_dir(args.out)  # a TrainingError (exit 2) before any training
+    out = args.out or DEFAULT_OUT[config.encode]  # each encoding its own run: one never overwrites the other
+    prepare_out_dir(out)  # a TrainingError (exit 2) before any training
     if not args.quiet:
         print(
             text(
@@ -164,7 +167,7 @@ def train_mlp_main(argv: Sequence[str]) -> int:
         )
     with single_blas_thread():
         result = train(config, _progress_bar() if bar else None)
-    files = save_run(result, args.out, lang=current_lang())  # train.py still takes its language as an argument
+    files = save_run(result, out, lang=current_lang())  # train.py still takes its language as an argument
     final, metrics = result.metrics["final"], result.metrics
     print(
         text(
