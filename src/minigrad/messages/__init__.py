@@ -26,10 +26,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
-import string
 from collections.abc import Iterator
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 LANGS = ("en", "es")
@@ -74,7 +72,9 @@ def using_lang(lang: str) -> Iterator[str]:
 @cache
 def catalog() -> dict[str, dict[str, str]]:
     """Every entry of every TOML file here by key (``"engine.grad_shape"``), each ``{"en": ..., "es": ...}``."""
-    import tomllib  # read once, at the first text: importing minigrad stays cheap
+    # read once, at the first text; imported here so that importing minigrad (engine.py) stays cheap
+    import tomllib
+    from pathlib import Path
 
     flat: dict[str, dict[str, str]] = {}
 
@@ -92,6 +92,8 @@ def catalog() -> dict[str, dict[str, str]]:
 
 def placeholders(template: str) -> set[str]:
     """The ``{names}`` a template fills (``"{path!r} is {n:.1%}"`` -> ``{"path", "n"}``)."""
+    import string
+
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
