@@ -30,6 +30,7 @@ from .train import DEFAULT_HYPERPARAMETERS, OPTIMIZERS, TrainConfig
 __all__ = ["experiment_main", "experiment_parser", "missing_packages", "show_progress", "train_main", "train_parser"]
 
 
+# Through this module's own `missing_packages`, which a test may replace to simulate a missing package.
 def _require(names: Sequence[str], command: str) -> None:
     """Raise :class:`MissingPackageError` (exit 1, says what to install) if a package of ``names`` is missing."""
     missing = missing_packages(names)
