@@ -77,7 +77,10 @@ def test_train_gpt_command_writes_the_run_and_eval_reproduces_it(tmp_path, capsy
 
 def test_train_gpt_rejects_bad_arguments(capsys):
     assert main(["train", "gpt", "--steps", "5", "--warmup-steps", "10"]) == 2
-    assert "warmup_steps" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--warmup-steps (10)" in err and "pass --warmup-steps 1 or fewer" in err  # says what to pass
+    assert main(["train", "gpt", "--steps", "60"]) == 2  # the default warmup (100) is longer than 60 steps
+    assert "pass --warmup-steps 6 or fewer" in capsys.readouterr().err
 
 
 def test_tokenizer_of_the_run_fits_the_course_vocabulary():

@@ -7,7 +7,6 @@ import functools
 import importlib
 import json
 import re
-import string
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,9 +18,9 @@ import pytest
 
 from minigrad import checkpoint
 from minigrad.data.verbs import conjugations, split_indices
+from minigrad.messages import LANGS
 from minigrad.training import cli, experiments, plots
 from minigrad.training.blas import _loaded_openblas, single_blas_thread
-from minigrad.training.texts import LANGS, table
 
 # The module, not the function `minigrad.training.train` that the package exports under the same name.
 train_module = importlib.import_module("minigrad.training.train")
@@ -137,6 +136,21 @@ def test_eval_of_a_non_checkpoint_names_the_file(make: str, lang: str, tmp_path:
     expected = {"en": "is not a valid safetensors checkpoint: ", "es": "no es un punto de control safetensors válido: "}
     assert f"minigrad: error: {str(path)!r} {expected[lang]}" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_each_encoding_has_its_own_default_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--encode course` never overwrites the default run's folder and checkpoint (issue 17)."""
+    folders: list[str] = []
+
+    def record(out: str) -> None:
+        folders.append(out)
+        raise ValueError("stop before training")
+
+    monkeypatch.setattr(train_module, "prepare_out_dir", record)
+    assert cli.train_main(["--quiet"]) == 2
+    assert cli.train_main(["--encode", "course", "--quiet"]) == 2
+    assert cli.train_main(["--encode", "course", "--out", "mine", "--quiet"]) == 2
+    assert folders == ["runs/verbs", "runs/verbs-course", "mine"]
 
 
 # ---------------------------------------------------------------------- progress bar
@@ -259,18 +273,6 @@ def test_spanish_output_has_no_english_scaffolding(
     # The check itself can fail: the English run's texts are caught.
     cli.train_main([*SMALL_TRAIN, "--out", str(tmp_path / "c"), "--lang", "en"])
     assert {"accuracy", "validation", "loss"} <= english_words(capsys.readouterr().out)
-
-
-def test_every_text_exists_in_both_languages_with_the_same_placeholders() -> None:
-    def fields(s: str) -> set[str]:
-        return {name for _, name, _, _ in string.Formatter().parse(s) if name}
-
-    assert len(table()) > 50
-    for key, entry in table().items():
-        assert set(entry) == set(LANGS), key
-        assert entry["en"] and entry["es"], key
-        assert entry["en"] != entry["es"] or key in {"norm.variant.layernorm", "norm.variant.rmsnorm"}, key
-        assert fields(entry["en"]) == fields(entry["es"]), key
 
 
 # ---------------------------------------------------------------------- plots: scales, legends, line styles

@@ -7,6 +7,9 @@ that maps the upstream gradient ``g = dL/d(out)`` to one gradient per input.
 not limited by Python's recursion limit), walks it from the output to the
 leaves, sums every contribution that reaches a tensor (``+=`` semantics), and
 frees each node once it has been used unless ``retain_graph=True``.
+
+Its error messages come from ``messages/engine.toml``, in the current language
+(``MINIGRAD_LANG=es`` or :func:`minigrad.messages.using_lang`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from .messages import text
 from .unbroadcast import broadcast_axes
 
 if TYPE_CHECKING:
@@ -216,7 +220,7 @@ def user_site() -> str:
 def check_finite_forward(op: str, data: Array) -> None:
     if data.dtype.kind in "fc" and not np.all(np.isfinite(data)):
         kind = "NaN" if np.isnan(data).any() else "Inf"
-        raise AnomalyError(f"detect_anomaly: {op} produced {kind} in its forward output, created at {user_site()}")
+        raise AnomalyError(text("engine.anomaly_forward", op=op, kind=kind, site=user_site()))
 
 
 # --------------------------------------------------------------------------- backward
@@ -234,17 +238,17 @@ def missing_reduction(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> st
     """Explain how a gradient of ``grad_shape`` would reduce to ``shape``, if it can."""
     axes = broadcast_axes(grad_shape, shape)
     if axes is None:
-        return "the shapes are not broadcast-compatible: the op's backward rule is wrong"
+        return text("engine.reduction.not_broadcast")
     lead, stretched = axes
     summed = [*range(lead), *stretched]
-    word = "axis" if len(summed) == 1 else "axes"
-    return f"sum over {word} {', '.join(map(str, summed))} (unbroadcast)"
+    key = "engine.reduction.one_axis" if len(summed) == 1 else "engine.reduction.axes"
+    return text(key, axes=", ".join(map(str, summed)))
 
 
 def shape_error(op: str, index: int, grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> GradShapeError:
+    reduction = missing_reduction(grad_shape, shape)
     return GradShapeError(
-        f"{op}: gradient for input {index} has shape {grad_shape} but the input has shape {shape}: "
-        f"{missing_reduction(grad_shape, shape)}"
+        text("engine.grad_shape", op=op, index=index, grad_shape=grad_shape, shape=shape, reduction=reduction)
     )
 
 
@@ -294,27 +298,17 @@ def _store_grad(t: Tensor, g: Array, handed: set[int], check: bool) -> None:
         t._grad = _own(g, handed)
     else:
         if check and held.shape != t._data.shape:
-            raise GradShapeError(
-                f"backward: .grad of a tensor of shape {t._data.shape} has shape {held.shape} (left by a backward "
-                "with the shape check off, or .data was replaced by an array of another shape); reset it with "
-                "t.grad = None before this backward"
-            )
+            raise GradShapeError(text("engine.grad_left_wrong_shape", shape=t._data.shape, grad_shape=held.shape))
         held += g
 
 
 def run_backward(root: Tensor, grad: Array | None, retain_graph: bool) -> None:
     """Backpropagate from ``root``; see :meth:`minigrad.Tensor.backward`."""
     if not root._rg:
-        raise RuntimeError(
-            "backward: this tensor does not require grad and has no graph; create its inputs with requires_grad=True"
-        )
+        raise RuntimeError(text("engine.no_graph"))
     if grad is None:
         if root._data.size != 1:
-            raise RuntimeError(
-                f"backward: output has shape {root._data.shape}; backward() without an argument works "
-                "only for a single-element output. Reduce it first (e.g. .sum()) or pass grad= "
-                "with the output's shape"
-            )
+            raise RuntimeError(text("engine.not_scalar", shape=root._data.shape))
         seed = np.ones(root._data.shape, dtype=root._data.dtype)
     else:  # already checked by Tensor.backward: real, finite, the output's shape
         seed = np.array(grad, dtype=root._data.dtype)  # a copy: the caller's array is never aliased
@@ -343,10 +337,7 @@ def run_backward(root: Tensor, grad: Array | None, retain_graph: bool) -> None:
             _store_grad(t, g, handed, check)
         backward = node.backward
         if backward is None:
-            raise GraphFreedError(
-                f"backward: the graph through {node.op} was already freed by an earlier backward(). "
-                "Pass retain_graph=True to the first backward() to backpropagate through it again"
-            )
+            raise GraphFreedError(text("engine.graph_freed", op=node.op))
         if node.saved:
             for saved, version in zip(node.saved, node.versions):
                 if saved._version != version:
@@ -363,8 +354,13 @@ def run_backward(root: Tensor, grad: Array | None, retain_graph: bool) -> None:
                 gi = gi.astype(data.dtype)
             if anomaly and gi.dtype.kind == "f" and not np.isfinite(gi).all():
                 raise AnomalyError(
-                    f"detect_anomaly: the backward of {node.op} produced a non-finite gradient for input "
-                    f"{_position(node, inp)} (shape {data.shape}); that {node.op} was created at {node.site}"
+                    text(
+                        "engine.anomaly_backward",
+                        op=node.op,
+                        index=_position(node, inp),
+                        shape=data.shape,
+                        site=node.site,
+                    )
                 )
             key = id(inp)
             prev = grads.get(key)
@@ -386,9 +382,11 @@ def _position(node: Node, inp: Tensor) -> int:
 
 
 def _modified_error(node: Node, saved: Tensor, version: int) -> RuntimeError:
-    what = "the output" if saved._ctx is node else f"input {_position(node, saved)}"
+    what = (
+        text("engine.modified.output")
+        if saved._ctx is node
+        else text("engine.modified.input", index=_position(node, saved))
+    )
     return RuntimeError(
-        f"backward: {what} of {node.op} (shape {saved._data.shape}), which its backward rule saved, was "
-        f"modified in place after the forward pass (version {version} -> {saved._version}), so its gradient "
-        "would be wrong. Modify a copy, or move the in-place change after backward()"
+        text("engine.modified", what=what, op=node.op, shape=saved._data.shape, saved=version, now=saved._version)
     )

@@ -2,8 +2,8 @@
 
 Plots need ``matplotlib``, the progress bar ``tqdm`` and checkpoints
 ``safetensors``: the ``train`` extra (``uv sync --extra train``).  They are
-imported only when used.  Every text the commands and plots show is in
-``texts.toml``, in English and Spanish (``--lang es``).
+imported only when used.  Every text the commands and plots show is in the
+message catalog (``messages/training.toml``), in English and Spanish (``--lang es``).
 """
 
 from .train import TrainConfig, TrainResult, evaluate_checkpoint, save_run, train

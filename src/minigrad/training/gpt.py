@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from .. import checkpoint, nn
+from ..commandline import UsageError, command_parser, help_text, number, require
 from ..data.corpus import (
     LANGUAGES,
     NEWLINE,
@@ -47,6 +48,7 @@ from ..data.corpus import (
     paradigm_prompt,
 )
 from ..engine import no_grad
+from ..messages import CatalogError, group_thousands, text
 from ..nn import init
 from ..ops.nn import cross_entropy
 from ..optim import AdamW
@@ -55,6 +57,7 @@ from ..optim.lr_scheduler import WarmupCosine
 from ..sampling import generate
 from ..tensor import Array, Tensor
 from .blas import single_blas_thread
+from .train import _read_metadata as read_checkpoint_metadata
 
 CHECKPOINT_FORMAT = "minigrad-minigpt-corpus/1"
 
@@ -348,30 +351,53 @@ def save_gpt_run(result: GPTResult, out_dir: str | os.PathLike[str], plot: bool 
     }
     checkpoint.save(files["checkpoint"], result.model.state_dict(), metadata)
     if plot:
-        from .plots import pyplot
-
-        plt = pyplot()
-        fig, ax = plt.subplots(figsize=(6, 4))
-        ax.plot(result.losses, alpha=0.4, label="batch")
-        window = 25
-        if len(result.losses) >= window:
-            smooth = np.convolve(result.losses, np.ones(window) / window, mode="valid")
-            ax.plot(range(window - 1, len(result.losses)), smooth, label=f"mean of {window}")
-        ax.set(xlabel="step", ylabel="cross-entropy (nats / character)", yscale="log", title="MiniGPT on the corpus")
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(files["plot"], dpi=110)
-        plt.close(fig)
+        _plot_losses(result, files["plot"])
     else:
         del files["plot"]
     return files
 
 
+def centered_mean(values: Sequence[float], half: int) -> Array:
+    """The mean of each value and up to ``half`` values on each side, as many on both sides (fewer at the ends).
+
+    Centered, so that it follows the batch losses instead of trailing above them while they fall; the
+    window shrinks at the ends, so that it starts at the first loss and ends at the last.
+    """
+    sums: Array = np.concatenate([[0.0], np.cumsum(values)])
+    index = np.arange(len(values))
+    reach = np.minimum(half, np.minimum(index, len(values) - 1 - index))
+    means: Array = (sums[index + reach + 1] - sums[index - reach]) / (2 * reach + 1)
+    return means
+
+
+def _plot_losses(result: GPTResult, path: str) -> None:
+    """``loss.png``: every step's batch loss, its centered moving mean, the result in the title (current language)."""
+    from .plots import pyplot
+
+    plt = pyplot()
+    ticker = importlib.import_module("matplotlib.ticker")
+    exact = {lang: f"{result.metrics['held_out_exact'][lang]:.1%}" for lang in LANGUAGES}
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    steps = np.arange(1, len(result.losses) + 1)
+    ax.plot(steps, result.losses, alpha=0.4, label=text("training.gpt.plot_batch"))
+    window = 25
+    if len(result.losses) >= window:
+        ax.plot(steps, centered_mean(result.losses, window // 2), label=text("training.gpt.plot_mean", window=window))
+    ax.set(xlabel=text("training.gpt.plot_step"), ylabel=text("training.gpt.plot_loss"), yscale="log")
+    ax.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))  # 2, 0.5: never 6×10^0
+    ax.yaxis.set_minor_formatter(ticker.FormatStrFormatter("%g"))
+    ax.set_title(text("training.gpt.plot_title", **exact), fontsize=10)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def evaluate_gpt_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Rebuild the model from the checkpoint's metadata and score the held-out cells again."""
-    metadata = checkpoint.load_metadata(path)
+    metadata = read_checkpoint_metadata(path)  # a TrainingError naming the file when it is not a checkpoint
     if metadata.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"{path} is not a `minigrad train gpt` checkpoint (format {metadata.get('format')!r})")
+        raise CatalogError("training.gpt.not_a_checkpoint", path=os.fspath(path), found=metadata.get("format"))
     config = GPTConfig.from_dict(json.loads(metadata["config"]))
     task = corpus_task(config)
     model = build_model(config, int(metadata["context_length"]))
@@ -391,75 +417,119 @@ def evaluate_gpt_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 def gpt_parser() -> argparse.ArgumentParser:
     d = GPTConfig()
-    parser = argparse.ArgumentParser(
-        prog="minigrad train gpt",
-        description="Train the course's MiniGPT on the phase 12 corpus (English and Spanish) and score greedy "
-        "completions of held-out cells; write loss.png, samples.txt, metrics.json and model.safetensors.",
+    parser = command_parser("minigrad train gpt", _help("help"))
+    positive = number("positive_int")
+    parser.add_argument(
+        "--steps", type=positive, metavar="N", default=d.steps, help=_help("help_steps", default=d.steps)
     )
-    parser.add_argument("--steps", type=int, default=d.steps, help=f"optimizer steps ({d.steps})")
-    parser.add_argument("--batch-size", type=int, default=d.batch_size, help=f"lines per step ({d.batch_size})")
-    parser.add_argument("--lr", type=float, default=d.lr, help=f"peak learning rate ({d.lr})")
-    parser.add_argument("--warmup-steps", type=int, default=d.warmup_steps, help=f"({d.warmup_steps})")
-    parser.add_argument("--seed", type=int, default=d.seed, help=f"seed of the split, weights and batches ({d.seed})")
+    parser.add_argument(
+        "--batch-size",
+        type=positive,
+        metavar="N",
+        default=d.batch_size,
+        help=_help("help_batch_size", default=d.batch_size),
+    )
+    parser.add_argument(
+        "--lr", type=number("positive_float"), metavar="X", default=d.lr, help=_help("help_lr", default=d.lr)
+    )
+    parser.add_argument(
+        "--warmup-steps",
+        type=positive,
+        metavar="N",
+        default=None,
+        help=_help("help_warmup_steps", default=d.warmup_steps),
+    )
+    parser.add_argument(
+        "--seed", type=number("seed"), metavar="N", default=d.seed, help=_help("help_seed", default=d.seed)
+    )
     for name in ("d_model", "n_heads", "n_layers", "d_ff"):
         flag = "--" + name.replace("_", "-")
-        parser.add_argument(flag, type=int, default=getattr(d, name), help=f"({getattr(d, name)}, the course's)")
-    parser.add_argument("--out", default="runs/gpt", help="output folder (runs/gpt)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.add_argument("--no-plot", action="store_true", help="skip loss.png (no matplotlib needed)")
-    parser.add_argument("--eval", metavar="CHECKPOINT", help="instead of training, score a model.safetensors again")
+        default = getattr(d, name)
+        parser.add_argument(
+            flag, type=positive, metavar="N", default=default, help=_help(f"help_{name}", default=default)
+        )
+    parser.add_argument(
+        "--out", default="runs/gpt", metavar=text("training.metavar.folder"), help=_help("help_out", default="runs/gpt")
+    )
+    parser.add_argument("--quiet", action="store_true", help=_help("help_quiet"))
+    parser.add_argument("--no-plot", action="store_true", help=_help("help_no_plot"))
+    parser.add_argument("--eval", metavar=text("training.metavar.file"), help=_help("help_eval"))
     return parser
 
 
+def _help(key: str, **fields: Any) -> str:
+    return help_text("training.gpt." + key, **fields)
+
+
+def _percent(shares: dict[str, float]) -> dict[str, str]:
+    return {lang: f"{shares[lang]:.1%}" for lang in LANGUAGES}
+
+
 def gpt_main(argv: Sequence[str]) -> int:
-    try:
-        args = gpt_parser().parse_args(list(argv))
-    except SystemExit as exit_:
-        return exit_.code if isinstance(exit_.code, int) else 2
-    if importlib.util.find_spec("safetensors") is None:
-        print("minigrad train gpt: missing optional package safetensors; `uv sync --extra train`", file=sys.stderr)
-        return 1
+    """``minigrad train gpt [options]``; run inside ``minigrad train``'s entry point (language, errors, exit codes)."""
+    args = gpt_parser().parse_args(list(argv))
+    require(["safetensors"], "`minigrad train gpt`")
     if args.eval:
-        try:
-            scores = evaluate_gpt_checkpoint(args.eval)
-        except (FileNotFoundError, ValueError) as error:
-            print(f"minigrad train gpt --eval: {error}", file=sys.stderr)
-            return 1
+        scores = evaluate_gpt_checkpoint(args.eval)
         same = scores["held_out_exact"] == scores["saved_held_out_exact"]
-        got = ", ".join(f"{lang} {scores['held_out_exact'][lang]:.1%}" for lang in LANGUAGES)
+        verdict = (
+            text("training.gpt.eval_same")
+            if same
+            else text("training.gpt.eval_differs", **_percent(scores["saved_held_out_exact"]))
+        )
         print(
-            f"{args.eval}: held-out exact match {got} on {scores['n']} cells; "
-            + ("identical to training time" if same else f"DIFFERS from {scores['saved_held_out_exact']}")
+            text(
+                "training.gpt.eval",
+                path=args.eval,
+                cells=scores["n"],
+                verdict=verdict,
+                **_percent(scores["held_out_exact"]),
+            )
         )
         return 0 if same else 1
-    try:
-        config = GPTConfig(
-            steps=args.steps, batch_size=args.batch_size, lr=args.lr, warmup_steps=args.warmup_steps, seed=args.seed,
-            d_model=args.d_model, n_heads=args.n_heads, n_layers=args.n_layers, d_ff=args.d_ff,
-        )  # fmt: skip
-    except ValueError as error:
-        print(f"minigrad {error}", file=sys.stderr)
-        return 2
+    default_warmup = GPTConfig().warmup_steps
+    warmup = default_warmup if args.warmup_steps is None else args.warmup_steps
+    if args.steps <= warmup:
+        raise UsageError(
+            text("training.gpt.warmup_too_long", steps=args.steps, warmup=warmup, suggested=max(1, args.steps // 10))
+        )
+    config = GPTConfig(
+        steps=args.steps, batch_size=args.batch_size, lr=args.lr, warmup_steps=warmup, seed=args.seed,
+        d_model=args.d_model, n_heads=args.n_heads, n_layers=args.n_layers, d_ff=args.d_ff,
+    )  # fmt: skip
     plot = not args.no_plot
-    if plot and importlib.util.find_spec("matplotlib") is None:
-        print("minigrad train gpt: matplotlib is missing (use --no-plot, or `uv sync --extra train`)", file=sys.stderr)
-        return 1
+    if plot:
+        require(["matplotlib"], "loss.png (--no-plot)")
     progress = None
     if not args.quiet and sys.stdout.isatty() and importlib.util.find_spec("tqdm") is not None:
         tqdm = importlib.import_module("tqdm").tqdm
+        desc, unit, loss_word = (
+            text("training.gpt.progress"),
+            text("training.gpt.progress_unit"),
+            text("training.gpt.progress_loss"),
+        )
+
+        class Bar(tqdm):  # type: ignore[misc, valid-type]
+            def set_postfix(self, **values: Any) -> None:  # train_gpt reports loss=...
+                super().set_postfix({loss_word if k == "loss" else k: v for k, v in values.items()})
 
         def progress(total: int) -> Any:
-            return tqdm(total=total, desc="training MiniGPT", unit="step")
+            return Bar(total=total, desc=desc, unit=unit)
 
-    print(f"training MiniGPT ({config.n_layers} layers, d_model {config.d_model}) for {config.steps} steps")
+    print(text("training.gpt.header", layers=config.n_layers, d_model=config.d_model, steps=config.steps))
     result = train_gpt(config, progress)
     files = save_gpt_run(result, args.out, plot=plot)
     m = result.metrics
     print(
-        f"{m['parameters']:,} parameters, {m['train_seconds']:.1f} s of training, final loss {m['final_loss']:.4f}; "
-        f"held-out exact match: English {m['held_out_exact']['en']:.1%}, Spanish {m['held_out_exact']['es']:.1%} "
-        f"({m['n_held_out_cells']} cells each)"
+        text(
+            "training.gpt.result",
+            parameters=group_thousands(m["parameters"]),
+            seconds=f"{m['train_seconds']:.1f}",
+            loss=f"{m['final_loss']:.4f}",
+            cells=m["n_held_out_cells"],
+            **_percent(m["held_out_exact"]),
+        )
     )
-    print("wrote " + ", ".join(files.values()))
-    print(f"score the checkpoint again: minigrad train gpt --eval {files['checkpoint']}")
+    print(text("training.gpt.files", files=", ".join(files.values())))
+    print(text("training.gpt.reload_hint", checkpoint=files["checkpoint"]))
     return 0

@@ -1,24 +1,23 @@
 """PNG plots for training runs and the phase 10 experiments (matplotlib, Agg backend, imported lazily).
 
-Every text on a figure comes from ``texts.toml`` in the language asked for.
+Every text on a figure comes from the message catalog (``messages/training.toml``), in the
+language asked for, by default the current one (:func:`minigrad.messages.current_lang`).
 Each figure has one legend, below its panels, so that it never hides a curve
 or the chance line.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import math
 import os
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
 
+from ..commandline import require
+from ..messages import current_lang, using_lang
 from .texts import text
-
-MISSING_MATPLOTLIB = (
-    "plots need the 'matplotlib' package: install the train extra with "
-    "`uv sync --extra train` (or `pip install 'minigrad[train]'`)"
-)
 
 PathLike = str | os.PathLike[str]
 
@@ -30,12 +29,27 @@ STYLES = (
 )
 
 
+class Plot(Protocol):
+    """A figure of this module: ``plot(results, path)``, in ``lang`` when given, else the current language."""
+
+    def __call__(self, results: Mapping[str, Any], path: PathLike, lang: str | None = None) -> None: ...
+
+
+def _in_lang(draw: Callable[[Mapping[str, Any], PathLike], None]) -> Plot:
+    """``draw`` with the optional ``lang`` of its callers (train.py, experiments.py), set once around it."""
+
+    def plot(results: Mapping[str, Any], path: PathLike, lang: str | None = None) -> None:
+        with using_lang(lang) if lang else contextlib.nullcontext():
+            draw(results, path)
+
+    plot.__doc__, plot.__name__ = draw.__doc__, draw.__name__
+    return plot
+
+
 def pyplot() -> Any:
     """``matplotlib.pyplot`` on the non-interactive Agg backend (works without a display)."""
-    try:
-        matplotlib = importlib.import_module("matplotlib")  # optional: imported by name, only when plotting
-    except ModuleNotFoundError as error:
-        raise ModuleNotFoundError(MISSING_MATPLOTLIB) from error
+    require(["matplotlib"], text("plots.what"))
+    matplotlib = importlib.import_module("matplotlib")  # optional: imported by name, only when plotting
     matplotlib.use("Agg")
     return importlib.import_module("matplotlib.pyplot")
 
@@ -79,36 +93,36 @@ def _finish(fig: Any, path: PathLike, title: str, legend_columns: int) -> None:
     pyplot().close(fig)
 
 
-def plot_training(metrics: Mapping[str, Any], path: PathLike, lang: str = "en") -> None:
+@_in_lang
+def plot_training(metrics: Mapping[str, Any], path: PathLike) -> None:
     """Train and validation loss per epoch (left) and accuracy (right) of a `minigrad train` run."""
     plt = pyplot()
     history, config = metrics["history"], metrics["config"]
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4.8), layout="constrained")
     epochs = history["epoch"]
-    train_label, val_label = text("plot.train.train", lang), text("plot.train.validation", lang)
+    train_label, val_label = text("plot.train.train"), text("plot.train.validation")
     ax_loss.plot(epochs, history["train_loss"], label=train_label, **STYLES[0], markevery=max(1, len(epochs) // 10))
     ax_loss.plot(epochs, history["val_loss"], label=val_label, **STYLES[1], markevery=max(1, len(epochs) // 10))
     ax_loss.set(
-        xlabel=text("plot.train.epoch", lang),
-        ylabel=text("plot.train.loss_axis", lang),
+        xlabel=text("plot.train.epoch"),
+        ylabel=text("plot.train.loss_axis"),
         yscale=scale_for([*history["train_loss"], *history["val_loss"]]),
-        title=text("plot.train.loss_title", lang),
+        title=text("plot.train.loss_title"),
     )
     ax_acc.plot(epochs, history["train_accuracy"], **STYLES[0], markevery=max(1, len(epochs) // 10))
     ax_acc.plot(epochs, history["val_accuracy"], **STYLES[1], markevery=max(1, len(epochs) // 10))
     n_tenses = len(metrics["tenses"])
-    chance = text("plot.train.chance", lang, n=n_tenses, chance=f"{1 / n_tenses:.0%}")
+    chance = text("plot.train.chance", n=n_tenses, chance=f"{1 / n_tenses:.0%}")
     ax_acc.axhline(1 / n_tenses, color="gray", linestyle=":", label=chance)
     ax_acc.set(
-        xlabel=text("plot.train.epoch", lang),
-        ylabel=text("plot.train.accuracy_axis", lang),
+        xlabel=text("plot.train.epoch"),
+        ylabel=text("plot.train.accuracy_axis"),
         ylim=(-0.02, 1.02),
-        title=text("plot.train.accuracy_title", lang),
+        title=text("plot.train.accuracy_title"),
     )
     title = text(
         "plot.train.title",
-        lang,
-        encoding=text(f"train.encoding.{config['encode']}", lang),
+        encoding=text(f"train.encoding.{config['encode']}"),
         hidden=config["hidden"],
         optimizer=config["optimizer"],
         lr=config["lr"],
@@ -116,7 +130,7 @@ def plot_training(metrics: Mapping[str, Any], path: PathLike, lang: str = "en") 
         val_accuracy=f"{metrics['final']['val_accuracy']:.1%}",
     )
     if metrics["final"]["val_accuracy"] < 1 / n_tenses:
-        title += f"\n({text('plot.train.course_note', lang)})"
+        title += f"\n({text('plot.train.course_note')})"
     _finish(fig, path, title, legend_columns=3)
 
 
@@ -127,23 +141,20 @@ def _per_layer(axes: Sequence[Any], label: str, stds: Sequence[float], grads: Se
     axes[1].plot(range(1, len(grads) + 1), grads, **style)
 
 
-def _label_layer_panels(axes: Sequence[Any], lang: str, stds: Sequence[float], grads: Sequence[float]) -> None:
-    layer = text("exp.layer", lang)
+def _label_layer_panels(axes: Sequence[Any], stds: Sequence[float], grads: Sequence[float]) -> None:
+    layer = text("exp.layer")
     axes[0].set(
         xlabel=layer,
-        ylabel=text("exp.activation_axis", lang),
+        ylabel=text("exp.activation_axis"),
         yscale=scale_for(stds),
-        title=text("exp.activation_title", lang),
+        title=text("exp.activation_title"),
     )
-    axes[1].set(
-        xlabel=layer, ylabel=text("exp.grad_axis", lang), yscale=scale_for(grads), title=text("exp.grad_title", lang)
-    )
-    axes[2].set(
-        xlabel=text("exp.sgd_step", lang), ylabel=text("exp.loss_axis", lang), title=text("exp.loss_title", lang)
-    )
+    axes[1].set(xlabel=layer, ylabel=text("exp.grad_axis"), yscale=scale_for(grads), title=text("exp.grad_title"))
+    axes[2].set(xlabel=text("exp.sgd_step"), ylabel=text("exp.loss_axis"), title=text("exp.loss_title"))
 
 
-def plot_init(results: Mapping[str, Any], path: PathLike, lang: str = "en") -> None:
+@_in_lang
+def plot_init(results: Mapping[str, Any], path: PathLike) -> None:
     """The init ablation: activation std (with the predicted decay) and gradient norm per layer, and the loss."""
     from .experiments import init_display_name
 
@@ -152,7 +163,7 @@ def plot_init(results: Mapping[str, Any], path: PathLike, lang: str = "en") -> N
     all_stds: list[float] = []
     all_grads: list[float] = []
     for index, ((name, r), style) in enumerate(zip(results["schemes"].items(), STYLES)):
-        label = init_display_name(name, lang)
+        label = init_display_name(name, current_lang())
         _per_layer(axes, label, r["activation_std"], r["weight_grad_norm"], style)
         layers = range(1, len(r["activation_std"]) + 1)
         predicted = [r["activation_std"][0] * r["predicted_factor_per_layer"] ** (i - 1) for i in layers]
@@ -160,41 +171,42 @@ def plot_init(results: Mapping[str, Any], path: PathLike, lang: str = "en") -> N
         _plot_losses(axes[2], label, r["loss"], style, index)
         all_stds += r["activation_std"] + predicted
         all_grads += r["weight_grad_norm"]
-    axes[0].plot([], [], color="black", linestyle=":", linewidth=0.9, label=text("init.theory_legend", lang))
-    _label_layer_panels(axes, lang, all_stds, all_grads)
-    _finish(fig, path, text("init.title", lang, depth=results["depth"], width=results["width"]), legend_columns=2)
+    axes[0].plot([], [], color="black", linestyle=":", linewidth=0.9, label=text("init.theory_legend"))
+    _label_layer_panels(axes, all_stds, all_grads)
+    _finish(fig, path, text("init.title", depth=results["depth"], width=results["width"]), legend_columns=2)
 
 
-def plot_norm(results: Mapping[str, Any], path: PathLike, lang: str = "en") -> None:
+@_in_lang
+def plot_norm(results: Mapping[str, Any], path: PathLike) -> None:
     """The norm ablation: activation std and gradient norm per layer at init, and the training loss, per variant."""
     plt = pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(16, 5), layout="constrained")
     all_stds: list[float] = []
     all_grads: list[float] = []
     for index, ((name, r), style) in enumerate(zip(results["variants"].items(), STYLES)):
-        label = text(f"norm.variant.{name}", lang)
+        label = text(f"norm.variant.{name}")
         _per_layer(axes, label, r["activation_std"], r["weight_grad_norm"], style)
         _plot_losses(axes[2], label, r["loss"], style, index)
         all_stds += r["activation_std"]
         all_grads += r["weight_grad_norm"]
-    _label_layer_panels(axes, lang, all_stds, all_grads)
-    title = text("norm.title", lang, depth=results["depth"], width=results["width"], lr=results["lr"])
+    _label_layer_panels(axes, all_stds, all_grads)
+    title = text("norm.title", depth=results["depth"], width=results["width"], lr=results["lr"])
     _finish(fig, path, title, legend_columns=3)
 
 
-def plot_residual(results: Mapping[str, Any], path: PathLike, lang: str = "en") -> None:
+@_in_lang
+def plot_residual(results: Mapping[str, Any], path: PathLike) -> None:
     """Residual depth: gradient norm of each block's first weight, with and without the skip connection."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(8, 5), layout="constrained")
     values: list[float] = []
     for (name, r), style in zip(results["variants"].items(), STYLES):
         grads = r["weight_grad_norm"]
-        ax.plot(range(1, len(grads) + 1), grads, label=text(f"residual.variant.{name}", lang), markevery=5, **style)
+        ax.plot(range(1, len(grads) + 1), grads, label=text(f"residual.variant.{name}"), markevery=5, **style)
         values += grads
-    ax.set(xlabel=text("residual.block_axis", lang), ylabel=text("residual.grad_axis", lang), yscale=scale_for(values))
+    ax.set(xlabel=text("residual.block_axis"), ylabel=text("residual.grad_axis"), yscale=scale_for(values))
     title = text(
         "residual.title",
-        lang,
         blocks=results["blocks"],
         width=results["width"],
         decades=f"{results['decades_gained_at_block_1']:.1f}",

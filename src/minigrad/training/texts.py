@@ -1,50 +1,34 @@
-"""The texts of ``minigrad train``, ``minigrad experiment`` and their plots, in English and Spanish.
+"""The texts of ``minigrad train``, ``minigrad experiment`` and their plots: the ``training.`` part of the catalog.
 
-They live in ``texts.toml`` next to this file, one entry per text with an
-``en`` and an ``es`` string, so that a translator edits data, not Python.
+They live in ``minigrad/messages/training.toml``, one entry per text with an ``en`` and
+an ``es`` string (see :mod:`minigrad.messages`).  This module names them without the
+``training.`` prefix, for the training code: ``text("train.header", ...)``.
 """
 
 from __future__ import annotations
 
-import tomllib
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-LANGS = ("en", "es")
+from ..messages import LANGS, CatalogError, catalog
+from ..messages import text as catalog_text
+
+__all__ = ["LANGS", "TrainingError", "table", "text"]
+
+PREFIX = "training."
 
 
-@cache
 def table() -> dict[str, dict[str, str]]:
-    """Every entry of ``texts.toml`` by dotted key (``"train.result"``), each ``{"en": ..., "es": ...}``."""
-    raw = tomllib.loads((Path(__file__).with_name("texts.toml")).read_text(encoding="utf-8"))
-    flat: dict[str, dict[str, str]] = {}
-
-    def walk(prefix: str, node: dict[str, Any]) -> None:
-        if set(LANGS) <= set(node):
-            flat[prefix] = {lang: node[lang] for lang in LANGS}
-        for key, value in node.items():
-            if isinstance(value, dict):
-                walk(f"{prefix}.{key}" if prefix else key, value)
-
-    walk("", raw)
-    return flat
+    """Every training text by its key without the prefix (``"train.result"``), each ``{"en": ..., "es": ...}``."""
+    return {key.removeprefix(PREFIX): entry for key, entry in catalog().items() if key.startswith(PREFIX)}
 
 
-def text(key: str, lang: str = "en", **fields: Any) -> str:
-    """The text ``key`` in ``lang`` with its ``{placeholders}`` filled from ``fields``."""
-    if lang not in LANGS:
-        raise ValueError(f"texts: lang must be one of {', '.join(LANGS)}, got {lang!r}")
-    rendered = {name: value.text(lang) if isinstance(value, TrainingError) else value for name, value in fields.items()}
-    return table()[key][lang].format(**rendered)
+def text(key: str, lang: str | None = None, **fields: Any) -> str:
+    """The training text ``key`` in the current language (or ``lang``), its ``{placeholders}`` filled."""
+    return catalog_text(PREFIX + key, lang, **fields)
 
 
-class TrainingError(ValueError):
-    """An error a learner must read in their language: ``str()`` is English, :meth:`text` any language."""
+class TrainingError(CatalogError):
+    """An error a learner must read in their language: ``str()`` is the current language, :meth:`text` any."""
 
     def __init__(self, key: str, **fields: Any) -> None:
-        self.key, self.fields = key, fields
-        super().__init__(text(key, "en", **fields))
-
-    def text(self, lang: str) -> str:
-        return text(self.key, lang, **self.fields)
+        super().__init__(PREFIX + key, **fields)
