@@ -83,6 +83,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "v.no-alarm": ("no alarm", "sin alarma"),
     "v.false-alarm": ("FALSE ALARM", "FALSA ALARMA"),
     "v.na": ("n/a", "no aplica"),
+    "v.skipped": ("skipped", "omitido"),
+    "torch-missing": (
+        "{diagnostic} skipped: it compares with PyTorch, which is not installed. Get it with "
+        "`uv sync --group test` (or `pip install torch`).",
+        "{diagnostic} omitido: compara con PyTorch, que no está instalado. Instálalo con "
+        "`uv sync --group test` (o `pip install torch`).",
+    ),
+    "torch-not-here": (
+        "{diagnostic} skipped: it compares with PyTorch, which this command does not load; "
+        "`minigrad breaks run {id}` runs it.",
+        "{diagnostic} omitido: compara con PyTorch, que este comando no carga; `minigrad breaks run {id}` lo ejecuta.",
+    ),
     "v.failed": ("diagnostic failed", "el diagnóstico falló"),
     "probe": ("run on the probe", "ejecutados sobre la sonda"),
     "probe-inputs": ("inputs of shape", "entradas de forma"),
