@@ -10,6 +10,7 @@ import textwrap
 from collections.abc import Sequence
 
 from . import mystery
+from .catalog import one
 from .core import Break, BreakError, all_breaks, diff
 from .diagnose import DIAGNOSTICS, Row, Verdict, diagnose, probe_text, verdict_word
 from .export import export_page
@@ -335,10 +336,9 @@ def main(argv: Sequence[str]) -> int:
             return cmd_mystery_run(args.cmd)
         if args.command == "reveal":
             return cmd_reveal(lang, args.guess)
-        breaks = all_breaks()
-        if args.id not in breaks:
-            raise BreakError(word("unknown", lang).format(id=args.id, known=", ".join(breaks)))
-        brk = breaks[args.id]
+        brk = one(args.id)  # this break's page alone: the header prints at once
+        if brk is None:
+            raise BreakError(word("unknown", lang).format(id=args.id, known=", ".join(all_breaks())))
         if args.command == "show":
             return cmd_show(brk, lang)
         if args.command == "export":

@@ -449,6 +449,11 @@ def all_breaks() -> dict[str, Break]:
 
 
 def get(break_id: str) -> Break:
+    from .catalog import one
+
+    found = one(break_id)  # only this break's page is read
+    if found is not None:
+        return found
     breaks = all_breaks()
     if break_id not in breaks:
         known = ", ".join(breaks)
