@@ -16,5 +16,4 @@ def _probe_reuse(F: Any, a: Value, b: Value) -> Value:
 
 SCALAR_INPUTS = tuple(float(v) for v in np.random.default_rng(231).standard_normal(2))
 
-
 PROBE = Probe(_probe_reuse, SCALAR_INPUTS, scalar=True)
