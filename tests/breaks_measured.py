@@ -16,6 +16,7 @@ import pytest
 from minigrad import nn
 from minigrad.breaks import Break, all_breaks
 from minigrad.breaks import cli as breaks_cli
+from minigrad.breaks import export as breaks_export
 from minigrad.breaks.diagnose import Row, diagnose
 from minigrad.breaks.report import CaseResult, run_cases
 
@@ -48,10 +49,13 @@ def _cached_rows(brk: Break, each: Callable[[Row], None] | None = None) -> list[
     return results
 
 
-def measured_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the command line print the session's measurements instead of measuring again."""
+def measured_once(monkeypatch: pytest.MonkeyPatch, diagnostics: bool = True) -> None:
+    """Make the command line print the session's measurements instead of measuring again (the case results,
+    and unless ``diagnostics=False`` the diagnostics too)."""
     monkeypatch.setattr(breaks_cli, "run_cases", _cached_cases)
-    monkeypatch.setattr(breaks_cli, "diagnose", _cached_rows)
+    monkeypatch.setattr(breaks_export, "run_cases", _cached_cases)
+    if diagnostics:
+        monkeypatch.setattr(breaks_cli, "diagnose", _cached_rows)
 
 
 def residual_block_grad_norms(depth: int) -> np.ndarray:

@@ -64,8 +64,9 @@ def test_help_says_where_to_start() -> None:
 
 
 def test_export_writes_a_page_with_the_measured_observations(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    measured_once(monkeypatch)
     out_file = tmp_path / "page.md"
     code, _ = _run(capsys, "export", "value-assign-not-accumulate", "--lang", "es", "--out", str(out_file))
     assert code == 0
@@ -329,8 +330,9 @@ def test_list_show_and_export_never_import_torch(
 
 
 def test_run_without_torch_skips_the_crosscheck_in_one_line_and_exits_0(
-    capsys: pytest.CaptureFixture[str], no_torch: _NoTorch
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, no_torch: _NoTorch
 ) -> None:
+    measured_once(monkeypatch, diagnostics=False)
     assert breaks_cli.main(["run", "skip-unbroadcast"]) == 0
     out = capsys.readouterr().out
     assert no_torch.attempts > 0

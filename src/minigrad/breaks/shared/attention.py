@@ -27,11 +27,7 @@ from ...training.gpt import language_model_loss
 from ..core import Probe
 
 Array = np.ndarray[Any, np.dtype[Any]]
-
-
 VOCAB, D_MODEL, HEADS, CONTEXT = 16, 16, 2, 8
-
-
 IDS = np.random.default_rng(700).integers(0, VOCAB, (2, CONTEXT))
 
 

@@ -51,14 +51,8 @@ def _worst(mine: Any, theirs: Any) -> float:
 
 
 DROPOUT_P = 0.5
-
-
 LSQ_A = np.random.default_rng(501).standard_normal((6, 3))
-
-
 LSQ_B = np.random.default_rng(502).standard_normal((6,))
-
-
 LSQ_START = np.random.default_rng(503).standard_normal((3,))
 
 

@@ -10,8 +10,6 @@ from ....tensor import Tensor
 from ...shared.modules import Array, _differs, _torch, _worst, leaf
 
 BN_MEAN = np.array([1.0, -2.0, 0.5])  # the training distribution, per channel
-
-
 BN_STD = np.array([2.0, 0.5, 1.0])
 
 

@@ -11,8 +11,6 @@ from ....nn import BatchNorm1d
 from ...core import Probe
 
 BN_PROBE_MEAN = np.array([0.5, -1.0, 2.0])
-
-
 BN_PROBE_VAR = np.array([0.25, 4.0, 1.5])
 
 
