@@ -77,7 +77,9 @@ class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return importlib.import_module(PACKAGE + spec.name[len(PUBLIC) :])
 
     def exec_module(self, module: types.ModuleType) -> None:
-        module.__spec__ = self.spec_of.pop(module.__spec__.name if module.__spec__ else "", module.__spec__)
+        """Nothing to run (the module is loaded already): put back its own spec, which the import replaced."""
+        alias = module.__spec__.name if module.__spec__ is not None else ""
+        module.__spec__ = self.spec_of.pop(alias, module.__spec__)
 
 
 @contextlib.contextmanager
