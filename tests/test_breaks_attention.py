@@ -1,6 +1,7 @@
-"""The attention family (``minigrad.breaks.catalog.attention``): each break's stated numbers against an
-independent oracle (NumPy, PyTorch float64, finite differences), its behavioural probes naming what they saw,
-and the course's two breaks printing procedures that run as standalone scripts.
+"""The attention family (``minigrad.breaks.shared.attention`` holds its shared probe and checks): each break's
+stated numbers against an independent oracle (NumPy, PyTorch float64, finite differences), and its behavioural
+probes naming what they saw.  Its case scripts run standalone in fresh interpreters with the others, in
+test_breaks_procedures.py.
 
 The catalog-wide tests already hold every break to its predicted outcomes and to exactly the diagnostics it
 claims, with none firing on correct code.
@@ -8,20 +9,13 @@ claims, with none firing on correct code.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+from breaks_measured import cases, rows
 
 from minigrad import Tensor, no_grad
-from minigrad.breaks import Case, Outcome, all_breaks, inject
-from minigrad.breaks.catalog import attention as catalog
-from minigrad.breaks.diagnose import diagnose
-from minigrad.breaks.report import run_cases
-from minigrad.breaks.script import NotStandaloneError, standalone_script
+from minigrad.breaks import all_breaks, inject
+from minigrad.breaks.shared import attention as catalog
 from minigrad.ops import attention
 from minigrad.training.gpt import language_model_loss
 
@@ -43,9 +37,9 @@ def test_the_family_has_the_courses_two_breaks_and_at_least_ten_with_phases_15_t
 
 @pytest.mark.parametrize("break_id", ATTENTION_IDS)
 def test_gradcheck_is_blind_and_a_behavioural_probe_names_what_it_saw(break_id: str) -> None:
-    rows = {row.diagnostic: row for row in diagnose(all_breaks()[break_id])}
-    assert not rows["gradcheck"].caught  # the wrong function is still differentiated correctly
-    probes = [r for name, r in rows.items() if name in catalog.PROBE_CHECKS and r.caught]
+    by_name = {row.diagnostic: row for row in rows(break_id)}
+    assert not by_name["gradcheck"].caught  # the wrong function is still differentiated correctly
+    probes = [r for name, r in by_name.items() if name in catalog.PROBE_CHECKS and r.caught]
     assert probes, "no behavioural probe caught it"
     for row in probes:
         assert len(row.broken.message) > 40 and row.broken.message != "the check failed"
@@ -67,7 +61,7 @@ def test_the_off_by_one_mask_is_numpys_tril_with_k_1() -> None:
 
 
 def test_the_off_by_one_leak_moves_one_earlier_position_per_layer() -> None:
-    results = run_cases(all_breaks()["causal-mask-off-by-one"])
+    results = cases("causal-mask-off-by-one")
     assert results[1].broken["positions among 0..3 that moved"] == 1
     assert results[2].broken["positions among 0..3 that moved"] == 2
 
@@ -113,40 +107,6 @@ def test_the_detached_head_leaves_only_the_embeddings_share_of_the_tied_gradient
         features = model.ln_f(model.blocks[0](model.pos_emb(model.tok_emb(catalog.IDS)), model.causal_mask(8))).data
     head_share = np.einsum("ntv,ntd->vd", upstream, features)  # d(sum(upstream * features @ W.T))/dW
     np.testing.assert_allclose(embedding_grad(False) - embedding_grad(True), head_share, rtol=1e-9, atol=1e-9)
-
-
-def _standalone(case: Case) -> str | None:
-    try:
-        return standalone_script(case.run)
-    except NotStandaloneError:
-        return None
-
-
-def test_the_courses_two_breaks_have_only_standalone_procedures() -> None:
-    for break_id in ("no-sqrt-dk-scaling", "forget-causal-mask"):
-        assert all(_standalone(case) is not None for case in all_breaks()[break_id].cases), break_id
-
-
-@pytest.mark.parametrize("break_id", ATTENTION_IDS)
-def test_every_standalone_procedure_runs_as_printed(break_id: str, tmp_path: Path) -> None:
-    brk = all_breaks()[break_id]
-    for case, result in zip(brk.cases, run_cases(brk), strict=True):
-        script = _standalone(case)
-        if script is None:
-            continue
-        assert "catalog" not in script and "_support" not in script
-        path = tmp_path / "procedure.py"
-        path.write_text(script)
-        env = {k: v for k, v in os.environ.items() if k not in ("MINIGRAD_BREAK", "MINIGRAD_MYSTERY")}
-        runs = []
-        for switched in (None, break_id):
-            if switched:
-                env["MINIGRAD_BREAK"] = switched
-            done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, env=env, timeout=120)
-            assert done.returncode == 0, done.stderr[-2000:]
-            runs.append(done.stdout)
-        if result.outcome != Outcome.SAME:  # the same within tolerance may still print another last digit
-            assert runs[0] != runs[1], case.id
 
 
 @pytest.mark.parametrize("break_id", ATTENTION_IDS)

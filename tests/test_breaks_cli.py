@@ -8,12 +8,16 @@ import random
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from breaks_measured import cases, measured_once, rows
 
 from minigrad.breaks import all_breaks
 from minigrad.breaks import cli as breaks_cli
+from minigrad.breaks.diagnose import Row
+from minigrad.breaks.report import CaseResult
 from minigrad.breaks.words import WORDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,8 +64,9 @@ def test_help_says_where_to_start() -> None:
 
 
 def test_export_writes_a_page_with_the_measured_observations(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    measured_once(monkeypatch)
     out_file = tmp_path / "page.md"
     code, _ = _run(capsys, "export", "value-assign-not-accumulate", "--lang", "es", "--out", str(out_file))
     assert code == 0
@@ -197,7 +202,10 @@ def _prose_only(out: str) -> str:
         ["export", "recursive-walk"],
     ],
 )
-def test_spanish_output_has_no_english_scaffolding(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_spanish_output_has_no_english_scaffolding(
+    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    measured_once(monkeypatch)
     breaks_cli.main([*argv, "--lang", "es"])
     out = _prose_only(capsys.readouterr().out)
     found = _english(out)
@@ -209,6 +217,7 @@ def test_verify_in_spanish_has_no_english_scaffolding(
 ) -> None:
     two = {k: all_breaks()[k] for k in ("value-assign-not-accumulate", "graph-not-freed")}
     monkeypatch.setattr(breaks_cli, "all_breaks", lambda: two)
+    measured_once(monkeypatch)
     assert breaks_cli.main(["verify", "--lang", "es"]) == 0
     out = _prose_only(capsys.readouterr().out)
     assert "verify superado: 2 fallos provocados" in out
@@ -223,8 +232,9 @@ def test_every_scaffolding_entry_has_two_languages() -> None:
 
 
 def test_run_prints_a_legend_and_verbose_prints_each_diagnostics_full_message(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    measured_once(monkeypatch)
     breaks_cli.main(["run", "skip-unbroadcast"])
     short = capsys.readouterr().out
     assert "Legend: 'should catch'" in short and "run on the probe" in short
@@ -234,3 +244,113 @@ def test_run_prints_a_legend_and_verbose_prints_each_diagnostics_full_message(
     message = full.split("shape-guard, with the break, message (from the diagnostic, in English):\n")[1]
     first = message.split("\n\n")[0].strip()
     assert first.startswith("GradShapeError") and "add" in first and len(first) > 80  # not cut at 80 characters
+
+
+# --------------------------------------------------------------------------- streaming (issue 17)
+
+
+def test_run_prints_its_header_before_any_case_and_each_case_and_diagnostic_as_it_finishes(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []  # what had been printed when each result arrived
+
+    def fake_cases(brk: object, each: Callable[[int, CaseResult], None] | None = None) -> list[CaseResult]:
+        results = list(cases("skip-unbroadcast"))
+        for index, result in enumerate(results, 1):
+            seen.append(capsys.readouterr().out)
+            assert each is not None
+            each(index, result)
+        return results
+
+    def fake_rows(brk: object, each: Callable[[Row], None] | None = None) -> list[Row]:
+        for row in rows("skip-unbroadcast"):
+            seen.append(capsys.readouterr().out)
+            assert each is not None
+            each(row)
+        return list(rows("skip-unbroadcast"))
+
+    monkeypatch.setattr(breaks_cli, "run_cases", fake_cases)
+    monkeypatch.setattr(breaks_cli, "diagnose", fake_rows)
+    assert breaks_cli.main(["run", "skip-unbroadcast"]) == 0
+    assert seen[0].startswith("skip-unbroadcast: ") and "Observed:" in seen[0] and "Case 1" not in seen[0]
+    assert [s.count("  Case ") for s in seen[1:5]] == [1, 1, 1, 1]  # case n printed before case n + 1 ran
+    assert "shape-guard" in seen[6] and "diagnostic" in seen[5]  # the table's head, then a row per diagnostic
+
+
+def test_verify_prints_a_row_per_break_as_it_goes(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    two = {k: all_breaks()[k] for k in ("value-assign-not-accumulate", "skip-unbroadcast")}
+    monkeypatch.setattr(breaks_cli, "all_breaks", lambda: two)
+    printed: list[str] = []
+
+    def fake_rows(brk: object, each: Callable[[Row], None] | None = None) -> list[Row]:
+        printed.append(capsys.readouterr().out)
+        return list(rows(brk.id))  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(breaks_cli, "diagnose", fake_rows)
+    assert breaks_cli.main(["verify"]) == 0
+    assert "value-assign-not-accumulate" not in printed[0] and printed[1].strip().startswith("value-assign")
+
+
+# --------------------------------------------------------------------------- without PyTorch (issue 17)
+
+
+class _NoTorch:
+    """A meta-path finder that refuses ``import torch`` and records each attempt."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    def find_spec(self, name: str, path: object, target: object = None) -> None:
+        if name == "torch" or name.startswith("torch."):
+            self.attempts += 1
+            raise ImportError(f"No module named {name!r} (blocked by the test)")
+
+
+@pytest.fixture
+def no_torch(monkeypatch: pytest.MonkeyPatch) -> _NoTorch:
+    """``import torch`` fails (as when it is not installed) and attempts are counted."""
+    finder = _NoTorch()
+    for name in [n for n in sys.modules if n == "torch" or n.startswith("torch.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "meta_path", [finder, *sys.meta_path])
+    return finder
+
+
+def test_list_show_and_export_never_import_torch(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, no_torch: _NoTorch
+) -> None:
+    measured_once(monkeypatch)
+    for argv in (["list"], ["show", "skip-unbroadcast"], ["export", "batchnorm-eval-uses-batch-stats"]):
+        assert breaks_cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert no_torch.attempts == 0
+    assert "`crosscheck`, `torch-batchnorm-eval` skipped: it compares with PyTorch, which this command" in out
+
+
+def test_run_without_torch_skips_the_crosscheck_in_one_line_and_exits_0(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, no_torch: _NoTorch
+) -> None:
+    measured_once(monkeypatch, diagnostics=False)
+    assert breaks_cli.main(["run", "skip-unbroadcast"]) == 0
+    out = capsys.readouterr().out
+    assert no_torch.attempts > 0
+    crosscheck = next(line for line in out.splitlines() if line.strip().startswith("crosscheck "))
+    assert crosscheck.split()[-1] == "skipped" and "caught" not in crosscheck
+    lines = [line for line in out.splitlines() if "uv sync --group test" in line]
+    assert lines == [
+        "  crosscheck skipped: it compares with PyTorch, which is not installed. Get it with "
+        "`uv sync --group test` (or `pip install torch`)."
+    ]
+
+
+def test_verify_without_torch_marks_the_crosscheck_skipped_not_failed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, no_torch: _NoTorch
+) -> None:
+    two = {k: all_breaks()[k] for k in ("skip-unbroadcast", "dropout-no-rescale")}
+    monkeypatch.setattr(breaks_cli, "all_breaks", lambda: two)
+    assert breaks_cli.main(["verify"]) == 0
+    out = capsys.readouterr().out
+    assert "skipped*" in out and "NOT CAUGHT" not in out and "verify passed: 2 breaks" in out
+    assert "crosscheck, torch-dropout-expectation skipped: it compares with PyTorch, which is not installed" in out

@@ -22,7 +22,6 @@ from minigrad.breaks.core import (
     BreakError,
     Case,
     Patch,
-    Probe,
     Text,
     active,
     all_breaks,
@@ -91,12 +90,11 @@ def _register(monkeypatch: pytest.MonkeyPatch, break_id: str, *patches: Patch) -
         lesson=text,
         hypothesis=text,
         patches=patches,
-        cases=(Case("c", text, lambda: {}, frozenset()),),
-        probe=Probe(lambda F, x: x, ()),
+        cases=(Case("c", text, Path("<no script>"), frozenset()),),
         catches=(),
         family="test",
         phase=0,
-        page="<test>",
+        folder=Path("<test>"),
     )
     monkeypatch.setitem(all_breaks(), break_id, brk)
 

@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from breaks_measured import cases, rows
 
 from minigrad import Tensor
 from minigrad.breaks import all_breaks, inject
-from minigrad.breaks.catalog import learner_engine
-from minigrad.breaks.diagnose import Verdict, diagnose
-from minigrad.breaks.report import run_case
+from minigrad.breaks.diagnose import Verdict
+from minigrad.breaks.shared import learner_engine
 from minigrad.ops.shape import stack
 from minigrad.scalar import Value
 
@@ -222,9 +222,7 @@ RATE_CASES = [
 
 @pytest.mark.parametrize(("break_id", "case_id"), RATE_CASES)
 def test_order_sensitive_cases_report_how_many_fresh_runs_went_wrong(break_id: str, case_id: str) -> None:
-    brk = all_breaks()[break_id]
-    case = next(c for c in brk.cases if c.id == case_id)
-    result = run_case(brk, case)
+    result = next(r for r in cases(break_id) if r.case.id == case_id)
     key = "wrong runs (of 50)"
     assert not isinstance(result.correct, BaseException) and not isinstance(result.broken, BaseException)
     assert result.correct == {key: 0}
@@ -233,7 +231,7 @@ def test_order_sensitive_cases_report_how_many_fresh_runs_went_wrong(break_id: s
 
 @pytest.mark.parametrize("break_id", ["value-topo-from-set", "tensor-topo-from-set"])
 def test_the_repeat_check_says_how_often_it_failed(break_id: str) -> None:
-    row = next(r for r in diagnose(all_breaks()[break_id]) if r.diagnostic == "fresh-graph-repeats")
+    row = next(r for r in rows(break_id) if r.diagnostic == "fresh-graph-repeats")
     assert row.correct.verdict == Verdict.SILENT
     assert row.broken.verdict == Verdict.FIRED
     assert "of 20 runs with fresh" in row.broken.message

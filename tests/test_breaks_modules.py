@@ -1,4 +1,4 @@
-"""The module-level breaks (``minigrad.breaks.catalog.modules``): normalization, dropout, Adam/AdamW, residuals,
+"""The module-level breaks (family ``modules``): normalization, dropout, Adam/AdamW, residuals,
 zero_grad.
 
 Each break must apply to today's source of its target and switch off cleanly, change what minigrad computes
@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from breaks_measured import cases, measured_once, residual_block_grad_norms, rows
 
 import minigrad.breaks as breaks
 from minigrad import Tensor, nn, optim
 from minigrad.breaks import Outcome, inject
 from minigrad.breaks import cli as breaks_cli
-from minigrad.breaks.catalog import modules
 from minigrad.breaks.core import all_breaks
-from minigrad.breaks.diagnose import diagnose
-from minigrad.breaks.report import run_cases
+from minigrad.breaks.shared import modules
 
 MODULE_BREAKS = {
     "batchnorm-eval-uses-batch-stats": ("nn.normalization:BatchNorm1d.forward",),
@@ -65,16 +64,16 @@ def by_id(break_id: str) -> breaks.Break:
     return all_breaks()[break_id]
 
 
-def test_the_family_is_registered_after_the_others_in_the_course_order() -> None:
-    assert [b.id for b in modules.BREAKS] == IDS
-    assert [b.id for b in all_breaks().values() if b.family in ("modules", "attention")][: len(IDS)] == IDS
-    assert all(by_id(i).family == "modules" for i in IDS)
+def test_the_family_is_listed_after_the_others_in_the_course_order() -> None:
+    assert sorted(b.id for b in all_breaks().values() if b.family == "modules") == sorted(IDS)
+    earlier = [b.phase for b in all_breaks().values() if b.family not in ("modules", "attention")]
+    assert min(by_id(i).phase for i in IDS) >= max(earlier)
     assert all(tuple(by_id(i).targets) == MODULE_BREAKS[i] for i in IDS)
 
 
 @pytest.mark.parametrize("break_id", IDS)
 def test_cases_behave_as_predicted_and_every_unheld_hypothesis_is_explained(break_id: str) -> None:
-    results = run_cases(by_id(break_id))
+    results = cases(break_id)
     assert 2 <= len(results) <= 4
     assert any(r.outcome != Outcome.SAME for r in results), "no case shows the break"
     assert any(r.outcome == Outcome.SAME for r in results), "no case shows where the break is invisible"
@@ -88,15 +87,15 @@ def test_cases_behave_as_predicted_and_every_unheld_hypothesis_is_explained(brea
 @pytest.mark.parametrize("break_id", IDS)
 def test_the_torch_checks_catch_each_break_and_say_what_they_saw(break_id: str) -> None:
     # False alarms and crashes are checked for every break in test_breaks_catalog.py.
-    rows = diagnose(by_id(break_id))
-    assert {row.diagnostic for row in rows if row.caught} == CAUGHT_BY[break_id]
-    for row in rows:
+    assert {row.diagnostic for row in rows(break_id) if row.caught} == CAUGHT_BY[break_id]
+    for row in rows(break_id):
         for expected in CHECK_MESSAGES.get(row.diagnostic, []):
             assert expected in row.broken.message, row.broken.message
 
 
-def test_show_in_spanish(capsys: pytest.CaptureFixture[str]) -> None:
+def test_show_in_spanish(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     brk = by_id("l2-as-adamw")
+    measured_once(monkeypatch)
     assert breaks_cli.main(["show", brk.id, "--lang", "es"]) == 0
     out = capsys.readouterr().out
     assert brk.title.es in out and brk.lesson.es[:40] in out and brk.title.en not in out
@@ -182,11 +181,23 @@ def test_rmsnorm_break_turns_the_finite_gradient_at_zero_into_nan() -> None:
 
 
 def test_residual_break_makes_fifty_blocks_lose_the_gradient() -> None:
-    with_skip = modules._block_grad_norms(50)
+    with_skip = residual_block_grad_norms(50)
     with inject("residual-removed"):
-        without = modules._block_grad_norms(50)
+        without = residual_block_grad_norms(50)
     assert with_skip[0] > with_skip[-1]  # the identity path adds up towards the input
     assert without[0] < 1e-9 * without[-1]
+
+
+def _sgd_steps(lr: float, steps: int) -> Tensor:
+    """The optimizer cases' loop: SGD on 0.5 |A p - b|**2 from the shared start, ``steps`` steps."""
+    p = Tensor(modules.LSQ_START.copy(), requires_grad=True)
+    optimizer = optim.SGD([p], lr=lr)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        r = Tensor(modules.LSQ_A) @ p - Tensor(modules.LSQ_B)
+        ((r * r).sum() * 0.5).backward()
+        optimizer.step()
+    return p
 
 
 def test_forgot_zero_grad_makes_step_two_use_the_sum_of_both_gradients() -> None:
@@ -199,11 +210,11 @@ def test_forgot_zero_grad_makes_step_two_use_the_sum_of_both_gradients() -> None
     p1 = p0 - lr * g1
     g2 = grad(p1)
     with inject("forgot-zero-grad"):
-        p, _ = modules._fit(lambda ps: optim.SGD(ps, lr=lr), 2)
+        p = _sgd_steps(lr, 2)
     assert p.grad is not None
     np.testing.assert_allclose(p.grad, g1 + g2, rtol=1e-12)
     np.testing.assert_allclose(p.data, p1 - lr * (g1 + g2), rtol=1e-12)
-    p, _ = modules._fit(lambda ps: optim.SGD(ps, lr=lr), 2)
+    p = _sgd_steps(lr, 2)
     assert p.grad is not None
     np.testing.assert_allclose(p.grad, g2, rtol=1e-12)
     np.testing.assert_allclose(p.data, p1 - lr * g2, rtol=1e-12)
@@ -216,5 +227,6 @@ def test_the_public_all_breaks_function_survives_loading_the_catalog_subpackage(
     import minigrad.breaks
 
     minigrad.breaks.core.all_breaks()  # loads the subpackage minigrad.breaks.catalog
+    assert all_breaks()["forgot-zero-grad"].checks  # and a break's checks.py, loaded by path
     assert callable(minigrad.breaks.all_breaks)
     assert "forgot-zero-grad" in minigrad.breaks.all_breaks()

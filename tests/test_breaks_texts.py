@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from breaks_measured import residual_block_grad_norms
 
 from minigrad import Tensor, optim
 from minigrad.breaks import all_breaks
-from minigrad.breaks.catalog import modules
-from minigrad.breaks.catalog._support import normal
+from minigrad.breaks.report import run_script
 
 
 def test_skip_unbroadcast_case_5_why_in_place_refuses_and_out_of_place_keeps_the_wrong_shape() -> None:
@@ -23,9 +23,11 @@ def test_skip_unbroadcast_case_5_why_in_place_refuses_and_out_of_place_keeps_the
 def test_rmsnorm_zero_row_gradient_is_upstream_times_weight_over_sqrt_eps() -> None:
     eps = np.finfo(np.float64).eps
     assert 1 / np.sqrt(eps) == pytest.approx(6.7e7, rel=0.01)
-    observed = modules._rmsnorm_zero_row()["x.grad"][1]
-    upstream = normal(9, 3, 4)[1]  # the case's upstream gradient on the zero row
-    np.testing.assert_allclose(observed, upstream * modules.RMS_WEIGHT / np.sqrt(eps), rtol=1e-9)
+    zero_row = next(c for c in all_breaks()["rmsnorm-eps-outside-sqrt"].cases if c.id == "rmsnorm-zero-row")
+    observed = run_script(zero_row.script)["x.grad"][1]
+    upstream = np.random.default_rng(9).standard_normal((3, 4))[1]  # the case's upstream gradient on the zero row
+    weight = np.array([0.5, 1.5, -1.0, 2.0])  # the case's RMSNorm weight
+    np.testing.assert_allclose(observed, upstream * weight / np.sqrt(eps), rtol=1e-9)
     assert f"{np.abs(observed).min():.2g} to {np.abs(observed).max():.2g}" == "2.9e+07 to 4.6e+07"
     why = all_breaks()["rmsnorm-eps-outside-sqrt"].cases[2].note
     assert why is not None and "6.7e7" in why.en and "6.7e7" in why.es and "2.9e7 to 4.6e7" in why.en
@@ -61,5 +63,5 @@ def test_the_dropout_title_says_to_1_minus_p_times() -> None:
 def test_the_residual_lesson_says_the_decades_depend_on_the_block() -> None:
     lesson = all_breaks()["residual-removed"].lesson
     assert "twelve" not in lesson.en and "depends on the block" in lesson.en and "about 30" in lesson.en
-    with_skip = modules._block_grad_norms(50)
+    with_skip = residual_block_grad_norms(50)
     assert with_skip[0] > 1e-3 * with_skip[-1]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from minigrad.breaks.core import Case, Expect, Outcome, Text
 from minigrad.breaks.report import CaseResult, classify, measure, observed_text
 
-CASE = Case("c", Text("c", "c"), lambda: {}, frozenset({Outcome.WRONG_VALUES}), expect=Expect("x", factor=2.0))
+CASE = Case("c", Text("c", "c"), Path("c.py"), frozenset({Outcome.WRONG_VALUES}), expect=Expect("x", factor=2.0))
 
 
 def _result(correct: dict[str, object], broken: dict[str, object], case: Case = CASE) -> CaseResult:
@@ -20,14 +22,16 @@ def test_outputs_within_tolerance_are_the_same_and_say_so() -> None:
     x = np.array([1.0, -2.0, 3.0])
     tiny = x * (1 + 5e-10)  # within rtol 1e-9
     assert classify({"x": x}, {"x": tiny}) == Outcome.SAME
-    result = _result({"x": x}, {"x": tiny}, Case("c", Text("c", "c"), lambda: {}, frozenset({Outcome.SAME})))
+    result = _result({"x": x}, {"x": tiny}, Case("c", Text("c", "c"), Path("c.py"), frozenset({Outcome.SAME})))
     assert "wrong values" not in observed_text(result, "en") and "agree within rtol 1e-9" in observed_text(result, "en")
 
 
 def test_a_small_difference_is_wrong_values_with_its_size_shown() -> None:
     x = np.array([1.0, -2.0, 3.0])
     broken = x + np.array([0.0, 3e-6, 0.0])  # identical to 4 decimals, yet outside the tolerance
-    result = _result({"x": x}, {"x": broken}, Case("c", Text("c", "c"), lambda: {}, frozenset({Outcome.WRONG_VALUES})))
+    result = _result(
+        {"x": x}, {"x": broken}, Case("c", Text("c", "c"), Path("c.py"), frozenset({Outcome.WRONG_VALUES}))
+    )
     assert result.outcome == Outcome.WRONG_VALUES
     assert "largest difference 3e-06 in x" in observed_text(result, "en")
 
@@ -47,9 +51,9 @@ def test_the_stated_factor_is_checked() -> None:
 
 def test_a_stated_sign_and_shape_are_checked() -> None:
     x = np.array([[1.0], [2.0]])
-    flipped = Case("c", Text("c", "c"), lambda: {}, frozenset({Outcome.WRONG_VALUES}), expect=Expect("x", factor=-1))
+    flipped = Case("c", Text("c", "c"), Path("c.py"), frozenset({Outcome.WRONG_VALUES}), expect=Expect("x", factor=-1))
     assert _result({"x": x}, {"x": -x}, flipped).hypothesis_holds
-    shaped = Case("c", Text("c", "c"), lambda: {}, frozenset({Outcome.WRONG_SHAPE}), expect=Expect("x", shape=(2, 3)))
+    shaped = Case("c", Text("c", "c"), Path("c.py"), frozenset({Outcome.WRONG_SHAPE}), expect=Expect("x", shape=(2, 3)))
     assert _result({"x": x}, {"x": np.ones((2, 3))}, shaped).hypothesis_holds
     assert not _result({"x": x}, {"x": np.ones((3, 2))}, shaped).hypothesis_holds
 

@@ -8,17 +8,16 @@ or, for a whole process (e.g. a script run verbatim)::
 
     MINIGRAD_BREAK=skip-unbroadcast python script.py
 
-``minigrad breaks list | show ID | run ID | verify`` is the command line.  Each break's texts and
-patch are a page, ``breaks/pages/<id>.md`` (format: ``docs/breaks-page-format.md``); its procedures
-are Python in ``breaks/catalog/``.
+``minigrad breaks list | show ID | run ID | verify`` is the command line.  Each break is a folder,
+``breaks/catalog/<id>/``: its page (texts, patch, predictions), its case scripts, its probe and, when
+it has them, its own checks (format: ``docs/breaks-page-format.md``).
 """
 
 from .core import (
     Break,
-    BreakCode,
     BreakError,
     Case,
-    CaseCode,
+    Expect,
     Outcome,
     Patch,
     Probe,
@@ -35,10 +34,9 @@ from .core import (
 
 __all__ = [
     "Break",
-    "BreakCode",
     "BreakError",
     "Case",
-    "CaseCode",
+    "Expect",
     "Outcome",
     "Patch",
     "Probe",

@@ -10,10 +10,11 @@ import textwrap
 from collections.abc import Sequence
 
 from . import mystery
+from .catalog import one
 from .core import Break, BreakError, all_breaks, diff
 from .diagnose import DIAGNOSTICS, Row, Verdict, diagnose, probe_text, verdict_word
 from .export import export_page
-from .report import describe, outcome_text, procedure_source, render_case, run_cases
+from .report import CaseResult, describe, outcome_text, procedure_source, render_case, run_cases
 from .words import word
 
 WIDTH = 104
@@ -33,7 +34,33 @@ def _wrap(text: str, indent: str = "  ") -> str:
 
 def _table(rows: Sequence[tuple[str, ...]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    return "\n".join(("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1]).rstrip() for r in rows)
+    return "\n".join(_row(r, widths) for r in rows)
+
+
+def _row(cells: Sequence[str], widths: Sequence[int]) -> str:
+    """One line of a table whose column widths are known before its rows (so that rows can stream)."""
+    return ("  ".join(c.ljust(w) for c, w in zip(cells, widths)) + "  " + cells[-1]).rstrip()
+
+
+def say(text: str = "") -> None:
+    """Print a line now: a command that takes seconds shows each result as it comes."""
+    print(text, flush=True)
+
+
+VERDICT_KEYS = ("v.caught", "v.not-caught", "v.NOT-CAUGHT", "v.no-alarm", "v.false-alarm", "v.na", "v.failed")
+
+
+def _verdict_width(lang: str, star: bool = False) -> int:
+    return max(len(word(k, lang)) for k in (*VERDICT_KEYS, "v.skipped")) + star
+
+
+def _skip_lines(brk: Break, rows: list[Row], lang: str) -> list[str]:
+    """One line per reason a diagnostic was skipped, naming the diagnostics and how to run them."""
+    lines = []
+    for reason in dict.fromkeys(f.message for r in rows for f in (r.correct, r.broken) if f.verdict == Verdict.SKIPPED):
+        names = list(dict.fromkeys(r.diagnostic for r in rows if reason in (r.correct.message, r.broken.message)))
+        lines.append(word(reason, lang).format(diagnostic=", ".join(names), id=brk.id))
+    return lines
 
 
 def selected(phase: int | None = None, family: str | None = None) -> list[Break]:
@@ -90,65 +117,64 @@ def cmd_show(brk: Break, lang: str) -> int:
     return 0
 
 
-def diagnostics_table(rows: list[Row], lang: str = "en", verbose: bool = False) -> str:
-    keys = ("col.diagnostic", "col.should", "col.correct", "col.broken")
-    table = [tuple(word(k, lang) for k in keys)]
+def _diagnostic_widths(brk: Break, lang: str) -> list[int]:
+    names = [*DIAGNOSTICS, *brk.checks]
+    return [
+        max(len(word("col.diagnostic", lang)), *map(len, names)),
+        max(len(word("col.should", lang)), len(word("yes", lang))),
+        max(len(word("col.correct", lang)), _verdict_width(lang)),
+    ]
+
+
+def _diagnostic_cells(row: Row, lang: str) -> tuple[str, ...]:
+    should = word("yes", lang) if row.claimed else ""
+    return (row.diagnostic, should, verdict_word(row, "correct", lang), verdict_word(row, "broken", lang))
+
+
+def _messages(rows: list[Row], lang: str) -> str:
+    text = ""
     for row in rows:
-        table.append(
-            (
-                row.diagnostic,
-                word("yes", lang) if row.claimed else "",
-                verdict_word(row, "correct", lang),
-                verdict_word(row, "broken", lang),
-            )
-        )
-    text = _table(table)
-    if verbose:
-        for row in rows:
-            for finding_of, finding in (("col.correct", row.correct), ("col.broken", row.broken)):
-                if finding.message:
-                    label = f"{row.diagnostic}, {word(finding_of, lang)}, {word('message', lang)}:"
-                    text += f"\n\n{label}\n" + textwrap.indent(finding.message, "    ")
+        for finding_of, finding in (("col.correct", row.correct), ("col.broken", row.broken)):
+            if finding.message and finding.verdict != Verdict.SKIPPED:
+                label = f"{row.diagnostic}, {word(finding_of, lang)}, {word('message', lang)}:"
+                text += f"\n\n{label}\n" + textwrap.indent(finding.message, "    ")
     return text
 
 
 def cmd_run(brk: Break, lang: str, verbose: bool) -> int:
-    lines = _header(brk, lang)
-    lines += ["", f"{word('observed', lang)}:"]
-    results = run_cases(brk)
-    lines += [textwrap.indent(render_case(i, r, lang), "  ") for i, r in enumerate(results, 1)]
-    held = sum(r.hypothesis_holds for r in results)
-    lines.append("  " + word("held", lang).format(held=held, total=len(results)))
-    rows = diagnose(brk)
-    lines += ["", f"{word('diagnostics', lang)} ({probe_text(brk, lang)}):"]
-    lines += [textwrap.indent(diagnostics_table(rows, lang, verbose), "  "), "", _wrap(word("legend", lang))]
-    print("\n".join(lines))
+    """The header at once, then each case and each diagnostic as it finishes."""
+    say("\n".join([*_header(brk, lang), "", f"{word('observed', lang)}:"]))
+
+    def case_done(index: int, result: CaseResult) -> None:
+        say(textwrap.indent(render_case(index, result, lang), "  "))
+
+    results = run_cases(brk, case_done)
+    say("  " + word("held", lang).format(held=sum(r.hypothesis_holds for r in results), total=len(results)))
+    say()
+    say(f"{word('diagnostics', lang)} ({probe_text(brk, lang)}):")
+    keys = ("col.diagnostic", "col.should", "col.correct", "col.broken")
+    widths = _diagnostic_widths(brk, lang)
+    say("  " + _row([word(k, lang) for k in keys], widths))
+    rows = diagnose(brk, lambda row: say("  " + _row(_diagnostic_cells(row, lang), widths)))
+    lines = [f"  {line}" for line in _skip_lines(brk, rows, lang)]
+    if verbose:
+        lines.append(textwrap.indent(_messages(rows, lang), "  "))
+    say("\n".join([*lines, "", _wrap(word("legend", lang))]))
     return 0 if all(r.ok for r in rows) else 1
 
 
 def cmd_verify(lang: str) -> int:
-    """The whole matrix: every break against every general diagnostic, plus its own check if it has one."""
+    """The whole matrix, a row per break as it is measured: every general diagnostic, plus its own checks."""
     breaks = list(all_breaks().values())
     own = word("own-check", lang)
     names = [*DIAGNOSTICS, own]
-    matrix: dict[str, dict[str, Row]] = {}
-    failures = []
-    for brk in breaks:
-        rows = diagnose(brk)
-        # A break's own checks (e.g. a comparison with torch.optim) share one column, named in the cell.
-        matrix[brk.id] = {(row.diagnostic if row.diagnostic in DIAGNOSTICS else own): row for row in rows}
-        for row in rows:
-            if row.false_alarm:
-                failures.append(
-                    word("fail.false-alarm", lang).format(
-                        id=brk.id, diagnostic=row.diagnostic, message=row.correct.message
-                    )
-                )
-            elif row.claimed and not row.caught:
-                detail = f": {row.broken.message}" if row.broken.message else ""
-                failures.append(word("fail.missed", lang).format(id=brk.id, diagnostic=row.diagnostic, detail=detail))
-        if not any(row.caught for row in rows if row.claimed):
-            failures.append(word("fail.escapes", lang).format(id=brk.id))
+    widths = [
+        max(len(word("col.break", lang)), *(len(b.id) for b in breaks)),
+        *(max(len(n), _verdict_width(lang, star=True), len(word("v.false-alarm", lang))) for n in DIAGNOSTICS),
+        0,
+    ]
+    failures: list[str] = []
+    skipped: dict[str, list[str]] = {}  # reason -> the diagnostics skipped for it
 
     def cell(row: Row | None) -> str:
         if row is None or row.broken.verdict == Verdict.NA:
@@ -158,16 +184,36 @@ def cmd_verify(lang: str) -> int:
         text = verdict_word(row, "broken", lang) + ("*" if row.claimed else "")
         return text if row.diagnostic in DIAGNOSTICS else f"{text} ({row.diagnostic})"
 
-    table = [(word("col.break", lang), *names, "")]
+    say(_row((word("col.break", lang), *names, ""), widths))
     for brk in breaks:
-        table.append((brk.id, *(cell(matrix[brk.id].get(n)) for n in names), ""))
-    print(_table(table))
-    print("\n" + textwrap.fill(word("verify-legend", lang), WIDTH))
+        rows = diagnose(brk)
+        # A break's own checks (e.g. a comparison with torch.optim) share one column, named in the cell.
+        by_column = {(row.diagnostic if row.diagnostic in DIAGNOSTICS else own): row for row in rows}
+        say(_row((brk.id, *(cell(by_column.get(n)) for n in names), ""), widths))
+        for row in rows:
+            if row.false_alarm:
+                failures.append(
+                    word("fail.false-alarm", lang).format(
+                        id=brk.id, diagnostic=row.diagnostic, message=row.correct.message
+                    )
+                )
+            elif row.claimed and not row.caught and not row.skipped:
+                detail = f": {row.broken.message}" if row.broken.message else ""
+                failures.append(word("fail.missed", lang).format(id=brk.id, diagnostic=row.diagnostic, detail=detail))
+        if not any(row.caught or row.skipped for row in rows if row.claimed):
+            failures.append(word("fail.escapes", lang).format(id=brk.id))
+        for row in rows:
+            for finding in (row.correct, row.broken):
+                if finding.verdict == Verdict.SKIPPED and row.diagnostic not in skipped.setdefault(finding.message, []):
+                    skipped[finding.message].append(row.diagnostic)
+    say("\n" + textwrap.fill(word("verify-legend", lang), WIDTH))
+    for reason, diagnostics in skipped.items():
+        say("\n" + word(reason, lang).format(diagnostic=", ".join(diagnostics), id="ID"))
     if failures:
-        print("\n" + word("verify-failed", lang))
-        print("\n".join(f"  - {f}" for f in failures))
+        say("\n" + word("verify-failed", lang))
+        say("\n".join(f"  - {f}" for f in failures))
         return 1
-    print("\n" + word("verify-passed", lang).format(n=len(breaks)))
+    say("\n" + word("verify-passed", lang).format(n=len(breaks)))
     return 0
 
 
@@ -290,10 +336,9 @@ def main(argv: Sequence[str]) -> int:
             return cmd_mystery_run(args.cmd)
         if args.command == "reveal":
             return cmd_reveal(lang, args.guess)
-        breaks = all_breaks()
-        if args.id not in breaks:
-            raise BreakError(word("unknown", lang).format(id=args.id, known=", ".join(breaks)))
-        brk = breaks[args.id]
+        brk = one(args.id)  # this break's page alone: the header prints at once
+        if brk is None:
+            raise BreakError(word("unknown", lang).format(id=args.id, known=", ".join(all_breaks())))
         if args.command == "show":
             return cmd_show(brk, lang)
         if args.command == "export":

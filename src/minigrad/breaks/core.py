@@ -16,7 +16,9 @@ import __future__
 import contextlib
 import difflib
 import enum
+import functools
 import importlib
+import importlib.util
 import inspect
 import linecache
 import os
@@ -24,7 +26,8 @@ import sys
 import textwrap
 import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 PACKAGE = __name__.rsplit(".", 2)[0]  # "minigrad" or "src.minigrad", whichever was imported
@@ -93,16 +96,16 @@ class Expect:
 
 @dataclass(frozen=True)
 class Case:
-    """One step of a break's run procedure.
+    """One step of a break's run procedure: a standalone script, ``cases/<id>.py`` in the break's folder.
 
-    ``run()`` executes it and returns named results (arrays, numbers, shapes).
+    The script assigns ``observed = {...}`` (named results: arrays, numbers, shapes).
     ``predicted`` is what the learner's hypothesis says the break does here:
     the outcomes it allows.
     """
 
     id: str
     name: Text
-    run: Callable[[], Observation]
+    script: Path
     predicted: frozenset[Outcome]
     note: Text | None = None
     expect: Expect | None = None
@@ -124,52 +127,73 @@ class Probe:
     scalar: bool = False
 
 
-@dataclass(frozen=True)
-class CaseCode:
-    """The Python half of a case: how to run it and which outcomes its hypothesis allows.
-
-    Its texts (name, "why" note) live on the break's page under ``### case <id>``.
-    """
-
-    id: str
-    run: Callable[[], Observation]
-    predicted: frozenset[Outcome]
-    expect: Expect | None = None
-
-
-@dataclass(frozen=True)
-class BreakCode:
-    """The Python half of a break: its cases' procedures, its probe and its own checks, by break id.
-
-    Texts, patches, phase, family and claimed diagnostics live on its page (``breaks/pages/<id>.md``).
-    """
-
-    id: str
-    cases: tuple[CaseCode, ...]
-    probe: Probe
-    checks: Mapping[str, Callable[[], bool | str]] = field(default_factory=dict)
+Check = Callable[[], "bool | str"]  # falsy when silent, else True or a message saying what it saw
 
 
 @dataclass(frozen=True)
 class Break:
+    """One break, read from its folder ``breaks/catalog/<id>/`` (format: ``docs/breaks-page-format.md``).
+
+    ``page.md`` gives everything but the code: texts, patches, phase, family, claimed diagnostics and each
+    case's prediction; ``cases/*.py`` are the case scripts.  ``probe.py`` and ``checks.py`` are Python
+    that imports the library, so they are loaded only when :attr:`probe` or :attr:`checks` is first read.
+    """
+
     id: str
     title: Text
     lesson: Text
     hypothesis: Text
     patches: tuple[Patch, ...]
     cases: tuple[Case, ...]
-    probe: Probe
     catches: tuple[str, ...]  # diagnostics that must catch it (see breaks.diagnose)
     family: str
     phase: int  # the course phase where the learner meets the code it breaks
-    page: str  # the page file its texts and patches come from
-    # Extra diagnostics: each returns a falsy value when silent, or True / a message saying what it saw when it fires.
-    checks: Mapping[str, Callable[[], bool | str]] = field(default_factory=dict)
+    folder: Path
     engine_note: Text | None = None  # what depends on minigrad's engine design, and what another engine shows
+
+    @property
+    def page(self) -> str:
+        """The page file its texts and patches come from."""
+        return str(self.folder / "page.md")
 
     @property
     def targets(self) -> list[str]:
         return sorted({p.target for p in self.patches})
+
+    @functools.cached_property
+    def probe(self) -> Probe:
+        """``probe.py``'s ``PROBE``: the function and inputs the diagnostics run on."""
+        probe = _load_folder_module(self, "probe").PROBE
+        if not isinstance(probe, Probe):
+            raise BreakError(f"{self.folder / 'probe.py'}: PROBE is a {type(probe).__name__}, not a breaks.Probe")
+        return probe
+
+    @functools.cached_property
+    def checks(self) -> Mapping[str, Check]:
+        """``checks.py``'s ``CHECKS`` (name -> check), or none when the break has no ``checks.py``."""
+        if not (self.folder / "checks.py").exists():
+            return {}
+        checks: Mapping[str, Check] = _load_folder_module(self, "checks").CHECKS
+        return checks
+
+
+def _load_folder_module(brk: Break, stem: str) -> types.ModuleType:
+    """Execute ``<folder>/<stem>.py`` as a submodule of the catalog, so that its relative imports work."""
+    path = brk.folder / f"{stem}.py"
+    name = f"{PACKAGE}.breaks.catalog.{brk.id.replace('-', '_')}.{stem}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise BreakError(f"{path}: cannot be loaded as Python")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
 
 
 # --------------------------------------------------------------------------- patching
@@ -418,12 +442,18 @@ def suspended() -> Iterator[None]:
 
 
 def all_breaks() -> dict[str, Break]:
-    from .catalog import BREAKS  # the catalog imports the whole library: load it on first use
+    """Every break, by id, in course order; the pages are read on first use (no case or probe is run)."""
+    from .catalog import catalog
 
-    return BREAKS
+    return catalog()
 
 
 def get(break_id: str) -> Break:
+    from .catalog import one
+
+    found = one(break_id)  # only this break's page is read
+    if found is not None:
+        return found
     breaks = all_breaks()
     if break_id not in breaks:
         known = ", ".join(breaks)

@@ -4,15 +4,22 @@ Each diagnostic runs in isolation, with the engine's shape guard switched off
 unless the diagnostic *is* the shape guard, so that one guard never takes the
 credit for another.  A diagnostic that fires returns its own one-line
 message; an unexpected exception is reported as a crash, not as a catch.
+
+PyTorch is imported only when a diagnostic that compares with it runs (the crosscheck, and the own
+checks of the modules family), through :func:`lab_torch`.  Without PyTorch installed, or under
+:func:`without_torch` (``breaks export``), such a diagnostic is *skipped*: neither a catch nor a miss.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import enum
 import functools
 import inspect
+import types
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +41,42 @@ class Verdict(enum.Enum):
     SILENT = "silent"
     CRASH = "crash"  # the probe itself failed in a way this diagnostic does not report
     NA = "n/a"
+    SKIPPED = "skipped"  # it needs PyTorch, which is not installed (or this command does not import it)
+
+
+TORCH_MISSING = "torch-missing"  # the word keys of the two reasons a PyTorch diagnostic is skipped
+TORCH_NOT_HERE = "torch-not-here"
+
+
+class TorchUnavailableError(Exception):
+    """A diagnostic needs PyTorch and cannot have it; ``reason`` is a key of :mod:`.words`."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+_torch_allowed = contextvars.ContextVar("minigrad_breaks_torch_allowed", default=True)
+
+
+@contextlib.contextmanager
+def without_torch() -> Iterator[None]:
+    """Diagnostics that need PyTorch are skipped inside this block, and PyTorch is never imported."""
+    token = _torch_allowed.set(False)
+    try:
+        yield
+    finally:
+        _torch_allowed.reset(token)
+
+
+def lab_torch() -> types.ModuleType:
+    """PyTorch for a diagnostic, or :class:`TorchUnavailableError` saying why not (imported on the first call only)."""
+    if not _torch_allowed.get():
+        raise TorchUnavailableError(TORCH_NOT_HERE)
+    try:
+        return import_torch()
+    except ImportError:
+        raise TorchUnavailableError(TORCH_MISSING) from None
 
 
 @dataclass(frozen=True)
@@ -100,10 +143,7 @@ def crosscheck_torch(probe: Probe) -> Finding:
     """The same function in PyTorch float64 (minigrad.crosscheck)."""
     if probe.scalar:
         return Finding(Verdict.NA)
-    try:
-        import_torch()
-    except ImportError as exc:  # an optional extra: say so instead of crashing
-        return Finding(Verdict.NA, str(exc))
+    lab_torch()  # skipped, saying how to get PyTorch, when it is not installed
     with shape_check(False):
         result = crosscheck(probe.fn, *probe.arrays, raise_exception=False)
     return Finding(Verdict.SILENT) if result.ok else Finding(Verdict.FIRED, result.message)
@@ -135,6 +175,8 @@ def _guarded(run: Callable[[], Finding]) -> Finding:
         warnings.simplefilter("ignore")  # the verdicts report what matters; the cases show the warnings
         try:
             return run()
+        except TorchUnavailableError as skipped:
+            return Finding(Verdict.SKIPPED, skipped.reason)
         except Exception as exc:
             return Finding(Verdict.CRASH, f"{type(exc).__name__}: {exc}")
 
@@ -156,6 +198,10 @@ class Row:
     broken: Finding
 
     @property
+    def skipped(self) -> bool:
+        return Verdict.SKIPPED in (self.correct.verdict, self.broken.verdict)
+
+    @property
     def false_alarm(self) -> bool:
         return self.correct.verdict in (Verdict.FIRED, Verdict.CRASH)
 
@@ -165,12 +211,15 @@ class Row:
 
     @property
     def ok(self) -> bool:
-        """No false alarm, and a claimed diagnostic catches the break."""
-        return not self.false_alarm and (self.caught or not self.claimed)
+        """No false alarm, and a claimed diagnostic catches the break (or could not run here: skipped)."""
+        return not self.false_alarm and (self.caught or not self.claimed or self.skipped)
 
 
-def diagnose(brk: Break) -> list[Row]:
-    """Every diagnostic (the general ones and the break's own checks), on correct and broken code."""
+def diagnose(brk: Break, each: Callable[[Row], None] | None = None) -> list[Row]:
+    """Every diagnostic (the general ones and the break's own checks), on correct and broken code.
+
+    ``each(row)`` is called as each diagnostic finishes.
+    """
     runners: dict[str, Callable[[], Finding]] = {}
     for name, diagnostic in DIAGNOSTICS.items():
         runners[name] = functools.partial(diagnostic, brk.probe)
@@ -188,6 +237,8 @@ def diagnose(brk: Break) -> list[Row]:
         if correct.verdict == Verdict.NA and name not in brk.catches:
             continue
         rows.append(Row(name, name in brk.catches, correct, broken))
+        if each is not None:
+            each(rows[-1])
     return rows
 
 
@@ -195,6 +246,8 @@ def verdict_word(row: Row, finding_of: str, lang: str) -> str:
     finding = row.correct if finding_of == "correct" else row.broken
     if finding.verdict == Verdict.NA:
         return word("v.na", lang)
+    if finding.verdict == Verdict.SKIPPED:
+        return word("v.skipped", lang)
     if finding_of == "correct":
         return word("v.false-alarm" if row.false_alarm else "v.no-alarm", lang)
     if finding.verdict == Verdict.FIRED:

@@ -1,7 +1,8 @@
 """``minigrad breaks export ID [--lang es]``: a break as a Markdown page a course can publish as is.
 
 The texts come from the break's page; the diff from the live source; every observation and verdict
-from running the cases and the diagnostics now.
+from running the cases and the diagnostics now.  PyTorch is never imported here: the diagnostics that
+compare with it are marked skipped, and ``minigrad breaks run ID`` runs them.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import numpy as np
 
 from .. import __version__
 from .core import Break, diff
-from .diagnose import diagnose, probe_text, verdict_word
+from .diagnose import Verdict, diagnose, probe_text, verdict_word, without_torch
 from .report import describe, predicted_text, procedure_source, run_cases
 from .report import observed_text as observed_words
 from .words import word
@@ -58,7 +59,8 @@ def export_page(brk: Break, lang: str) -> str:
         lines += [f"- {w('observed-short')}: {observed_words(result, lang)}: **{verdict}**"]
         if case.note is not None:
             lines += [f"- {w('why')}: {case.note(lang)}"]
-    rows = diagnose(brk)
+    with without_torch():
+        rows = diagnose(brk)
     keys = ("col.diagnostic", "col.should", "col.correct", "col.broken")
     table: list[tuple[str, ...]] = [tuple(w(k) for k in keys)]
     table += [
@@ -71,5 +73,9 @@ def export_page(brk: Break, lang: str) -> str:
         for r in rows
     ]
     lines += ["", f"## {w('diagnostics')}", "", probe_text(brk, lang) + ".", "", *_markdown_table(table)]
+    reasons = dict.fromkeys(f.message for r in rows for f in (r.correct, r.broken) if f.verdict == Verdict.SKIPPED)
+    for reason in reasons:
+        names = [f"`{r.diagnostic}`" for r in rows if reason in (r.correct.message, r.broken.message)]
+        lines += ["", w(reason).format(diagnostic=", ".join(names), id=brk.id)]
     lines += ["", w("legend")]
     return "\n".join(lines) + "\n"

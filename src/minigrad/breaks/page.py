@@ -1,4 +1,5 @@
-"""Break pages: one bilingual Markdown file per break (``breaks/pages/<id>.md``), read by a small strict parser.
+"""Break folders: ``breaks/catalog/<id>/page.md`` (bilingual Markdown, read by a small strict parser) beside the
+case scripts ``cases/<case-id>.py``, the diagnostics' ``probe.py`` and, when the break has its own, ``checks.py``.
 
 The format is documented, with a complete example, in ``docs/breaks-page-format.md``.  In short::
 
@@ -13,21 +14,26 @@ The format is documented, with a complete example, in ``docs/breaks-page-format.
     ```
     ```python after                       ... and what it becomes
     ```
+    ## cases                              one line per case, in the order they run:
+    - regime1: crash or wrong shape       its predicted outcome(s) ...
+    - add-bias: wrong values; `bias.grad` factor 0.25     ... and optionally the number it states
     ## en                                 then ## es, with the same sections
     ### title | ### hypothesis | ### lesson | ### engine (when engine_specific: yes)
     ### case <case-id>                    a paragraph "name: ..." and optionally "why: ..."
 
 Prose lines are joined with single spaces (wrap them freely); paragraphs are separated by a blank
-line.  Anything the parser does not expect is an error naming the file and the line.
+line.  Anything the parser does not expect is an error naming the file and the line, and so is a case
+without its script or a script without its case.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .core import BreakError, Patch, Text
+from .core import Break, BreakError, Case, Expect, Outcome, Patch, Text
 
 LANGS = ("en", "es")
 REQUIRED_KEYS = ("id", "phase", "family", "catches")
@@ -36,6 +42,10 @@ SECTIONS = ("title", "hypothesis", "lesson")
 ENGINE_SECTION = "engine"
 CASE_FIELDS = ("name", "why")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+CASES_SECTION = "cases"
+CASE_LINE = re.compile(r"^- ([^:\s]+): (.+)$")
+EXPECT_PATTERN = re.compile(r"^`([^`]+)` (factor|shape) (.+)$")
+OUTCOMES = {o.value: o for o in Outcome}
 
 
 class PageError(BreakError):
@@ -46,35 +56,23 @@ class PageError(BreakError):
 
 
 @dataclass
-class CasePage:
+class _CaseTexts:
+    """A case's texts as the language sections give them (``### case <id>``)."""
+
     id: str
     line: int
     name: dict[str, str] = field(default_factory=dict)
     why: dict[str, str] = field(default_factory=dict)
 
-    def name_text(self) -> Text:
-        return Text(self.name["en"], self.name["es"])
 
-    def why_text(self) -> Text | None:
-        return Text(self.why["en"], self.why["es"]) if self.why else None
+@dataclass(frozen=True)
+class _Prediction:
+    """A line of ``## cases``."""
 
-
-@dataclass
-class Page:
-    """What one page holds; :func:`minigrad.breaks.catalog` joins it with the break's code."""
-
-    path: Path
     id: str
-    phase: int
-    family: str
-    catches: tuple[str, ...]
-    engine_specific: bool
-    patches: tuple[Patch, ...]
-    texts: dict[str, dict[str, str]]  # section -> lang -> text
-    cases: list[CasePage]
-
-    def text(self, section: str) -> Text:
-        return Text(self.texts[section]["en"], self.texts[section]["es"])
+    line: int
+    predicted: frozenset[Outcome]
+    expect: Expect | None
 
 
 def _prose(lines: list[str]) -> str:
@@ -102,8 +100,9 @@ def _blocks(lines: list[tuple[int, str]]) -> list[tuple[int, list[str]]]:
     return blocks
 
 
-def parse(path: Path, source: str | None = None) -> Page:
-    """Parse one page file; every error names ``path`` and the line."""
+def parse(folder: Path, source: str | None = None) -> Break:
+    """Read one break's folder; every error names the file (``page.md`` or a script) and the line."""
+    path = folder / "page.md"
     text = path.read_text(encoding="utf-8") if source is None else source
     lines = text.split("\n")
     if lines and lines[-1] == "":
@@ -129,8 +128,8 @@ def parse(path: Path, source: str | None = None) -> Page:
         if key not in meta:
             raise PageError(path, i + 1, f"the front matter misses the key {key!r}")
     line_of_id, break_id = meta["id"]
-    if break_id != path.stem:
-        raise PageError(path, line_of_id, f"id {break_id!r} differs from the file name {path.name!r}")
+    if break_id != folder.name:
+        raise PageError(path, line_of_id, f"id {break_id!r} differs from the folder name {folder.name!r}")
     line_of_phase, phase_text = meta["phase"]
     if not phase_text.isdigit():
         raise PageError(path, line_of_phase, f"phase is the course phase number, e.g. 'phase: 8', got {phase_text!r}")
@@ -154,14 +153,19 @@ def parse(path: Path, source: str | None = None) -> Page:
 
     patches: list[Patch] = []
     texts: dict[str, dict[str, str]] = {}
-    cases: dict[str, CasePage] = {}
+    cases: dict[str, _CaseTexts] = {}
     case_order: dict[str, list[str]] = {}
     seen_langs: list[str] = []
+    predictions: list[_Prediction] | None = None
     for number, heading, body in sections:
         if heading.startswith("patch "):
-            if seen_langs:
-                raise PageError(path, number, "patch sections come before the language sections")
+            if seen_langs or predictions is not None:
+                raise PageError(path, number, "patch sections come before '## cases' and the language sections")
             patches.append(_parse_patch(path, number, heading[6:].strip(), body))
+        elif heading == CASES_SECTION:
+            if predictions is not None or seen_langs:
+                raise PageError(path, number, "one '## cases' section, after the patches and before '## en'")
+            predictions = _parse_predictions(path, number, body)
         elif heading in LANGS:
             if heading in seen_langs:
                 raise PageError(path, number, f"language section '## {heading}' given twice")
@@ -169,7 +173,9 @@ def parse(path: Path, source: str | None = None) -> Page:
             case_order[heading] = _parse_language(path, heading, body, texts, cases, engine_specific)
         else:
             raise PageError(
-                path, number, f"unknown section '## {heading}': expected '## patch TARGET', '## en', '## es'"
+                path,
+                number,
+                f"unknown section '## {heading}': expected '## patch TARGET', '## cases', '## en', '## es'",
             )
     end = len(lines)
     if not patches:
@@ -190,20 +196,89 @@ def parse(path: Path, source: str | None = None) -> Page:
                 raise PageError(path, case.line, f"case {case.id!r} has no 'name:' under '## {lang}'")
         if case.why and set(case.why) != set(LANGS):
             raise PageError(path, case.line, f"case {case.id!r} has a 'why:' in one language only")
-    if not cases:
-        raise PageError(path, end, "the page has no '### case ID' section")
-    catches = tuple(part.strip() for part in meta["catches"][1].split(","))
-    return Page(
-        path,
-        break_id,
-        int(phase_text),
-        meta["family"][1],
-        catches,
-        engine_specific,
-        tuple(patches),
-        texts,
-        [cases[c] for c in case_order["en"]],
+    if predictions is None:
+        raise PageError(path, end, "the page has no '## cases' section (one line per case: '- ID: OUTCOME')")
+    order = [p.id for p in predictions]
+    if case_order["en"] != order:
+        raise PageError(
+            path, end, f"the language sections describe the cases {case_order['en']}, but '## cases' lists {order}"
+        )
+    for prediction in predictions:
+        if not (folder / "cases" / f"{prediction.id}.py").is_file():
+            raise PageError(path, prediction.line, f"case {prediction.id!r} has no script cases/{prediction.id}.py")
+    for script in sorted((folder / "cases").glob("*.py")):
+        if script.stem not in order:
+            raise PageError(script, 1, f"this case script is not listed under '## cases' in {path}")
+    if not (folder / "probe.py").is_file():
+        raise PageError(path, 1, f"the break has no probe.py (PROBE = Probe(fn, inputs)) in {folder}")
+
+    def lang_text(section: str) -> Text:
+        return Text(texts[section]["en"], texts[section]["es"])
+
+    def make_case(prediction: _Prediction) -> Case:
+        words = cases[prediction.id]
+        note = Text(words.why["en"], words.why["es"]) if words.why else None
+        name = Text(words.name["en"], words.name["es"])
+        script = folder / "cases" / f"{prediction.id}.py"
+        return Case(prediction.id, name, script, prediction.predicted, note, prediction.expect)
+
+    return Break(
+        id=break_id,
+        title=lang_text("title"),
+        lesson=lang_text("lesson"),
+        hypothesis=lang_text("hypothesis"),
+        patches=tuple(patches),
+        cases=tuple(make_case(p) for p in predictions),
+        catches=tuple(part.strip() for part in meta["catches"][1].split(",")),
+        family=meta["family"][1],
+        phase=int(phase_text),
+        folder=folder,
+        engine_note=lang_text(ENGINE_SECTION) if engine_specific else None,
     )
+
+
+def _parse_predictions(path: Path, number: int, body: list[tuple[int, str]]) -> list[_Prediction]:
+    """``- ID: OUTCOME[ or OUTCOME...][; `KEY` factor F | `KEY` shape (A, B)]``, one line per case."""
+    predictions: list[_Prediction] = []
+    for line_number, line in body:
+        if not line.strip():
+            continue
+        match = CASE_LINE.match(line)
+        if match is None or not ID_PATTERN.match(match.group(1)):
+            raise PageError(path, line_number, f"a case line reads '- case-id: predicted outcome', got {line!r}")
+        case_id, rest = match.groups()
+        if case_id in [p.id for p in predictions]:
+            raise PageError(path, line_number, f"case {case_id!r} listed twice")
+        said, _, stated = rest.partition(";")
+        outcomes = []
+        for word in said.split(" or "):
+            if word.strip() not in OUTCOMES:
+                known = ", ".join(repr(o) for o in OUTCOMES)
+                raise PageError(path, line_number, f"unknown outcome {word.strip()!r}; outcomes: {known}")
+            outcomes.append(OUTCOMES[word.strip()])
+        expect = _parse_expect(path, line_number, stated.strip()) if stated.strip() else None
+        predictions.append(_Prediction(case_id, line_number, frozenset(outcomes), expect))
+    if not predictions:
+        raise PageError(path, number, "'## cases' lists no case")
+    return predictions
+
+
+def _parse_expect(path: Path, line_number: int, stated: str) -> Expect:
+    match = EXPECT_PATTERN.match(stated)
+    if match is None:
+        raise PageError(
+            path, line_number, f"a stated number reads '`KEY` factor 0.5' or '`KEY` shape (3, 5)', got {stated!r}"
+        )
+    key, kind, value = match.groups()
+    try:
+        if kind == "factor":
+            return Expect(key, factor=float(value))
+        shape = ast.literal_eval(value)
+        if not isinstance(shape, tuple) or not all(isinstance(n, int) for n in shape):
+            raise ValueError(value)
+        return Expect(key, shape=shape)
+    except (ValueError, SyntaxError):
+        raise PageError(path, line_number, f"the stated {kind} of `{key}` is not a {kind}: {value!r}") from None
 
 
 def _parse_patch(path: Path, number: int, target: str, body: list[tuple[int, str]]) -> Patch:
@@ -246,7 +321,7 @@ def _parse_language(
     lang: str,
     body: list[tuple[int, str]],
     texts: dict[str, dict[str, str]],
-    cases: dict[str, CasePage],
+    cases: dict[str, _CaseTexts],
     engine_specific: bool,
 ) -> list[str]:
     """Fill ``texts`` and ``cases`` from one language section; return its case ids in order."""
@@ -270,7 +345,7 @@ def _parse_language(
             if case_id in order:
                 raise PageError(path, number, f"case {case_id!r} given twice under '## {lang}'")
             order.append(case_id)
-            case = cases.setdefault(case_id, CasePage(case_id, number))
+            case = cases.setdefault(case_id, _CaseTexts(case_id, number))
             for block_line, block in _blocks(lines):
                 key, sep, rest = block[0].partition(":")
                 if not sep or key not in CASE_FIELDS:
@@ -293,11 +368,12 @@ def _parse_language(
     return order
 
 
-def page_dir() -> Path:
-    return Path(__file__).resolve().parent / "pages"
+def catalog_dir() -> Path:
+    return Path(__file__).resolve().parent / "catalog"
 
 
-def load_all(directory: Path | None = None) -> dict[str, Page]:
-    """Every page in the folder, by break id."""
-    folder = page_dir() if directory is None else directory
-    return {p.stem: parse(p) for p in sorted(folder.glob("*.md"))}
+def load_all(directory: Path | None = None) -> dict[str, Break]:
+    """Every break folder (a folder with a ``page.md``), by id, in course order: by phase, then by id."""
+    folder = catalog_dir() if directory is None else directory
+    breaks = [parse(page.parent) for page in sorted(folder.glob("*/page.md"))]
+    return {b.id: b for b in sorted(breaks, key=lambda b: (b.phase, b.id))}

@@ -1,23 +1,36 @@
 """Running a break's procedure: correct code, then broken code, compared case by case.
 
-Everything reported as *observed* comes from running the case; only the
-prediction (the learner's hypothesis, and the number it states when there is
-one) is written by hand, and the report says whether it held.
+A case is a standalone script (``cases/<id>.py`` in the break's folder).  It runs here in this process,
+with ``runpy``, once on correct code and once with the break on, and what it assigns to ``observed`` is
+compared.  Everything reported as *observed* comes from running the case; only the prediction (the
+learner's hypothesis, and the number it states when there is one) is written by hand, on the page, and
+the report says whether it held.
 """
 
 from __future__ import annotations
 
-import inspect
+import contextlib
+import importlib
+import importlib.abc
+import importlib.machinery
+import io
+import runpy
+import sys
 import textwrap
+import types
 import warnings
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .core import Break, Case, Expect, Observation, Outcome, inject, suspended
-from .script import NotStandaloneError, standalone_script
+from .core import PACKAGE, Break, BreakError, Case, Expect, Observation, Outcome, inject, suspended
 from .words import word
+
+PUBLIC = "minigrad"  # how a case script imports the package, whatever name it was loaded under here
+CASE_RUN_NAME = "__minigrad_case__"  # a script's `if __name__ == "__main__":` block does not run in the lab
 
 RTOL, ATOL = 1e-9, 1e-12  # outputs that agree this closely are the same
 
@@ -47,12 +60,74 @@ class CaseResult:
         return self.outcome in self.case.predicted and self.measured.expect_holds
 
 
+class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports of ``minigrad.X`` answered with the already loaded ``<PACKAGE>.X`` (e.g. ``src.minigrad.X``)."""
+
+    def __init__(self) -> None:
+        self.spec_of: dict[str, Any] = {}
+
+    def find_spec(self, name: str, path: Sequence[str] | None, target: types.ModuleType | None = None) -> Any:
+        if name != PUBLIC and not name.startswith(PUBLIC + "."):
+            return None
+        real = importlib.import_module(PACKAGE + name[len(PUBLIC) :])
+        self.spec_of[name] = real.__spec__
+        return importlib.machinery.ModuleSpec(name, self, is_package=hasattr(real, "__path__"))
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        return importlib.import_module(PACKAGE + spec.name[len(PUBLIC) :])
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        """Nothing to run (the module is loaded already): put back its own spec, which the import replaced."""
+        alias = module.__spec__.name if module.__spec__ is not None else ""
+        module.__spec__ = self.spec_of.pop(alias, module.__spec__)
+
+
+@contextlib.contextmanager
+def _as_public_package() -> Iterator[None]:
+    """Make ``import minigrad`` inside a case script give the very package the lab runs as, then restore.
+
+    When the lab was loaded as ``minigrad`` this is nothing.  When it was loaded as ``src.minigrad`` (e.g. a
+    script run from the repository root), ``minigrad`` and its submodules are aliased to it for the run, so
+    that the break, switched on in ``src.minigrad``, reaches the script.
+    """
+    if PACKAGE == PUBLIC:
+        yield
+        return
+    saved = {n: m for n, m in sys.modules.items() if n == PUBLIC or n.startswith(PUBLIC + ".")}
+    for name in saved:
+        del sys.modules[name]
+    for name, module in list(sys.modules.items()):
+        if name == PACKAGE or name.startswith(PACKAGE + "."):
+            sys.modules[PUBLIC + name[len(PACKAGE) :]] = module
+    finder = _Alias()
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
+        for name in [n for n in sys.modules if n == PUBLIC or n.startswith(PUBLIC + ".")]:
+            del sys.modules[name]
+        sys.modules.update(saved)
+
+
+def run_script(script: Path) -> Observation:
+    """Run a case script as ``runpy`` does (fresh globals, its prints swallowed) and return its ``observed``."""
+    with _as_public_package(), contextlib.redirect_stdout(io.StringIO()):
+        namespace = runpy.run_path(str(script), run_name=CASE_RUN_NAME)
+    observed = namespace.get("observed")
+    if not isinstance(observed, dict):
+        raise BreakError(f"{script}: a case script assigns its named results to observed = {{...}}")
+    return observed
+
+
 def observe(case: Case) -> tuple[Observation | BaseException, tuple[str, ...]]:
     """Run a case: its results (or the exception it raised) and the warnings it emitted."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            observation: Observation | BaseException = dict(case.run())
+            observation: Observation | BaseException = run_script(case.script)
+        except BreakError:
+            raise
         except Exception as exc:  # a crash is one of the outcomes being measured
             observation = exc
     seen = dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught)  # unique, in order
@@ -134,8 +209,14 @@ def run_case(brk: Break, case: Case) -> CaseResult:
     return CaseResult(case, correct, broken, outcome, correct_warnings, broken_warnings, measured)
 
 
-def run_cases(brk: Break) -> list[CaseResult]:
-    return [run_case(brk, case) for case in brk.cases]
+def run_cases(brk: Break, each: Callable[[int, CaseResult], None] | None = None) -> list[CaseResult]:
+    """Every case of the break, in order; ``each(index, result)`` is called as each one finishes."""
+    results = []
+    for index, case in enumerate(brk.cases, 1):
+        results.append(run_case(brk, case))
+        if each is not None:
+            each(index, results[-1])
+    return results
 
 
 # --------------------------------------------------------------------------- formatting
@@ -199,17 +280,8 @@ def observed_text(result: CaseResult, lang: str) -> str:
 
 
 def procedure_source(case: Case) -> str:
-    """The code a case runs, for ``show`` and ``export``: a standalone script when the case has one."""
-    try:
-        return standalone_script(case.run)
-    except NotStandaloneError as exc:
-        reason = f"# Not yet a standalone script: it uses {exc}.\n"
-    except (OSError, TypeError, SyntaxError):
-        return "<source not available>"
-    try:
-        return reason + textwrap.dedent(inspect.getsource(case.run))
-    except (OSError, TypeError):
-        return "<source not available>"
+    """The case's script, verbatim, for ``show`` and ``export``."""
+    return case.script.read_text(encoding="utf-8")
 
 
 def render_case(index: int, result: CaseResult, lang: str) -> str:

@@ -83,6 +83,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "v.no-alarm": ("no alarm", "sin alarma"),
     "v.false-alarm": ("FALSE ALARM", "FALSA ALARMA"),
     "v.na": ("n/a", "no aplica"),
+    "v.skipped": ("skipped", "omitido"),
+    "torch-missing": (
+        "{diagnostic} skipped: it compares with PyTorch, which is not installed. Get it with "
+        "`uv sync --group test` (or `pip install torch`).",
+        "{diagnostic} omitido: compara con PyTorch, que no está instalado. Instálalo con "
+        "`uv sync --group test` (o `pip install torch`).",
+    ),
+    "torch-not-here": (
+        "{diagnostic} skipped: it compares with PyTorch, which this command does not load; "
+        "`minigrad breaks run {id}` runs it.",
+        "{diagnostic} omitido: compara con PyTorch, que este comando no carga; `minigrad breaks run {id}` lo ejecuta.",
+    ),
     "v.failed": ("diagnostic failed", "el diagnóstico falló"),
     "probe": ("run on the probe", "ejecutados sobre la sonda"),
     "probe-inputs": ("inputs of shape", "entradas de forma"),
@@ -91,12 +103,14 @@ WORDS: dict[str, tuple[str, str]] = {
         "Legend: 'should catch' = the break's page says this diagnostic catches it (verify fails if not). "
         "Correct code: 'no alarm' is right, 'FALSE ALARM' is a diagnostic's own bug. With the break: "
         "'caught' = the diagnostic fired; 'not caught' = it stayed quiet (fine if it is not expected to catch "
-        "it); 'NOT CAUGHT' = it should have. 'n/a' = it does not apply here. --verbose prints full messages.",
+        "it); 'NOT CAUGHT' = it should have. 'n/a' = it does not apply here; 'skipped' = it needs PyTorch, not "
+        "available here. --verbose prints full messages.",
         "Leyenda: 'debe detectarlo' = la página del fallo provocado dice que este diagnóstico lo detecta (verify "
         "falla si no). Código correcto: 'sin alarma' es lo correcto, 'FALSA ALARMA' es un fallo del propio "
         "diagnóstico. Con el fallo provocado: 'detectado' = el diagnóstico saltó; 'no detectado' = no dijo nada "
         "(bien si no se espera que lo detecte); 'NO DETECTADO' = debería haberlo detectado. 'no aplica' = no se "
-        "aplica aquí. --verbose muestra los mensajes completos.",
+        "aplica aquí; 'omitido' = necesita PyTorch, que no está disponible aquí. --verbose muestra los mensajes "
+        "completos.",
     ),
     # verify
     "col.break": ("break", "fallo provocado"),

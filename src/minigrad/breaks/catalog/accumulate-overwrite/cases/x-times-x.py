@@ -1,0 +1,13 @@
+import numpy as np
+
+from minigrad import Tensor
+
+x = Tensor(np.random.default_rng(1).standard_normal((3, 4)), requires_grad=True)
+v = np.random.default_rng(3).standard_normal((3, 4))
+print("x =", x)
+print("v =", v)
+(x * x * v).sum().backward()  # d/dx sum(x * x * v) = 2 * x * v
+observed = {"x.grad": x.grad}
+if __name__ == "__main__":
+    for name, value in observed.items():
+        print(f"{name} = {value}")

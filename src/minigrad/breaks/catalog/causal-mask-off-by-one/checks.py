@@ -1,0 +1,7 @@
+"""causal-mask-off-by-one: its own checks (each is falsy when silent, else says what it saw)."""
+
+from __future__ import annotations
+
+from ...shared.attention import _probes
+
+CHECKS = _probes("causality-probe")

@@ -1,0 +1,7 @@
+"""mask-added-after-softmax: the probe its diagnostics run on, shared by the attention family."""
+
+from __future__ import annotations
+
+from ...shared.attention import PROBE
+
+__all__ = ["PROBE"]

@@ -1,0 +1,13 @@
+import numpy as np
+
+from minigrad import Tensor
+
+x = Tensor(np.random.default_rng(1).standard_normal(4), requires_grad=True)
+print("x =", x)
+(
+    x ** Tensor(np.asarray(2.0, dtype=np.float64)) * np.random.default_rng(3).standard_normal(4)
+).sum().backward()  # a tensor exponent: the general pow rule
+observed = {"x.grad": x.grad}
+if __name__ == "__main__":
+    for name, value in observed.items():
+        print(f"{name} = {value}")

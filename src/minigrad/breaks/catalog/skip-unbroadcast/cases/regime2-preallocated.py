@@ -1,0 +1,18 @@
+import numpy as np
+
+from minigrad import Tensor, shape_check
+
+a2 = Tensor(np.array([[1.0], [2.0], [3.0]]), requires_grad=True)
+b2 = Tensor(np.ones((3, 5)), requires_grad=True)
+w = np.arange(15.0).reshape(3, 5)
+# Engines in the micrograd style start every .grad at zeros and add in place; do the same here.
+a2.grad, b2.grad = np.zeros((3, 1)), np.zeros((3, 5))
+print("a2 =", a2)
+print("b2 =", b2)
+print("w =", w)
+with shape_check(False):
+    ((a2 + b2) * w).sum().backward()
+observed = {"a2.grad": a2.grad, "b2.grad": b2.grad}
+if __name__ == "__main__":
+    for name, value in observed.items():
+        print(f"{name} = {value}")

@@ -1,0 +1,13 @@
+import numpy as np
+
+from minigrad import Tensor
+
+x = Tensor(np.random.default_rng(1).standard_normal(4), requires_grad=True)
+print("x =", x)
+(
+    (x - x.mean()) * np.random.default_rng(3).standard_normal(4)
+).sum().backward()  # the first step of every normalization layer
+observed = {"x.grad": x.grad}
+if __name__ == "__main__":
+    for name, value in observed.items():
+        print(f"{name} = {value}")

@@ -1,0 +1,7 @@
+"""tied-head-detached: the probe its diagnostics run on, shared by the attention family."""
+
+from __future__ import annotations
+
+from ...shared.attention import PROBE
+
+__all__ = ["PROBE"]

@@ -1,0 +1,11 @@
+import numpy as np
+
+from minigrad import Tensor
+
+x = Tensor(np.random.default_rng(1).standard_normal((2, 3, 4)), requires_grad=True)
+print("x =", x)
+(x.permute(1, 2, 0) * np.random.default_rng(3).standard_normal((3, 4, 2))).sum().backward()
+observed = {"x.grad": x.grad}
+if __name__ == "__main__":
+    for name, value in observed.items():
+        print(f"{name} = {value}")

@@ -1,0 +1,8 @@
+"""value-grad-not-reset: the probe, the function and the inputs its diagnostics run on."""
+
+from __future__ import annotations
+
+from ...core import Probe
+from ...shared.learner_engine import _probe_value_reuse
+
+PROBE = Probe(_probe_value_reuse, (0.8, -1.5), scalar=True)
