@@ -31,12 +31,14 @@ from engines.corpus.manifest import AS_FOUND, ENGINES, NEW_IDS, Bug, Case, Engin
 ROOT = Path(__file__).resolve().parents[1]
 
 # ---------------------------------------------------------------- the floors of the slow evaluation
-# Measured with the doctor as on main (commit 3815c4d) by benchmarks/eval_doctor.py; raise them as the doctor improves.
-FLOOR_SHOWN = 0.70  # share of known bugs whose engine gets >= 1 failing check
-FLOOR_NAMED = 0.45  # share of known bugs named among the candidates
-FLOOR_TOP3_REAL = 0.30  # share of the top-3 candidates that are bugs the engine has
-FLOOR_FIRST = 0.35  # single-bug mutants whose first candidate is the bug
-FLOOR_TOP3 = 0.45  # single-bug mutants with the bug among the first three
+# What the doctor as on main (3815c4d) achieved (benchmarks/eval_doctor.py, 82 runs): 59/81 bugs shown, 44/81 named,
+# 47/138 top-3 candidates real, 36/64 mutants first and in the top three.  Raise them as the doctor improves.
+# On that doctor the invariants below fail (21 silent "ok", 8 runs with no check, 25 false alarms): the "before".
+FLOOR_SHOWN = 0.72  # share of known bugs whose engine gets >= 1 failing check
+FLOOR_NAMED = 0.54  # share of known bugs named among the candidates
+FLOOR_TOP3_REAL = 0.34  # share of the top-3 candidates that are bugs the engine has
+FLOOR_FIRST = 0.56  # single-bug mutants whose first candidate is the bug
+FLOOR_TOP3 = 0.56  # single-bug mutants with the bug among the first three
 MAX_FALSE_ALARMS = 0  # failing checks on clean engines
 EXP_WALK_RATIO = 20.0  # an exponential walk takes at least this many times the clean engine's time
 
@@ -291,7 +293,7 @@ def p_deep(B: Any) -> Obs:
     for _ in range(3000):
         y = B.op("add", y, 0.001)
     B.backward(_loss(B, y, _shape(B)))
-    return {"y": B.value(y), "gx": B.grad(x)}
+    return {"gx": B.grad(x)}  # y itself carries 3000 roundings in float32: the gradient is the claim
 
 
 def p_same_graph_twice(B: Any) -> Obs:
@@ -421,12 +423,32 @@ def p_cat(B: Any) -> Obs:
     return {"y": B.value(y), **{f"g{i}": B.grad(p) for i, p in enumerate(pieces)}}
 
 
+def p_reductions(B: Any) -> Obs:
+    """sum and mean over every axis form: all, one axis (negative too), a tuple, keepdims."""
+    out: Obs = {}
+    x = B.leaf(_arr(23, 2, 3, 4))
+    forms: list[dict[str, Any]] = [{}, {"axis": 0}, {"axis": -1}, {"axis": (0, 2)}, {"axis": 1, "keepdims": True}]
+    for op in ("sum", "mean"):
+        for i, kw in enumerate(forms):
+            y = B.op(op, x, **kw)
+            shape = np.asarray(np.zeros((2, 3, 4)).sum(**kw)).shape
+            B.backward(_loss(B, y, shape, 70 + i))
+            out[f"{op}{kw}"] = B.value(y)
+    out["gx"] = B.grad(x)
+    return out
+
+
 PROBES: dict[str, Callable[[Any], Obs]] = {
     "add": _binary("add"),
     "sub": _binary("sub"),
     "mul": _binary("mul"),
     "div": _binary("div", positive=True),
     "pow": _unary("pow", 3, low=0.5, high=1.5),
+    "pow-half": _unary("pow", 0.5, low=0.5, high=1.5),
+    "pow-minus-one": _unary("pow", -1, low=0.5, high=1.5),
+    "neg": _unary("neg"),
+    "unary-log": _unary("log", low=0.5, high=2.0),
+    "reductions": p_reductions,
     "unary-exp": _unary("exp"),
     "unary-tanh": _unary("tanh"),
     "unary-sigmoid": _unary("sigmoid"),
@@ -496,10 +518,6 @@ def _disagreement(got: Obs | str, expected: Obs, dtype: str) -> str:
     return ""
 
 
-def _probes_of(engine: Engine) -> list[str]:
-    return sorted({p for bug in engine.bugs for p in bug.probes})
-
-
 # ---------------------------------------------------------------- the fast tests
 
 
@@ -508,6 +526,7 @@ def test_the_corpus_is_as_the_issue_asks() -> None:
     for engine in ENGINES.values():
         assert 3 <= len(engine.bugs) <= 6, engine.name
         assert engine.dtype in ("float64", "float32")
+        assert set(engine.clean_probes) <= set(PROBES), engine.name
         for bug in engine.bugs:
             assert bug.probes and all(p in PROBES for p in bug.probes), (engine.name, bug.id)
     assert 4 <= len(AS_FOUND) <= 6 and all(2 <= len(ids) <= 4 for _, ids in AS_FOUND.values())
@@ -527,7 +546,7 @@ def test_every_bug_edits_its_engine_exactly_as_written() -> None:
 def test_each_clean_engine_agrees_with_pytorch_on_its_probes(tmp_path: Path, name: str) -> None:
     engine = ENGINES[name]
     clean = Case(name, engine, ())
-    for probe in _probes_of(engine):
+    for probe in engine.clean_probes:
         got, _ = _run(clean, tmp_path, probe)
         assert _disagreement(got, _expected(clean, probe), engine.dtype) == "", (name, probe, got)
 

@@ -27,6 +27,11 @@ NEW_IDS = (
 )
 
 
+# Probes every clean engine passes: arithmetic, numbers on either side, reuse, order, depth, a second backward.
+COMMON_PROBES = ("add", "sub", "mul", "div", "neg", "numbers", "rsub", "rtruediv", "reuse", "topo", "deep")
+COMMON_PROBES += ("same-graph-twice",)
+
+
 @dataclass(frozen=True)
 class Bug:
     id: str
@@ -52,6 +57,12 @@ class Engine:
     scalar: bool
     api: str  # how the probes drive it: operators, dezero, functional, requires-grad
     bugs: tuple[Bug, ...] = field(default_factory=tuple)
+    ops: tuple[str, ...] = ()  # probes beyond COMMON_PROBES that the clean engine passes (the ops it has)
+
+    @property
+    def clean_probes(self) -> tuple[str, ...]:
+        """Every probe the clean engine must agree with PyTorch on: its bugs' probes, the common ones, its ops'."""
+        return tuple(sorted({p for b in self.bugs for p in b.probes} | set(COMMON_PROBES) | set(self.ops)))
 
     @property
     def name(self) -> str:
@@ -134,6 +145,7 @@ DEZERO = Engine(
             ),
         ),
     ),
+    ops=("pow", "unary-exp", "unary-tanh", "matmul", "matmul-batched", "zero-grad"),
 )
 
 FUNCTIONAL = Engine(
@@ -214,6 +226,18 @@ FUNCTIONAL = Engine(
             also_right=("intermediate-grad-kept",),
         ),
     ),
+    ops=(
+        "pow",
+        "pow-half",
+        "pow-minus-one",
+        "unary-exp",
+        "unary-log",
+        "unary-tanh",
+        "unary-sigmoid",
+        "unary-relu",
+        "zero-grad",
+        "exp-overflow",
+    ),
 )
 
 OPERATION = Engine(
@@ -277,6 +301,17 @@ OPERATION = Engine(
             ),
         ),
     ),
+    ops=(
+        "unary-exp",
+        "unary-log",
+        "unary-relu",
+        "matmul-batched",
+        "sum-axis",
+        "softmax",
+        "softmax-axis0",
+        "zero-grad",
+        "constant",
+    ),
 )
 
 SUBCLASSES = Engine(
@@ -333,6 +368,7 @@ SUBCLASSES = Engine(
             ),
         ),
     ),
+    ops=("pow", "unary-exp", "unary-tanh", "sum-axis", "matmul", "matmul-batched", "zero-grad", "exp-walk"),
 )
 
 FLOAT32 = Engine(
@@ -378,6 +414,17 @@ FLOAT32 = Engine(
                 ("grad = grad.sum(axis=axis, keepdims=True)", "grad = grad.mean(axis=axis, keepdims=True)", 1),
             ),
         ),
+    ),
+    ops=(
+        "pow-half",
+        "pow-minus-one",
+        "unary-exp",
+        "unary-log",
+        "unary-relu",
+        "reductions",
+        "matmul",
+        "matmul-batched",
+        "zero-grad",
     ),
 )
 
@@ -444,6 +491,7 @@ REQUIRES_GRAD = Engine(
             ),
         ),
     ),
+    ops=("pow", "unary-exp", "unary-log", "unary-sigmoid", "reductions", "matmul", "matmul-batched", "zero-grad"),
 )
 
 NO_EXP = Engine(
@@ -517,6 +565,7 @@ NO_EXP = Engine(
             ),
         ),
     ),
+    ops=("sum-axis", "matmul", "zero-grad", "constant"),
 )
 
 GRAD_TENSOR = Engine(
@@ -540,6 +589,7 @@ GRAD_TENSOR = Engine(
         Bug("sub-backward-sign", ("sub",), (("shrink(-g, o.shape)", "shrink(g, o.shape)", 1),)),
         Bug("pow-wrong-exponent", ("pow",), (("g * n * self.data ** (n - 1)", "g * n * self.data**n", 1),)),
     ),
+    ops=("unary-exp", "unary-tanh", "unary-relu", "sum-axis", "matmul", "matmul-batched", "zero-grad"),
 )
 
 VALUE_CLASSIC = Engine(
@@ -595,6 +645,7 @@ VALUE_CLASSIC = Engine(
             ),
         ),
     ),
+    ops=("pow", "pow-half", "pow-minus-one", "unary-exp", "unary-log", "unary-tanh", "unary-sigmoid", "unary-relu"),
 )
 
 SCALAR_RULES = Engine(
@@ -645,6 +696,7 @@ SCALAR_RULES = Engine(
         ),
         Bug("exp-backward-uses-input", ("unary-exp",), (("[lambda g: g * e]", "[lambda g: g * self.val]", 1),)),
     ),
+    ops=("pow", "pow-half", "pow-minus-one", "unary-log", "unary-tanh", "unary-relu", "zero-grad"),
 )
 
 CTX = Engine(
@@ -714,6 +766,7 @@ CTX = Engine(
             ),
         ),
     ),
+    ops=("unary-exp", "unary-relu", "reductions", "matmul", "matmul-batched", "zero-grad", "constant"),
 )
 
 STAMPED = Engine(
@@ -767,6 +820,7 @@ STAMPED = Engine(
             (("_acc(self, out.grad * s * (1 - s))", "_acc(self, out.grad * s)", 1),),
         ),
     ),
+    ops=("pow", "unary-exp", "unary-log", "reductions", "matmul", "matmul-batched", "softmax", "zero-grad"),
 )
 
 ENGINES: dict[str, Engine] = {
