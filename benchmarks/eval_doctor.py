@@ -91,6 +91,9 @@ def score(case: Case, raw: dict[str, Any]) -> dict[str, Any]:
     status = report.get("status") if report else None  # newer doctors: ok, bugs-found, not-examined, error
     ok = bool(report) and (status == "ok" if status is not None else bool(report.get("ok")))
     examined = bool(report) and ran > 0 and status not in ("not-examined", "error")
+    if report and status in ("not-examined", "error"):  # a report that says why the engine was not examined
+        why = report.get("error") or report.get("message") or report.get("reason") or ""
+        row["failure"] = f"status {status}: {str(why)[:140]}"
     ranks = [_rank(candidates, {b.id, *b.also_right}) for b in case.bugs]
     top3 = candidates[:3]
     row.update(
@@ -135,7 +138,8 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "mutants": len(singles),
         "as_found": sum(r["kind"] == "as-found" for r in rows),
         "examined": sum(r["examined"] and not r["silent_ok"] for r in rows),
-        "crashed_or_timed_out": sum(bool(r["failure"]) for r in rows),
+        "crashed_or_timed_out": sum(r["failure"].startswith(("timeout", "exit")) for r in rows),
+        "refused": sum(r["failure"].startswith("status") for r in rows),
         "no_check_ran": sum(not r["failure"] and not r["examined"] for r in rows),
         "silent_ok": sum(r["silent_ok"] for r in rows),
         "known_bugs": len(known),
@@ -185,7 +189,8 @@ def render(rows: list[dict[str, Any]], total: dict[str, Any], wall: float) -> st
     out += [
         "",
         f"examined (no crash, timeout, refusal or silent ok): {t['examined']}/{t['cases']} "
-        f"({t['crashed_or_timed_out']} crashed or timed out, {t['no_check_ran']} ran no check, "
+        f"({t['crashed_or_timed_out']} crashed or timed out, {t.get('refused', 0)} refused, "
+        f"{t['no_check_ran']} ran no check, "
         f"{t['silent_ok']} silent ok)",
         f"known bugs shown as failing checks: {t['shown']}/{t['known_bugs']} = {t['shown_rate']:.0%}",
         f"known bugs named among the candidates: {t['named']}/{t['known_bugs']} = {t['named_rate']:.0%} "
