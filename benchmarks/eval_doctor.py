@@ -180,6 +180,8 @@ def render(rows: list[dict[str, Any]], total: dict[str, Any], wall: float) -> st
         note = r["failure"] or ("SILENT OK " if r["silent_ok"] else "") + (", ".join(r["candidates"][:3]) or "-")
         if not r["failure"] and not r["examined"]:
             note = f"no check ran ({r['status']}) " + note
+        if r["kind"] == "as-found":
+            note = f"[{', '.join(r['bugs'])}] {note}"
         out.append(
             f"{r['case'][:44]:44} {r['kind']:8} {r['dtype']:7} {len(r['bugs']):>4} {rank if r['bugs'] else '':>4} "
             f"{in3:>4} {len(r['failing']):>4} {r['false_alarms'] if not r['bugs'] else '':>3} "
