@@ -366,6 +366,10 @@ def run_backward(root: Tensor, grad: Array | None, retain_graph: bool) -> None:
                     f"detect_anomaly: the backward of {node.op} produced a non-finite gradient for input "
                     f"{_position(node, inp)} (shape {data.shape}); that {node.op} was created at {node.site}"
                 )
+            if inp._seq > t._seq:  # assigned into after this op read it: the gradient goes to the history it read
+                inp = inp.history_before(t._seq)
+                if not inp._rg:
+                    continue
             key = id(inp)
             prev = grads.get(key)
             if prev is None:

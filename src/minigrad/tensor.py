@@ -8,14 +8,17 @@ functional spelling share one implementation.
 
 from __future__ import annotations
 
+import bisect
 import itertools
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, SupportsIndex, Union
 
 import numpy as np
 import numpy.typing as npt
 
-from .engine import BackwardFn, Node, check_finite_forward, grad_mode, run_backward, state
+from .engine import BackwardFn, Grads, Node, check_finite_forward, grad_mode, run_backward, state
+from .unbroadcast import unbroadcast
 
 Array = npt.NDArray[Any]
 DTypeLike = npt.DTypeLike
@@ -24,6 +27,7 @@ TensorLike = Union["Tensor", Scalar, Array, Sequence[Any]]
 Axis = Union[int, Sequence[int], None]
 
 _creation_counter = itertools.count()
+_creation_stamp = operator.attrgetter("_seq")
 
 
 class Tensor:
@@ -36,7 +40,20 @@ class Tensor:
     an array of the tensor's own shape and dtype.
     """
 
-    __slots__ = ("_data", "_grad", "_rg", "_ctx", "_vc", "_retains_grad", "_hooks", "_seq", "name", "__weakref__")
+    __slots__ = (
+        "_data",
+        "_grad",
+        "_rg",
+        "_ctx",
+        "_vc",
+        "_retains_grad",
+        "_hooks",
+        "_seq",
+        "_past",
+        "_is_view",
+        "name",
+        "__weakref__",
+    )
     # NumPy must not treat a Tensor as an array-like of objects: with this,
     # ``ndarray + Tensor`` defers to ``Tensor.__radd__``.
     __array_ufunc__ = None
@@ -49,6 +66,8 @@ class Tensor:
     _retains_grad: bool
     _hooks: list[Callable[[Tensor], None]] | None  # set on leaves only; see register_post_accumulate_grad_hook
     _seq: int  # creation stamp: inputs are always older than outputs (engine.topological_order)
+    _past: list[Tensor] | None  # the histories this tensor had before each recorded assignment into it, oldest first
+    _is_view: bool  # its array is a view of another tensor's (indexing, reshape, transpose)
     name: str
 
     def __init__(self, data: TensorLike, *, requires_grad: bool = False, dtype: DTypeLike | None = None) -> None:
@@ -68,6 +87,8 @@ class Tensor:
         self._retains_grad = False
         self._hooks = None
         self._seq = next(_creation_counter)
+        self._past = None
+        self._is_view = False
         self.name = ""
 
     @classmethod
@@ -376,7 +397,9 @@ class Tensor:
         return self._inplace("div_", np.true_divide, other)
 
     def copy_(self, other: TensorLike) -> Tensor:
-        return self._inplace("copy_", None, other)
+        """Copy ``other`` (broadcast) into this tensor; recorded like ``self[...] = other`` (see ``__setitem__``)."""
+        self._write("copy_", ..., other)
+        return self
 
     def fill_(self, value: Scalar) -> Tensor:
         return self._inplace("fill_", None, value)
@@ -397,11 +420,91 @@ class Tensor:
         return self.div_(other)
 
     def __setitem__(self, index: Any, value: TensorLike) -> None:
-        self._check_inplace("__setitem__")
-        array = value._data if isinstance(value, Tensor) else to_array("__setitem__", value, None, copy=False)
-        self._check_cast("__setitem__", array, value)
-        self._data[_index(index)] = array
+        """``self[index] = value``, recorded in the graph when either side requires grad, as in PyTorch.
+
+        The value broadcasts to ``self[index]`` (leading axes of length 1
+        dropped first, as PyTorch does).  Backward, with ``g = dL/d(self after)``:
+        ``dL/d value = unbroadcast(g[index])``, and ``dL/d(self before) = g``
+        with ``g[index] = 0``: the overwritten elements get no gradient.  The
+        write bumps the version counter, so a backward rule that saved this
+        tensor's old values still refuses to run.  An op that read this tensor
+        before the write sends its gradient to the history it read, as in
+        PyTorch.  Refused while recording: a leaf that requires grad (its
+        values are the parameters themselves), and a view (``row = buf[0]``)
+        whose base would change without a record; write into the base itself
+        (``buf[0, :] = value``).  A view taken before the write keeps the
+        history it had: take views after writing.
+        """
+        self._write("__setitem__", index, value)
+
+    def _write(self, op: str, index: Any, value: TensorLike) -> None:
+        """``self[index] = value`` for ``__setitem__`` and ``copy_``; see ``__setitem__`` for the gradients."""
+        source = value if isinstance(value, Tensor) else None
+        array = value._data if isinstance(value, Tensor) else to_array(op, value, None, copy=False, what="value")
+        self._check_cast(op, array, value)
+        recorded = grad_mode.enabled and (self._rg or (source is not None and source._rg))
+        if recorded:
+            self._check_recordable_write(op)
+        index = _index_arrays(index)
+        try:
+            target = self._data[index]
+        except IndexError as err:
+            raise IndexError(f"{op}: {err} (tensor shape {self._data.shape})") from None
+        target_shape = np.shape(target)
+        fitted = _fit_value(op, array, target_shape, "the tensor" if index is ... else "the indexed part")
+        self._data[index] = array.reshape(fitted)
         self._version += 1
+        if recorded:
+            self._record_write(op, index, source if source is not None else Tensor._wrap(array), fitted)
+
+    def _check_recordable_write(self, op: str) -> None:
+        """Refuse the writes that minigrad cannot record (see ``__setitem__``), before anything changes."""
+        if self._rg and self._ctx is None:
+            raise RuntimeError(
+                f"{op}: in-place change of a leaf tensor that requires grad while gradients are recorded "
+                "(its values are what the gradient is taken with respect to); wrap the update in "
+                "`with minigrad.no_grad():`, or write into a tensor computed from it"
+            )
+        if self._is_view:
+            raise RuntimeError(
+                f"{op}: this tensor (shape {self._data.shape}) is a view of another tensor (made by indexing, "
+                "reshape or transpose); writing a value that requires grad into it would change the other tensor "
+                "without a record in the graph; write into the base tensor itself (buf[t, :] = value, "
+                "not buf[t][:] = value)"
+            )
+
+    def _record_write(self, op: str, index: Any, value: Tensor, fitted: tuple[int, ...]) -> None:
+        """Give this tensor a new history: a node whose inputs are its history so far and ``value``.
+
+        The history so far moves into a new tensor object, kept in ``_past``:
+        nodes recorded before the write still name ``self`` as their input,
+        and the backward pass routes their gradients to the history they
+        read (the newest past one older than them, ``history_before``).
+        """
+        past = Tensor._wrap(self._data, self._vc)  # shares the version cell: an old node that saved it still sees
+        past._ctx, past._rg, past._seq, past.name = self._ctx, self._rg, self._seq, self.name
+        if self._past is None:
+            self._past = []
+        self._past.append(past)
+        value_shape = value._data.shape
+
+        def backward(g: Array) -> Grads:
+            g_past = g_value = None
+            if past._rg:
+                g_past = np.array(g)
+                g_past[index] = 0
+            if value._rg:
+                g_value = unbroadcast(np.asarray(g[index]), fitted).reshape(value_shape)
+            return g_past, g_value
+
+        self._ctx = Node(op, (past, value), backward, (), False)
+        self._rg = True
+        self._seq = next(_creation_counter)
+
+    def history_before(self, stamp: int) -> Tensor:
+        """This tensor as it was before the first assignment recorded after creation stamp ``stamp``."""
+        past = self._past or []
+        return past[bisect.bisect_left(past, stamp, key=_creation_stamp) - 1]
 
     # ------------------------------------------------------------------ arithmetic
 
@@ -633,6 +736,33 @@ def _array(x: TensorLike) -> Any:
     return x._data if isinstance(x, Tensor) else x
 
 
+def _index_arrays(index: Any) -> Any:
+    """An index with Tensors replaced by their arrays and lists by arrays (NumPy's meaning of a list index)."""
+    index = _index(index)
+    if isinstance(index, list):
+        return np.asarray(index)
+    if isinstance(index, tuple):
+        return tuple(np.asarray(p) if isinstance(p, list) else p for p in index)
+    return index
+
+
+def _fit_value(op: str, value: Array, target: tuple[int, ...], where: str) -> tuple[int, ...]:
+    """``value``'s shape without the leading 1s that ``target`` lacks, checked to broadcast to ``target``."""
+    shape = value.shape
+    while len(shape) > len(target) and shape[0] == 1:
+        shape = shape[1:]
+    try:
+        fits = np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"{op}: cannot write a value of shape {value.shape} into {where} of shape {target}; the value must "
+            "broadcast to it (NumPy's rules: align on the right; each size equal or 1)"
+        )
+    return shape
+
+
 def _index(index: Any) -> Any:
     """An index with any Tensors in it replaced by their arrays."""
     if isinstance(index, Tensor):
@@ -753,7 +883,11 @@ def result(
     if type(data) is not np.ndarray:  # a ufunc on 0-d input returns a NumPy scalar
         data = np.asarray(data)
     out = object.__new__(Tensor)
-    out._init_fields(data, None if view_of is None else view_of._shared_version_cell())
+    if view_of is None:
+        out._init_fields(data)
+    else:
+        out._init_fields(data, view_of._shared_version_cell())
+        out._is_view = True
     if grad_mode.enabled:
         for t in inputs:
             if t._rg:

@@ -1,0 +1,206 @@
+"""Issue 19, round two: assignment into tensors, the edges of the number range, hostile checkpoints.
+
+Every expected value comes from PyTorch (float64, or float16 where the case is
+about float16), run on the same inputs, never from minigrad's own output.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from oracles import rng_for, upstream_for
+
+import minigrad
+from minigrad import Tensor
+
+TOL = {"rtol": 1e-7, "atol": 1e-7}
+
+
+def leaf(array: Any) -> Tensor:
+    return Tensor(np.array(array, dtype=np.float64), requires_grad=True)
+
+
+def tleaf(array: Any) -> torch.Tensor:
+    return torch.tensor(np.array(array, dtype=np.float64), requires_grad=True)
+
+
+# --------------------------------------------------------------------------- assignment keeps the graph
+
+
+def test_slice_assignment_sends_the_gradient_to_the_value() -> None:
+    w, wt = leaf([2.0]), tleaf([2.0])
+    buf, buft = Tensor(np.zeros(3)), torch.zeros(3, dtype=torch.float64)
+    buf[0:1] = w * 3
+    buft[0:1] = wt * 3
+    (buf * w).sum().backward()
+    (buft * wt).sum().backward()
+    np.testing.assert_allclose(w.grad, wt.grad.numpy(), **TOL)  # 12, where a dropped graph gave 6
+
+
+def test_integer_index_assignment_of_a_one_element_value() -> None:
+    w, wt = leaf([2.0]), tleaf([2.0])
+    buf, buft = Tensor(np.zeros(3)), torch.zeros(3, dtype=torch.float64)
+    buf[0] = w * 3  # shape (1,) into a 0-d element: the leading 1 is dropped, as in PyTorch
+    buft[0] = wt * 3
+    (buf * w).sum().backward()
+    (buft * wt).sum().backward()
+    np.testing.assert_allclose(w.grad, wt.grad.numpy(), **TOL)
+
+
+def test_copy_into_a_tensor_is_recorded() -> None:
+    w, wt = leaf([2.0, -1.0]), tleaf([2.0, -1.0])
+    c, ct = Tensor(np.zeros((3, 2))), torch.zeros((3, 2), dtype=torch.float64)
+    c.copy_(w * 3)  # broadcast over the rows
+    ct.copy_(wt * 3)
+    g = upstream_for(rng_for("copy_"), (3, 2))
+    (c * w).backward(g)
+    (ct * wt).backward(torch.from_numpy(g))
+    np.testing.assert_allclose(w.grad, wt.grad.numpy(), **TOL)
+
+
+INDEX_KINDS: dict[str, tuple[Any, tuple[int, ...]]] = {
+    # name: (index, shape of the value written, which may broadcast)
+    "int": (1, (5,)),
+    "int-broadcast": (2, (1,)),
+    "slice": (slice(1, 3), (2, 5)),
+    "slice-broadcast-row": (slice(0, 4, 2), (5,)),
+    "two-ints": ((3, 4), ()),
+    "int-array": (np.array([0, 2]), (2, 5)),
+    "int-array-broadcast": (np.array([3, 1]), (1, 5)),
+    "bool-mask": (np.array([True, False, True, True]), (3, 5)),
+    "column": ((slice(None), 2), (4,)),
+    "mask-2d": ("mask-2d", ()),
+}
+
+
+@pytest.mark.parametrize("kind", list(INDEX_KINDS))
+def test_assignment_matches_pytorch_for_every_index_kind(kind: str) -> None:
+    rng = rng_for(kind)
+    index, value_shape = INDEX_KINDS[kind]
+    base = rng.standard_normal((4, 5))
+    if isinstance(index, str):
+        index = base > 0.3
+    value = rng.standard_normal(value_shape)
+    # the tensor assigned into has a history of its own (x * 2), so both sides get gradients
+    x, xt = leaf(base), tleaf(base)
+    v, vt = leaf(value), tleaf(value)
+    y = x * 2.0
+    yt = xt * 2.0
+    y[index] = v * v
+    t_index = torch.from_numpy(index) if isinstance(index, np.ndarray) else index
+    yt[t_index] = vt * vt
+    out, out_t = y * x, yt * xt
+    np.testing.assert_allclose(out.data, out_t.detach().numpy(), **TOL)
+    g = upstream_for(rng, (4, 5))
+    out.backward(g)
+    out_t.backward(torch.from_numpy(g))
+    np.testing.assert_allclose(x.grad, xt.grad.numpy(), **TOL)
+    np.testing.assert_allclose(v.grad, vt.grad.numpy(), **TOL)
+
+
+@pytest.mark.parametrize(("steps", "inputs", "hidden"), [(1, 2, 3), (4, 3, 5), (7, 1, 2), (12, 6, 4)])
+def test_rnn_loop_that_stores_hidden_states_matches_pytorch(steps: int, inputs: int, hidden: int) -> None:
+    rng = rng_for(f"rnn-{steps}-{inputs}-{hidden}")
+    xs = rng.standard_normal((steps, inputs))
+    wx, wh = rng.standard_normal((inputs, hidden)) * 0.7, rng.standard_normal((hidden, hidden)) * 0.7
+    g = upstream_for(rng, (steps, hidden))
+
+    Wx, Wh, x = leaf(wx), leaf(wh), leaf(xs)
+    hs = Tensor(np.zeros((steps, hidden)))
+    h = Tensor(np.zeros(hidden))
+    for t in range(steps):
+        h = (x[t] @ Wx + h @ Wh).tanh()
+        hs[t] = h
+    hs.backward(g)
+
+    Wxt, Wht, xt = tleaf(wx), tleaf(wh), tleaf(xs)
+    hst = torch.zeros((steps, hidden), dtype=torch.float64)
+    ht = torch.zeros(hidden, dtype=torch.float64)
+    for t in range(steps):
+        ht = torch.tanh(xt[t] @ Wxt + ht @ Wht)
+        hst[t] = ht
+    hst.backward(torch.from_numpy(g))
+
+    np.testing.assert_allclose(hs.data, hst.detach().numpy(), **TOL)
+    for mine, theirs in ((Wx, Wxt), (Wh, Wht), (x, xt)):
+        np.testing.assert_allclose(mine.grad, theirs.grad.numpy(), **TOL)
+
+
+def test_loop_that_reads_what_it_wrote_matches_pytorch() -> None:
+    # y[t] = tanh(0.9 y[t-1] + a x[t]): each step reads the buffer, then writes into it (no op saves y[t-1]:
+    # PyTorch would refuse a saved view of a buffer that is written into afterwards)
+    rng = rng_for("running-sum")
+    xs, a0 = rng.standard_normal(6), 0.8
+    g = upstream_for(rng, (6,))
+    x, a = leaf(xs), leaf(a0)
+    y = Tensor(np.zeros(6))
+    y[0] = x[0]
+    for t in range(1, 6):
+        y[t] = (y[t - 1] * 0.9 + x[t] * a).tanh()
+    y.backward(g)
+    xt, at = tleaf(xs), tleaf(a0)
+    yt = torch.zeros(6, dtype=torch.float64)
+    yt[0] = xt[0]
+    for t in range(1, 6):
+        yt[t] = torch.tanh(yt[t - 1] * 0.9 + xt[t] * at)
+    yt.backward(torch.from_numpy(g))
+    np.testing.assert_allclose(y.data, yt.detach().numpy(), **TOL)
+    np.testing.assert_allclose(x.grad, xt.grad.numpy(), **TOL)
+    np.testing.assert_allclose(a.grad, at.grad.numpy(), **TOL)
+
+
+def test_an_op_that_read_the_tensor_before_the_write_gets_the_old_history() -> None:
+    w, wt = leaf([2.0]), tleaf([2.0])
+    buf, buft = Tensor(np.zeros(3)), torch.zeros(3, dtype=torch.float64)
+    buf[1] = w * 1
+    buft[1] = wt[0] * 1
+    before, before_t = buf.sum(), buft.sum()
+    buf[0] = w * 3
+    buft[0] = wt[0] * 3
+    (before + buf.sum() * 10).backward()
+    (before_t + buft.sum() * 10).backward()
+    np.testing.assert_allclose(w.grad, wt.grad.numpy(), **TOL)  # 41
+
+
+def test_writing_over_a_value_a_backward_rule_saved_is_still_an_error() -> None:
+    w = leaf([1.0, 2.0, 3.0])
+    h = w.tanh()  # tanh saves its output
+    h[0] = 5.0
+    with pytest.raises(RuntimeError, match=r"output of tanh.*modified in place"):
+        h.sum().backward()
+    w2 = leaf([1.0, 2.0])
+    buf = Tensor(np.ones(2))
+    product = buf * w2  # mul saves buf to give w2 its gradient
+    buf[0] = w2[1] * 2
+    with pytest.raises(RuntimeError, match=r"input 0 of mul.*modified in place"):
+        product.sum().backward()
+
+
+def test_writes_that_cannot_be_recorded_are_refused_before_any_change() -> None:
+    w = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match=r"leaf tensor that requires grad.*no_grad"):
+        w[0] = 3.0
+    np.testing.assert_array_equal(w.data, [1.0, 2.0])
+    buf = Tensor(np.zeros((2, 2)))
+    row = buf[0]
+    with pytest.raises(RuntimeError, match=r"view of another tensor.*buf\[t, :\] = value"):
+        row[:] = w * 2
+    np.testing.assert_array_equal(buf.data, np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r"__setitem__: cannot write a value of shape \(3,\) into the indexed part"):
+        buf[0] = Tensor(np.ones(3))
+
+
+def test_untracked_assignments_still_work_on_constants_and_under_no_grad() -> None:
+    c = Tensor(np.zeros(3))
+    c[1] = 4.0
+    c[np.array([0, 2])] = Tensor(np.array([1.0, 2.0]))
+    assert c.grad_fn is None and not c.requires_grad
+    np.testing.assert_array_equal(c.data, [1.0, 4.0, 2.0])
+    w = leaf([1.0, 2.0])
+    with minigrad.no_grad():
+        w[0] = 7.0
+    assert w.is_leaf and w.requires_grad
+    np.testing.assert_array_equal(w.data, [7.0, 2.0])
