@@ -204,3 +204,51 @@ def test_untracked_assignments_still_work_on_constants_and_under_no_grad() -> No
         w[0] = 7.0
     assert w.is_leaf and w.requires_grad
     np.testing.assert_array_equal(w.data, [7.0, 2.0])
+
+
+# --------------------------------------------------------------------------- numbers at the edges
+
+
+@pytest.mark.parametrize(("dtype", "value"), [(np.float32, 1e-23), (np.float64, 1e200), (np.float64, 1e-200)])
+def test_division_backward_divides_the_quotient_instead_of_squaring_the_divisor(dtype: Any, value: float) -> None:
+    a, b = Tensor(np.array([value], dtype), requires_grad=True), Tensor(np.array([value], dtype), requires_grad=True)
+    (a / b).backward(np.ones(1, dtype))
+    at = torch.tensor([value], dtype=getattr(torch, np.dtype(dtype).name), requires_grad=True)
+    bt = torch.tensor([value], dtype=getattr(torch, np.dtype(dtype).name), requires_grad=True)
+    (at / bt).backward(torch.ones(1, dtype=at.dtype))
+    assert np.isfinite(b.grad).all() and b.grad[0] != 0  # -inf and -0 before
+    np.testing.assert_allclose(b.grad, bt.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(a.grad, at.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_with_every_target_ignored_has_zero_gradients(reduction: str) -> None:
+    rng = rng_for(f"all-ignored-{reduction}")
+    z = rng.standard_normal((3, 4))
+    targets = np.array([-100, -100, -100])
+    logits, logits_t = leaf(z), tleaf(z)
+    loss = minigrad.functional.cross_entropy(logits, targets, reduction=reduction)
+    loss_t = torch.nn.functional.cross_entropy(logits_t, torch.from_numpy(targets), reduction=reduction)
+    np.testing.assert_allclose(loss.data, loss_t.detach().numpy(), **TOL)  # NaN for 'mean', as PyTorch
+    g = upstream_for(rng, loss.shape)
+    loss.backward(g)
+    loss_t.backward(torch.tensor(g))
+    np.testing.assert_array_equal(logits.grad, logits_t.grad.numpy())  # zeros, where NaN came before
+    assert not np.isnan(logits.grad).any()
+
+
+def test_relu_passes_the_upstream_gradient_at_nan_as_pytorch() -> None:
+    data = [np.nan, -1.0, 0.0, 2.0]
+    x, xt = leaf(data), tleaf(data)
+    g = np.array([2.0, 3.0, 4.0, 5.0])
+    x.relu().backward(g)
+    torch.relu(xt).backward(torch.from_numpy(g))
+    np.testing.assert_array_equal(x.grad, xt.grad.numpy())  # [2, 0, 0, 5]
+
+
+def test_gelu_tanh_does_not_overflow_near_the_float32_maximum() -> None:
+    data = np.array([2e38, -2e38, 3.0e38, 1.5], np.float32)
+    out = Tensor(data).gelu(approximate="tanh")
+    expected = torch.nn.functional.gelu(torch.from_numpy(data), approximate="tanh").numpy()
+    assert np.isfinite(out.data[[0, 2, 3]]).all()  # inf before
+    np.testing.assert_allclose(out.data, expected, rtol=1e-6)

@@ -74,6 +74,8 @@ def cross_entropy(logits: TensorLike, targets: Any, reduction: str = "mean", *, 
     or ``(N, C, d1, ...)`` with targets ``(N, d1, ...)``: classes on axis 1.
     Per element ``loss = logsumexp(z) - z[target]``; targets equal to
     ``ignore_index`` contribute nothing (and are not counted by ``'mean'``).
+    When every target is ignored, ``'mean'`` gives NaN (0 / 0) and ``'sum'``
+    gives 0, as PyTorch does; the gradient is 0 in both, as in PyTorch.
 
     Backward: ``dL/dz = g * (softmax(z) - onehot(target))``, with ``g``
     divided by the number of counted targets for ``'mean'``.
@@ -119,7 +121,8 @@ def cross_entropy(logits: TensorLike, targets: Any, reduction: str = "mean", *, 
         grad = np.exp(logp)
         onehot_at = np.expand_dims(safe_t, class_axis)
         np.put_along_axis(grad, onehot_at, np.take_along_axis(grad, onehot_at, axis=class_axis) - 1, axis=class_axis)
-        scale = g / n_counted * counted if reduction == "mean" else g * counted
+        # with no counted target the mean is NaN, but its gradient is 0, as in PyTorch (an all-padding batch)
+        scale = g / max(n_counted, 1) * counted if reduction == "mean" else g * counted
         return (grad * np.expand_dims(scale, class_axis),)
 
     return result(out.astype(z.dtype, copy=False), "cross_entropy", (logits,), backward)
