@@ -6,6 +6,7 @@ about float16), run on the same inputs, never from minigrad's own output.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -252,3 +253,74 @@ def test_gelu_tanh_does_not_overflow_near_the_float32_maximum() -> None:
     expected = torch.nn.functional.gelu(torch.from_numpy(data), approximate="tanh").numpy()
     assert np.isfinite(out.data[[0, 2, 3]]).all()  # inf before
     np.testing.assert_allclose(out.data, expected, rtol=1e-6)
+
+
+# --------------------------------------------------------------------------- float16 accumulates in float32
+
+F16 = {"rtol": 2e-3, "atol": 0}  # float16 rounding of one result: 2**-10 relative
+
+
+def _f16(rng: np.random.Generator, shape: tuple[int, ...], scale: float = 1.0) -> np.ndarray:
+    return (rng.standard_normal(shape) * scale).astype(np.float16)
+
+
+def _compare_f16(
+    name: str, mine: Callable[[Tensor], Tensor], theirs: Callable[[torch.Tensor], torch.Tensor], data: np.ndarray
+) -> None:
+    """Forward: PyTorch float16 (CPU).  Gradient: no further from PyTorch float64 on the same float16 inputs than
+    PyTorch float16 itself is, up to float16 rounding (PyTorch rounds some backward sums to float16 on the way)."""
+    x = Tensor(data, requires_grad=True)
+    xt = torch.tensor(data, requires_grad=True)
+    x64 = torch.tensor(data.astype(np.float64), requires_grad=True)
+    out, out_t, out_64 = mine(x), theirs(xt), theirs(x64)
+    assert out.dtype == np.float16, name
+    expected = out_t.detach().numpy()
+    assert np.isfinite(expected).all(), f"{name}: the oracle itself overflowed; pick other data"
+    np.testing.assert_allclose(out.data.astype(np.float64), expected.astype(np.float64), **F16, err_msg=name)
+    g = upstream_for(rng_for(name), out.shape, np.float16)
+    out.backward(g)
+    out_t.backward(torch.tensor(g))
+    out_64.backward(torch.tensor(g.astype(np.float64)))
+    assert x.grad is not None and x.grad.dtype == np.float16
+    truth = x64.grad.numpy()
+    slack = 2e-3 * np.abs(truth) + 1e-3 * np.abs(truth).max()
+    mine_error = np.abs(x.grad.astype(np.float64) - truth)
+    torch_error = np.abs(xt.grad.numpy().astype(np.float64) - truth)
+    worse = mine_error > torch_error + slack
+    assert not worse.any(), f"{name}: {worse.sum()} gradients further from float64 than PyTorch float16's"
+
+
+N_BIG = 70_000  # more than float16's largest finite value, 65,504
+
+
+def test_float16_mean_over_more_elements_than_float16_can_count() -> None:
+    data = np.abs(_f16(rng_for("mean16"), (N_BIG,)))
+    _compare_f16("mean", lambda t: t.mean(), lambda t: t.mean(), data)
+
+
+def test_float16_variance_of_values_whose_squares_overflow() -> None:
+    data = _f16(rng_for("var16"), (4, 300), scale=87.0)  # squares up to ~1e5 > 65,504
+    _compare_f16("var", lambda t: t.var(axis=1), lambda t: t.var(dim=1), data)
+    _compare_f16("var-all", lambda t: t.var(), lambda t: t.var(), data)
+
+
+@pytest.mark.parametrize(
+    ("name", "mine", "theirs", "shape"),
+    [
+        ("sum", lambda t: (t * 0.25).sum(), lambda t: (t * 0.25).sum(), (N_BIG,)),
+        ("sum-axis", lambda t: t.sum(axis=0), lambda t: t.sum(dim=0), (N_BIG, 2)),
+        ("logsumexp", lambda t: t.logsumexp(axis=0), lambda t: t.logsumexp(dim=0), (N_BIG, 2)),
+        ("softmax", lambda t: t.softmax(axis=0)[:3], lambda t: t.softmax(dim=0)[:3], (N_BIG, 2)),
+        ("log_softmax", lambda t: t.log_softmax(axis=0), lambda t: t.log_softmax(dim=0), (N_BIG, 2)),
+        ("matmul", lambda t: t @ t.T, lambda t: t @ t.T, (2, N_BIG)),
+        # the gradient of the (1,)-shaped operand sums 70,000 upstream values (unbroadcast)
+        (
+            "broadcast-add",
+            lambda t: t[:1] + Tensor(np.zeros(N_BIG, np.float16)),
+            lambda t: t[:1] + torch.zeros(N_BIG, dtype=torch.float16),
+            (3,),
+        ),
+    ],
+)
+def test_float16_reductions_match_pytorch_float16(name: str, mine: Any, theirs: Any, shape: tuple[int, ...]) -> None:
+    _compare_f16(name, mine, theirs, _f16(rng_for(name), shape, scale=0.5))

@@ -864,6 +864,16 @@ def floating(op: str, x: TensorLike, promote: bool) -> Tensor:
     )
 
 
+def widened(x: Array) -> Array:
+    """``x`` as float32 when it is float16, else ``x`` itself.
+
+    Sums, means, variances, softmaxes and matrix products of float16 data
+    accumulate in float32 and round once at the end, as PyTorch does on the
+    CPU: a float16 sum of 65,505 ones is already inf.
+    """
+    return x.astype(np.float32) if x.dtype == np.float16 else x
+
+
 def result(
     data: Array,
     op: str,
