@@ -324,3 +324,56 @@ def test_float16_variance_of_values_whose_squares_overflow() -> None:
 )
 def test_float16_reductions_match_pytorch_float16(name: str, mine: Any, theirs: Any, shape: tuple[int, ...]) -> None:
     _compare_f16(name, mine, theirs, _f16(rng_for(name), shape, scale=0.5))
+
+
+# --------------------------------------------------------------------------- type promotion
+
+PROMOTION_DTYPES = ["float16", "float32", "float64", "int32", "int64", "bool"]
+OPERANDS: list[Any] = [(d, s) for d in PROMOTION_DTYPES for s in ((), (2,))] + [3, 2.5, True]
+
+
+def _operand(spec: Any) -> tuple[Any, Any]:
+    """(minigrad operand, PyTorch operand) for a (dtype, shape) pair or a Python number."""
+    if not isinstance(spec, tuple):
+        return spec, spec
+    dtype, shape = spec
+    data = np.ones(shape, dtype=dtype)
+    return Tensor(data), torch.from_numpy(data)
+
+
+def _label(spec: Any) -> str:
+    return f"{spec[0]}{list(spec[1])}" if isinstance(spec, tuple) else f"py-{type(spec).__name__}"
+
+
+PAIRS = [(x, y) for x in OPERANDS for y in OPERANDS if isinstance(x, tuple) or isinstance(y, tuple)]
+
+
+@pytest.fixture
+def torch_float64_default() -> Any:
+    """minigrad's default float is float64 (NumPy's); PyTorch's is float32 unless told otherwise."""
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(previous)
+
+
+@pytest.mark.usefixtures("torch_float64_default")
+@pytest.mark.parametrize(("x", "y"), PAIRS, ids=[f"{_label(x)}*{_label(y)}" for x, y in PAIRS])
+def test_promotion_table_matches_torch_result_type(x: Any, y: Any) -> None:
+    (mx, tx), (my, ty) = _operand(x), _operand(y)
+    expected = torch.result_type(tx, ty)
+    got = (mx * my).dtype
+    assert str(got) == str(expected).removeprefix("torch."), f"{_label(x)} * {_label(y)}"
+    if isinstance(x, tuple) and isinstance(y, tuple):
+        assert str((mx + my).dtype) == str(expected).removeprefix("torch.")
+
+
+def test_float32_times_a_0d_float64_tensor_stays_float32_and_its_gradient_too() -> None:
+    w = Tensor(np.array([1.5, -2.0], np.float32), requires_grad=True)
+    scale = Tensor(2.0, requires_grad=True)  # float64, 0-d
+    out = w * scale
+    assert out.dtype == np.float32  # float64 before
+    out.backward(np.array([1.0, 3.0], np.float32))
+    assert w.grad is not None and scale.grad is not None
+    assert w.grad.dtype == np.float32 and scale.grad.dtype == np.float64
+    np.testing.assert_allclose(scale.grad, 1.5 - 6.0)

@@ -832,17 +832,67 @@ def upstream_gradient(out: Tensor, grad: Any) -> Array:
     return array
 
 
+def _fits(value: int, dtype: np.dtype[Any]) -> bool:
+    info = np.iinfo(dtype)
+    return bool(info.min <= value <= info.max)
+
+
 def as_tensor(x: TensorLike, like: Tensor | None = None, op: str = "Tensor") -> Tensor:
-    """``x`` as a Tensor; a Python number takes ``like``'s float dtype, as in PyTorch.
+    """``x`` as a Tensor; a Python number takes ``like``'s dtype (a float, or an int into an integer), as in PyTorch.
 
     ``float32_tensor * 2.0`` stays float32; a NumPy array keeps its own dtype
     and promotes as NumPy does.  Non-numeric data is refused, naming ``op``.
     """
     if isinstance(x, Tensor):
         return x
-    if like is not None and isinstance(x, (int, float)) and like._data.dtype.kind == "f":
-        return Tensor._wrap(np.asarray(x, dtype=like._data.dtype))
+    if like is not None and isinstance(x, (int, float)):
+        kind = like._data.dtype.kind
+        if kind == "f" or (kind in "iu" and type(x) is int and _fits(x, like._data.dtype)):
+            return Tensor._wrap(np.asarray(x, dtype=like._data.dtype))
     return Tensor._wrap(to_array(op, x, None, copy=False))
+
+
+# PyTorch's type categories: a result has the highest category among its operands.
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def _promote_pair(a: np.dtype[Any], b: np.dtype[Any]) -> np.dtype[Any]:
+    """PyTorch's ``promote_types``: within a category the wider dtype; across categories the higher category's.
+
+    (NumPy differs across categories: int32 with float16 is float64 there, float16 in PyTorch.)
+    """
+    ca, cb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    if ca == cb:
+        return np.promote_types(a, b)
+    return a if ca > cb else b
+
+
+def _promote_all(dtypes: list[np.dtype[Any]]) -> np.dtype[Any] | None:
+    out = None
+    for d in dtypes:
+        out = d if out is None else _promote_pair(out, d)
+    return out
+
+
+def result_dtype(*tensors: Tensor) -> np.dtype[Any]:
+    """The dtype of an elementwise op on ``tensors``, by PyTorch's rule (``torch.result_type``).
+
+    Tensors with dimensions decide among themselves.  A 0-d tensor (and a
+    Python number, which arrives here as one) counts only when its category
+    (bool < integer < floating point) is higher than theirs: a float32 vector
+    times ``Tensor(2.0)`` (float64) stays float32, while an int32 vector times
+    ``Tensor(2.0)`` is float64.
+    """
+    dimensioned = _promote_all([t._data.dtype for t in tensors if t._data.ndim])
+    scalar = _promote_all([t._data.dtype for t in tensors if not t._data.ndim])
+    if dimensioned is None:
+        assert scalar is not None
+        return scalar
+    if scalar is None or dimensioned.kind == "f":
+        return dimensioned
+    if dimensioned.kind == "b" or scalar.kind == "f":
+        return _promote_pair(dimensioned, scalar)
+    return dimensioned
 
 
 def floating(op: str, x: TensorLike, promote: bool) -> Tensor:

@@ -15,16 +15,30 @@ from typing import Any
 import numpy as np
 
 from ..engine import Grads
-from ..tensor import Array, Tensor, TensorLike, as_tensor, floating, result
+from ..tensor import Array, Tensor, TensorLike, as_tensor, floating, result, result_dtype
 from ..unbroadcast import unbroadcast
 
 
 def _pair(a: TensorLike, b: TensorLike, op: str = "Tensor") -> tuple[Tensor, Tensor]:
-    """Both operands as tensors; a Python number takes the other side's float dtype."""
+    """Both operands as tensors of one dtype, PyTorch's (:func:`~minigrad.tensor.result_dtype`).
+
+    A Python number takes the other side's dtype; a 0-d tensor does not
+    promote a tensor with dimensions of its own category.  A cast of an
+    operand that requires grad is recorded (``astype``), so its gradient
+    comes back in its own dtype.
+    """
     if isinstance(a, Tensor):
-        return a, as_tensor(b, a, op)
-    tb = as_tensor(b, op=op)
-    return as_tensor(a, tb, op), tb
+        b = as_tensor(b, a, op)
+    else:
+        b = as_tensor(b, op=op)
+        a = as_tensor(a, b, op)
+    if a._data.dtype != b._data.dtype:
+        dtype = result_dtype(a, b)
+        if a._data.dtype != dtype:
+            a = astype(a, dtype)
+        if b._data.dtype != dtype:
+            b = astype(b, dtype)
+    return a, b
 
 
 def _broadcast(op: str, fn: Any, a: Tensor, b: Tensor) -> Array:
