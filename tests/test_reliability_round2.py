@@ -377,3 +377,22 @@ def test_float32_times_a_0d_float64_tensor_stays_float32_and_its_gradient_too() 
     assert w.grad is not None and scale.grad is not None
     assert w.grad.dtype == np.float32 and scale.grad.dtype == np.float64
     np.testing.assert_allclose(scale.grad, 1.5 - 6.0)
+
+
+# --------------------------------------------------------------------------- integers out of range
+
+
+@pytest.mark.parametrize("data", [[2**63 + 1, -1], [2**63], 2**64, [[1, 2], [3, -(2**63) - 1]], [10**5000]])
+def test_python_ints_outside_int64_are_refused_as_pytorch_refuses_them(data: Any) -> None:
+    with pytest.raises((ValueError, RuntimeError, OverflowError)):
+        torch.tensor(data)  # the oracle: PyTorch refuses every one of these
+    with pytest.raises(ValueError, match=r"^Tensor: the integer .* outside int64's range"):
+        Tensor(data)
+
+
+def test_ints_at_the_edges_of_int64_and_large_floats_are_kept() -> None:
+    edges = Tensor([2**63 - 1, -(2**63)])
+    assert edges.dtype == np.int64 and edges.tolist() == [2**63 - 1, -(2**63)]
+    assert Tensor([1e30, 2]).dtype == np.float64
+    mixed = [1.5, 2**70]  # a float among them: floating point, as PyTorch infers
+    np.testing.assert_array_equal(Tensor(mixed).data, torch.tensor(mixed, dtype=torch.float64).numpy())

@@ -796,6 +796,8 @@ def to_array(op: str, data: Any, dtype: DTypeLike | None, *, copy: bool = True, 
         ) from None
     except TypeError as err:
         raise TypeError(f"{op}: cannot make a numeric array from {what} {_brief(data)}: {err}") from None
+    if dtype is None and not isinstance(data, np.ndarray) and array.dtype.kind in "uOf":
+        array = _python_ints_checked(op, data, array, what)
     kind = array.dtype.kind
     if kind not in _NUMERIC_KINDS:
         if kind == "c":
@@ -813,6 +815,48 @@ def to_array(op: str, data: Any, dtype: DTypeLike | None, *, copy: bool = True, 
             f"{op}: {what} must be numeric, got {type(data).__name__} {_brief(data)} (dtype {array.dtype}); {fix}"
         )
     return array
+
+
+_INT64 = np.iinfo(np.int64)
+
+
+def _scan_python_numbers(data: Any) -> tuple[int | None, bool]:
+    """The first Python int in nested lists/tuples ``data`` that int64 cannot hold, and whether a float occurs."""
+    big, has_float = None, False
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, float):
+            has_float = True
+        elif big is None and isinstance(item, int) and not _INT64.min <= item <= _INT64.max:
+            big = item
+    return big, has_float
+
+
+def _python_ints_checked(op: str, data: Any, array: Array, what: str) -> Array:
+    """Python ints outside int64 refused, as PyTorch does, where NumPy would make uint64, float64 or objects.
+
+    With a float among them the data is floating point (PyTorch's inference),
+    so a big int is just a large float.  A float64 array can only hide such an
+    int if some value reached 2**63, so the walk over the lists runs only then.
+    """
+    if array.dtype.kind == "f" and not (array.size and np.nanmax(np.abs(array)) >= 2.0**63):
+        return array
+    big, has_float = _scan_python_numbers(data)
+    if big is None:
+        return array
+    if has_float:
+        return np.array(data, dtype=np.float64)
+    shown = (
+        _brief(big) if big.bit_length() < 200 else f"{'-' if big < 0 else ''}(an integer of {big.bit_length()} bits)"
+    )
+    raise ValueError(
+        f"{op}: the integer {shown} in {what} is outside int64's range [-2**63, 2**63 - 1]; a tensor of "
+        "integers cannot hold it exactly (PyTorch refuses it too); pass it as a float (float(x)) to round it, or "
+        "scale the data"
+    )
 
 
 def upstream_gradient(out: Tensor, grad: Any) -> Array:
