@@ -396,3 +396,46 @@ def test_ints_at_the_edges_of_int64_and_large_floats_are_kept() -> None:
     assert Tensor([1e30, 2]).dtype == np.float64
     mixed = [1.5, 2**70]  # a float among them: floating point, as PyTorch infers
     np.testing.assert_array_equal(Tensor(mixed).data, torch.tensor(mixed, dtype=torch.float64).numpy())
+
+
+# --------------------------------------------------------------------------- NumPy and a Tensor
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # PyTorch's own __array__
+def test_np_array_of_a_tensor_gives_its_values_and_refuses_one_that_requires_grad_as_pytorch() -> None:
+    values = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)
+    t = Tensor(values)
+    for converted in (np.array(t), np.asarray(t), np.asarray(t, dtype=np.float64)):
+        assert converted.dtype != object and converted.shape == (2, 2)  # an object array of 0-d tensors before
+        np.testing.assert_array_equal(converted, values)
+    assert np.array(t).dtype == np.float32
+    w = Tensor(values, requires_grad=True)
+    with pytest.raises(RuntimeError):
+        np.array(torch.from_numpy(values).requires_grad_())  # the oracle refuses it too
+    with pytest.raises(RuntimeError, match=r"requires grad.*np\.array\(t\.detach\(\)\)"):
+        np.array(w)
+    np.testing.assert_array_equal(np.array(w.detach()), values)
+
+
+def test_numpy_operators_with_an_array_on_the_left_keep_the_graph() -> None:
+    w = leaf([1.0, -2.0])
+    out = np.array([3.0, 4.0]) * w + np.array([1.0, 1.0])
+    assert isinstance(out, Tensor) and out.grad_fn is not None
+    out.backward(np.array([1.0, 2.0]))
+    np.testing.assert_array_equal(w.grad, [3.0, 8.0])
+    assert isinstance(np.array([0.0, 0.0]) < w, Tensor)
+
+
+@pytest.mark.parametrize(
+    ("call", "advice"),
+    [
+        (lambda t: np.exp(t), r"np\.exp .*use t\.exp\(\)"),
+        (lambda t: np.mean(t), r"np\.mean .*use t\.mean\(\)"),
+        (lambda t: np.maximum(t, t), r"minigrad\.maximum\(a, b\)"),
+        (lambda t: np.concatenate([t, t]), r"minigrad\.cat\(tensors\)"),
+        (lambda t: np.add.reduce(t), r"np\.add\.reduce .*t\.sum\(\)"),
+    ],
+)
+def test_other_numpy_functions_on_a_tensor_are_refused_with_the_minigrad_spelling(call: Any, advice: str) -> None:
+    with pytest.raises(TypeError, match=advice + r".*t\.detach\(\)\.numpy\(\)"):
+        call(Tensor([1.0, 2.0]))

@@ -9,6 +9,7 @@ functional spelling share one implementation.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import operator
 from collections.abc import Callable, Iterator, Sequence
@@ -38,6 +39,15 @@ class Tensor:
     point tensors may require gradients.  After ``loss.backward()`` every leaf
     tensor with ``requires_grad=True`` that the loss depends on has ``.grad``,
     an array of the tensor's own shape and dtype.
+
+    NumPy and a Tensor: ``np.asarray(t)`` and ``np.array(t)`` give the values
+    (``__array__``), refused when ``t`` requires grad, as in PyTorch: write
+    ``np.array(t.detach())``.  NumPy's arithmetic and comparison operators
+    with an array on the left (``array + t``, ``array < t``) dispatch to the
+    Tensor ops and keep the graph.  Every other NumPy function or ufunc on a
+    Tensor (``np.exp(t)``, ``np.mean(t)``) is refused with a TypeError naming
+    the Tensor method to use (``t.exp()``, ``t.mean()``): it would compute
+    outside the graph.
     """
 
     __slots__ = (
@@ -54,9 +64,6 @@ class Tensor:
         "name",
         "__weakref__",
     )
-    # NumPy must not treat a Tensor as an array-like of objects: with this,
-    # ``ndarray + Tensor`` defers to ``Tensor.__radd__``.
-    __array_ufunc__ = None
 
     _data: Array
     _grad: Array | None
@@ -340,6 +347,30 @@ class Tensor:
 
     def tolist(self) -> Any:
         return self._data.tolist()
+
+    # ------------------------------------------------------------------ NumPy's protocols (see the class docstring)
+
+    def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> Array:
+        if self._rg:
+            raise RuntimeError(
+                "np.array(t) / np.asarray(t): this tensor requires grad, and a NumPy array of it would be outside "
+                "the graph; use np.array(t.detach()) (or t.detach().numpy())"
+            )
+        if copy is False and dtype is not None and np.dtype(dtype) != self._data.dtype:
+            raise ValueError(f"np.asarray(t, dtype={dtype}, copy=False): a change of dtype needs a copy")
+        return np.array(self._data, dtype=dtype, copy=True if copy else None)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        op = _NUMPY_OPERATORS.get(ufunc)
+        if op is not None and method == "__call__" and not kwargs and len(inputs) == 2:
+            return op(*inputs)
+        name = getattr(ufunc, "__name__", str(ufunc))
+        if method != "__call__":
+            name += f".{method}"
+        raise TypeError(_numpy_refusal(name))
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        raise TypeError(_numpy_refusal(getattr(func, "__name__", str(func))))
 
     # ------------------------------------------------------------------ in-place updates
     # In-place changes are not differentiable: they are for optimizers (under
@@ -785,6 +816,11 @@ def _brief(value: Any) -> str:
 
 def to_array(op: str, data: Any, dtype: DTypeLike | None, *, copy: bool = True, what: str = "data") -> Array:
     """``data`` as a NumPy array of a real numeric dtype, or an error that names ``op``, ``what`` and the problem."""
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+        raise TypeError(
+            f"{op}: {what} is a list of tensors; copying their values would drop the graph: to join tensors use "
+            "minigrad.stack(tensors) (it keeps the graph), or pass t.detach().numpy() of each"
+        )
     try:
         array = np.array(data, dtype=dtype, copy=copy if copy else None)
     except ValueError as err:
@@ -1003,6 +1039,44 @@ def result(
     return out
 
 
+def _numpy_operators() -> dict[Any, Callable[[Any, Any], Tensor]]:
+    """The NumPy ufuncs behind Python's operators, for ``array <op> tensor``: each to its Tensor op."""
+    ops: dict[Any, Callable[[Any, Any], Tensor]] = {
+        np.add: _ew.add,
+        np.subtract: _ew.sub,
+        np.multiply: _ew.mul,
+        np.true_divide: _ew.div,
+        np.power: _ew.pow,
+        np.matmul: _mm.matmul,
+    }
+    for ufunc in (np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal):
+        ops[ufunc] = functools.partial(compare, ufunc)
+    return ops
+
+
+_MINIGRAD_SPELLING = {
+    "absolute": "t.abs()",
+    "negative": "-t",
+    "maximum": "minigrad.maximum(a, b)",
+    "minimum": "minigrad.minimum(a, b)",
+    "add.reduce": "t.sum()",
+    "concatenate": "minigrad.cat(tensors)",
+    "stack": "minigrad.stack(tensors)",
+    "where": "minigrad.where(condition, a, b)",
+}
+
+
+def _numpy_refusal(name: str) -> str:
+    """The message for a NumPy function or ufunc called on a Tensor: the minigrad spelling, and the way out."""
+    spelling = _MINIGRAD_SPELLING.get(name)
+    if spelling is None:
+        spelling = f"t.{name}()" if hasattr(Tensor, name) else "the Tensor's own methods (t.exp(), t.sum(), ...)"
+    return (
+        f"np.{name} on a minigrad Tensor: NumPy would compute outside the graph; use {spelling} to keep it, or "
+        f"apply np.{name} to the values, t.detach().numpy()"
+    )
+
+
 def compare(ufunc: Any, a: TensorLike, b: TensorLike) -> Tensor:
     """An elementwise comparison: a boolean tensor outside the graph."""
     a_data = a._data if isinstance(a, Tensor) else np.asarray(a)
@@ -1018,3 +1092,5 @@ from .ops import matmul as _mm  # noqa: E402
 from .ops import nn as _nn  # noqa: E402
 from .ops import reductions as _red  # noqa: E402
 from .ops import shape as _shape  # noqa: E402
+
+_NUMPY_OPERATORS = _numpy_operators()
