@@ -194,6 +194,14 @@ def test_writes_that_cannot_be_recorded_are_refused_before_any_change() -> None:
         buf[0] = Tensor(np.ones(3))
 
 
+def test_backward_on_a_cut_graph_names_the_cuts_instead_of_blaming_the_inputs() -> None:
+    w = leaf([1.0, 2.0])
+    copied = Tensor(w * 3)  # Tensor(t) copies the values and leaves the graph, as torch.tensor(t) does
+    with pytest.raises(RuntimeError, match=r"graph was cut on the way .*Tensor\(t\)") as info:
+        copied.sum().backward()
+    assert "create its inputs with requires_grad=True" not in str(info.value)  # w has it: that advice was wrong
+
+
 def test_untracked_assignments_still_work_on_constants_and_under_no_grad() -> None:
     c = Tensor(np.zeros(3))
     c[1] = 4.0

@@ -306,7 +306,9 @@ def run_backward(root: Tensor, grad: Array | None, retain_graph: bool) -> None:
     """Backpropagate from ``root``; see :meth:`minigrad.Tensor.backward`."""
     if not root._rg:
         raise RuntimeError(
-            "backward: this tensor does not require grad and has no graph; create its inputs with requires_grad=True"
+            "backward: this tensor does not require grad and has no graph: no tensor it was computed from requires "
+            "grad, or the graph was cut on the way (no_grad, .detach(), .data, .numpy(), Tensor(t)); create the "
+            "parameters with requires_grad=True and compute the loss from them with Tensor ops"
         )
     if grad is None:
         if root._data.size != 1:
