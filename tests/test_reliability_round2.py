@@ -306,6 +306,11 @@ def test_float16_mean_over_more_elements_than_float16_can_count() -> None:
     _compare_f16("mean", lambda t: t.mean(), lambda t: t.mean(), data)
 
 
+def test_float16_maximum_shares_its_gradient_among_more_ties_than_float16_can_count() -> None:
+    data = np.ones(N_BIG, np.float16)  # every element ties: each gets g / 70,000
+    _compare_f16("max-ties", lambda t: t.max(), lambda t: t.amax(), data)
+
+
 def test_float16_variance_of_values_whose_squares_overflow() -> None:
     data = _f16(rng_for("var16"), (4, 300), scale=87.0)  # squares up to ~1e5 > 65,504
     _compare_f16("var", lambda t: t.var(axis=1), lambda t: t.var(dim=1), data)

@@ -832,7 +832,7 @@ def to_array(op: str, data: Any, dtype: DTypeLike | None, *, copy: bool = True, 
         ) from None
     except TypeError as err:
         raise TypeError(f"{op}: cannot make a numeric array from {what} {_brief(data)}: {err}") from None
-    if dtype is None and not isinstance(data, np.ndarray) and array.dtype.kind in "uOf":
+    if dtype is None and isinstance(data, (int, list, tuple)) and array.dtype.kind in "uOf":
         array = _python_ints_checked(op, data, array, what)
     kind = array.dtype.kind
     if kind not in _NUMERIC_KINDS:
@@ -878,7 +878,7 @@ def _python_ints_checked(op: str, data: Any, array: Array, what: str) -> Array:
     so a big int is just a large float.  A float64 array can only hide such an
     int if some value reached 2**63, so the walk over the lists runs only then.
     """
-    if array.dtype.kind == "f" and not (array.size and np.nanmax(np.abs(array)) >= 2.0**63):
+    if array.dtype.kind == "f" and not (array.size and float(np.nanmax(np.abs(array))) >= 2.0**63):
         return array
     big, has_float = _scan_python_numbers(data)
     if big is None:

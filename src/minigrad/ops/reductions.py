@@ -111,7 +111,8 @@ def _extreme(op: str, fn: Any, a: TensorLike, axis: Axis, keepdims: bool, dim: A
     kept = fn(x, axis=axes, keepdims=True)
 
     def backward(g: Array) -> Grads:
-        hits = (x == kept).astype(g.dtype)  # in g's dtype: a float32 graph gets no float64 share
+        # in g's dtype (a float32 graph gets no float64 share), but counted in float32 for float16
+        hits = (x == kept).astype(np.float32 if g.dtype == np.float16 else g.dtype)
         share = hits / hits.sum(axis=axes, keepdims=True)
         return (_expand(g, axes, keepdims, x.shape) * share,)
 
