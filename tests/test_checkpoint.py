@@ -273,6 +273,21 @@ def test_sizes_the_metadata_claims_are_checked_against_the_arrays_before_anythin
     checkpoint.check_claimed_shapes(path, {"0.weight": (4, 3), "0.bias": (4,), "2.weight": (2, 4), "2.bias": (2,)})
 
 
+def test_claimed_widths_must_be_axes_of_the_arrays_in_the_file(tmp_path: Path) -> None:
+    path = tiny_mlp_file(tmp_path, {})
+    checkpoint.check_claimed_sizes(path, {"hidden": 4, "n_features": 3, "n_classes": 2})
+    tracemalloc.start()
+    try:
+        with pytest.raises(
+            CheckpointError, match=r"claims hidden=1000000000, n_classes=7, but no array .* longest is 4"
+        ):
+            checkpoint.check_claimed_sizes(path, {"hidden": 10**9, "n_features": 3, "n_classes": 7})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000
+
+
 def test_tampered_metadata_says_what_is_missing(tmp_path: Path) -> None:
     path = tiny_mlp_file(tmp_path, {"format": "minigrad-train-1", "config": "{not json"})
     metadata = checkpoint.load_metadata(path)

@@ -311,6 +311,27 @@ def check_claimed_shapes(path: PathLike, planned: Mapping[str, tuple[int, ...]],
         )
 
 
+def check_claimed_sizes(path: PathLike, sizes: Mapping[str, int]) -> None:
+    """Check each width the metadata claims (name -> size: ``hidden``, ``d_model``...) against the file, first.
+
+    A model's widths are axes of its arrays, so each claimed size must be the
+    length of some axis of some array in the file; a size that none has (a
+    1 KB file claiming ``hidden = 10**9``) is refused, naming every such
+    claim, before anything is allocated.  Coarser than
+    :func:`check_claimed_shapes`, for models whose exact layout is long to spell.
+    """
+    found = array_shapes(path)
+    lengths = {n for shape in found.values() for n in shape}
+    wrong = [f"{name}={size}" for name, size in sizes.items() if size not in lengths]
+    if wrong:
+        longest = max(lengths, default=0)
+        raise CheckpointError(
+            path,
+            f"its metadata claims {', '.join(wrong)}, but no array in the file has an axis of that length "
+            f"(the longest is {longest}; edited metadata?); nothing was built",
+        )
+
+
 def save(path: PathLike, state_dict: Mapping[str, Array | Tensor], metadata: Mapping[str, str] | None = None) -> None:
     """Write ``state_dict`` (name -> array) to ``path`` in safetensors format, with optional string metadata.
 
