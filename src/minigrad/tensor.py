@@ -878,7 +878,7 @@ def _python_ints_checked(op: str, data: Any, array: Array, what: str) -> Array:
     so a big int is just a large float.  A float64 array can only hide such an
     int if some value reached 2**63, so the walk over the lists runs only then.
     """
-    if array.dtype.kind == "f" and not (array.size and float(np.nanmax(np.abs(array))) >= 2.0**63):
+    if array.dtype.kind == "f" and not (np.abs(array) >= 2.0**63).any():  # NaN compares False: no warning
         return array
     big, has_float = _scan_python_numbers(data)
     if big is None:
