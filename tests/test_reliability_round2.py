@@ -166,6 +166,40 @@ def test_an_op_that_read_the_tensor_before_the_write_gets_the_old_history() -> N
     np.testing.assert_allclose(w.grad, wt.grad.numpy(), **TOL)  # 41
 
 
+def test_rows_read_back_from_the_buffer_in_a_2d_loop_match_pytorch() -> None:
+    # hs[t] = tanh(0.5 hs[t-1] + x[t] @ W): each step takes a view of the previous row, then writes the next one
+    rng = rng_for("2d-loop")
+    xs, w0 = rng.standard_normal((5, 3)), rng.standard_normal((3, 4)) * 0.6
+    g = upstream_for(rng, (5, 4))
+    x, W = leaf(xs), leaf(w0)
+    hs = Tensor(np.zeros((5, 4)))
+    hs[0] = (x[0] @ W).tanh()
+    for t in range(1, 5):
+        hs[t] = (hs[t - 1] * 0.5 + x[t] @ W).tanh()
+    hs.backward(g)
+    xt, Wt = tleaf(xs), tleaf(w0)
+    hst = torch.zeros((5, 4), dtype=torch.float64)
+    hst[0] = torch.tanh(xt[0] @ Wt)
+    for t in range(1, 5):
+        hst[t] = torch.tanh(hst[t - 1] * 0.5 + xt[t] @ Wt)
+    hst.backward(torch.from_numpy(g))
+    np.testing.assert_allclose(hs.data, hst.detach().numpy(), **TOL)
+    np.testing.assert_allclose(x.grad, xt.grad.numpy(), **TOL)
+    np.testing.assert_allclose(W.grad, Wt.grad.numpy(), **TOL)
+
+
+def test_a_view_taken_before_a_write_and_used_after_it_is_refused_not_silently_wrong() -> None:
+    w, v = leaf([2.0, 1.0]), leaf([1.0, 1.0])
+    buf = Tensor(np.zeros((2, 2)))
+    row = buf[0]  # a view of buf
+    buf[0] = w * 3
+    with pytest.raises(RuntimeError, match=r"view .* taken before a recorded assignment.*row = buf\[0\]"):
+        row * v  # its values are w * 3 now, but its graph does not know it
+    again = buf[0]
+    (again * v).sum().backward()
+    np.testing.assert_array_equal(w.grad, [3.0, 3.0])  # d/dw of sum(3 w * v)
+
+
 def test_writing_over_a_value_a_backward_rule_saved_is_still_an_error() -> None:
     w = leaf([1.0, 2.0, 3.0])
     h = w.tanh()  # tanh saves its output

@@ -60,7 +60,7 @@ class Tensor:
         "_hooks",
         "_seq",
         "_past",
-        "_is_view",
+        "_view_version",
         "name",
         "__weakref__",
     )
@@ -74,7 +74,8 @@ class Tensor:
     _hooks: list[Callable[[Tensor], None]] | None  # set on leaves only; see register_post_accumulate_grad_hook
     _seq: int  # creation stamp: inputs are always older than outputs (engine.topological_order)
     _past: list[Tensor] | None  # the histories this tensor had before each recorded assignment into it, oldest first
-    _is_view: bool  # its array is a view of another tensor's (indexing, reshape, transpose)
+    # -1, or: its array is a view of another tensor's (indexing, reshape, transpose), taken at this version
+    _view_version: int
     name: str
 
     def __init__(self, data: TensorLike, *, requires_grad: bool = False, dtype: DTypeLike | None = None) -> None:
@@ -95,7 +96,7 @@ class Tensor:
         self._hooks = None
         self._seq = next(_creation_counter)
         self._past = None
-        self._is_view = False
+        self._view_version = -1
         self.name = ""
 
     @classmethod
@@ -373,9 +374,11 @@ class Tensor:
         raise TypeError(_numpy_refusal(getattr(func, "__name__", str(func))))
 
     # ------------------------------------------------------------------ in-place updates
-    # In-place changes are not differentiable: they are for optimizers (under
-    # no_grad) and constants.  Each bumps the version counter, so that a
-    # backward rule that saved this tensor notices it changed.
+    # In-place arithmetic (add_, mul_, +=...) is not differentiable: it is for
+    # optimizers (under no_grad) and constants.  Assignment (t[i] = v, copy_)
+    # is recorded in the graph, as in PyTorch (see __setitem__).  Each bumps
+    # the version counter, so that a backward rule that saved this tensor
+    # notices it changed.
 
     def _check_inplace(self, op: str) -> None:
         if self._rg and grad_mode.enabled:
@@ -463,8 +466,10 @@ class Tensor:
         PyTorch.  Refused while recording: a leaf that requires grad (its
         values are the parameters themselves), and a view (``row = buf[0]``)
         whose base would change without a record; write into the base itself
-        (``buf[0, :] = value``).  A view taken before the write keeps the
-        history it had: take views after writing.
+        (``buf[0, :] = value``).  A view taken before the write
+        (``row = buf[0]``) and used after it is refused at that use: its
+        values changed without its graph knowing; take it again after the
+        write.  (PyTorch follows such views; minigrad says so instead.)
         """
         self._write("__setitem__", index, value)
 
@@ -496,7 +501,7 @@ class Tensor:
                 "(its values are what the gradient is taken with respect to); wrap the update in "
                 "`with minigrad.no_grad():`, or write into a tensor computed from it"
             )
-        if self._is_view:
+        if self._view_version >= 0:
             raise RuntimeError(
                 f"{op}: this tensor (shape {self._data.shape}) is a view of another tensor (made by indexing, "
                 "reshape or transpose); writing a value that requires grad into it would change the other tensor "
@@ -512,7 +517,11 @@ class Tensor:
         and the backward pass routes their gradients to the history they
         read (the newest past one older than them, ``history_before``).
         """
-        past = Tensor._wrap(self._data, self._vc)  # shares the version cell: an old node that saved it still sees
+        cell = self._shared_version_cell()
+        if len(cell) < 2:
+            cell.append(0)
+        cell[1] = cell[0]  # the version of the last recorded write: views taken before it are stale (``result``)
+        past = Tensor._wrap(self._data, cell)  # shares the version cell: an old node that saved it still sees
         past._ctx, past._rg, past._seq, past.name = self._ctx, self._rg, self._seq, self.name
         if self._past is None:
             self._past = []
@@ -1026,9 +1035,15 @@ def result(
     if view_of is None:
         out._init_fields(data)
     else:
-        out._init_fields(data, view_of._shared_version_cell())
-        out._is_view = True
+        cell = view_of._shared_version_cell()
+        out._init_fields(data, cell)
+        out._view_version = cell[0]
     if grad_mode.enabled:
+        for t in inputs:
+            if t._view_version >= 0:
+                shared = t._vc
+                if shared is not None and len(shared) > 1 and shared[1] > t._view_version:
+                    raise _stale_view_error(op, t)
         for t in inputs:
             if t._rg:
                 out._rg = True
@@ -1074,6 +1089,14 @@ def _numpy_refusal(name: str) -> str:
     return (
         f"np.{name} on a minigrad Tensor: NumPy would compute outside the graph; use {spelling} to keep it, or "
         f"apply np.{name} to the values, t.detach().numpy()"
+    )
+
+
+def _stale_view_error(op: str, view: Tensor) -> RuntimeError:
+    return RuntimeError(
+        f"{op}: an input (shape {view._data.shape}) is a view (indexing, reshape, transpose) taken before a "
+        "recorded assignment into the tensor it views (buf[i] = value); its values may have changed without its "
+        "graph knowing, so its gradient would be wrong. Take the view again after the assignment (row = buf[0])"
     )
 
 
