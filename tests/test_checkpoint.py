@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import stat
 import struct
+import subprocess
+import sys
+import threading
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +19,7 @@ import pytest
 from safetensors.torch import load_file as torch_load_file
 
 from minigrad import Tensor, checkpoint, nn
-from minigrad.checkpoint import CheckpointMismatchError
+from minigrad.checkpoint import CheckpointError, CheckpointMismatchError
 
 
 def awkward_arrays() -> dict[str, np.ndarray]:
@@ -151,3 +158,219 @@ def test_load_into_non_strict_skips_keys_but_not_shapes(tmp_path: Path) -> None:
     assert same_bits(kept_bias, target[2].bias.data)
     with pytest.raises(CheckpointMismatchError, match=r"shape mismatches: 0\.weight"):
         checkpoint.load_into(mlp(6), path, strict=False)
+
+
+# --------------------------------------------------------------------------- a file is data: hostile input (issue 19)
+
+
+def write_raw(path: Path, header: bytes, data: bytes = b"", announced: int | None = None) -> Path:
+    length = len(header) if announced is None else announced
+    path.write_bytes(struct.pack("<Q", length) + header + data)
+    return path
+
+
+def run_with_deadline(call: Any, seconds: float = 10.0) -> BaseException | None:
+    """Run ``call`` in a thread; return what it raised (None if nothing), failing if it has not ended in time."""
+    outcome: list[BaseException | None] = []
+
+    def target() -> None:
+        try:
+            call()
+            outcome.append(None)
+        except BaseException as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return outcome[0] if outcome else TimeoutError(f"still running after {seconds} s")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize("reader", ["load", "load_metadata", "array_shapes"])
+def test_a_named_pipe_is_refused_without_opening_it(tmp_path: Path, reader: str) -> None:
+    fifo = tmp_path / "model.safetensors"
+    os.mkfifo(fifo)
+    outcome = run_with_deadline(lambda: getattr(checkpoint, reader)(fifo))
+    if isinstance(outcome, TimeoutError):  # release the blocked open, then fail
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail(f"checkpoint.{reader} hangs on a named pipe")
+    assert isinstance(outcome, CheckpointError)
+    assert "is a named pipe (FIFO), not a regular file" in str(outcome)
+
+
+def test_a_header_over_the_safetensors_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "huge.safetensors"
+    announced = 300_000_000
+    with open(path, "wb") as f:  # a sparse file as long as its header claims: no disk space used
+        f.write(struct.pack("<Q", announced) + b"{")
+        f.truncate(8 + announced + 16)
+    tracemalloc.start()
+    try:
+        with pytest.raises(CheckpointError, match=r"header of 300,000,000 bytes, over safetensors' limit"):
+            checkpoint.load_metadata(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 5_000_000, f"{peak:,} bytes allocated for a header that is refused"
+
+
+HOSTILE_HEADERS = {
+    "100,000-deep nesting": b"[" * 100_000 + b"]" * 100_000,
+    "100,000-deep objects": b'{"a":' * 100_000 + b"1" + b"}" * 100_000,
+    "5,000-digit integer": b'{"w": {"dtype": "F32", "shape": [1' + b"0" * 5000 + b'], "data_offsets": [0, 4]}}',
+    "5,000-digit offset": b'{"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4' + b"0" * 5000 + b"]}}",
+    "a list": b"[1, 2, 3]",
+    "a string": b'"model"',
+    "metadata a list": b'{"__metadata__": ["config"]}',
+    "metadata values not strings": b'{"__metadata__": {"hidden": 8}}',
+    "entry a number": b'{"w": 5}',
+    "shape a string": b'{"w": {"dtype": "F32", "shape": "3", "data_offsets": [0, 12]}}',
+    "shape of booleans": b'{"w": {"dtype": "F32", "shape": [true], "data_offsets": [0, 4]}}',
+    "offsets floats": b'{"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4.0]}}',
+    "dtype unknown": b'{"w": {"dtype": "F128", "shape": [1], "data_offsets": [0, 16]}}',
+    "not UTF-8": b'{"\xff": 1}',
+    "NaN": b'{"w": NaN}',
+    "huge shape": b'{"w": {"dtype": "F64", "shape": [1000000000, 1000000000], "data_offsets": [0, 8]}}',
+    "truncated JSON": b'{"w": {"dtype": "F32"',
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_HEADERS))
+def test_hostile_headers_give_one_checkpoint_error_with_a_reason(tmp_path: Path, name: str) -> None:
+    path = write_raw(tmp_path / "hostile.safetensors", HOSTILE_HEADERS[name], data=b"\0" * 4)
+    for reader in (checkpoint.load_metadata, checkpoint.load, checkpoint.array_shapes):
+        with pytest.raises(CheckpointError) as info:
+            reader(path)
+        assert type(info.value) is CheckpointError
+        reason = info.value.reason
+        assert reason and "Traceback" not in reason and len(reason) < 400, reason
+
+
+def tiny_mlp_file(tmp_path: Path, metadata: dict[str, str]) -> Path:
+    nn.init.manual_seed(0)
+    path = tmp_path / "tiny.safetensors"
+    checkpoint.save(path, mlp(4).state_dict(), metadata=metadata)
+    return path
+
+
+def test_sizes_the_metadata_claims_are_checked_against_the_arrays_before_anything_is_built(tmp_path: Path) -> None:
+    path = tiny_mlp_file(tmp_path, {"config": json.dumps({"hidden": 10**9})})
+    assert path.stat().st_size < 2048
+    hidden = checkpoint.metadata_json(path, checkpoint.load_metadata(path), "config")["hidden"]
+    planned = {"0.weight": (hidden, 3), "0.bias": (hidden,), "2.weight": (2, hidden), "2.bias": (2,)}
+    tracemalloc.start()
+    try:
+        with pytest.raises(CheckpointError) as info:
+            checkpoint.check_claimed_shapes(path, planned, claims=f"hidden={hidden}")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000
+    message = str(info.value)
+    assert "hidden=1000000000" in message and "nothing was built" in message
+    assert "0.weight: the metadata implies (1000000000, 3), the file holds (4, 3)" in message
+    checkpoint.check_claimed_shapes(path, {"0.weight": (4, 3), "0.bias": (4,), "2.weight": (2, 4), "2.bias": (2,)})
+
+
+def test_claimed_widths_must_be_axes_of_the_arrays_in_the_file(tmp_path: Path) -> None:
+    path = tiny_mlp_file(tmp_path, {})
+    checkpoint.check_claimed_sizes(path, {"hidden": 4, "n_features": 3, "n_classes": 2})
+    tracemalloc.start()
+    try:
+        with pytest.raises(
+            CheckpointError, match=r"claims hidden=1000000000, n_classes=7, but no array .* longest is 4"
+        ):
+            checkpoint.check_claimed_sizes(path, {"hidden": 10**9, "n_features": 3, "n_classes": 7})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000
+
+
+def test_tampered_metadata_says_what_is_missing(tmp_path: Path) -> None:
+    path = tiny_mlp_file(tmp_path, {"format": "minigrad-train-1", "config": "{not json"})
+    metadata = checkpoint.load_metadata(path)
+    fields = {"format": "the file format", "config": "the training configuration", "feature_names": "the inputs"}
+    with pytest.raises(CheckpointError, match=r"lacks 'feature_names' \(the inputs\); it holds \['config', 'format'\]"):
+        checkpoint.require_metadata(path, metadata, fields)
+    with pytest.raises(CheckpointError, match=r"metadata 'config' is not valid JSON"):
+        checkpoint.metadata_json(path, metadata, "config")
+    with pytest.raises(CheckpointError, match=r"lacks 'val_accuracy'"):
+        checkpoint.metadata_json(path, metadata, "val_accuracy")
+
+
+# --------------------------------------------------------------------------- saving owns its atomicity
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+@pytest.mark.parametrize("failure", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_a_failed_save_keeps_the_old_checkpoint_and_leaves_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: BaseException
+) -> None:
+    path = tmp_path / "model.safetensors"
+    checkpoint.save(path, {"w": np.arange(3.0)})
+    before = path.read_bytes()
+
+    def fail(fd: int) -> None:
+        raise failure
+
+    monkeypatch.setattr(os, "fsync", fail)
+    with pytest.raises(type(failure)):
+        checkpoint.save(path, {"w": np.zeros(1000)})
+    assert path.read_bytes() == before
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_the_file_mode_follows_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    previous = os.umask(umask)
+    try:
+        checkpoint.save(tmp_path / "m.safetensors", {"w": np.zeros(2)})
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "m.safetensors").stat().st_mode) == mode
+
+
+SAVE_IN_CHILD = """
+import os, sys, time
+import numpy as np
+from minigrad import checkpoint
+
+real_fsync = os.fsync
+
+def fsync_slowly(fd):  # holds the save with its temporary file complete on disk, so that SIGTERM lands inside it
+    print("writing", flush=True)
+    time.sleep(60)
+    real_fsync(fd)
+
+os.fsync = fsync_slowly
+checkpoint.save(sys.argv[1], {"w": np.ones((2048, 2048))})  # 32 MiB
+print("saved", flush=True)
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
+def test_sigterm_while_saving_removes_the_temporary_and_keeps_the_old_checkpoint(tmp_path: Path) -> None:
+    path = tmp_path / "model.safetensors"
+    checkpoint.save(path, {"w": np.arange(3.0)})
+    before = path.read_bytes()
+    child = subprocess.Popen(
+        [sys.executable, "-c", SAVE_IN_CHILD, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "writing"
+        assert len(leftovers(tmp_path)) == 1  # the temporary, next to the checkpoint
+        child.send_signal(signal.SIGTERM)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == -signal.SIGTERM  # still ended by the signal, as without the cleanup
+    assert leftovers(tmp_path) == []
+    assert path.read_bytes() == before

@@ -353,6 +353,8 @@ def test_in_place_change_of_a_tensor_requiring_grad_raises_while_recording(name:
         IN_PLACE[name](x)
     np.testing.assert_array_equal(x.data, [1.0, 2.0])  # unchanged
     h = x * 1.0
+    if name in ("copy_", "setitem", "setitem-slice"):
+        return  # assignment into a non-leaf is recorded, as in PyTorch (tests/test_reliability_round2.py)
     with pytest.raises(RuntimeError, match="in-place"):
         IN_PLACE[name](h)  # a non-leaf too
 

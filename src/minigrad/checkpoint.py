@@ -6,6 +6,12 @@ bytes.  Loading it runs no code, unlike a pickle, and PyTorch, JAX and NumPy
 read the same file.  ``safetensors`` is an optional dependency (the ``train``
 extra), imported only here.
 
+A file is data, never trusted: anything but a regular file is refused before
+it is opened (a named pipe would hang), a header over safetensors' 100 MB
+limit before it is read, and every malformed header gives one
+:class:`CheckpointError` with the reason.  Code that builds a model from the
+metadata checks the sizes it claims first: :func:`check_claimed_shapes`.
+
 >>> from minigrad import checkpoint
 >>> checkpoint.save("model.safetensors", model.state_dict(), metadata={"epochs": "30"})  # doctest: +SKIP
 >>> checkpoint.load_into(model, "model.safetensors")  # doctest: +SKIP
@@ -17,8 +23,13 @@ import importlib
 import json
 import math
 import os
+import secrets
+import signal
+import stat
 import struct
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -57,6 +68,8 @@ class CheckpointNotFoundError(CheckpointError, FileNotFoundError):
 ITEM_SIZES = {"BOOL": 1, "U8": 1, "I8": 1, "U16": 2, "I16": 2, "F16": 2, "U32": 4, "I32": 4, "F32": 4}
 ITEM_SIZES |= {"U64": 8, "I64": 8, "F64": 8}
 HEADER_LENGTH_BYTES = 8  # a little-endian unsigned 64-bit integer: the size of the JSON header that follows
+MAX_HEADER_BYTES = 100_000_000  # safetensors' own limit: a longer header is refused before it is read
+MAX_INTEGER_DIGITS = 20  # 2**64 has 20 digits: a size or offset cannot need more
 
 
 def _safetensors_numpy() -> Any:
@@ -98,18 +111,97 @@ def _check_entry(key: str, entry: object) -> tuple[int, int]:
     return begin, end
 
 
+def _check_regular_file(path: PathLike) -> None:
+    """Refuse a path that is not a regular file, from its ``stat`` alone: nothing is opened yet.
+
+    A named pipe would block ``open`` until some writer came along (a hang),
+    and a device could stream forever.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise CheckpointNotFoundError(path, "there is no such file; check the path") from None
+    except OSError as error:
+        raise CheckpointError(path, f"it cannot be read ({error.strerror or error})") from error
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise CheckpointError(path, "it is a directory; pass the .safetensors file inside it")
+    kind = (
+        "a named pipe (FIFO)"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "not a regular file"
+    )
+    raise CheckpointError(path, f"it is {kind}, not a regular file; a checkpoint is a file on disk")
+
+
+@contextmanager
+def _open_regular(path: PathLike) -> Iterator[Any]:
+    """Open for reading without blocking, and check again that it is a regular file (it may have been swapped)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise CheckpointError(path, "it stopped being a regular file while it was opened")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as f:
+        yield f
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise _HostileHeaderError(f"it holds an integer of {len(text)} digits; sizes and offsets need at most 20")
+    return int(text)
+
+
+class _HostileHeaderError(ValueError):
+    """A header that no safetensors writer produces: a reason for :class:`CheckpointError`."""
+
+
+def _parse_header(path: PathLike, raw_header: bytes) -> Any:
+    """The JSON header, or one :class:`CheckpointError` with the reason, whatever the bytes hold.
+
+    Integers longer than any size are refused as they are parsed (before
+    Python's 4,300-digit limit, or a costly conversion, is reached); nesting
+    deeper than the parser's recursion limit is a reason like any other.
+    """
+    try:
+        text = raw_header.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise CheckpointError(path, f"its header is not valid UTF-8 ({error})") from error
+    try:
+        return json.loads(text, parse_int=_bounded_int)
+    except _HostileHeaderError as error:
+        raise CheckpointError(path, f"its header is not a safetensors header: {error}") from None
+    except RecursionError:
+        raise CheckpointError(
+            path, "its header nests deeper than Python's parser goes; a safetensors header nests 3 deep"
+        ) from None
+    except ValueError as error:  # json.JSONDecodeError is a ValueError
+        raise CheckpointError(path, f"its header is not valid JSON ({error})") from None
+
+
 def _check_file(path: PathLike) -> dict[str, str]:
+    """The metadata of a checked file (see :func:`_read_checked`)."""
+    return _read_checked(path)[0]
+
+
+def _read_checked(path: PathLike) -> tuple[dict[str, str], dict[str, tuple[int, ...]]]:
     """Read and check a safetensors header, raising :class:`CheckpointError` with the reason; return its metadata.
 
     Checked before safetensors reads the file (so that every problem gets a
     message naming the file) and before any module or optimizer is changed.
     """
-    if os.path.isdir(path):
-        raise CheckpointError(path, "it is a directory; pass the .safetensors file inside it")
-    if not os.path.exists(path):
-        raise CheckpointNotFoundError(path, "there is no such file; check the path")
+    _check_regular_file(path)
     try:
-        with open(path, "rb") as f:
+        with _open_regular(path) as f:
             size = os.fstat(f.fileno()).st_size
             start = f.read(HEADER_LENGTH_BYTES)
             other_format = _other_format(start, size)
@@ -118,6 +210,12 @@ def _check_file(path: PathLike) -> dict[str, str]:
             if len(start) < HEADER_LENGTH_BYTES:
                 raise CheckpointError(path, f"the file has {size} bytes, fewer than the 8-byte header length")
             (header_length,) = struct.unpack("<Q", start)
+            if header_length > MAX_HEADER_BYTES:
+                raise CheckpointError(
+                    path,
+                    f"the first 8 bytes announce a header of {header_length:,} bytes, over safetensors' limit of "
+                    f"{MAX_HEADER_BYTES:,} (a damaged or hostile file); it was not read",
+                )
             if header_length > size - HEADER_LENGTH_BYTES:
                 raise CheckpointError(
                     path,
@@ -127,10 +225,7 @@ def _check_file(path: PathLike) -> dict[str, str]:
             raw_header = f.read(header_length)
     except OSError as error:
         raise CheckpointError(path, f"it cannot be read ({error.strerror or error})") from error
-    try:
-        header = json.loads(raw_header.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise CheckpointError(path, f"its header is not valid UTF-8 JSON ({error})") from error
+    header = _parse_header(path, raw_header)
     if not isinstance(header, dict):
         raise CheckpointError(path, f"its header is JSON but not an object (it is a {type(header).__name__})")
     metadata = header.pop("__metadata__", None) or {}
@@ -150,7 +245,91 @@ def _check_file(path: PathLike) -> dict[str, str]:
         raise CheckpointError(
             path, f"the header describes {covered} bytes of array data, but the file holds {data_size} (truncated?)"
         )
-    return dict(metadata)
+    return dict(metadata), {key: tuple(entry["shape"]) for key, entry in header.items()}
+
+
+def array_shapes(path: PathLike) -> dict[str, tuple[int, ...]]:
+    """The name and shape of every array in the file, read from its checked header: no array is loaded."""
+    return _read_checked(path)[1]
+
+
+def require_metadata(path: PathLike, metadata: Mapping[str, str], fields: Mapping[str, str]) -> None:
+    """Refuse metadata that lacks any of ``fields`` (name -> what it holds), naming every missing one.
+
+    For code that rebuilds something from a checkpoint's metadata: a file
+    whose metadata was edited or written by another program gets a reason,
+    not a bare ``KeyError``.
+    """
+    missing = [f"{name!r} ({what})" for name, what in fields.items() if name not in metadata]
+    if missing:
+        raise CheckpointError(
+            path,
+            f"its metadata lacks {', '.join(missing)}; it holds {sorted(metadata) or 'nothing'} "
+            "(edited, or written by another program?)",
+        )
+
+
+def metadata_json(path: PathLike, metadata: Mapping[str, str], field: str) -> Any:
+    """``metadata[field]`` decoded from JSON, or one :class:`CheckpointError` naming the field and the reason."""
+    if field not in metadata:
+        raise CheckpointError(path, f"its metadata lacks {field!r}; it holds {sorted(metadata) or 'nothing'}")
+    try:
+        return json.loads(metadata[field], parse_int=_bounded_int)
+    except _HostileHeaderError as error:
+        raise CheckpointError(path, f"its metadata {field!r} is not what minigrad writes: {error}") from None
+    except RecursionError:
+        raise CheckpointError(path, f"its metadata {field!r} nests deeper than Python's parser goes") from None
+    except ValueError as error:
+        raise CheckpointError(path, f"its metadata {field!r} is not valid JSON ({error})") from None
+
+
+def check_claimed_shapes(path: PathLike, planned: Mapping[str, tuple[int, ...]], claims: str = "") -> None:
+    """Check the shapes of a model about to be built from metadata against the arrays in the file, first.
+
+    ``planned`` is name -> shape as the metadata's sizes imply them (computed,
+    not built: ``{"0.weight": (hidden, n_features), ...}``).  Metadata is not
+    trusted: a 1 KB file whose metadata claims ``hidden = 10**9`` is refused
+    here, naming every difference, before anything is allocated.  ``claims``
+    (e.g. ``"hidden=1000000000"``) is quoted in the message.
+    """
+    found = array_shapes(path)
+    problems = [f"{name}: no such array in the file" for name in planned if name not in found]
+    problems += [
+        f"{name}: the metadata implies {tuple(shape)}, the file holds {found[name]}"
+        for name, shape in planned.items()
+        if name in found and tuple(shape) != found[name]
+    ]
+    problems += [
+        f"{name}: in the file, not in the model the metadata describes" for name in found if name not in planned
+    ]
+    if problems:
+        said = f" ({claims})" if claims else ""
+        raise CheckpointError(
+            path,
+            f"its metadata{said} does not describe its arrays: " + "; ".join(problems) + " (edited metadata?); "
+            "nothing was built",
+        )
+
+
+def check_claimed_sizes(path: PathLike, sizes: Mapping[str, int]) -> None:
+    """Check each width the metadata claims (name -> size: ``hidden``, ``d_model``...) against the file, first.
+
+    A model's widths are axes of its arrays, so each claimed size must be the
+    length of some axis of some array in the file; a size that none has (a
+    1 KB file claiming ``hidden = 10**9``) is refused, naming every such
+    claim, before anything is allocated.  Coarser than
+    :func:`check_claimed_shapes`, for models whose exact layout is long to spell.
+    """
+    found = array_shapes(path)
+    lengths = {n for shape in found.values() for n in shape}
+    wrong = [f"{name}={size}" for name, size in sizes.items() if size not in lengths]
+    if wrong:
+        longest = max(lengths, default=0)
+        raise CheckpointError(
+            path,
+            f"its metadata claims {', '.join(wrong)}, but no array in the file has an axis of that length "
+            f"(the longest is {longest}; edited metadata?); nothing was built",
+        )
 
 
 def save(path: PathLike, state_dict: Mapping[str, Array | Tensor], metadata: Mapping[str, str] | None = None) -> None:
@@ -158,7 +337,10 @@ def save(path: PathLike, state_dict: Mapping[str, Array | Tensor], metadata: Map
 
     Arrays are written bit for bit with their dtype and shape; tensors are
     saved as their arrays.  Metadata keys and values must be strings (encode
-    anything else, e.g. with ``json.dumps``).
+    anything else, e.g. with ``json.dumps``).  The write is atomic whatever
+    the safetensors version: a temporary file in the same folder, fsync, then
+    ``os.replace``; on any failure, Ctrl-C or SIGTERM the temporary is removed
+    and an older file at ``path`` stays whole.  The mode follows the umask.
     """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(
@@ -198,7 +380,80 @@ def save(path: PathLike, state_dict: Mapping[str, Array | Tensor], metadata: Map
     folder = os.path.dirname(target) or "."
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"checkpoint.save: the folder {folder!r} does not exist; create it first")
-    _safetensors_numpy().save_file(arrays, target, metadata=meta or None)
+    payload = _safetensors_numpy().save(arrays, metadata=meta or None)
+    _write_atomically(target, payload)
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived while a checkpoint was being written: unwinds the write so that its temporary goes."""
+
+
+@contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """Inside the block SIGTERM raises :class:`_Terminated`; after the cleanup it is delivered again as before.
+
+    Python's default for SIGTERM ends the process at once, skipping every
+    ``finally``: a half-written temporary file would stay.  Signal handlers can
+    only be set from the main thread; elsewhere the block runs unchanged.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is signal.SIG_IGN:
+        yield
+        return
+
+    def unwind(signum: int, frame: Any) -> None:
+        raise _Terminated
+
+    signal.signal(signal.SIGTERM, unwind)
+    try:
+        yield
+    except _Terminated:
+        signal.signal(signal.SIGTERM, previous)
+        os.kill(os.getpid(), signal.SIGTERM)  # as if it had arrived now: the default ends the process
+        raise  # a handler of the caller's own that returned: the save still did not happen
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _write_atomically(target: str, payload: bytes) -> None:
+    """Write ``payload`` to ``target`` whole or not at all: a temporary file in the same folder, fsync, rename.
+
+    A reader (or a crash) sees either the old file or the new one, never a
+    truncated mix; the temporary is removed on any failure, Ctrl-C and SIGTERM
+    included.  The file is created with mode 0666 less the umask, as ``open``
+    creates any file (0644 under the usual umask 022).
+    """
+    folder = os.path.dirname(target) or "."
+    temporary = os.path.join(folder, f".{os.path.basename(target)}.{secrets.token_hex(6)}.tmp")
+    with _sigterm_unwinds():
+        try:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            with os.fdopen(fd, "wb") as f:
+                f.write(payload)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            with _suppress_os_error():
+                os.unlink(temporary)
+            raise
+    with _suppress_os_error():  # make the rename itself durable; not every system can open a folder
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+@contextmanager
+def _suppress_os_error() -> Iterator[None]:
+    try:
+        yield
+    except OSError:
+        pass
 
 
 def load(path: PathLike) -> dict[str, Array]:

@@ -362,6 +362,10 @@ def run_backward(root: Tensor, grad: Array | None, retain_graph: bool) -> None:
                         site=node.site,
                     )
                 )
+            if inp._seq > t._seq:  # assigned into after this op read it: the gradient goes to the history it read
+                inp = inp.history_before(t._seq)
+                if not inp._rg:
+                    continue
             key = id(inp)
             prev = grads.get(key)
             if prev is None:

@@ -8,14 +8,18 @@ functional spelling share one implementation.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import itertools
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, SupportsIndex, Union
 
 import numpy as np
 import numpy.typing as npt
 
-from .engine import BackwardFn, Node, check_finite_forward, grad_mode, run_backward, state
+from .engine import BackwardFn, Grads, Node, check_finite_forward, grad_mode, run_backward, state
+from .unbroadcast import unbroadcast
 
 Array = npt.NDArray[Any]
 DTypeLike = npt.DTypeLike
@@ -24,6 +28,7 @@ TensorLike = Union["Tensor", Scalar, Array, Sequence[Any]]
 Axis = Union[int, Sequence[int], None]
 
 _creation_counter = itertools.count()
+_creation_stamp = operator.attrgetter("_seq")
 
 
 class Tensor:
@@ -34,12 +39,31 @@ class Tensor:
     point tensors may require gradients.  After ``loss.backward()`` every leaf
     tensor with ``requires_grad=True`` that the loss depends on has ``.grad``,
     an array of the tensor's own shape and dtype.
+
+    NumPy and a Tensor: ``np.asarray(t)`` and ``np.array(t)`` give the values
+    (``__array__``), refused when ``t`` requires grad, as in PyTorch: write
+    ``np.array(t.detach())``.  NumPy's arithmetic and comparison operators
+    with an array on the left (``array + t``, ``array < t``) dispatch to the
+    Tensor ops and keep the graph.  Every other NumPy function or ufunc on a
+    Tensor (``np.exp(t)``, ``np.mean(t)``) is refused with a TypeError naming
+    the Tensor method to use (``t.exp()``, ``t.mean()``): it would compute
+    outside the graph.
     """
 
-    __slots__ = ("_data", "_grad", "_rg", "_ctx", "_vc", "_retains_grad", "_hooks", "_seq", "name", "__weakref__")
-    # NumPy must not treat a Tensor as an array-like of objects: with this,
-    # ``ndarray + Tensor`` defers to ``Tensor.__radd__``.
-    __array_ufunc__ = None
+    __slots__ = (
+        "_data",
+        "_grad",
+        "_rg",
+        "_ctx",
+        "_vc",
+        "_retains_grad",
+        "_hooks",
+        "_seq",
+        "_past",
+        "_view_version",
+        "name",
+        "__weakref__",
+    )
 
     _data: Array
     _grad: Array | None
@@ -49,6 +73,9 @@ class Tensor:
     _retains_grad: bool
     _hooks: list[Callable[[Tensor], None]] | None  # set on leaves only; see register_post_accumulate_grad_hook
     _seq: int  # creation stamp: inputs are always older than outputs (engine.topological_order)
+    _past: list[Tensor] | None  # the histories this tensor had before each recorded assignment into it, oldest first
+    # -1, or: its array is a view of another tensor's (indexing, reshape, transpose), taken at this version
+    _view_version: int
     name: str
 
     def __init__(self, data: TensorLike, *, requires_grad: bool = False, dtype: DTypeLike | None = None) -> None:
@@ -68,6 +95,8 @@ class Tensor:
         self._retains_grad = False
         self._hooks = None
         self._seq = next(_creation_counter)
+        self._past = None
+        self._view_version = -1
         self.name = ""
 
     @classmethod
@@ -320,10 +349,36 @@ class Tensor:
     def tolist(self) -> Any:
         return self._data.tolist()
 
+    # ------------------------------------------------------------------ NumPy's protocols (see the class docstring)
+
+    def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> Array:
+        if self._rg:
+            raise RuntimeError(
+                "np.array(t) / np.asarray(t): this tensor requires grad, and a NumPy array of it would be outside "
+                "the graph; use np.array(t.detach()) (or t.detach().numpy())"
+            )
+        if copy is False and dtype is not None and np.dtype(dtype) != self._data.dtype:
+            raise ValueError(f"np.asarray(t, dtype={dtype}, copy=False): a change of dtype needs a copy")
+        return np.array(self._data, dtype=dtype, copy=True if copy else None)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        op = _NUMPY_OPERATORS.get(ufunc)
+        if op is not None and method == "__call__" and not kwargs and len(inputs) == 2:
+            return op(*inputs)
+        name = getattr(ufunc, "__name__", str(ufunc))
+        if method != "__call__":
+            name += f".{method}"
+        raise TypeError(_numpy_refusal(name))
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        raise TypeError(_numpy_refusal(getattr(func, "__name__", str(func))))
+
     # ------------------------------------------------------------------ in-place updates
-    # In-place changes are not differentiable: they are for optimizers (under
-    # no_grad) and constants.  Each bumps the version counter, so that a
-    # backward rule that saved this tensor notices it changed.
+    # In-place arithmetic (add_, mul_, +=...) is not differentiable: it is for
+    # optimizers (under no_grad) and constants.  Assignment (t[i] = v, copy_)
+    # is recorded in the graph, as in PyTorch (see __setitem__).  Each bumps
+    # the version counter, so that a backward rule that saved this tensor
+    # notices it changed.
 
     def _check_inplace(self, op: str) -> None:
         if self._rg and grad_mode.enabled:
@@ -376,7 +431,9 @@ class Tensor:
         return self._inplace("div_", np.true_divide, other)
 
     def copy_(self, other: TensorLike) -> Tensor:
-        return self._inplace("copy_", None, other)
+        """Copy ``other`` (broadcast) into this tensor; recorded like ``self[...] = other`` (see ``__setitem__``)."""
+        self._write("copy_", ..., other)
+        return self
 
     def fill_(self, value: Scalar) -> Tensor:
         return self._inplace("fill_", None, value)
@@ -397,11 +454,97 @@ class Tensor:
         return self.div_(other)
 
     def __setitem__(self, index: Any, value: TensorLike) -> None:
-        self._check_inplace("__setitem__")
-        array = value._data if isinstance(value, Tensor) else to_array("__setitem__", value, None, copy=False)
-        self._check_cast("__setitem__", array, value)
-        self._data[_index(index)] = array
+        """``self[index] = value``, recorded in the graph when either side requires grad, as in PyTorch.
+
+        The value broadcasts to ``self[index]`` (leading axes of length 1
+        dropped first, as PyTorch does).  Backward, with ``g = dL/d(self after)``:
+        ``dL/d value = unbroadcast(g[index])``, and ``dL/d(self before) = g``
+        with ``g[index] = 0``: the overwritten elements get no gradient.  The
+        write bumps the version counter, so a backward rule that saved this
+        tensor's old values still refuses to run.  An op that read this tensor
+        before the write sends its gradient to the history it read, as in
+        PyTorch.  Refused while recording: a leaf that requires grad (its
+        values are the parameters themselves), and a view (``row = buf[0]``)
+        whose base would change without a record; write into the base itself
+        (``buf[0, :] = value``).  A view taken before the write
+        (``row = buf[0]``) and used after it is refused at that use: its
+        values changed without its graph knowing; take it again after the
+        write.  (PyTorch follows such views; minigrad says so instead.)
+        """
+        self._write("__setitem__", index, value)
+
+    def _write(self, op: str, index: Any, value: TensorLike) -> None:
+        """``self[index] = value`` for ``__setitem__`` and ``copy_``; see ``__setitem__`` for the gradients."""
+        source = value if isinstance(value, Tensor) else None
+        array = value._data if isinstance(value, Tensor) else to_array(op, value, None, copy=False, what="value")
+        self._check_cast(op, array, value)
+        recorded = grad_mode.enabled and (self._rg or (source is not None and source._rg))
+        if recorded:
+            self._check_recordable_write(op)
+        index = _index_arrays(index)
+        try:
+            target = self._data[index]
+        except IndexError as err:
+            raise IndexError(f"{op}: {err} (tensor shape {self._data.shape})") from None
+        target_shape = np.shape(target)
+        fitted = _fit_value(op, array, target_shape, "the tensor" if index is ... else "the indexed part")
+        self._data[index] = array.reshape(fitted)
         self._version += 1
+        if recorded:
+            self._record_write(op, index, source if source is not None else Tensor._wrap(array), fitted)
+
+    def _check_recordable_write(self, op: str) -> None:
+        """Refuse the writes that minigrad cannot record (see ``__setitem__``), before anything changes."""
+        if self._rg and self._ctx is None:
+            raise RuntimeError(
+                f"{op}: in-place change of a leaf tensor that requires grad while gradients are recorded "
+                "(its values are what the gradient is taken with respect to); wrap the update in "
+                "`with minigrad.no_grad():`, or write into a tensor computed from it"
+            )
+        if self._view_version >= 0:
+            raise RuntimeError(
+                f"{op}: this tensor (shape {self._data.shape}) is a view of another tensor (made by indexing, "
+                "reshape or transpose); writing a value that requires grad into it would change the other tensor "
+                "without a record in the graph; write into the base tensor itself (buf[t, :] = value, "
+                "not buf[t][:] = value)"
+            )
+
+    def _record_write(self, op: str, index: Any, value: Tensor, fitted: tuple[int, ...]) -> None:
+        """Give this tensor a new history: a node whose inputs are its history so far and ``value``.
+
+        The history so far moves into a new tensor object, kept in ``_past``:
+        nodes recorded before the write still name ``self`` as their input,
+        and the backward pass routes their gradients to the history they
+        read (the newest past one older than them, ``history_before``).
+        """
+        cell = self._shared_version_cell()
+        if len(cell) < 2:
+            cell.append(0)
+        cell[1] = cell[0]  # the version of the last recorded write: views taken before it are stale (``result``)
+        past = Tensor._wrap(self._data, cell)  # shares the version cell: an old node that saved it still sees
+        past._ctx, past._rg, past._seq, past.name = self._ctx, self._rg, self._seq, self.name
+        if self._past is None:
+            self._past = []
+        self._past.append(past)
+        value_shape = value._data.shape
+
+        def backward(g: Array) -> Grads:
+            g_past = g_value = None
+            if past._rg:
+                g_past = np.array(g)
+                g_past[index] = 0
+            if value._rg:
+                g_value = unbroadcast(np.asarray(g[index]), fitted).reshape(value_shape)
+            return g_past, g_value
+
+        self._ctx = Node(op, (past, value), backward, (), False)
+        self._rg = True
+        self._seq = next(_creation_counter)
+
+    def history_before(self, stamp: int) -> Tensor:
+        """This tensor as it was before the first assignment recorded after creation stamp ``stamp``."""
+        past = self._past or []
+        return past[bisect.bisect_left(past, stamp, key=_creation_stamp) - 1]
 
     # ------------------------------------------------------------------ arithmetic
 
@@ -633,6 +776,33 @@ def _array(x: TensorLike) -> Any:
     return x._data if isinstance(x, Tensor) else x
 
 
+def _index_arrays(index: Any) -> Any:
+    """An index with Tensors replaced by their arrays and lists by arrays (NumPy's meaning of a list index)."""
+    index = _index(index)
+    if isinstance(index, list):
+        return np.asarray(index)
+    if isinstance(index, tuple):
+        return tuple(np.asarray(p) if isinstance(p, list) else p for p in index)
+    return index
+
+
+def _fit_value(op: str, value: Array, target: tuple[int, ...], where: str) -> tuple[int, ...]:
+    """``value``'s shape without the leading 1s that ``target`` lacks, checked to broadcast to ``target``."""
+    shape = value.shape
+    while len(shape) > len(target) and shape[0] == 1:
+        shape = shape[1:]
+    try:
+        fits = np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"{op}: cannot write a value of shape {value.shape} into {where} of shape {target}; the value must "
+            "broadcast to it (NumPy's rules: align on the right; each size equal or 1)"
+        )
+    return shape
+
+
 def _index(index: Any) -> Any:
     """An index with any Tensors in it replaced by their arrays."""
     if isinstance(index, Tensor):
@@ -655,6 +825,11 @@ def _brief(value: Any) -> str:
 
 def to_array(op: str, data: Any, dtype: DTypeLike | None, *, copy: bool = True, what: str = "data") -> Array:
     """``data`` as a NumPy array of a real numeric dtype, or an error that names ``op``, ``what`` and the problem."""
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+        raise TypeError(
+            f"{op}: {what} is a list of tensors; copying their values would drop the graph: to join tensors use "
+            "minigrad.stack(tensors) (it keeps the graph), or pass t.detach().numpy() of each"
+        )
     try:
         array = np.array(data, dtype=dtype, copy=copy if copy else None)
     except ValueError as err:
@@ -666,6 +841,8 @@ def to_array(op: str, data: Any, dtype: DTypeLike | None, *, copy: bool = True, 
         ) from None
     except TypeError as err:
         raise TypeError(f"{op}: cannot make a numeric array from {what} {_brief(data)}: {err}") from None
+    if dtype is None and isinstance(data, (int, list, tuple)) and array.dtype.kind in "uOf":
+        array = _python_ints_checked(op, data, array, what)
     kind = array.dtype.kind
     if kind not in _NUMERIC_KINDS:
         if kind == "c":
@@ -685,6 +862,48 @@ def to_array(op: str, data: Any, dtype: DTypeLike | None, *, copy: bool = True, 
     return array
 
 
+_INT64 = np.iinfo(np.int64)
+
+
+def _scan_python_numbers(data: Any) -> tuple[int | None, bool]:
+    """The first Python int in nested lists/tuples ``data`` that int64 cannot hold, and whether a float occurs."""
+    big, has_float = None, False
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, float):
+            has_float = True
+        elif big is None and isinstance(item, int) and not _INT64.min <= item <= _INT64.max:
+            big = item
+    return big, has_float
+
+
+def _python_ints_checked(op: str, data: Any, array: Array, what: str) -> Array:
+    """Python ints outside int64 refused, as PyTorch does, where NumPy would make uint64, float64 or objects.
+
+    With a float among them the data is floating point (PyTorch's inference),
+    so a big int is just a large float.  A float64 array can only hide such an
+    int if some value reached 2**63, so the walk over the lists runs only then.
+    """
+    if array.dtype.kind == "f" and not (np.abs(array) >= 2.0**63).any():  # NaN compares False: no warning
+        return array
+    big, has_float = _scan_python_numbers(data)
+    if big is None:
+        return array
+    if has_float:
+        return np.array(data, dtype=np.float64)
+    shown = (
+        _brief(big) if big.bit_length() < 200 else f"{'-' if big < 0 else ''}(an integer of {big.bit_length()} bits)"
+    )
+    raise ValueError(
+        f"{op}: the integer {shown} in {what} is outside int64's range [-2**63, 2**63 - 1]; a tensor of "
+        "integers cannot hold it exactly (PyTorch refuses it too); pass it as a float (float(x)) to round it, or "
+        "scale the data"
+    )
+
+
 def upstream_gradient(out: Tensor, grad: Any) -> Array:
     """The ``grad`` given to ``out.backward(grad)``, checked: real numbers, finite, exactly ``out``'s shape."""
     array = grad._data if isinstance(grad, Tensor) else to_array("backward", grad, None, copy=False, what="grad")
@@ -702,17 +921,67 @@ def upstream_gradient(out: Tensor, grad: Any) -> Array:
     return array
 
 
+def _fits(value: int, dtype: np.dtype[Any]) -> bool:
+    info = np.iinfo(dtype)
+    return bool(info.min <= value <= info.max)
+
+
 def as_tensor(x: TensorLike, like: Tensor | None = None, op: str = "Tensor") -> Tensor:
-    """``x`` as a Tensor; a Python number takes ``like``'s float dtype, as in PyTorch.
+    """``x`` as a Tensor; a Python number takes ``like``'s dtype (a float, or an int into an integer), as in PyTorch.
 
     ``float32_tensor * 2.0`` stays float32; a NumPy array keeps its own dtype
     and promotes as NumPy does.  Non-numeric data is refused, naming ``op``.
     """
     if isinstance(x, Tensor):
         return x
-    if like is not None and isinstance(x, (int, float)) and like._data.dtype.kind == "f":
-        return Tensor._wrap(np.asarray(x, dtype=like._data.dtype))
+    if like is not None and isinstance(x, (int, float)):
+        kind = like._data.dtype.kind
+        if kind == "f" or (kind in "iu" and type(x) is int and _fits(x, like._data.dtype)):
+            return Tensor._wrap(np.asarray(x, dtype=like._data.dtype))
     return Tensor._wrap(to_array(op, x, None, copy=False))
+
+
+# PyTorch's type categories: a result has the highest category among its operands.
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def _promote_pair(a: np.dtype[Any], b: np.dtype[Any]) -> np.dtype[Any]:
+    """PyTorch's ``promote_types``: within a category the wider dtype; across categories the higher category's.
+
+    (NumPy differs across categories: int32 with float16 is float64 there, float16 in PyTorch.)
+    """
+    ca, cb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    if ca == cb:
+        return np.promote_types(a, b)
+    return a if ca > cb else b
+
+
+def _promote_all(dtypes: list[np.dtype[Any]]) -> np.dtype[Any] | None:
+    out = None
+    for d in dtypes:
+        out = d if out is None else _promote_pair(out, d)
+    return out
+
+
+def result_dtype(*tensors: Tensor) -> np.dtype[Any]:
+    """The dtype of an elementwise op on ``tensors``, by PyTorch's rule (``torch.result_type``).
+
+    Tensors with dimensions decide among themselves.  A 0-d tensor (and a
+    Python number, which arrives here as one) counts only when its category
+    (bool < integer < floating point) is higher than theirs: a float32 vector
+    times ``Tensor(2.0)`` (float64) stays float32, while an int32 vector times
+    ``Tensor(2.0)`` is float64.
+    """
+    dimensioned = _promote_all([t._data.dtype for t in tensors if t._data.ndim])
+    scalar = _promote_all([t._data.dtype for t in tensors if not t._data.ndim])
+    if dimensioned is None:
+        assert scalar is not None
+        return scalar
+    if scalar is None or dimensioned.kind == "f":
+        return dimensioned
+    if dimensioned.kind == "b" or scalar.kind == "f":
+        return _promote_pair(dimensioned, scalar)
+    return dimensioned
 
 
 def floating(op: str, x: TensorLike, promote: bool) -> Tensor:
@@ -734,6 +1003,16 @@ def floating(op: str, x: TensorLike, promote: bool) -> Tensor:
     )
 
 
+def widened(x: Array) -> Array:
+    """``x`` as float32 when it is float16, else ``x`` itself.
+
+    Sums, means, variances, softmaxes and matrix products of float16 data
+    accumulate in float32 and round once at the end, as PyTorch does on the
+    CPU: a float16 sum of 65,505 ones is already inf.
+    """
+    return x.astype(np.float32) if x.dtype == np.float16 else x
+
+
 def result(
     data: Array,
     op: str,
@@ -753,8 +1032,18 @@ def result(
     if type(data) is not np.ndarray:  # a ufunc on 0-d input returns a NumPy scalar
         data = np.asarray(data)
     out = object.__new__(Tensor)
-    out._init_fields(data, None if view_of is None else view_of._shared_version_cell())
+    if view_of is None:
+        out._init_fields(data)
+    else:
+        cell = view_of._shared_version_cell()
+        out._init_fields(data, cell)
+        out._view_version = cell[0]
     if grad_mode.enabled:
+        for t in inputs:
+            if t._view_version >= 0:
+                shared = t._vc
+                if shared is not None and len(shared) > 1 and shared[1] > t._view_version:
+                    raise _stale_view_error(op, t)
         for t in inputs:
             if t._rg:
                 out._rg = True
@@ -763,6 +1052,52 @@ def result(
     if state.anomaly:
         check_finite_forward(op, data)
     return out
+
+
+def _numpy_operators() -> dict[Any, Callable[[Any, Any], Tensor]]:
+    """The NumPy ufuncs behind Python's operators, for ``array <op> tensor``: each to its Tensor op."""
+    ops: dict[Any, Callable[[Any, Any], Tensor]] = {
+        np.add: _ew.add,
+        np.subtract: _ew.sub,
+        np.multiply: _ew.mul,
+        np.true_divide: _ew.div,
+        np.power: _ew.pow,
+        np.matmul: _mm.matmul,
+    }
+    for ufunc in (np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal):
+        ops[ufunc] = functools.partial(compare, ufunc)
+    return ops
+
+
+_MINIGRAD_SPELLING = {
+    "absolute": "t.abs()",
+    "negative": "-t",
+    "maximum": "minigrad.maximum(a, b)",
+    "minimum": "minigrad.minimum(a, b)",
+    "add.reduce": "t.sum()",
+    "concatenate": "minigrad.cat(tensors)",
+    "stack": "minigrad.stack(tensors)",
+    "where": "minigrad.where(condition, a, b)",
+}
+
+
+def _numpy_refusal(name: str) -> str:
+    """The message for a NumPy function or ufunc called on a Tensor: the minigrad spelling, and the way out."""
+    spelling = _MINIGRAD_SPELLING.get(name)
+    if spelling is None:
+        spelling = f"t.{name}()" if hasattr(Tensor, name) else "the Tensor's own methods (t.exp(), t.sum(), ...)"
+    return (
+        f"np.{name} on a minigrad Tensor: NumPy would compute outside the graph; use {spelling} to keep it, or "
+        f"apply np.{name} to the values, t.detach().numpy()"
+    )
+
+
+def _stale_view_error(op: str, view: Tensor) -> RuntimeError:
+    return RuntimeError(
+        f"{op}: an input (shape {view._data.shape}) is a view (indexing, reshape, transpose) taken before a "
+        "recorded assignment into the tensor it views (buf[i] = value); its values may have changed without its "
+        "graph knowing, so its gradient would be wrong. Take the view again after the assignment (row = buf[0])"
+    )
 
 
 def compare(ufunc: Any, a: TensorLike, b: TensorLike) -> Tensor:
@@ -780,3 +1115,5 @@ from .ops import matmul as _mm  # noqa: E402
 from .ops import nn as _nn  # noqa: E402
 from .ops import reductions as _red  # noqa: E402
 from .ops import shape as _shape  # noqa: E402
+
+_NUMPY_OPERATORS = _numpy_operators()

@@ -55,8 +55,11 @@ def unbroadcast(grad: npt.NDArray[Any], shape: tuple[int, ...]) -> npt.NDArray[A
             "check the op's forward shapes"
         )
     lead, stretched = axes
+    dtype = grad.dtype
+    if dtype == np.float16:  # accumulate in float32, as PyTorch does, and round once at the end
+        grad = grad.astype(np.float32)
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
     if lead:
         grad = np.asarray(grad.sum(axis=tuple(range(lead))))  # asarray: a 0-d sum is a NumPy scalar
-    return grad
+    return grad.astype(dtype, copy=False)

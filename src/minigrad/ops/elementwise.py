@@ -15,16 +15,30 @@ from typing import Any
 import numpy as np
 
 from ..engine import Grads
-from ..tensor import Array, Tensor, TensorLike, as_tensor, floating, result
+from ..tensor import Array, Tensor, TensorLike, as_tensor, floating, result, result_dtype
 from ..unbroadcast import unbroadcast
 
 
 def _pair(a: TensorLike, b: TensorLike, op: str = "Tensor") -> tuple[Tensor, Tensor]:
-    """Both operands as tensors; a Python number takes the other side's float dtype."""
+    """Both operands as tensors of one dtype, PyTorch's (:func:`~minigrad.tensor.result_dtype`).
+
+    A Python number takes the other side's dtype; a 0-d tensor does not
+    promote a tensor with dimensions of its own category.  A cast of an
+    operand that requires grad is recorded (``astype``), so its gradient
+    comes back in its own dtype.
+    """
     if isinstance(a, Tensor):
-        return a, as_tensor(b, a, op)
-    tb = as_tensor(b, op=op)
-    return as_tensor(a, tb, op), tb
+        b = as_tensor(b, a, op)
+    else:
+        b = as_tensor(b, op=op)
+        a = as_tensor(a, b, op)
+    if a._data.dtype != b._data.dtype:
+        dtype = result_dtype(a, b)
+        if a._data.dtype != dtype:
+            a = astype(a, dtype)
+        if b._data.dtype != dtype:
+            b = astype(b, dtype)
+    return a, b
 
 
 def _broadcast(op: str, fn: Any, a: Tensor, b: Tensor) -> Array:
@@ -109,7 +123,12 @@ def mul(a: TensorLike, b: TensorLike) -> Tensor:
 
 
 def div(a: TensorLike, b: TensorLike) -> Tensor:
-    """``a / b``.  Backward: ``dL/da = unbroadcast(g / b)``, ``dL/db = unbroadcast(-g * a / b**2)``."""
+    """``a / b``.  Backward: ``dL/da = unbroadcast(g / b)``, ``dL/db = unbroadcast(-g * (a / b) / b)``.
+
+    The quotient comes first, as in PyTorch: ``b * b`` alone overflows or
+    underflows where ``(a / b) / b`` is representable (float32 ``a = b = 1e-23``
+    gives ``-1e23``, not ``-inf``).
+    """
     if type(b) in _NUMBER_TYPES and isinstance(a, Tensor):  # t / c = t * (1 / c) up to rounding; keep the division
         c = b
 
@@ -123,7 +142,7 @@ def div(a: TensorLike, b: TensorLike) -> Tensor:
     def backward(g: Array) -> Grads:
         return (
             unbroadcast(g / b_data, a_data.shape) if a._rg else None,
-            unbroadcast(-g * a_data / (b_data * b_data), b_data.shape) if b._rg else None,
+            unbroadcast(-g * (a_data / b_data / b_data), b_data.shape) if b._rg else None,
         )
 
     return result(_broadcast("div", np.true_divide, a, b), "div", (a, b), backward, saved=(a, b))
@@ -243,12 +262,16 @@ def abs(a: TensorLike) -> Tensor:
 
 
 def relu(a: TensorLike) -> Tensor:
-    """``max(a, 0)``.  Backward: ``dL/da = g * (a > 0)``; at ``a == 0`` the gradient is 0, as in PyTorch."""
+    """``max(a, 0)``.  Backward: ``dL/da = g * not(a <= 0)``.
+
+    At ``a == 0`` the gradient is 0, and at NaN it is ``g``: only ``a <= 0``
+    blocks it, as in PyTorch.
+    """
     a = _not_bool("relu", as_tensor(a, op="relu"))
     a_data = a._data
 
     def backward(g: Array) -> Grads:
-        return (g * (a_data > 0),)
+        return (g * ~(a_data <= 0),)
 
     return result(np.maximum(a_data, 0), "relu", (a,), backward, saved=(a,))
 
@@ -305,14 +328,15 @@ def gelu(a: TensorLike, approximate: str = "none") -> Tensor:
     else:
         # t, then the output, are each built in place in one fresh array: x*x*x instead of x**3 (a slow
         # generic power), and no full-size intermediate per operator (each one is memory to fault in).
-        t = np.asarray(0.044715 * x * x)
-        t += 1
-        t *= x
-        t *= _SQRT_2_OVER_PI  # u = sqrt(2/pi) (x + 0.044715 x**3)
+        with np.errstate(over="ignore"):  # x**3 overflows for |x| > 1e13 in float32; tanh(inf) = 1 is right
+            t = np.asarray(0.044715 * x * x)
+            t += 1
+            t *= x
+            t *= _SQRT_2_OVER_PI  # u = sqrt(2/pi) (x + 0.044715 x**3)
         np.tanh(t, out=t)
         out = t + 1
+        out *= 0.5  # halve before multiplying by x: x (1 + t) overflows at x = 2e38 in float32
         out *= x
-        out *= 0.5
 
         def backward(g: Array) -> Grads:
             grad = np.asarray(3 * 0.044715 * x * x)

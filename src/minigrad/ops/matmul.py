@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Grads
-from ..tensor import Array, Tensor, TensorLike, as_tensor, result
+from ..tensor import Array, Tensor, TensorLike, as_tensor, result, widened
 from ..unbroadcast import unbroadcast
 
 
@@ -20,12 +20,13 @@ def matmul(a: TensorLike, b: TensorLike) -> Tensor:
         dL/dA = G @ B^T,   dL/dB = A^T @ G        (transposing the last two axes)
 
     each then summed over broadcast batch axes (:func:`unbroadcast`) and
-    reshaped to the operand's own shape.
+    reshaped to the operand's own shape.  float16 products accumulate in
+    float32 and round once, as PyTorch does on the CPU.
     """
     if not isinstance(a, Tensor):
         a = as_tensor(a, b if isinstance(b, Tensor) else None, "matmul")
     b = as_tensor(b, a, "matmul")
-    a_data, b_data = a._data, b._data
+    a_data, b_data = widened(a._data), widened(b._data)
     if a_data.ndim == 0 or b_data.ndim == 0:
         raise ValueError(
             f"matmul: both operands need at least one dimension, got shapes {a_data.shape} and {b_data.shape}; "
@@ -51,7 +52,7 @@ def matmul(a: TensorLike, b: TensorLike) -> Tensor:
     promoted = (*np.broadcast_shapes(A.shape[:-2], B.shape[:-2]), A.shape[-2], B.shape[-1])
 
     def backward(g: Array) -> Grads:
-        g = g.reshape(promoted)  # restore the axes that 1-D operands dropped
+        g = widened(g).reshape(promoted)  # restore the axes that 1-D operands dropped
         ga = gb = None
         if a._rg:
             ga = unbroadcast(np.matmul(g, np.swapaxes(B, -1, -2)), A.shape)
@@ -61,4 +62,5 @@ def matmul(a: TensorLike, b: TensorLike) -> Tensor:
             gb = gb if b_data.ndim > 1 else gb.reshape(b_data.shape)
         return ga, gb
 
-    return result(np.asarray(out), "matmul", (a, b), backward, saved=(a, b))
+    out_dtype = np.result_type(a._data, b._data)
+    return result(np.asarray(out).astype(out_dtype, copy=False), "matmul", (a, b), backward, saved=(a, b))

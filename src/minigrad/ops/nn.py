@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Grads
-from ..tensor import Array, Tensor, TensorLike, as_tensor, floating, result
+from ..tensor import Array, Tensor, TensorLike, as_tensor, floating, result, widened
 from . import elementwise, reductions
 from .axes import pick, resolve_axis
 
@@ -29,7 +29,7 @@ def softmax(a: TensorLike, axis: int | None = None, *, dim: int | None = None) -
     Backward: ``dL/da = s * (g - sum(g * s, axis))``.
     """
     a = floating("softmax", a, promote=False)
-    x = a._data
+    x = widened(a._data)  # float16 sums in float32, as in PyTorch
     ax = resolve_axis("softmax", pick("softmax", axis, dim, -1), x.ndim)
     if x.ndim == 0:
         x = x.reshape(1)
@@ -38,6 +38,7 @@ def softmax(a: TensorLike, axis: int | None = None, *, dim: int | None = None) -
     s = e.reshape(a._data.shape)
 
     def backward(g: Array) -> Grads:
+        g = widened(g)
         if not s.ndim:  # one class: s = 1, the gradient is 0
             return (g * s * (1 - s),)
         gs = g * s
@@ -47,7 +48,7 @@ def softmax(a: TensorLike, axis: int | None = None, *, dim: int | None = None) -
         out *= s
         return (out,)
 
-    return result(s, "softmax", (a,), backward, saves_output=True)
+    return result(s.astype(a._data.dtype, copy=False), "softmax", (a,), backward, saves_output=True)
 
 
 def log_softmax(a: TensorLike, axis: int | None = None, *, dim: int | None = None) -> Tensor:
@@ -56,15 +57,16 @@ def log_softmax(a: TensorLike, axis: int | None = None, *, dim: int | None = Non
     Backward: ``dL/da = g - softmax(a) * sum(g, axis)``.
     """
     a = floating("log_softmax", a, promote=False)
-    x = a._data
+    x = widened(a._data)  # float16 sums in float32, as in PyTorch
     ax = resolve_axis("log_softmax", pick("log_softmax", axis, dim, -1), x.ndim)
     out = _log_softmax(x.reshape(1) if x.ndim == 0 else x, ax).reshape(x.shape)
 
     def backward(g: Array) -> Grads:
+        g = widened(g)
         total = g.sum(axis=ax, keepdims=True) if g.ndim else g
         return (g - np.exp(out) * total,)
 
-    return result(out, "log_softmax", (a,), backward, saves_output=True)
+    return result(out.astype(a._data.dtype, copy=False), "log_softmax", (a,), backward, saves_output=True)
 
 
 def cross_entropy(logits: TensorLike, targets: Any, reduction: str = "mean", *, ignore_index: int = -100) -> Tensor:
@@ -74,6 +76,8 @@ def cross_entropy(logits: TensorLike, targets: Any, reduction: str = "mean", *, 
     or ``(N, C, d1, ...)`` with targets ``(N, d1, ...)``: classes on axis 1.
     Per element ``loss = logsumexp(z) - z[target]``; targets equal to
     ``ignore_index`` contribute nothing (and are not counted by ``'mean'``).
+    When every target is ignored, ``'mean'`` gives NaN (0 / 0) and ``'sum'``
+    gives 0, as PyTorch does; the gradient is 0 in both, as in PyTorch.
 
     Backward: ``dL/dz = g * (softmax(z) - onehot(target))``, with ``g``
     divided by the number of counted targets for ``'mean'``.
@@ -81,7 +85,7 @@ def cross_entropy(logits: TensorLike, targets: Any, reduction: str = "mean", *, 
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
     logits = floating("cross_entropy", logits, promote=False)
-    z = logits._data
+    z = widened(logits._data)  # float16 sums in float32, as in PyTorch
     t = np.asarray(targets._data if isinstance(targets, Tensor) else targets)
     if z.ndim == 0:
         raise ValueError("cross_entropy: logits must have a class axis, got a 0-d tensor")
@@ -119,10 +123,11 @@ def cross_entropy(logits: TensorLike, targets: Any, reduction: str = "mean", *, 
         grad = np.exp(logp)
         onehot_at = np.expand_dims(safe_t, class_axis)
         np.put_along_axis(grad, onehot_at, np.take_along_axis(grad, onehot_at, axis=class_axis) - 1, axis=class_axis)
-        scale = g / n_counted * counted if reduction == "mean" else g * counted
+        # with no counted target the mean is NaN, but its gradient is 0, as in PyTorch (an all-padding batch)
+        scale = g / max(n_counted, 1) * counted if reduction == "mean" else g * counted
         return (grad * np.expand_dims(scale, class_axis),)
 
-    return result(out.astype(z.dtype, copy=False), "cross_entropy", (logits,), backward)
+    return result(out.astype(logits._data.dtype, copy=False), "cross_entropy", (logits,), backward)
 
 
 def embedding(ids: Array, weight: Tensor) -> Tensor:
@@ -186,7 +191,7 @@ def linear(x: TensorLike, weight: TensorLike, bias: TensorLike | None = None) ->
     x = as_tensor(x, op="linear")
     w = as_tensor(weight, x, "linear")
     b = None if bias is None else as_tensor(bias, x, "linear")
-    x_data, w_data = x._data, w._data
+    x_data, w_data = widened(x._data), widened(w._data)  # float16 products accumulate in float32, as in PyTorch
     if w_data.ndim != 2 or x_data.ndim == 0 or x_data.shape[-1] != w_data.shape[1]:
         raise ValueError(
             f"linear: input of shape {x_data.shape} and weight of shape {w_data.shape} do not fit: the weight "
@@ -211,7 +216,7 @@ def linear(x: TensorLike, weight: TensorLike, bias: TensorLike | None = None) ->
         out = out.reshape(*x_data.shape[:-1], n_out)
 
     def backward(g: Array) -> Grads:
-        g2 = g.reshape(-1, n_out)
+        g2 = widened(g).reshape(-1, n_out)
         gx = g2 @ w_data if x._rg else None
         if gx is not None and x_data.ndim != 2:
             gx = gx.reshape(x_data.shape)
@@ -221,7 +226,8 @@ def linear(x: TensorLike, weight: TensorLike, bias: TensorLike | None = None) ->
         return gx, gw, (g2.sum(axis=0) if b._rg else None)
 
     inputs = (x, w) if b is None else (x, w, b)
-    return result(out, "linear", inputs, backward, saved=(x, w))
+    out_dtype = np.result_type(x._data, w._data, *(() if b is None else (b._data,)))
+    return result(out.astype(out_dtype, copy=False), "linear", inputs, backward, saved=(x, w))
 
 
 def layer_norm(
@@ -238,7 +244,7 @@ def layer_norm(
         dL/dx = (g' - mean(g') - xhat * mean(g' * xhat)) / sigma
         dL/dweight = sum of g * xhat over the leading axes,   dL/dbias = sum of g over the leading axes
     """
-    data = x._data
+    data = widened(x._data)  # float16 statistics in float32, as in PyTorch
     axes = tuple(range(data.ndim - len(normalized_shape), data.ndim))
     lead = tuple(range(data.ndim - len(normalized_shape)))
     xhat = data - data.mean(axis=axes, keepdims=True)
@@ -249,6 +255,7 @@ def layer_norm(
         out = out + bias._data
 
     def backward(g: Array) -> Grads:
+        g = widened(g)
         gx = None
         if x._rg:
             g_xhat = g * weight._data if weight is not None else g
@@ -264,4 +271,4 @@ def layer_norm(
 
     inputs = (x, *(p for p in (weight, bias) if p is not None))
     saved = (x,) if weight is None else (x, weight)
-    return result(out, "layer_norm", inputs, backward, saved=saved)
+    return result(out.astype(x._data.dtype, copy=False), "layer_norm", inputs, backward, saved=saved)

@@ -1,5 +1,9 @@
 """Reductions over axes, each forward beside its backward rule.
 
+float16 data accumulates in float32 and is rounded back once (PyTorch's rule
+on the CPU, :func:`~minigrad.tensor.widened`): a float16 mean of 100,000
+elements, or the squares inside a variance, would overflow otherwise.
+
 Every reduction takes ``axis`` (an int, a tuple of ints, negative allowed, or
 None for all axes), ``keepdims``, and ``dim`` as PyTorch's spelling of
 ``axis``.  The backward rules first restore the reduced axes of ``g`` (length
@@ -14,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Grads
-from ..tensor import Array, Tensor, TensorLike, as_tensor, floating, result
+from ..tensor import Array, Tensor, TensorLike, as_tensor, floating, result, widened
 from .axes import Axis, resolve_axes
 
 
@@ -36,7 +40,12 @@ def sum(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, dim: Axis =
     def backward(g: Array) -> Grads:
         return (_expand(g, axes, keepdims, shape),)
 
-    return result(np.asarray(a._data.sum(axis=axes, keepdims=keepdims)), "sum", (a,), backward)
+    x = a._data
+    if x.dtype == np.float16:
+        out = np.asarray(x.sum(axis=axes, keepdims=keepdims, dtype=np.float32)).astype(np.float16)
+    else:
+        out = np.asarray(x.sum(axis=axes, keepdims=keepdims))
+    return result(out, "sum", (a,), backward)
 
 
 def mean(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None) -> Tensor:
@@ -47,12 +56,14 @@ def mean(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, dim: Axis 
     count = math.prod(shape[ax] for ax in axes)
 
     def backward(g: Array) -> Grads:
+        g = widened(g)  # float16 g / 100,000 would round the count to inf first
         with np.errstate(invalid="ignore", divide="ignore"):
             return (_expand(g / count, axes, keepdims, shape),)
 
+    x = a._data
     with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is NaN, silently, as in PyTorch
-        out = np.asarray(a._data.sum(axis=axes, keepdims=keepdims) / count)
-    return result(out, "mean", (a,), backward)
+        out = np.asarray(widened(x).sum(axis=axes, keepdims=keepdims) / count)
+    return result(out.astype(x.dtype, copy=False), "mean", (a,), backward)
 
 
 def var(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, correction: int = 1, dim: Axis = None) -> Tensor:
@@ -64,7 +75,8 @@ def var(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, correction:
     x = a._data
     axes = resolve_axes("var", axis, dim, x.ndim)
     count = math.prod(x.shape[ax] for ax in axes)
-    centered = x - x.mean(axis=axes, keepdims=True)
+    wide = widened(x)
+    centered = wide - wide.mean(axis=axes, keepdims=True)
     denom = count - correction
     with np.errstate(invalid="ignore", divide="ignore"):  # N <= correction gives inf/NaN, as in PyTorch
         out = np.asarray((centered * centered).sum(axis=axes, keepdims=keepdims) / denom)
@@ -99,7 +111,8 @@ def _extreme(op: str, fn: Any, a: TensorLike, axis: Axis, keepdims: bool, dim: A
     kept = fn(x, axis=axes, keepdims=True)
 
     def backward(g: Array) -> Grads:
-        hits = (x == kept).astype(g.dtype)  # in g's dtype: a float32 graph gets no float64 share
+        # in g's dtype (a float32 graph gets no float64 share), but counted in float32 for float16
+        hits = (x == kept).astype(np.float32 if g.dtype == np.float16 else g.dtype)
         share = hits / hits.sum(axis=axes, keepdims=True)
         return (_expand(g, axes, keepdims, x.shape) * share,)
 
@@ -113,7 +126,7 @@ def logsumexp(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, dim: 
     Backward: ``dL/da = g * exp(a - logsumexp(a))``, i.e. ``g`` times the softmax over ``axis``.
     """
     a = floating("logsumexp", a, promote=True)
-    x = a._data
+    x = widened(a._data)
     axes = resolve_axes("logsumexp", axis, dim, x.ndim)
     shift = np.max(x, axis=axes, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
     shift = np.where(np.isfinite(shift), shift, 0)  # an all -inf slice stays -inf, not NaN
@@ -124,4 +137,4 @@ def logsumexp(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, dim: 
         return (_expand(g, axes, keepdims, x.shape) * np.exp(x - lse),)
 
     out = lse if keepdims else np.squeeze(lse, axis=axes)
-    return result(np.asarray(out, dtype=x.dtype), "logsumexp", (a,), backward, saved=(a,))
+    return result(np.asarray(out, dtype=a._data.dtype), "logsumexp", (a,), backward, saved=(a,))
