@@ -55,7 +55,8 @@ def examine(
     for spec in checks.checks_for(is_scalar):
         raw = run.results.get(spec.id, {"status": "error", "error": "no result", "lines": []})
         if raw["status"] == "timeout":  # ran out of time: not measured, never a failure
-            info: dict[str, Any] = {k: raw[k] for k in ("limit", "seconds_per_op", "at", "gave_up") if k in raw}
+            keys = ("limit", "seconds_per_op", "at", "gave_up", "crashes")
+            info: dict[str, Any] = {k: raw[k] for k in keys if k in raw}
             note = not_measured_text(raw, lang)
             results.append(CheckResult(spec.id, spec.group, "not measured", note=note, info=info))
             outcomes[spec.id] = {"status": "notpresent", "missing": "(not measured)"}
@@ -77,5 +78,9 @@ def examine(
                 info={"exit": raw["exit"]} if "exit" in raw else {},
             )
         )
-    diagnosis = rank(outcomes, data["breaks"])
+    # No check produced a gradient (each one that ran died or raised): nothing to match a fingerprint against.
+    produced = any(
+        o["status"] == "pass" or any(f["kind"] != "error" for f in o.get("findings", [])) for o in outcomes.values()
+    )
+    diagnosis = rank(outcomes, data["breaks"]) if produced else []
     return Report(target, is_scalar, run.api, results, diagnosis, round(run.seconds, 2))

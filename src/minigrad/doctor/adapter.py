@@ -132,8 +132,9 @@ class Engine:
         api["constant"] = next(
             (n for n in CONSTANT_NAMES if callable(getattr(self.module, n, None)) and "make" not in self.over), None
         )
+        # A first leaf, from array data unless told scalar: a ProbeError (with the --adapter fix) when none can be made.
+        sample = self._sample(2.0 if scalar else np.array([1.0, 2.0]), fallback=2.0 if scalar is None else None)
         if not isinstance(self.maker, type) or "make" in self.over:
-            sample = self._sample(2.0 if scalar else np.array([1.0, 2.0]), fallback=2.0 if scalar is None else None)
             self.cls = type(sample)
         api["op_classes"] = self._op_classes()
         if scalar is None:

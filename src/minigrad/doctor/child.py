@@ -235,7 +235,7 @@ def measure_speed(engine: Any) -> float | None:
             y = engine.binop("*", y, 1.0)
         engine.backward(engine.loss(y, 1.0 if engine.api["scalar"] else [1.0, 1.0, 1.0]))
         return (time.perf_counter() - started) / SPEED_CHAIN
-    except Exception:
+    except BaseException:  # sys.exit or KeyboardInterrupt in their backward: the checks will say it
         return None
     finally:
         engine.recording = was
@@ -299,10 +299,14 @@ def main(jobdir: str) -> None:
         _refuse(jobdir, error.key, frames=_frames(error.__cause__ or error), **error.fields)
     except BaseException as error:
         _refuse(jobdir, "probe_failed", target=job["target"], frames=_frames(error))
-    engine.api["seconds_per_op"] = measure_speed(engine)
     with open(os.path.join(jobdir, "api.tmp"), "wb") as f:
         pickle.dump({"api": engine.api, "header": engine.example_header()}, f)
     os.replace(os.path.join(jobdir, "api.tmp"), os.path.join(jobdir, "api.pkl"))
+    if job.get("measure_speed", True):  # after api.pkl: a backward() that kills the process is a check's finding
+        progress.write("speed")
+        with open(os.path.join(jobdir, "speed.tmp"), "wb") as f:
+            pickle.dump(measure_speed(engine), f)
+        os.replace(os.path.join(jobdir, "speed.tmp"), os.path.join(jobdir, "speed.pkl"))
     engine.phase = progress.phase
     specs = checks.checks_for(engine.api["scalar"])
     skip = set(job.get("skip", ()))  # done by an earlier child, or the check that killed it

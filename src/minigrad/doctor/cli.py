@@ -29,13 +29,11 @@ EPILOG = (
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="minigrad doctor", description=HELP["en"] + " / " + HELP["es"], epilog=EPILOG
-    )
+    parser = argparse.ArgumentParser(prog="minigrad doctor", description=HELP["en"] + " / " + HELP["es"], epilog=EPILOG)
     parser.add_argument("target", help="module:Class (e.g. src.minigrad.tensor:Tensor) or path/to/file.py:Class")
     kind = parser.add_mutually_exclusive_group()
-    kind.add_argument("--scalar", action="store_true", help="a scalar engine (Value); decided by behaviour when omitted")
-    kind.add_argument("--tensor", action="store_true", help="a tensor engine (arrays); decided by behaviour when omitted")
+    kind.add_argument("--scalar", action="store_true", help="a scalar engine (Value); found by behaviour if omitted")
+    kind.add_argument("--tensor", action="store_true", help="a tensor engine (arrays); found by behaviour if omitted")
     parser.add_argument("--adapter", help="a Python file naming what the probe cannot guess (see the README)")
     parser.add_argument("--json", action="store_true", help="write the report as JSON (for autograders)")
     parser.add_argument("--lang", choices=("en", "es"), default="en")
@@ -68,8 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         text = message("interrupted_doctor", args.lang)
         if args.json:
-            error = TargetError("interrupted_doctor", args.lang)
-            print(json.dumps(error_report(args.target, error, args.lang), indent=1))
+            stopped = TargetError("interrupted_doctor", args.lang)
+            print(json.dumps(error_report(args.target, stopped, args.lang), indent=1))
         print(f"minigrad doctor: {text}", file=sys.stderr)
         return 130
     except Exception as error:  # the doctor's own bug: still one JSON object for an autograder

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .diagnose import Candidate
+from .runner import not_measured_text
 
 WORDS = {
     "title": ("minigrad doctor: {target}", "minigrad doctor: {target}"),
@@ -20,7 +21,7 @@ WORDS = {
     "pass": ("pass", "pasa"),
     "fail": ("FAIL", "FALLA"),
     "not present": ("not present", "no está"),
-    "not measured": ("not measured", "no medido"),
+    "not measured": ("not measured", "sin medir"),
     "slow": ("too slow to finish", "demasiado lento para terminar"),
     "summary": (
         "{passed} passed, {failed} failed, {absent} not present, in {seconds:.1f} s",
@@ -118,7 +119,7 @@ MIN_CHECKS = 8  # fewer checks that ran (pass or fail) than this: the engine was
 EXIT_CODES = {"ok": 0, "bugs-found": 1, "error": 2, "not-examined": 3}
 STATUSES = ("pass", "fail", "not present", "not measured")
 STATUS_WORDS = {
-    "not measured": ("not measured", "no medido"),
+    "not measured": ("not measured", "sin medir"),
     "not_examined": (
         "not examined: only {ran} of {total} checks could run (at least {min} are needed); the doctor did not"
         " find: {missing}",
@@ -330,7 +331,7 @@ class Report:
         unmeasured = [c for c in self.checks if c.status == "not measured"]
         if unmeasured:
             out += ["", status_word("not_measured_title", lang) + ":"]
-            out += [f"  {c.id}: {c.note}" for c in unmeasured[:5]]
+            out += [f"  {c.id}: {not_measured_text(c.info, lang)}" for c in unmeasured[:5]]
             if len(unmeasured) > 5:
                 out.append(f"  ... (+{len(unmeasured) - 5}: --json)")
         if self.status == "not-examined":

@@ -36,7 +36,7 @@ LIMITS = {"deep-100000": 10.0, "import": 60.0, "probe": 20.0}
 DEFAULT_LIMIT = 8.0
 REFERENCE_SECONDS_PER_OP = 20e-6  # a plain NumPy engine on a quiet machine does one op (forward and backward) in ~10 µs
 MAX_SCALE = 12.0  # a limit grows at most this much: 2 minutes for a group, whatever the engine's speed
-GIVE_UP_AFTER = 3  # groups that ran out of time: the rest is not measured (an endless loop in every backward)
+GIVE_UP_AFTER = 3  # groups out of time, or children dead: the rest is not measured (every backward loops or dies)
 MEMORY_LIMIT = 4 * 2**30  # bytes of address space per child
 SLOW_GROUPS = ("deep-100000",)
 
@@ -88,6 +88,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "sondear tu clase (crear una hoja, una operación de cada tipo) tardó más de {limit:.0f} s",
     ),
     "import_died": ("importing your module {how}", "importar tu módulo {how}"),
+    "probe_died": (
+        "probing your class (making a leaf, one op of each kind) {how}",
+        "sondear tu clase (crear una hoja, una operación de cada tipo) {how}",
+    ),
     "who_backward": ("your backward()", "tu backward()"),
     "who_forward": ("your code (building the graph)", "tu código (al construir el grafo)"),
     "exited": ("{who} exited with code {code}", "{who} terminó el proceso con el código {code}"),
@@ -103,6 +107,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "interrupted_doctor": (
         "interrupted: every child process stopped",
         "interrumpido: todos los procesos hijos detenidos",
+    ),
+    "after_crashes": (
+        "not run: your code ended the process in {n} checks before it",
+        "sin ejecutar: tu código terminó el proceso en {n} comprobaciones antes",
     ),
     "gave_up": (
         "not measured: {n} groups ran out of time before it",
@@ -278,14 +286,15 @@ def _session(
     out: dict[str, Any] = {"results": {}}
     pending = list(groups)
     skip: set[str] = set()
-    attempt, timeouts = 0, 0
+    attempt, timeouts, crashes = 0, 0, 0
     while pending and not children.stop.is_set():
         attempt += 1
         with open(os.path.join(jobdir, "job.pkl"), "wb") as f:
             pickle.dump({**job, "groups": pending, "skip": sorted(skip)}, f)
         progress_path, api_path = os.path.join(jobdir, "progress"), os.path.join(jobdir, "api.pkl")
         refusal_path, imports_path = os.path.join(jobdir, "refusal.pkl"), os.path.join(jobdir, "imports")
-        for stale in (progress_path, api_path, refusal_path, imports_path):
+        speed_path = os.path.join(jobdir, "speed.pkl")
+        for stale in (progress_path, api_path, refusal_path, imports_path, speed_path):
             if os.path.exists(stale):
                 os.remove(stale)
         err_path = os.path.join(jobdir, f"stderr-{attempt}.txt")
@@ -312,9 +321,11 @@ def _session(
                         where, since = current, time.perf_counter()
                     if "api" not in out and os.path.exists(api_path):
                         out.update(_read(api_path))
+                    if "api" in out and "seconds_per_op" not in out["api"] and os.path.exists(speed_path):
+                        out["api"]["seconds_per_op"] = _read(speed_path)
                     step = where[0] if where else "import"
                     limit = limits.get(step, limits["default"])
-                    if step not in ("import", "probe"):
+                    if step not in ("import", "probe", "speed"):
                         limit *= scale(out.get("api"))
                     if time.perf_counter() - since > limit:
                         timed_out = (where or ["import"], limit)
@@ -326,10 +337,13 @@ def _session(
         if children.stop.is_set():
             break
         where = _progress(progress_path) if timed_out is None else timed_out[0]
+        if "api" not in out and os.path.exists(api_path):
+            out.update(_read(api_path))
+        if "api" in out and "seconds_per_op" not in out["api"]:
+            out["api"]["seconds_per_op"] = _read(speed_path) if os.path.exists(speed_path) else None
+            job = {**job, "measure_speed": False}  # measured once, or it killed the child: never again
         if "api" not in out:
-            if os.path.exists(api_path):
-                out.update(_read(api_path))
-            elif proc.returncode == REFUSED and os.path.exists(refusal_path):
+            if proc.returncode == REFUSED and os.path.exists(refusal_path):
                 refusal = _read(refusal_path)
                 fields = dict(refusal["fields"])
                 return {"error": (refusal["key"], fields.pop("frames", []), fields)}
@@ -340,12 +354,15 @@ def _session(
             else:
                 how = _exit_info(proc.returncode, "import")
                 tail = _tail(err_path).splitlines()
-                return {"error": ("import_died", tail, {"exit": how})}
+                key = "probe_died" if where[:1] == ["probe"] else "import_died"
+                return {"error": (key, tail, {"exit": how})}
         for name in pending:
             path = os.path.join(jobdir, f"group-{name}.pkl")
             if os.path.exists(path):
                 out["results"].update(_read(path))
                 os.remove(path)
+        if where[:1] == ["speed"]:
+            continue  # it died or hung timing a chain: a fresh child runs the checks without timing it
         specs = [s for s in checks.checks_for(bool(out["api"]["scalar"])) if s.group in pending]
         done = set(out["results"]) | skip
         if timed_out is not None and len(where) >= 2:
@@ -385,6 +402,12 @@ def _session(
             "reps": [],
             "stderr": _tail(err_path),
         }
+        crashes += 1
+        if crashes >= GIVE_UP_AFTER:  # a backward() that always kills the process: a fresh child per check is waste
+            for spec in specs:
+                if spec.id not in out["results"] and spec.id not in skip:
+                    out["results"][spec.id] = {"status": "timeout", "crashes": crashes, "lines": []}
+            return out
         skip = {s.id for s in specs if s.id in out["results"]}
         pending = [g for g in pending if any(s.group == g and s.id not in skip for s in specs)]
     return out
@@ -472,14 +495,15 @@ def run_learner(
     failed = next((out for out in outs if "error" in out), None)
     if failed is not None:
         key, frames, fields = failed["error"]
-        if key == "import_died":
+        if key in ("import_died", "probe_died"):
             fields = {"how": crash_text_import(fields["exit"], lang)}
         raise TargetError(key, lang, frames, **fields)
     run = ChildRun(outs[0]["api"], outs[0]["header"], dict(outs[0]["results"]))
     run.results.update(outs[1].get("results", {}))
     for result in run.results.values():
-        if "exit" in result:
-            result["error"] = crash_text(result["exit"], lang)
+        for rep in [result, *result.get("reps", [])]:
+            if "exit" in rep:
+                rep["error"] = crash_text(rep["exit"], lang)
     run.seconds = time.perf_counter() - started
     return run
 
@@ -497,6 +521,8 @@ def not_measured_text(result: dict[str, Any], lang: str = "en") -> str:
     """A check that ran out of time, in words: the limit and the engine's speed per op."""
     if result.get("gave_up"):
         return message("gave_up", lang, n=result["gave_up"])
+    if result.get("crashes"):
+        return message("after_crashes", lang, n=result["crashes"])
     per_op = result.get("seconds_per_op")
     speed = message("per_op", lang, us=per_op * 1e6) if per_op else message("per_op_unknown", lang)
     return message("not_measured", lang, limit=result.get("limit", 0.0), per_op=speed)
