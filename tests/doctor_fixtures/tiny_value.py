@@ -60,16 +60,18 @@ class Value:
 
     def backward(self):
         ON_BACKWARD()
-        order, seen = [], set()
-
-        def visit(v):
-            if id(v) not in seen:
-                seen.add(id(v))
-                for p in v._parents:
-                    visit(p)
+        order, seen, stack = [], set(), [(self, False)]
+        while stack:  # iterative depth-first: every value before the values it was made from
+            v, done = stack.pop()
+            if done:
                 order.append(v)
-
-        visit(self)
+            elif id(v) not in seen:
+                seen.add(id(v))
+                stack.append((v, True))
+                stack.extend((p, False) for p in v._parents)
+        for v in order:
+            if v._parents:
+                v.grad = 0.0  # an intermediate's gradient is this backward's alone
         self.grad = 1.0
         for v in reversed(order):
             for p, d in zip(v._parents, v._local):

@@ -109,8 +109,10 @@ class Engine:
         class_name: str,
         scalar: bool | None = None,
         overrides: dict[str, Any] | None = None,
+        probe_ops: bool = True,
     ) -> None:
         self.maker = cls
+        self.probe_ops = probe_ops  # False: decide tensor or scalar without running any op (one killed the process)
         self.cls: type = cls if isinstance(cls, type) else type(None)
         self.module = module
         self.class_name = class_name
@@ -203,7 +205,7 @@ class Engine:
                 return True
         if np.shape(self._raw(leaf)) != (2,):
             return True  # the data became one number (``float(data)`` would have raised)
-        for op in UNARY:  # a scalar engine's math.exp, or ``if self.data > 0``, refuses an array
+        for op in UNARY if self.probe_ops else ():  # a scalar engine's math.exp, or ``self.data > 0``, refuses arrays
             if self._lookup(op) is None:
                 continue
             was, self.recording = self.recording, False

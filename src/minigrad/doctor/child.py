@@ -294,7 +294,7 @@ def main(jobdir: str) -> None:
         _refuse(jobdir, "import_failed", target=job["target"], frames=_frames(error))
     progress.write("probe")
     try:
-        engine = adapter.Engine(cls, module, class_name, job.get("scalar"), overrides)
+        engine = adapter.Engine(cls, module, class_name, job.get("scalar"), overrides, not job.get("safe_probe"))
     except adapter.ProbeError as error:
         _refuse(jobdir, error.key, frames=_frames(error.__cause__ or error), **error.fields)
     except BaseException as error:

@@ -16,13 +16,15 @@ HELP = {
     "en": "examine your own autograd engine and name the bug it has",
     "es": "examina tu propio motor de autograd y nombra el fallo que tiene",
 }
+INTERRUPTED = 130  # Ctrl-C, as a shell reports it (128 + SIGINT)
 EPILOG = (
     "exit codes / códigos de salida: "
     f"{EXIT_CODES['ok']} ok (every check that ran passes, enough ran) / todo pasa; "
     f"{EXIT_CODES['bugs-found']} bugs found / fallos encontrados; "
     f"{EXIT_CODES['not-examined']} not examined (too few checks could run: see the --adapter lines printed) / "
     "sin examinar; "
-    f"{EXIT_CODES['error']} error (cannot import or build your engine, bad arguments) / error. "
+    f"{EXIT_CODES['error']} error (cannot import or build your engine, bad arguments) / error; "
+    f"{INTERRUPTED} interrupted (Ctrl-C) / interrumpido. "
     "With --json every run, errors included, prints one JSON object with schema_version, status "
     "(ok, bugs-found, not-examined, error), exit_code and counts."
 )
@@ -67,9 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = message("interrupted_doctor", args.lang)
         if args.json:
             stopped = TargetError("interrupted_doctor", args.lang)
-            print(json.dumps(error_report(args.target, stopped, args.lang), indent=1))
+            print(json.dumps(error_report(args.target, stopped, args.lang, INTERRUPTED), indent=1))
         print(f"minigrad doctor: {text}", file=sys.stderr)
-        return 130
+        return INTERRUPTED
     except Exception as error:  # the doctor's own bug: still one JSON object for an autograder
         if not args.json:
             raise

@@ -169,12 +169,12 @@ def status_word(key: str, lang: str, **kwargs: Any) -> str:
     return (es if lang == "es" else en).format(**kwargs)
 
 
-def error_report(target: str, error: Any, lang: str = "en") -> dict[str, Any]:
-    """The ``--json`` of a run that examined nothing (a refusal, a crash, a time-out while importing)."""
+def error_report(target: str, error: Any, lang: str = "en", exit_code: int = EXIT_CODES["error"]) -> dict[str, Any]:
+    """The ``--json`` of a run that examined nothing (a refusal, a crash, a time-out while importing, Ctrl-C)."""
     return {
         "schema_version": SCHEMA_VERSION,
         "status": "error",
-        "exit_code": EXIT_CODES["error"],
+        "exit_code": exit_code,
         "target": target,
         "error": {
             "key": getattr(error, "key", type(error).__name__),

@@ -32,7 +32,7 @@ from . import checks
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child.py")
 REFUSED = 4  # the child's exit code when it wrote refusal.pkl (child.REFUSED)
 # Seconds per group on an engine as fast as REFERENCE_SECONDS_PER_OP; the limits grow with the measured speed.
-LIMITS = {"deep-100000": 10.0, "import": 60.0, "probe": 20.0}
+LIMITS = {"deep-100000": 10.0, "startup": 60.0, "import": 60.0, "probe": 20.0}
 DEFAULT_LIMIT = 8.0
 REFERENCE_SECONDS_PER_OP = 20e-6  # a plain NumPy engine on a quiet machine does one op (forward and backward) in ~10 µs
 MAX_SCALE = 12.0  # a limit grows at most this much: 2 minutes for a group, whatever the engine's speed
@@ -82,6 +82,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "no_slow_import": (
         "no import was slow: your module's own top-level code ran that long",
         "ninguna importación fue lenta: el propio código de nivel superior de tu módulo tardó eso",
+    ),
+    "startup_slow": (
+        "Python and NumPy took more than {limit:.0f} s to start (before your module): is the machine overloaded?",
+        "Python y NumPy tardaron más de {limit:.0f} s en arrancar (antes de tu módulo): ¿la máquina está saturada?",
     ),
     "probe_slow": (
         "probing your class (making a leaf, one op of each kind) took more than {limit:.0f} s",
@@ -323,12 +327,12 @@ def _session(
                         out.update(_read(api_path))
                     if "api" in out and "seconds_per_op" not in out["api"] and os.path.exists(speed_path):
                         out["api"]["seconds_per_op"] = _read(speed_path)
-                    step = where[0] if where else "import"
+                    step = where[0] if where else "startup"  # Python and NumPy starting, before their module
                     limit = limits.get(step, limits["default"])
-                    if step not in ("import", "probe", "speed"):
+                    if step not in ("startup", "import", "probe", "speed"):
                         limit *= scale(out.get("api"))
                     if time.perf_counter() - since > limit:
-                        timed_out = (where or ["import"], limit)
+                        timed_out = (where or ["startup"], limit)
                         break
                     time.sleep(0.01)
             finally:
@@ -347,10 +351,15 @@ def _session(
                 refusal = _read(refusal_path)
                 fields = dict(refusal["fields"])
                 return {"error": (refusal["key"], fields.pop("frames", []), fields)}
+            elif timed_out is not None and where[:1] == ["startup"]:
+                return {"error": ("startup_slow", [], {"limit": timed_out[1]})}
             elif timed_out is not None and where[:1] == ["probe"]:
                 return {"error": ("probe_slow", [], {"limit": timed_out[1]})}
             elif timed_out is not None:
                 return {"error": ("import_slow", [], {"limit": timed_out[1], **_imports(imports_path)})}
+            elif where[:1] == ["probe"] and not job.get("safe_probe"):
+                job = {**job, "safe_probe": True}  # an op killed it: probe again without running any op
+                continue
             else:
                 how = _exit_info(proc.returncode, "import")
                 tail = _tail(err_path).splitlines()
@@ -362,6 +371,7 @@ def _session(
                 out["results"].update(_read(path))
                 os.remove(path)
         if where[:1] == ["speed"]:
+            timeouts += timed_out is not None  # a backward that hangs on 200 ops will hang in the checks too
             continue  # it died or hung timing a chain: a fresh child runs the checks without timing it
         specs = [s for s in checks.checks_for(bool(out["api"]["scalar"])) if s.group in pending]
         done = set(out["results"]) | skip
