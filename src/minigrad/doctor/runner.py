@@ -159,6 +159,21 @@ def crash_text(exit: dict[str, Any], lang: str = "en") -> str:
     return message("exited", lang, who=who, code=code)
 
 
+# The machine word a crash starts with, as an exception's class name does: the same in every language, so that the
+# finding's signature (and the diagnosis, and --json) never depends on --lang.
+CRASH_KINDS = {
+    "signal": "Signal",
+    "exit": "ProcessExit",
+    "SystemExit": "SystemExit",
+    "KeyboardInterrupt": "KeyboardInterrupt",
+}
+
+
+def crash_error(exit: dict[str, Any], lang: str = "en") -> str:
+    """A crash as a check's error: ``Signal: your backward() crashed: signal 11, segmentation fault``."""
+    return f"{CRASH_KINDS[exit['how']]}: {crash_text(exit, lang)}"
+
+
 class TargetError(RuntimeError):
     """The target cannot be imported or probed: nothing can be checked.  ``key`` and ``fields`` say why."""
 
@@ -405,7 +420,7 @@ def _session(
         exit_info = {**_exit_info(proc.returncode, phase), "phase": phase}
         out["results"][check_id] = {
             "status": "error",
-            "error": crash_text(exit_info),
+            "error": crash_error(exit_info),
             "exit": exit_info,
             "where": "",
             "lines": [],
@@ -513,7 +528,7 @@ def run_learner(
     for result in run.results.values():
         for rep in [result, *result.get("reps", [])]:
             if "exit" in rep:
-                rep["error"] = crash_text(rep["exit"], lang)
+                rep["error"] = crash_error(rep["exit"], lang)
     run.seconds = time.perf_counter() - started
     return run
 
