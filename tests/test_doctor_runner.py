@@ -397,3 +397,9 @@ def test_a_backward_that_asks_for_16_gib_meets_the_memory_limit() -> None:
     report = examine("hostile_memory.py:Value", cwd=str(FIXTURES), limits=FAST_LIMITS)
     errors = {str(f["got"]).split(":")[0] for c in report.failing() for f in c.findings}
     assert errors == {"MemoryError"}
+
+
+@pytest.mark.slow
+def test_a_thread_their_module_leaves_running_does_not_hold_the_child() -> None:
+    report = examine("hostile_thread.py:Value", cwd=str(FIXTURES), limits={**FAST_LIMITS, "deep-100000": 30.0})
+    assert report.status == "ok" and report.counts["not measured"] == 0

@@ -326,3 +326,5 @@ def main(jobdir: str) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1])
+    # Every result is on disk: leave now, without waiting for their threads or running their atexit handlers.
+    os._exit(0)
