@@ -124,6 +124,35 @@ def test_each_family_of_engine_is_driven_and_its_gradients_match_the_reference(
     assert sum(s in ("pass", "fail") for s in statuses.values()) >= 8
 
 
+class SeededTensor:
+    """``backward(grad)`` with no default (the caller passes the root's gradient); only ``*`` and ``sum``."""
+
+    def __init__(self, data: Any, parents: tuple[Any, ...] = (), rule: Any = None) -> None:
+        self.data, self.grad, self.parents, self.rule = np.asarray(data, dtype=float), None, parents, rule
+
+    def __mul__(self, other: Any) -> SeededTensor:
+        other = other if isinstance(other, SeededTensor) else SeededTensor(other)
+        return SeededTensor(self.data * other.data, (self, other), lambda g: (g * other.data, g * self.data))
+
+    def sum(self) -> SeededTensor:
+        return SeededTensor(self.data.sum(), (self,), lambda g: (np.broadcast_to(g, self.data.shape),))
+
+    def backward(self, grad: Any) -> None:
+        self.grad = grad if self.grad is None else self.grad + grad
+        if self.rule is not None:
+            for parent, g in zip(self.parents, self.rule(grad), strict=True):
+                parent.backward(g)
+
+
+def test_a_backward_that_needs_the_roots_gradient_gets_ones() -> None:
+    engine = adapter.Engine(SeededTensor, sys.modules[__name__], "SeededTensor")
+    assert engine.api["backward_seed"] and not engine.api["scalar"]
+    x = engine.leaf(np.array([1.0, -2.0, 3.0]), exact=True, label="x")
+    engine.backward(engine.call("sum", engine.binop("*", x, x)))
+    np.testing.assert_array_equal(engine.grad(x), [2.0, -4.0, 6.0])  # d(sum x^2)/dx = 2x
+    assert engine.lines[-1] == "t2.backward(np.ones_like(t2.data))"
+
+
 def test_a_functional_api_records_its_own_spelling_in_the_example() -> None:
     engine, _ = _drive("functional", "variable")
     spec = next(s for s in checks.checks_for(True) if s.id == "x*u - u / (x + 0.5)")

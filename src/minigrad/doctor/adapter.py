@@ -165,6 +165,8 @@ class Engine:
         module_backward = getattr(self.module, "backward", None)
         api["backward"] = "method" if callable(backward) else "function" if callable(module_backward) else None
         api["retain_graph"] = callable(backward) and "retain_graph" in _params(backward)
+        # ``def backward(self, grad)`` with no default: the root's gradient must be passed (ones, as PyTorch's seed)
+        api["backward_seed"] = callable(backward) and _required(backward) > 1
         sum_fn = self._lookup("sum")
         params = _params(sum_fn[1]) if sum_fn is not None else []
         api["axis_kw"] = next((k for k in ("axis", "dim") if k in params), None)
@@ -469,9 +471,13 @@ class Engine:
         raise NotPresentError("transpose")
 
     def backward(self, root: Any) -> None:
-        self.emit(
-            f"{self.name(root)}.backward()" if self.api["backward"] != "function" else f"backward({self.name(root)})"
-        )
+        seed = ""
+        if self.api.get("backward_seed"):
+            seed = "1.0" if self.api["scalar"] else f"np.ones_like({self.name(root)}.{self.api['data_attr']})"
+        if self.api["backward"] == "function":
+            self.emit(f"backward({self.name(root)})")
+        else:
+            self.emit(f"{self.name(root)}.backward({seed})")
         if self.api["backward"] is None and "backward" not in self.over:
             raise NotPresentError("backward")
         self.current_phase = "backward"
@@ -480,6 +486,8 @@ class Engine:
             self.over["backward"](root)
         elif self.api["backward"] == "function":
             self.module.backward(root)
+        elif self.api.get("backward_seed"):
+            root.backward(np.ones_like(self.data(root)) if not self.api["scalar"] else 1.0)
         elif self.api["retain_graph"]:
             root.backward(retain_graph=True)
         else:
