@@ -131,8 +131,8 @@ STATUS_WORDS = {
         "Nómbralas en un archivo (por ejemplo adapter.py) y vuelve a ejecutar el doctor con --adapter adapter.py:",
     ),
     "not_measured_title": (
-        "Not measured (out of time, not failures)",
-        "No medidas (sin tiempo, no son fallos)",
+        "Not measured (not failures)",
+        "Sin medir (no son fallos)",
     ),
 }
 # What each missing op becomes in an adapter file (OPS keys are the checks' names for them).
