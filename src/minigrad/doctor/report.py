@@ -121,11 +121,11 @@ STATUSES = ("pass", "fail", "not present", "not measured")
 STATUS_WORDS = {
     "not measured": ("not measured", "sin medir"),
     "not_examined": (
-        "not examined: only {ran} of {total} checks could run (at least {min} are needed); the doctor did not"
-        " find: {missing}",
-        "sin examinar: solo {ran} de {total} comprobaciones pudieron ejecutarse (hacen falta al menos {min}); el"
-        " doctor no encontró: {missing}",
+        "not examined: only {ran} of {total} checks could run (at least {min} are needed)",
+        "sin examinar: solo {ran} de {total} comprobaciones pudieron ejecutarse (hacen falta al menos {min})",
     ),
+    "not_found": ("the doctor did not find: {missing}", "el doctor no encontró: {missing}"),
+    "unmeasured_count": ("{n} not measured (above)", "{n} sin medir (arriba)"),
     "adapter_hint": (
         "Name them in a file (say adapter.py), then run the doctor again with --adapter adapter.py:",
         "Nómbralas en un archivo (por ejemplo adapter.py) y vuelve a ejecutar el doctor con --adapter adapter.py:",
@@ -336,14 +336,12 @@ class Report:
                 out.append(f"  ... (+{len(unmeasured) - 5}: --json)")
         if self.status == "not-examined":
             c = self.counts
-            missing = ", ".join(self.missing()) or "-"
-            total = len(self.checks)
-            out += [
-                "",
-                status_word(
-                    "not_examined", lang, ran=c["pass"] + c["fail"], total=total, min=MIN_CHECKS, missing=missing
-                ),
-            ]
+            why = [status_word("not_examined", lang, ran=c["pass"] + c["fail"], total=len(self.checks), min=MIN_CHECKS)]
+            if self.missing():
+                why.append(status_word("not_found", lang, missing=", ".join(self.missing())))
+            if c["not measured"]:
+                why.append(status_word("unmeasured_count", lang, n=c["not measured"]))
+            out += ["", "; ".join(why)]
             lines = adapter_lines(self.missing())
             if lines:
                 out += [status_word("adapter_hint", lang), *("    " + line for line in lines)]
