@@ -296,7 +296,9 @@ def main(jobdir: str) -> None:
     try:
         engine = adapter.Engine(cls, module, class_name, job.get("scalar"), overrides, not job.get("safe_probe"))
     except adapter.ProbeError as error:
-        _refuse(jobdir, error.key, frames=_frames(error.__cause__ or error), **error.fields)
+        cause = error.__cause__ or error
+        frames = _frames(cause) if _theirs(cause) else []  # the message already names the call and its error
+        _refuse(jobdir, error.key, frames=frames, **error.fields)
     except BaseException as error:
         _refuse(jobdir, "probe_failed", target=job["target"], frames=_frames(error))
     with open(os.path.join(jobdir, "api.tmp"), "wb") as f:

@@ -103,8 +103,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sys_exit": ("{who} called sys.exit({code!r})", "{who} llamó a sys.exit({code!r})"),
     "interrupted": ("{who} raised KeyboardInterrupt", "{who} lanzó KeyboardInterrupt"),
     "not_measured": (
-        "not measured: still running after {limit:.1f} s ({per_op})",
-        "no medido: sigue en marcha tras {limit:.1f} s ({per_op})",
+        "not measured: still running after {limit:.3g} s ({per_op})",
+        "sin medir: sigue en marcha tras {limit:.3g} s ({per_op})",
     ),
     "per_op": ("{us:.0f} µs per op", "{us:.0f} µs por operación"),
     "per_op_unknown": ("its speed per op could not be measured", "no se pudo medir su velocidad por operación"),
