@@ -285,7 +285,8 @@ class Engine:
             return f"{name}({', '.join(names + rest)})", _single(fn(*tensors, *args, **kwargs))
         if callable(getattr(fn, "apply", None)):  # torch.autograd.Function, minitorch
             return f"{name}.apply({', '.join(names + rest)})", _single(fn.apply(*tensors, *args, **kwargs))
-        if issubclass(fn, self.cls) or _required(fn) > len(args):  # one subclass per op: the op is its constructor
+        callable_instances = any("__call__" in vars(k) for k in fn.__mro__ if k is not object)
+        if issubclass(fn, self.cls) or not callable_instances:  # one subclass per op: the op is its constructor
             return f"{name}({', '.join(names + rest)})", _single(fn(*tensors, *args, **kwargs))
         # DeZero: the op's settings go to the constructor, the variables to the call
         return f"{name}({', '.join(rest)})({', '.join(names)})", _single(fn(*args, **kwargs)(*tensors))
