@@ -242,6 +242,8 @@ class Engine:
     def _theirs(self, value: Any) -> bool:
         """Defined by the learner, not imported from NumPy or the standard library (``from math import exp``)."""
         top = str(getattr(value, "__module__", "") or "").split(".")[0]
+        if top == self.module.__name__.split(".")[0]:
+            return True  # their own file, even when it shares a standard module's name (``operator.py``)
         return top not in FOREIGN and top not in sys.stdlib_module_names
 
     def _lookup(self, op: str) -> tuple[str, Any] | None:
