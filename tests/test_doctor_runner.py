@@ -285,6 +285,13 @@ def test_report_status_follows_the_checks() -> None:
     }
 
 
+def test_bad_arguments_with_json_still_print_json() -> None:
+    out = _cli("--json", "--lang", "fr", "eng.py:Tensor")
+    assert out.returncode == 2
+    data = json.loads(out.stdout)
+    assert data["status"] == "error" and data["error"]["key"] == "usage" and "--lang" in data["error"]["message"]
+
+
 def test_help_documents_the_exit_codes() -> None:
     out = _cli("--help")
     text = " ".join(out.stdout.split())

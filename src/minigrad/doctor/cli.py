@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from . import TargetError, examine
 from .report import EXIT_CODES, error_report
@@ -30,8 +31,18 @@ EPILOG = (
 )
 
 
+class UsageError(Exception):
+    """Bad arguments: with --json, still one JSON object (an autograder parses stdout whatever happens)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="minigrad doctor", description=HELP["en"] + " / " + HELP["es"], epilog=EPILOG)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _Parser(prog="minigrad doctor", description=HELP["en"] + " / " + HELP["es"], epilog=EPILOG)
     parser.add_argument("target", help="module:Class (e.g. src.minigrad.tensor:Tensor) or path/to/file.py:Class")
     kind = parser.add_mutually_exclusive_group()
     kind.add_argument("--scalar", action="store_true", help="a scalar engine (Value); found by behaviour if omitted")
@@ -46,7 +57,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=LIMITS["import"],
         help=f"seconds allowed to import your module (default {LIMITS['import']:.0f})",
     )
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as error:
+        if "--json" in argv:
+            refused = error_report(" ".join(argv), error)
+            refused["error"]["key"] = "usage"
+            print(json.dumps(refused, indent=1))
+        else:
+            parser.print_usage(sys.stderr)
+            print(f"minigrad doctor: {error}", file=sys.stderr)
+        return EXIT_CODES["error"]
     scalar = True if args.scalar else False if args.tensor else None
     try:
         if args.cwd is not None and not os.path.isdir(args.cwd):  # before any work starts
