@@ -257,6 +257,7 @@ def test_a_missing_cwd_is_refused_before_any_work() -> None:
 # ---------------------------------------------------------------- cause 10: JSON and exit codes
 
 
+@pytest.mark.slow
 def test_json_of_a_refusal_has_the_same_machine_fields_in_both_languages() -> None:
     en, es = (json.loads(_cli("typo.py:Tensr", "--json", "--lang", lang).stdout) for lang in ("en", "es"))
     machine = ("schema_version", "status", "exit_code", "target", "counts")
@@ -312,6 +313,7 @@ def test_a_slow_top_level_is_an_import_time_out_that_says_so() -> None:
     assert "no import was slow" in text
 
 
+@pytest.mark.slow
 def test_a_slow_dependency_is_named() -> None:
     out = _cli("hostile_slow_dependency.py:Value", "--import-limit", "1", "--lang", "es")
     assert out.returncode == 2
