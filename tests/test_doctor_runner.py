@@ -97,6 +97,28 @@ def test_tensor_or_scalar_is_decided_by_what_the_engine_does_with_array_data(cls
     assert engine.api["scalar"] is scalar
 
 
+class HelperTensor:
+    """A tensor class whose module also holds NumPy helpers named like ops (``sigmoid`` below)."""
+
+    def __init__(self, data: Any) -> None:
+        self.data, self.grad = np.asarray(data, dtype=float), None
+
+    def tanh(self) -> HelperTensor:
+        return HelperTensor(np.tanh(self.data))
+
+
+def sigmoid(x: Any) -> Any:
+    """A NumPy helper (arrays in, arrays out), as learners keep beside their class: not the engine's op."""
+    return 1 / (1 + np.exp(-x))
+
+
+def test_a_numpy_helper_named_like_an_op_is_not_taken_for_the_op() -> None:
+    engine = adapter.Engine(HelperTensor, sys.modules[__name__], "HelperTensor")
+    assert engine.api["helpers"] == ["sigmoid"] and not engine.api["scalar"]
+    with pytest.raises(adapter.NotPresentError):
+        engine.call("sigmoid", engine.leaf(np.array([1.0, 2.0])))
+
+
 def test_tensor_and_scalar_can_be_forced() -> None:
     engine = adapter.Engine(SumlessTensor, sys.modules[__name__], "SumlessTensor", scalar=True)
     assert engine.api["scalar"] is True

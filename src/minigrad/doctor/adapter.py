@@ -139,6 +139,7 @@ class Engine:
         if not isinstance(self.maker, type) or "make" in self.over:
             self.cls = type(sample)
         api["op_classes"] = self._op_classes()
+        api["helpers"] = self._numpy_helpers(sample)
         if scalar is None:
             scalar = self._behaves_as_scalar()
         api["scalar"] = scalar
@@ -227,6 +228,31 @@ class Engine:
             return True  # ``self.grad = 0.0``: the micrograd Value's start
         return False
 
+    def _numpy_helpers(self, sample: Any) -> list[str]:
+        """Module functions that work on NumPy arrays, not on the engine's objects (``def sigmoid(x): return
+        1 / (1 + np.exp(-x))``, used inside their class): helpers, never the op itself."""
+        helpers = []
+        raw = np.asarray(self._raw(sample), dtype=float)
+        was, self.recording = self.recording, False
+        try:
+            for op in (*UNARY, "sum", "mean", "softmax"):
+                found = self._lookup(op)
+                if found is None or found[0] != "function":
+                    continue
+                try:
+                    if self.is_engine(_single(found[1](sample))):
+                        continue
+                except Exception:
+                    pass
+                try:
+                    found[1](raw.copy())
+                except Exception:
+                    continue
+                helpers.append(found[1].__name__)
+        finally:
+            self.recording = was
+        return helpers
+
     def _op_classes(self) -> dict[str, str]:
         """Op classes of the module by name (``Add``, ``Exp``, ``MatMul``): op -> class name."""
         found: dict[str, str] = {}
@@ -253,7 +279,12 @@ class Engine:
             return "method", getattr(self.cls, method)
         for name in SPELLINGS.get(op, (op,)):
             fn = getattr(self.module, name, None)
-            if callable(fn) and not isinstance(fn, type) and self._theirs(fn):
+            if (
+                callable(fn)
+                and not isinstance(fn, type)
+                and self._theirs(fn)
+                and name not in self.api.get("helpers", ())
+            ):
                 return "function", fn
         name = self.api.get("op_classes", {}).get(op)
         if name is not None:
