@@ -32,6 +32,7 @@ from typing import Any
 
 REFUSED = 4  # the exit code of a child that wrote refusal.pkl
 SPEED_CHAIN = 200  # ops in the chain that measures the engine's speed
+FILE_LIMIT = 256 * 2**20  # bytes: the largest file the child may write (its stderr, the results)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUR_ROOT = os.path.dirname(os.path.dirname(HERE))  # the folder that holds our own ``minigrad`` package
@@ -257,6 +258,8 @@ def _limit_memory(limit: int | None) -> None:
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        # A print storm at import time goes to the stderr file: past this size the child stops (SIGXFSZ)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_LIMIT, FILE_LIMIT))
     except (ImportError, ValueError, OSError):  # Windows, or a hard limit already lower: keep what is there
         pass
 

@@ -37,7 +37,7 @@ DEFAULT_LIMIT = 8.0
 REFERENCE_SECONDS_PER_OP = 20e-6  # a plain NumPy engine on a quiet machine does one op (forward and backward) in ~10 µs
 MAX_SCALE = 12.0  # a limit grows at most this much: 2 minutes for a group, whatever the engine's speed
 GIVE_UP_AFTER = 3  # groups out of time, or children dead: the rest is not measured (every backward loops or dies)
-MEMORY_LIMIT = 4 * 2**30  # bytes of address space per child
+MEMORY_LIMIT = 8 * 2**30  # bytes of address space per child: importing CUDA PyTorch alone maps 3.2 GB
 SLOW_GROUPS = ("deep-100000",)
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -267,8 +267,11 @@ class Children:
     def kill(self, pid: int) -> None:
         """Kill the child's whole process group (what it forked or started too), then forget it."""
         try:
-            os.killpg(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
+            if hasattr(os, "killpg"):
+                os.killpg(pid, signal.SIGKILL)
+            else:  # Windows: no process groups to kill; the child alone
+                os.kill(pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError, OSError):
             pass
         with self.lock:
             self.pids.discard(pid)
