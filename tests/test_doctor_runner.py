@@ -416,7 +416,8 @@ def test_a_forked_worker_and_a_subprocess_die_with_the_child(tmp_path: Path) -> 
     assert [p for p in pids if not _gone(p)] == []
 
 
-def test_ctrl_c_sent_to_the_doctor_alone_stops_it_at_once_and_kills_its_children() -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_sent_to_the_doctor_alone_stops_it_at_once_and_kills_its_children(signum: int) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "minigrad.cli", "doctor", "hostile_slow_import.py:Value", "--json"],
         cwd=FIXTURES,
@@ -433,7 +434,7 @@ def test_ctrl_c_sent_to_the_doctor_alone_stops_it_at_once_and_kills_its_children
         children = [int(p) for p in found]
     assert len(children) == 2
     started = time.perf_counter()
-    os.kill(proc.pid, signal.SIGINT)  # to the doctor's pid only, not its process group
+    os.kill(proc.pid, signum)  # to the doctor's pid only, not its process group
     out, err = proc.communicate(timeout=10)
     assert time.perf_counter() - started < 3
     assert proc.returncode == 130 and "interrupted" in err

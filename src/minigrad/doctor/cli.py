@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -40,8 +42,26 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # the same way out as Ctrl-C: every child's process group is killed on the way
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """The command; while it runs, SIGTERM and SIGHUP stop it as Ctrl-C does (the children live in their own
+    sessions: a doctor killed by SIGTERM or by a closed terminal must take them along)."""
+    saved = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                saved[name] = signal.signal(getattr(signal, name), _stop)
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    finally:
+        for name, handler in saved.items():
+            signal.signal(getattr(signal, name), handler)
+
+
+def _main(argv: list[str]) -> int:
     parser = _Parser(prog="minigrad doctor", description=HELP["en"] + " / " + HELP["es"], epilog=EPILOG)
     parser.add_argument("target", help="module:Class (e.g. src.minigrad.tensor:Tensor) or path/to/file.py:Class")
     kind = parser.add_mutually_exclusive_group()
