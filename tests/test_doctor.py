@@ -90,16 +90,19 @@ def test_hostile_code_becomes_a_finding_never_a_hang(tmp_path: Path, case: str) 
     source = (ENGINES / "course_tensor.py").read_text()
     assert source.count(old) == 1
     (tmp_path / "eng.py").write_text(source.replace(old, new))
-    report = examine("eng.py:Tensor", cwd=str(tmp_path), limits={"deep-100000": 3.0, "ops": 3.0, "regimes": 3.0})
+    report = examine("eng.py:Tensor", cwd=str(tmp_path), limits={"deep-100000": 3.0, "default": 3.0})
     if case == "a print storm in add":
         assert report.ok  # printing is not a gradient bug, but it is a finding of the checks where it happened
         assert any(c.print_storm for c in report.checks)
         assert "print storm" in report.render()
         return
     assert not report.ok
+    if "loop" in case:  # out of time everywhere: not measured, never failed, and never "ok"
+        assert report.status == "not-examined" and report.counts["fail"] == 0
+        assert report.counts["not measured"] > 0
+        return
     errors = [f["got"] for c in report.failing() for f in c.findings if f["kind"] == "error"]
-    word = "timeout" if "loop" in case else "died"
-    assert any(word in str(e) for e in errors), errors
+    assert any("exited with code 3" in str(e) for e in errors), errors
 
 
 def test_an_unimportable_target_is_a_clear_error(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .diagnose import Candidate
+from .runner import not_measured_text
 
 WORDS = {
     "title": ("minigrad doctor: {target}", "minigrad doctor: {target}"),
@@ -20,6 +21,7 @@ WORDS = {
     "pass": ("pass", "pasa"),
     "fail": ("FAIL", "FALLA"),
     "not present": ("not present", "no está"),
+    "not measured": ("not measured", "sin medir"),
     "slow": ("too slow to finish", "demasiado lento para terminar"),
     "summary": (
         "{passed} passed, {failed} failed, {absent} not present, in {seconds:.1f} s",
@@ -111,6 +113,90 @@ PHRASES_ES = [
 
 PRINT_STORM = 200_000  # characters printed by one check that make a finding (not a failure)
 
+# ---------------------------------------------------------------- the machine part (--json, exit codes)
+SCHEMA_VERSION = 2  # 2: status, counts, schema_version, not measured, error reports; 1: ok only
+MIN_CHECKS = 8  # fewer checks that ran (pass or fail) than this: the engine was not examined, never "ok"
+EXIT_CODES = {"ok": 0, "bugs-found": 1, "error": 2, "not-examined": 3}
+STATUSES = ("pass", "fail", "not present", "not measured")
+STATUS_WORDS = {
+    "not measured": ("not measured", "sin medir"),
+    "not_examined": (
+        "not examined: only {ran} of {total} checks could run (at least {min} are needed)",
+        "sin examinar: solo {ran} de {total} comprobaciones pudieron ejecutarse (hacen falta al menos {min})",
+    ),
+    "not_found": ("the doctor did not find: {missing}", "el doctor no encontró: {missing}"),
+    "unmeasured_count": ("{n} not measured (above)", "{n} sin medir (arriba)"),
+    "adapter_hint": (
+        "Name them in a file (say adapter.py), then run the doctor again with --adapter adapter.py:",
+        "Nómbralas en un archivo (por ejemplo adapter.py) y vuelve a ejecutar el doctor con --adapter adapter.py:",
+    ),
+    "not_measured_title": (
+        "Not measured (not failures)",
+        "Sin medir (no son fallos)",
+    ),
+}
+# What each missing op becomes in an adapter file (OPS keys are the checks' names for them).
+ADAPTER_LINES = {
+    "backward": "backward = lambda y: ...  # runs backward from y (a scalar)",
+    "make": "make = lambda value, requires_grad: ...  # a leaf from a float or a NumPy array",
+    "sum": '    "sum": lambda x, axis=None, keepdims=False: ...,',
+    "mean": '    "mean": lambda x, axis=None, keepdims=False: ...,',
+    "reshape": '    "reshape": lambda x, shape: ...,',
+    "cross_entropy": '    "cross_entropy": lambda logits, labels: ...,  # labels: an integer array',
+    "pow": '    "pow": lambda x, c: ...,  # x ** c, c a number',
+}
+
+
+def adapter_lines(missing: list[str]) -> list[str]:
+    """The lines of an ``--adapter`` file for what the probe did not find (``+``, ``exp``, ``sum(axis)``...)."""
+    keys = list(dict.fromkeys(m.split("(")[0] for m in missing if m and not m.startswith("__")))
+    top = [ADAPTER_LINES[k] for k in ("make", "backward") if k in keys]
+    ops = []
+    for key in keys:
+        if key in ("make", "backward"):
+            continue
+        if key in ADAPTER_LINES:
+            ops.append(ADAPTER_LINES[key])
+        elif key in ("+", "-", "*", "/", "@"):
+            ops.append(f'    "{key}": lambda a, b: ...,  # a {key} b')
+        else:
+            ops.append(f'    "{key}": lambda x: ...,  # {key}(x)')
+    return top + (["OPS = {", *ops, "}"] if ops else [])
+
+
+def status_word(key: str, lang: str, **kwargs: Any) -> str:
+    en, es = STATUS_WORDS[key]
+    return (es if lang == "es" else en).format(**kwargs)
+
+
+def error_report(target: str, error: Any, lang: str = "en", exit_code: int = EXIT_CODES["error"]) -> dict[str, Any]:
+    """The ``--json`` of a run that examined nothing (a refusal, a crash, a time-out while importing, Ctrl-C)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "status": "error",
+        "exit_code": exit_code,
+        "target": target,
+        "error": {
+            "key": getattr(error, "key", type(error).__name__),
+            "fields": _plain(getattr(error, "fields", {})),
+            "frames": list(getattr(error, "frames", [])),
+            "message": error.text(lang) if hasattr(error, "text") else str(error),
+        },
+        "counts": dict.fromkeys(STATUSES, 0),
+        "checks": [],
+        "diagnosis": [],
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
 
 def say(key: str, lang: str, **kwargs: Any) -> str:
     en, es = WORDS[key]
@@ -137,6 +223,8 @@ class CheckResult:
     reps: int = 1
     missing: str = ""
     printed: int = 0  # characters the learner's code printed during the check (stdout and stderr, discarded)
+    note: str = ""  # for a check not measured: the limit and the engine's speed, in words
+    info: dict[str, Any] = field(default_factory=dict)  # machine facts: {"limit", "seconds_per_op"} or {"exit"}
 
     @property
     def print_storm(self) -> bool:
@@ -154,15 +242,46 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        """True when every check that applies passes (the exit code is 0 exactly then)."""
-        return not any(c.status == "fail" for c in self.checks)
+        """True when enough checks ran and every one that applies passes (the exit code is 0 exactly then)."""
+        return self.status == "ok"
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {s: sum(c.status == s for c in self.checks) for s in STATUSES}
+
+    @property
+    def examined(self) -> bool:
+        """At least MIN_CHECKS checks ran (passed or failed): below that, "no bug found" would mean nothing."""
+        return self.counts["pass"] + self.counts["fail"] >= MIN_CHECKS
+
+    @property
+    def status(self) -> str:
+        """``bugs-found`` (a check fails), ``not-examined`` (too few ran), or ``ok``."""
+        if any(c.status == "fail" for c in self.checks):
+            return "bugs-found"
+        return "ok" if self.examined else "not-examined"
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.status]
+
+    def missing(self) -> list[str]:
+        """What the probe did not find, as the checks asked for it (``+``, ``exp``, ``sum(axis)``...)."""
+        return list(dict.fromkeys(c.missing for c in self.checks if c.status == "not present" and c.missing))
 
     def failing(self) -> list[CheckResult]:
         return [c for c in self.checks if c.status == "fail"]
 
     def to_dict(self) -> dict[str, Any]:
+        """Machine fields (status, counts, ids, numbers) are the same whatever the language; texts follow it."""
         data = asdict(self)
+        data["schema_version"] = SCHEMA_VERSION
+        data["status"] = self.status
+        data["exit_code"] = self.exit_code
         data["ok"] = self.ok
+        data["counts"] = self.counts
+        data["missing"] = self.missing()
+        data["adapter_lines"] = adapter_lines(self.missing()) if self.status == "not-examined" else []
         return data
 
     def to_json(self) -> str:
@@ -186,7 +305,7 @@ class Report:
             out.append(f"  {say('axis', lang)}: {api['axis_kw']}  keepdims: {api['keepdims_kw']}")
         if api.get("overrides"):
             out.append(f"  adapter: {' '.join(api['overrides'])}")
-        counts = {s: sum(c.status == s for c in self.checks) for s in ("pass", "fail", "not present")}
+        counts = self.counts
         out += [
             "",
             say("checks", lang)
@@ -198,7 +317,8 @@ class Report:
                 failed=counts["fail"],
                 absent=counts["not present"],
                 seconds=self.seconds,
-            ),
+            )
+            + (f", {counts['not measured']} {status_word('not measured', lang)}" if counts["not measured"] else ""),
         ]
         groups: dict[str, list[CheckResult]] = {}
         for check in self.checks:
@@ -208,6 +328,24 @@ class Report:
             n_pass = sum(c.status == "pass" for c in items)
             name = GROUPS_ES.get(group, group) if lang == "es" else group
             out.append(f"  {name}: {n_pass}/{len(items)} {say('pass', lang)}" + (f"; {marks}" if marks else ""))
+        unmeasured = [c for c in self.checks if c.status == "not measured"]
+        if unmeasured:
+            out += ["", status_word("not_measured_title", lang) + ":"]
+            out += [f"  {c.id}: {not_measured_text(c.info, lang)}" for c in unmeasured[:5]]
+            if len(unmeasured) > 5:
+                out.append(f"  ... (+{len(unmeasured) - 5}: --json)")
+        if self.status == "not-examined":
+            c = self.counts
+            why = [status_word("not_examined", lang, ran=c["pass"] + c["fail"], total=len(self.checks), min=MIN_CHECKS)]
+            if self.missing():
+                why.append(status_word("not_found", lang, missing=", ".join(self.missing())))
+            if c["not measured"]:
+                why.append(status_word("unmeasured_count", lang, n=c["not measured"]))
+            out += ["", "; ".join(why)]
+            lines = adapter_lines(self.missing())
+            if lines:
+                out += [status_word("adapter_hint", lang), *("    " + line for line in lines)]
+            return "\n".join(out)
         storms = [c for c in self.checks if c.print_storm]
         if storms:
             out.append("  " + ", ".join(f"{c.id}: {say('printed', lang, n=c.printed)}" for c in storms[:3]))

@@ -1,17 +1,24 @@
-"""Run the checks on the learner's engine in child processes, with a time limit per check group.
+"""Run the checks on the learner's engine in child processes, each under a time limit that follows its speed.
 
 Two children run side by side (the machine may have two cores): one runs the
-slow 100,000-op chain, the other every other group in turn.  When a group runs
-past its limit (an endless loop) or the child dies (a crash, a RecursionError
-that took the interpreter down), that group becomes a finding and a fresh child
-goes on with the next group.  Inputs and outputs travel as pickles in a
-temporary folder: nothing is written in the learner's repository.
+slow 100,000-op chain, the other every other group in turn.  Each child runs in
+its own session, so that whatever the learner's module starts (a forked worker,
+a subprocess) is killed with it, and under a memory limit.  The child first
+imports the module (its own, generous limit: ``import torch`` may take 20 s on
+a loaded machine), probes the class, and times a small chain of ops: every
+check's limit is scaled by that speed, so that a slow engine or a loaded
+machine gives "not measured (N µs per op)", never a failure.  When a check runs
+past its limit, the rest of its group is not measured; when the child dies (a
+crash, ``os._exit`` in backward), that check says how, and a fresh child goes on
+with the next one.  Inputs and outputs travel as pickles in a temporary folder:
+nothing is written in the learner's repository.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import tempfile
@@ -23,14 +30,178 @@ from typing import Any
 from . import checks
 
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child.py")
-LIMITS = {"deep-100000": 10.0}  # seconds per group; the others get DEFAULT_LIMIT
+REFUSED = 4  # the child's exit code when it wrote refusal.pkl (child.REFUSED)
+# Seconds per group on an engine as fast as REFERENCE_SECONDS_PER_OP; the limits grow with the measured speed.
+LIMITS = {"deep-100000": 10.0, "startup": 60.0, "import": 60.0, "probe": 20.0}
 DEFAULT_LIMIT = 8.0
-STARTUP_LIMIT = 20.0  # importing their module and probing it
+REFERENCE_SECONDS_PER_OP = 20e-6  # a plain NumPy engine on a quiet machine does one op (forward and backward) in ~10 µs
+MAX_SCALE = 12.0  # a limit grows at most this much: 2 minutes for a group, whatever the engine's speed
+GIVE_UP_AFTER = 3  # groups out of time, or children dead: the rest is not measured (every backward loops or dies)
+MEMORY_LIMIT = 8 * 2**30  # bytes of address space per child: importing CUDA PyTorch alone maps 3.2 GB
 SLOW_GROUPS = ("deep-100000",)
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "target_form": (
+        "target {target!r}: expected module:Class or path/to/file.py:Class",
+        "objetivo {target!r}: se esperaba módulo:Clase o ruta/al/archivo.py:Clase",
+    ),
+    "no_file": (
+        "{path}: no such file (looked in {cwd}); check the path",
+        "{path}: no existe ese archivo (buscado en {cwd}); revisa la ruta",
+    ),
+    "no_cwd": (
+        "--cwd {cwd}: no such folder; give the root of your repository",
+        "--cwd {cwd}: no existe esa carpeta; indica la raíz de tu repositorio",
+    ),
+    "no_adapter": (
+        "--adapter {path}: no such file; check the path",
+        "--adapter {path}: no existe ese archivo; revisa la ruta",
+    ),
+    "no_class": (
+        "{file} defines no {name}{hint}",
+        "{file} no define {name}{hint}",
+    ),
+    "did_you_mean": ("; did you mean {close}?", "; ¿querías decir {close}?"),
+    "its_classes": ("; its classes: {classes}", "; sus clases: {classes}"),
+    "construct": (
+        "{call} failed ({error}): pass --adapter with make=... (a function (value, requires_grad) -> your leaf)",
+        "{call} falló ({error}): pasa --adapter con make=... (una función (value, requires_grad) -> tu hoja)",
+    ),
+    "import_failed": ("importing {target} failed", "importar {target} falló"),
+    "probe_failed": ("probing {target} failed", "sondear {target} falló"),
+    "adapter_failed": ("running your adapter {file} failed", "ejecutar tu adaptador {file} falló"),
+    "import_slow": (
+        "importing your module took more than {limit:.0f} s ({slowest}); raise the limit with --import-limit",
+        "importar tu módulo tardó más de {limit:.0f} s ({slowest}); sube el límite con --import-limit",
+    ),
+    "slowest_running": ("the slowest import: {name}, still running", "la importación más lenta: {name}, aún en curso"),
+    "slowest_done": (
+        "the slowest import: {name}, {seconds:.1f} s",
+        "la importación más lenta: {name}, {seconds:.1f} s",
+    ),
+    "no_slow_import": (
+        "no import was slow: your module's own top-level code ran that long",
+        "ninguna importación fue lenta: el propio código de nivel superior de tu módulo tardó eso",
+    ),
+    "startup_slow": (
+        "Python and NumPy took more than {limit:.0f} s to start (before your module): is the machine overloaded?",
+        "Python y NumPy tardaron más de {limit:.0f} s en arrancar (antes de tu módulo): ¿la máquina está saturada?",
+    ),
+    "probe_slow": (
+        "probing your class (making a leaf, one op of each kind) took more than {limit:.0f} s",
+        "sondear tu clase (crear una hoja, una operación de cada tipo) tardó más de {limit:.0f} s",
+    ),
+    "import_died": ("importing your module {how}", "importar tu módulo {how}"),
+    "probe_died": (
+        "probing your class (making a leaf, one op of each kind) {how}",
+        "sondear tu clase (crear una hoja, una operación de cada tipo) {how}",
+    ),
+    "who_backward": ("your backward()", "tu backward()"),
+    "who_forward": ("your code (building the graph)", "tu código (al construir el grafo)"),
+    "exited": ("{who} exited with code {code}", "{who} terminó el proceso con el código {code}"),
+    "signalled": ("{who} crashed: signal {code}, {name}", "{who} se cayó: señal {code}, {name}"),
+    "sys_exit": ("{who} called sys.exit({code!r})", "{who} llamó a sys.exit({code!r})"),
+    "interrupted": ("{who} raised KeyboardInterrupt", "{who} lanzó KeyboardInterrupt"),
+    "not_measured": (
+        "not measured: still running after {limit:.3g} s ({per_op})",
+        "sin medir: sigue en marcha tras {limit:.3g} s ({per_op})",
+    ),
+    "per_op": ("{us:.0f} µs per op", "{us:.0f} µs por operación"),
+    "per_op_unknown": ("its speed per op could not be measured", "no se pudo medir su velocidad por operación"),
+    "interrupted_doctor": (
+        "interrupted: every child process stopped",
+        "interrumpido: todos los procesos hijos detenidos",
+    ),
+    "after_crashes": (
+        "not run: your code ended the process in {n} checks before it",
+        "sin ejecutar: tu código terminó el proceso en {n} comprobaciones antes",
+    ),
+    "gave_up": (
+        "not measured: {n} groups ran out of time before it",
+        "no medido: {n} grupos agotaron su tiempo antes",
+    ),
+}
+SIGNAL_NAMES_ES = {
+    signal.SIGSEGV: "fallo de segmentación",
+    signal.SIGABRT: "abortado",
+    signal.SIGKILL: "matado",
+    signal.SIGTERM: "terminado",
+    signal.SIGFPE: "excepción de coma flotante",
+    signal.SIGILL: "instrucción ilegal",
+    signal.SIGBUS: "error de bus",
+}
+
+
+def message(key: str, lang: str = "en", **fields: Any) -> str:
+    en, es = MESSAGES[key]
+    return (es if lang == "es" else en).format(**fields)
+
+
+def signal_name(number: int, lang: str = "en") -> str:
+    if lang == "es" and number in SIGNAL_NAMES_ES:
+        return SIGNAL_NAMES_ES[signal.Signals(number)]
+    try:
+        return (signal.strsignal(number) or f"signal {number}").lower()
+    except ValueError:
+        return f"signal {number}"
+
+
+def crash_text(exit: dict[str, Any], lang: str = "en") -> str:
+    """``{"how": "signal"|"exit"|"SystemExit"|"KeyboardInterrupt", "code": n, "phase": ...}`` in words."""
+    who = message("who_backward" if exit.get("phase") == "backward" else "who_forward", lang)
+    how, code = exit["how"], exit.get("code")
+    if how == "signal":
+        return message("signalled", lang, who=who, code=code, name=signal_name(int(code or 0), lang))
+    if how == "SystemExit":
+        return message("sys_exit", lang, who=who, code=code)
+    if how == "KeyboardInterrupt":
+        return message("interrupted", lang, who=who)
+    return message("exited", lang, who=who, code=code)
+
+
+# The machine word a crash starts with, as an exception's class name does: the same in every language, so that the
+# finding's signature (and the diagnosis, and --json) never depends on --lang.
+CRASH_KINDS = {
+    "signal": "Signal",
+    "exit": "ProcessExit",
+    "SystemExit": "SystemExit",
+    "KeyboardInterrupt": "KeyboardInterrupt",
+}
+
+
+def crash_error(exit: dict[str, Any], lang: str = "en") -> str:
+    """A crash as a check's error: ``Signal: your backward() crashed: signal 11, segmentation fault``."""
+    return f"{CRASH_KINDS[exit['how']]}: {crash_text(exit, lang)}"
 
 
 class TargetError(RuntimeError):
-    """The target cannot be imported or probed: nothing can be checked."""
+    """The target cannot be imported or probed: nothing can be checked.  ``key`` and ``fields`` say why."""
+
+    def __init__(self, key: str, lang: str = "en", frames: list[str] | None = None, **fields: Any) -> None:
+        self.key, self.fields, self.frames = key, fields, frames or []
+        super().__init__(self.text(lang))
+
+    def text(self, lang: str = "en") -> str:
+        fields = dict(self.fields)
+        if self.key == "no_class":
+            hint = ""
+            if fields.get("close"):
+                hint = message("did_you_mean", lang, close=fields["close"])
+            elif fields.get("classes"):
+                hint = message("its_classes", lang, classes=", ".join(fields["classes"]))
+            fields["hint"] = hint
+        if self.key == "import_slow":
+            fields["slowest"] = _slowest(fields, lang)
+        head = message(self.key, lang, **fields)
+        return "\n".join([head, *self.frames])
+
+
+def _slowest(fields: dict[str, Any], lang: str) -> str:
+    if fields.get("running"):
+        return message("slowest_running", lang, name=fields["running"])
+    if fields.get("slowest_seconds", 0.0) >= 1.0:
+        return message("slowest_done", lang, name=fields["slowest_name"], seconds=fields["slowest_seconds"])
+    return message("no_slow_import", lang)
 
 
 @dataclass
@@ -56,26 +227,100 @@ def _tail(path: str) -> str:
 
 
 def _child_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("MINIGRAD_BREAK", "PYTHONPATH")}
+    env = {k: v for k, v in os.environ.items() if k != "MINIGRAD_BREAK"}  # PYTHONPATH stays: their code may need it
     env.update(PYTHONDONTWRITEBYTECODE="1", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     return env
 
 
-def _session(job: dict[str, Any], groups: list[str], jobdir: str, limits: dict[str, float]) -> dict[str, Any]:
-    """Run ``groups`` in as few children as possible; returns {"api":..., "results":...} or {"error":...}."""
+def _imports(path: str) -> dict[str, Any]:
+    """From the child's import log: the import still running, and the slowest one that finished."""
+    running: list[str] = []
+    slowest = ("", 0.0)
+    try:
+        with open(path) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) == 2 and parts[0] == "start":
+                    running.append(parts[1])
+                elif len(parts) == 3 and parts[0] == "done":
+                    if parts[1] in running:
+                        running.remove(parts[1])
+                    if float(parts[2]) > slowest[1]:
+                        slowest = (parts[1], float(parts[2]))
+    except OSError:
+        pass
+    return {"running": running[0] if running else "", "slowest_name": slowest[0], "slowest_seconds": slowest[1]}
+
+
+class Children:
+    """The live children's process groups: every one is killed when the doctor stops (Ctrl-C included)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pids: set[int] = set()
+        self.stop = threading.Event()
+
+    def add(self, pid: int) -> None:
+        with self.lock:
+            self.pids.add(pid)
+
+    def kill(self, pid: int) -> None:
+        """Kill the child's whole process group (what it forked or started too), then forget it."""
+        try:
+            if hasattr(os, "killpg"):
+                os.killpg(pid, signal.SIGKILL)
+            else:  # Windows: no process groups to kill; the child alone
+                os.kill(pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError, OSError):
+            pass
+        with self.lock:
+            self.pids.discard(pid)
+
+    def kill_all(self) -> None:
+        self.stop.set()
+        with self.lock:
+            pids = list(self.pids)
+        for pid in pids:
+            self.kill(pid)
+
+
+def scale(api: dict[str, Any] | None) -> float:
+    """How much longer than on the reference engine this engine's checks may take (1 to MAX_SCALE)."""
+    per_op = (api or {}).get("seconds_per_op")
+    if not per_op:
+        return 1.0
+    return float(min(MAX_SCALE, max(1.0, per_op / REFERENCE_SECONDS_PER_OP)))
+
+
+def _progress(path: str) -> list[str]:
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return []
+    return text.split("\t") if text else []
+
+
+def _session(
+    job: dict[str, Any], groups: list[str], jobdir: str, limits: dict[str, float], children: Children
+) -> dict[str, Any]:
+    """Run ``groups`` in as few children as possible; returns {"api":..., "results":...} or {"error": TargetError}."""
     out: dict[str, Any] = {"results": {}}
     pending = list(groups)
-    attempt = 0
-    while True:
+    skip: set[str] = set()
+    attempt, timeouts, crashes = 0, 0, 0
+    while pending and not children.stop.is_set():
         attempt += 1
         with open(os.path.join(jobdir, "job.pkl"), "wb") as f:
-            pickle.dump({**job, "groups": pending}, f)
-        progress, api_path = os.path.join(jobdir, "progress"), os.path.join(jobdir, "api.pkl")
-        for stale in (progress, api_path):
+            pickle.dump({**job, "groups": pending, "skip": sorted(skip)}, f)
+        progress_path, api_path = os.path.join(jobdir, "progress"), os.path.join(jobdir, "api.pkl")
+        refusal_path, imports_path = os.path.join(jobdir, "refusal.pkl"), os.path.join(jobdir, "imports")
+        speed_path = os.path.join(jobdir, "speed.pkl")
+        for stale in (progress_path, api_path, refusal_path, imports_path, speed_path):
             if os.path.exists(stale):
                 os.remove(stale)
         err_path = os.path.join(jobdir, f"stderr-{attempt}.txt")
-        failed: tuple[str, str] | None = None
+        timed_out: tuple[list[str], float] | None = None
         with open(err_path, "wb") as err:
             proc = subprocess.Popen(
                 [sys.executable, "-B", CHILD, jobdir],
@@ -84,41 +329,136 @@ def _session(job: dict[str, Any], groups: list[str], jobdir: str, limits: dict[s
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=err,
+                start_new_session=True,  # its own process group: killed whole, and deaf to the terminal's Ctrl-C
             )
-            group, since = "", time.perf_counter()
-            while proc.poll() is None:
-                current = _progress(progress)
-                if current != group:
-                    group, since = current, time.perf_counter()
-                limit = limits.get(group, DEFAULT_LIMIT) if group else STARTUP_LIMIT
-                if time.perf_counter() - since > limit:
-                    proc.kill()
-                    proc.wait()
-                    failed = (group, f"timeout: still running after {limit:.0f} s (an endless loop?)")
-                    break
-                time.sleep(0.01)
-            group = _progress(progress)
-        if "api" not in out:
-            if not os.path.exists(api_path):
-                why = failed[1] if failed else _tail(err_path) or f"exit code {proc.returncode}"
-                return {"error": why}
+            children.add(proc.pid)
+            where: list[str] = []
+            since = time.perf_counter()
+            try:
+                while proc.poll() is None:
+                    if children.stop.is_set():
+                        break
+                    current = _progress(progress_path)
+                    if current[:2] != where[:2]:
+                        where, since = current, time.perf_counter()
+                    if "api" not in out and os.path.exists(api_path):
+                        out.update(_read(api_path))
+                    if "api" in out and "seconds_per_op" not in out["api"] and os.path.exists(speed_path):
+                        out["api"]["seconds_per_op"] = _read(speed_path)
+                    step = where[0] if where else "startup"  # Python and NumPy starting, before their module
+                    limit = limits.get(step, limits["default"])
+                    if step not in ("startup", "import", "probe", "speed"):
+                        limit *= scale(out.get("api"))
+                    if time.perf_counter() - since > limit:
+                        timed_out = (where or ["startup"], limit)
+                        break
+                    time.sleep(0.01)
+            finally:
+                children.kill(proc.pid)  # whatever it started dies with it, even when it exited by itself
+                proc.wait()
+        if children.stop.is_set():
+            break
+        where = _progress(progress_path) if timed_out is None else timed_out[0]
+        if "api" not in out and os.path.exists(api_path):
             out.update(_read(api_path))
+        if "api" in out and "seconds_per_op" not in out["api"]:
+            out["api"]["seconds_per_op"] = _read(speed_path) if os.path.exists(speed_path) else None
+            job = {**job, "measure_speed": False}  # measured once, or it killed the child: never again
+        if "api" not in out:
+            if proc.returncode == REFUSED and os.path.exists(refusal_path):
+                refusal = _read(refusal_path)
+                fields = dict(refusal["fields"])
+                return {"error": (refusal["key"], fields.pop("frames", []), fields)}
+            elif timed_out is not None and where[:1] == ["startup"]:
+                return {"error": ("startup_slow", [], {"limit": timed_out[1]})}
+            elif timed_out is not None and where[:1] == ["probe"]:
+                return {"error": ("probe_slow", [], {"limit": timed_out[1]})}
+            elif timed_out is not None:
+                return {"error": ("import_slow", [], {"limit": timed_out[1], **_imports(imports_path)})}
+            elif where[:1] == ["probe"] and not job.get("safe_probe"):
+                job = {**job, "safe_probe": True}  # an op killed it: probe again without running any op
+                continue
+            else:
+                how = _exit_info(proc.returncode, "import")
+                tail = _tail(err_path).splitlines()
+                key = "probe_died" if where[:1] == ["probe"] else "import_died"
+                return {"error": (key, tail, {"exit": how})}
         for name in pending:
             path = os.path.join(jobdir, f"group-{name}.pkl")
             if os.path.exists(path):
                 out["results"].update(_read(path))
                 os.remove(path)
-        if failed is None and proc.returncode != 0 and group:
-            failed = (group, f"the process died (exit code {proc.returncode}): {_tail(err_path)}")
-        if failed is None:
+        if where[:1] == ["speed"]:
+            timeouts += timed_out is not None  # a backward that hangs on 200 ops will hang in the checks too
+            continue  # it died or hung timing a chain: a fresh child runs the checks without timing it
+        specs = [s for s in checks.checks_for(bool(out["api"]["scalar"])) if s.group in pending]
+        done = set(out["results"]) | skip
+        if timed_out is not None and len(where) >= 2:
+            group, check_id = where[0], where[1]
+            timeouts += 1
+            per_op = out["api"].get("seconds_per_op")
+            for spec in specs:
+                if spec.group == group and spec.id not in done:
+                    out["results"][spec.id] = {
+                        "status": "timeout",
+                        "limit": timed_out[1],
+                        "seconds_per_op": per_op,
+                        "at": check_id,
+                        "lines": [],
+                    }
+            pending = pending[pending.index(group) + 1 :] if group in pending else []
+            if timeouts >= GIVE_UP_AFTER:
+                for spec in specs:
+                    if spec.group in pending and spec.id not in out["results"]:
+                        out["results"][spec.id] = {"status": "timeout", "gave_up": timeouts, "lines": []}
+                return out
+            continue
+        missing = [s.id for s in specs if s.id not in out["results"] and s.id not in skip]
+        if not missing:
             return out
-        name, why = failed
-        for spec in checks.checks_for(bool(out["api"]["scalar"])):
-            if spec.group == name and spec.id not in out["results"]:
-                out["results"][spec.id] = {"status": "error", "error": why, "where": "", "lines": [], "reps": []}
-        pending = pending[pending.index(name) + 1 :] if name in pending else []
-        if not pending:
+        # The child ended before the end (os._exit, a signal, even exit code 0): the check it was in says how.
+        group, check_id, phase = [*where, "", "", "forward"][:3] if len(where) >= 2 else ("", missing[0], "forward")
+        if check_id not in missing:
+            check_id = missing[0]
+        exit_info = {**_exit_info(proc.returncode, phase), "phase": phase}
+        out["results"][check_id] = {
+            "status": "error",
+            "error": crash_error(exit_info),
+            "exit": exit_info,
+            "where": "",
+            "lines": [],
+            "reps": [],
+            "stderr": _tail(err_path),
+        }
+        crashes += 1
+        if crashes >= GIVE_UP_AFTER:  # a backward() that always kills the process: a fresh child per check is waste
+            for spec in specs:
+                if spec.id not in out["results"] and spec.id not in skip:
+                    out["results"][spec.id] = {"status": "timeout", "crashes": crashes, "lines": []}
             return out
+        skip = {s.id for s in specs if s.id in out["results"]}
+        pending = [g for g in pending if any(s.group == g and s.id not in skip for s in specs)]
+    return out
+
+
+def _exit_info(returncode: int | None, phase: str) -> dict[str, Any]:
+    if returncode is not None and returncode < 0:
+        return {"how": "signal", "code": -returncode, "phase": phase}
+    return {"how": "exit", "code": returncode, "phase": phase}
+
+
+def check_paths(target: str, cwd: str, adapter: str | None) -> tuple[str, str]:
+    """Everything checkable before a child starts: the target's form, ``--cwd``, the file, the adapter."""
+    where, _, class_name = target.rpartition(":")
+    if not where or not class_name:
+        raise TargetError("target_form", target=target)
+    if not os.path.isdir(cwd):
+        raise TargetError("no_cwd", cwd=cwd)
+    if where.endswith(".py") and not os.path.isfile(os.path.join(cwd, where)):
+        raise TargetError("no_file", path=where, cwd=os.path.abspath(cwd))
+    if adapter and not os.path.isfile(adapter):
+        raise TargetError("no_adapter", path=adapter)
+    return where, class_name
 
 
 def run_learner(
@@ -128,23 +468,23 @@ def run_learner(
     adapter: str | None = None,
     seed: int = 0,
     limits: dict[str, float] | None = None,
+    lang: str = "en",
+    memory_bytes: int | None = MEMORY_LIMIT,
 ) -> ChildRun:
+    """Every check group on ``target``, in children; ``limits`` overrides seconds per group, ``import``,
+    ``probe`` and ``default`` (before scaling by the engine's speed)."""
     started = time.perf_counter()
-    where, _, class_name = target.rpartition(":")
-    if not where or not class_name:
-        raise TargetError(f"target {target!r}: expected module:Class or path/to/file.py:Class")
-    if where.endswith(".py") and not os.path.isfile(os.path.join(cwd, where)):
-        raise TargetError(f"{where}: no such file (looked in {os.path.abspath(cwd)}); check the path")
-    if adapter and not os.path.isfile(adapter):
-        raise TargetError(f"--adapter {adapter}: no such file; check the path")
-    limits = {**LIMITS, **(limits or {})}
+    check_paths(target, cwd, adapter)
+    limits = {**LIMITS, "default": DEFAULT_LIMIT, **(limits or {})}
     job = {
         "target": target,
         "cwd": os.path.abspath(cwd),
         "scalar": scalar,
         "seed": seed,
         "adapter": os.path.abspath(adapter) if adapter else None,
+        "memory_bytes": memory_bytes,
     }
+    children = Children()
     with tempfile.TemporaryDirectory(prefix="minigrad-doctor-") as tmp:
         # Both kinds of engine share the slow group's name, so the split is known before probing.
         names = list(dict.fromkeys(checks.groups_for(False) + checks.groups_for(True)))
@@ -155,27 +495,62 @@ def run_learner(
         outs: list[dict[str, Any]] = [{}, {}]
 
         def work(i: int, groups: list[str]) -> None:
-            outs[i] = _session(job, groups, dirs[i], limits)
+            try:
+                outs[i] = _session(job, groups, dirs[i], limits, children)
+            except BaseException as error:  # reported by the main thread
+                outs[i] = {"crash": error}
+            if "error" in outs[i]:
+                children.kill_all()  # the other child would only say the same: stop it now
 
         threads = [
-            threading.Thread(target=work, args=(0, fast)),
-            threading.Thread(target=work, args=(1, list(SLOW_GROUPS))),
+            threading.Thread(target=work, args=(0, fast), daemon=True),
+            threading.Thread(target=work, args=(1, list(SLOW_GROUPS)), daemon=True),
         ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    if "error" in outs[0]:
-        raise TargetError(f"cannot import or probe {target}: {outs[0]['error']}")
+        try:
+            for t in threads:
+                t.start()
+            while any(t.is_alive() for t in threads):
+                for t in threads:
+                    t.join(0.05)  # short waits: Ctrl-C reaches the main thread at once
+        except BaseException:
+            children.kill_all()
+            for t in threads:
+                t.join(5)
+            raise
+    for out in outs:
+        if "crash" in out:
+            raise out["crash"]
+    failed = next((out for out in outs if "error" in out), None)
+    if failed is not None:
+        key, frames, fields = failed["error"]
+        if key in ("import_died", "probe_died"):
+            fields = {"how": crash_text_import(fields["exit"], lang)}
+        raise TargetError(key, lang, frames, **fields)
     run = ChildRun(outs[0]["api"], outs[0]["header"], dict(outs[0]["results"]))
     run.results.update(outs[1].get("results", {}))
+    for result in run.results.values():
+        for rep in [result, *result.get("reps", [])]:
+            if "exit" in rep:
+                rep["error"] = crash_error(rep["exit"], lang)
     run.seconds = time.perf_counter() - started
     return run
 
 
-def _progress(path: str) -> str:
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError:
-        return ""
+def crash_text_import(exit: dict[str, Any], lang: str) -> str:
+    """How the import ended, for ``import_died``: "exited with code 3" or "crashed: signal 11, ..."."""
+    if exit["how"] == "signal":
+        text = message("signalled", lang, who="", code=exit["code"], name=signal_name(int(exit["code"]), lang))
+    else:
+        text = message("exited", lang, who="", code=exit["code"])
+    return text.strip()
+
+
+def not_measured_text(result: dict[str, Any], lang: str = "en") -> str:
+    """A check that ran out of time, in words: the limit and the engine's speed per op."""
+    if result.get("gave_up"):
+        return message("gave_up", lang, n=result["gave_up"])
+    if result.get("crashes"):
+        return message("after_crashes", lang, n=result["crashes"])
+    per_op = result.get("seconds_per_op")
+    speed = message("per_op", lang, us=per_op * 1e6) if per_op else message("per_op_unknown", lang)
+    return message("not_measured", lang, limit=result.get("limit", 0.0), per_op=speed)
