@@ -12,9 +12,8 @@ import numpy as np
 from .. import __version__
 from .core import Break, diff
 from .diagnose import Verdict, diagnose, probe_text, verdict_word, without_torch
-from .report import describe, predicted_text, procedure_source, run_cases
+from .report import describe, predicted_text, procedure_source, run_cases, word
 from .report import observed_text as observed_words
-from .words import word
 
 
 def _markdown_table(rows: list[tuple[str, ...]]) -> list[str]:
@@ -77,5 +76,4 @@ def export_page(brk: Break, lang: str) -> str:
     for reason in reasons:
         names = [f"`{r.diagnostic}`" for r in rows if reason in (r.correct.message, r.broken.message)]
         lines += ["", w(reason).format(diagnostic=", ".join(names), id=brk.id)]
-    lines += ["", w("legend")]
     return "\n".join(lines) + "\n"
