@@ -255,7 +255,7 @@ def describe_value(value: Any, lang: str | None = None) -> str:
         return word("no-grad", lang)
     array = np.asarray(value)
     if array.ndim == 0:
-        return f"{array.item():.6g}"
+        return str(array.item()) if array.dtype.kind == "b" else f"{array.item():.6g}"  # True/False: code
     scientific = spans_decades(array)
     body = np.array2string(
         array,
