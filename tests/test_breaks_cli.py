@@ -248,7 +248,7 @@ def test_run_prints_a_legend_and_verbose_prints_each_diagnostics_full_message(
     assert "GradShapeError" not in short.split("Diagnostics (")[1]
     breaks_cli.main(["run", "skip-unbroadcast", "--verbose"])
     full = capsys.readouterr().out.split("Diagnostics (")[1]
-    message = full.split("shape-guard, with the break, message (from the diagnostic, in English):\n")[1]
+    message = full.split("shape-guard, with the break, the diagnostic's message:\n")[1]
     first = message.split("\n\n")[0].strip()
     assert first.startswith("GradShapeError") and "add" in first and len(first) > 80  # not cut at 80 characters
 

@@ -93,8 +93,13 @@ def family_id(asked: str | None) -> str | None:
     return asked  # no break matches: the command says which families exist
 
 
+def families_shown() -> str:
+    """The family ids (what --family takes) as code, each with its name when the language names it otherwise."""
+    return ", ".join(f"`{f}`" if family_name(f) == f else f"`{f}` ({family_name(f)})" for f in families())
+
+
 def no_match() -> str:
-    shown = ", ".join(f"{f}" if family_name(f) == f else f"{f} ({family_name(f)})" for f in families())
+    shown = families_shown()
     return text("lab.no_match", phases=", ".join(map(str, phases())), families=shown)
 
 
@@ -323,7 +328,10 @@ def _parser() -> argparse.ArgumentParser:
     epilog = help_text("lab.parser.epilog")
     parser = command_parser("minigrad breaks", help_text("lab.parser.description"), epilog=epilog)
     sub = parser.add_subparsers(
-        dest="command", required=True, metavar="COMMAND", title=help_text("lab.parser.commands")
+        dest="command",
+        required=True,
+        metavar=text("lab.parser.command_metavar"),
+        title=help_text("lab.parser.commands"),
     )
 
     def command(name: str, key: str, with_id: bool = False) -> argparse.ArgumentParser:
@@ -334,7 +342,7 @@ def _parser() -> argparse.ArgumentParser:
         return p
 
     phase_help = help_text("lab.parser.phase", phases=", ".join(map(str, phases())))
-    family_help = help_text("lab.parser.family", families=", ".join(families()))
+    family_help = help_text("lab.parser.family", families=families_shown())
     for p in (command("list", "list"), command("mystery", "mystery")):
         p.add_argument("--phase", type=number("positive_int"), metavar="N", help=phase_help)
         p.add_argument("--family", metavar="F", help=family_help)
@@ -346,9 +354,12 @@ def _parser() -> argparse.ArgumentParser:
     command("verify", "verify")
     p_export = command("export", "export", with_id=True)
     p_export.add_argument("--format", choices=("md",), default="md", help=help_text("lab.parser.format"))
-    p_export.add_argument("--out", metavar="FILE", help=help_text("lab.parser.out"))
+    p_export.add_argument("--out", metavar=text("lab.parser.file_metavar"), help=help_text("lab.parser.out"))
     command("mystery-run", "mystery_run").add_argument(
-        "cmd", nargs=argparse.REMAINDER, metavar="-- COMMAND", help=help_text("lab.parser.command_to_run")
+        "cmd",
+        nargs=argparse.REMAINDER,
+        metavar="-- " + text("lab.parser.command_metavar"),
+        help=help_text("lab.parser.command_to_run"),
     )
     command("reveal", "reveal").add_argument("--guess", metavar="ID", help=help_text("lab.parser.guess"))
     return parser

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import __version__
+from ..messages import text
 from .core import Break, diff
 from .diagnose import Verdict, diagnose, probe_text, verdict_word, without_torch
 from .report import describe, predicted_text, procedure_source, run_cases, word
@@ -30,7 +31,9 @@ def export_page(brk: Break, lang: str) -> str:
         "",
         f"`{brk.id}` · "
         + w("x.at-a-glance").format(
-            phase=brk.phase, family=brk.family, targets=", ".join(f"`{t}`" for t in brk.targets)
+            phase=brk.phase,
+            family=text(f"lab.family_name.{brk.family}", lang),
+            targets=", ".join(f"`{t}`" for t in brk.targets),
         ),
     ]
     lines += ["", f"## {w('hypothesis')}", "", brk.hypothesis(lang), "", f"## {w('lesson')}", "", brk.lesson(lang)]
