@@ -26,8 +26,8 @@ from minigrad.breaks import Break, all_breaks
 from minigrad.breaks import cli as breaks_cli
 from minigrad.breaks import core as breaks_core
 from minigrad.breaks.diagnose import Row, diagnose, probe_label, without_torch
-from minigrad.breaks.report import describe_value, quantity
-from minigrad.messages import using_lang
+from minigrad.breaks.report import describe_value, procedure_source, quantity, script_comments
+from minigrad.messages import catalog, using_lang
 
 CATALOG = Path(breaks_core.__file__).parent / "catalog"
 
@@ -343,3 +343,23 @@ def test_values_spanning_more_than_three_decades_are_printed_in_scientific_notat
     assert "7.148e-12" in shown and "9.867e+00" in shown and " 0. " not in shown
     assert describe_value(np.array([384.9215, 87.201]), "en").startswith("[384.9215 87.201")  # one decade: plain
     assert describe_value(np.array([0.0, 1e-9, 1.0]), "en").count("e") >= 2  # zeros do not count as decades
+
+
+def test_every_case_script_comment_has_a_spanish_text_and_show_prints_it(lab: Callable[..., str]) -> None:
+    missing = []
+    for script in sorted(CATALOG.glob("*/cases/*.py")):
+        for _, _, comment in script_comments(script.read_text(encoding="utf-8")):
+            if not any(entry["en"] == comment for key, entry in catalog().items() if key.startswith("lab.comment.")):
+                missing.append(f"{script.parent.parent.name}/{script.name}: {comment}")
+    assert not missing, f"no lab.comment entry in messages/lab.toml for: {missing}"
+    case = next(c for c in all_breaks()["value-grad-not-reset"].cases if c.id == "second-backward-all-zeroed")
+    spanish = procedure_source(case, "es")
+    assert "# pone a cero cada nodo del grafo, intermedios incluidos" in spanish
+    assert procedure_source(case, "en") == case.script.read_text(encoding="utf-8")
+    assert [line.split("#")[0] for line in spanish.splitlines()] == [
+        line.split("#")[0] for line in procedure_source(case, "en").splitlines()
+    ]  # the code itself is untouched
+    shown = lab("show", "value-grad-not-reset")
+    assert "# lo que hace el zero_grad() de un optimizador: solo conoce los parámetros" in shown
+    comments = [line.split("#", 1)[1] for line in shown.splitlines() if line.lstrip().startswith("|") and "#" in line]
+    _no_english("\n".join(comments), "show value-grad-not-reset (the scripts' comments)")

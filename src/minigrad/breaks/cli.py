@@ -141,7 +141,7 @@ def cmd_show(brk: Break, lang: str) -> int:
     lines += [f"{word('procedure', lang)}:", "  " + how, "  minigrad breaks run " + brk.id]
     for i, case in enumerate(brk.cases, 1):
         lines.append(f"  {word('case', lang)} {i}: {case.name(lang)}")
-        lines.append(textwrap.indent(procedure_source(case).rstrip(), "    | ", lambda line: True))
+        lines.append(textwrap.indent(procedure_source(case, lang).rstrip(), "    | ", lambda line: True))
     lines += ["", f"{word('failure', lang)}:"]
     for i, result in enumerate(run_cases(brk), 1):  # measured now, on this machine: never written by hand
         shown = describe(result.broken, lang)

@@ -50,7 +50,7 @@ def export_page(brk: Break, lang: str) -> str:
             f"### {w('case')} {i}: {case.name(lang)}",
             "",
             "```python",
-            procedure_source(case).rstrip(),
+            procedure_source(case, lang).rstrip(),
             "```",
         ]
         lines += ["", f"- {w('correct')}:"] + [f"  - `{line}`" for line in describe(result.correct, lang)]

@@ -19,6 +19,7 @@ import re
 import runpy
 import sys
 import textwrap
+import tokenize
 import types
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -337,9 +338,33 @@ def observed_text(result: CaseResult, lang: str) -> str:
     return text
 
 
-def procedure_source(case: Case) -> str:
-    """The case's script, verbatim, for ``show`` and ``export``."""
-    return case.script.read_text(encoding="utf-8")
+@functools.cache
+def _comments(lang: str) -> dict[str, str]:
+    """The case scripts' comments (their English text) -> their text in ``lang`` (``lab.comment.*``)."""
+    return {entry["en"]: entry[lang] for key, entry in catalog().items() if key.startswith("lab.comment.")}
+
+
+def script_comments(source: str) -> list[tuple[int, int, str]]:
+    """Each comment of a Python source: (line, column, its text after ``#``), found by the tokenizer, so that a
+    ``#`` inside a string is not taken for one."""
+    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    return [(t.start[0], t.start[1], t.string[1:].strip()) for t in tokens if t.type == tokenize.COMMENT]
+
+
+def procedure_source(case: Case, lang: str | None = None) -> str:
+    """The case's script for ``show`` and ``export``: verbatim in English; in another language, the same code with
+    its comments in that language (the script on disk stays one runnable file)."""
+    source = case.script.read_text(encoding="utf-8")
+    chosen = lang or current_lang()
+    if chosen == "en":
+        return source
+    lines = source.splitlines(keepends=True)
+    shown = _comments(chosen)
+    for row, column, comment in script_comments(source):
+        line = lines[row - 1]
+        ending = line[len(line.rstrip("\r\n")) :]
+        lines[row - 1] = f"{line[:column]}# {shown.get(comment, comment)}{ending}"
+    return "".join(lines)
 
 
 def render_case(index: int, result: CaseResult, lang: str) -> str:
