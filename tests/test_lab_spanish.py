@@ -349,7 +349,8 @@ def test_every_case_script_comment_has_a_spanish_text_and_show_prints_it(lab: Ca
     missing = []
     for script in sorted(CATALOG.glob("*/cases/*.py")):
         for _, _, comment in script_comments(script.read_text(encoding="utf-8")):
-            if not any(entry["en"] == comment for key, entry in catalog().items() if key.startswith("lab.comment.")):
+            translated = any(e["en"] == comment for k, e in catalog().items() if k.startswith("lab.comment."))
+            if not translated and english_words(comment):  # a comment that is only a formula needs none
                 missing.append(f"{script.parent.parent.name}/{script.name}: {comment}")
     assert not missing, f"no lab.comment entry in messages/lab.toml for: {missing}"
     case = next(c for c in all_breaks()["value-grad-not-reset"].cases if c.id == "second-backward-all-zeroed")
