@@ -188,7 +188,7 @@ def _custom(check: Callable[[], bool | str]) -> Finding:
     fired = check()
     if not fired:
         return Finding(Verdict.SILENT)
-    return Finding(Verdict.FIRED, fired if isinstance(fired, str) else "the check failed")
+    return Finding(Verdict.FIRED, fired if isinstance(fired, str) else text("lab.check.failed"))
 
 
 @dataclass(frozen=True)
