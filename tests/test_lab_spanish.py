@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import io
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -364,3 +365,33 @@ def test_every_case_script_comment_has_a_spanish_text_and_show_prints_it(lab: Ca
     assert "# lo que hace el zero_grad() de un optimizador: solo conoce los parámetros" in shown
     comments = [line.split("#", 1)[1] for line in shown.splitlines() if line.lstrip().startswith("|") and "#" in line]
     _no_english("\n".join(comments), "show value-grad-not-reset (the scripts' comments)")
+
+
+class _ClosedAfter:
+    """A stdout whose reader goes away after ``lines`` lines (``| head -2``)."""
+
+    def __init__(self, lines: int) -> None:
+        self.left = lines
+
+    def write(self, text: str) -> int:
+        if self.left <= 0:
+            raise BrokenPipeError(32, "Broken pipe")
+        self.left -= text.count("\n")
+        return len(text)
+
+    def flush(self) -> None:
+        if self.left <= 0:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    def fileno(self) -> int:
+        raise io.UnsupportedOperation("not a real file")  # as pytest's capture says
+
+
+def test_run_into_a_closed_pipe_ends_quietly(
+    lab: Callable[..., str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`minigrad breaks run skip-unbroadcast | head -2`: exit 141, nothing on stderr (no "[Errno 32]")."""
+    lab("run", "skip-unbroadcast")  # measured (cached) before the pipe closes
+    monkeypatch.setattr("sys.stdout", _ClosedAfter(2))
+    assert breaks_cli.main(["run", "skip-unbroadcast"]) == 141
+    assert capsys.readouterr().err == ""
