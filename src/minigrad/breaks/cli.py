@@ -247,6 +247,8 @@ def cmd_verify(lang: str) -> int:
                 if finding.verdict == Verdict.SKIPPED and row.diagnostic not in skipped.setdefault(finding.message, []):
                     skipped[finding.message].append(row.diagnostic)
     say("\n" + textwrap.fill(word("verify-legend", lang), WIDTH))
+    if lang != "en":  # the columns are the diagnostics' names (ids): say once what each one is
+        say(textwrap.fill("; ".join(diagnostic_name(n, lang) for n in DIAGNOSTICS), WIDTH))
     for reason, diagnostics in skipped.items():
         say("\n" + word(reason, lang).format(diagnostic=", ".join(diagnostics), id="ID"))
     if failures:
