@@ -23,7 +23,7 @@ from minigrad.messages import catalog
 ROOT = Path(__file__).resolve().parents[1]
 # family ids, probe formulas and quantity names contain code ("engine:backward", "a @ b"); tests/test_lab_spanish.py
 # checks those texts
-NAMES_AND_CODE = {"family_name", "gloss", "quantity", "probe_label", "parser", "comment"}
+NAMES_AND_CODE = {"family_name", "gloss", "quantity", "probe_label", "parser", "comment", "check", "grad_shapes"}
 WORDS = {
     key: (entry["en"], entry["es"])
     for key, entry in catalog().items()
