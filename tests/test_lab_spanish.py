@@ -395,3 +395,18 @@ def test_run_into_a_closed_pipe_ends_quietly(
     monkeypatch.setattr("sys.stdout", _ClosedAfter(2))
     assert breaks_cli.main(["run", "skip-unbroadcast"]) == 141
     assert capsys.readouterr().err == ""
+
+
+def test_every_pages_spanish_texts_have_no_english_outside_code() -> None:
+    """Every break's Spanish title, hypothesis, lesson, engine note, case names and whys (the pages, not run)."""
+    leaks = {}
+    for brk in all_breaks().values():
+        texts = {"title": brk.title.es, "hypothesis": brk.hypothesis.es, "lesson": brk.lesson.es}
+        if brk.engine_note is not None:
+            texts["engine"] = brk.engine_note.es
+        for case in brk.cases:
+            texts[f"case {case.id}"] = case.name.es + ("\n" + case.note.es if case.note is not None else "")
+        for where, text in texts.items():
+            if english_words(text):
+                leaks[f"{brk.id}, {where}"] = sorted(english_words(text))
+    assert not leaks, leaks
