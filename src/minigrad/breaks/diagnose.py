@@ -297,7 +297,7 @@ def probe_label(brk: Break, lang: str | None = None) -> str:
     if formula is None or re.search(r"(?<![\w.])_\w", formula):
         raise ValueError(f"break {brk.id}: its probe {fn.__name__} needs a label lab.probe_label.{name} in lab.toml")
     arguments = fn.__code__.co_varnames[1 : fn.__code__.co_argcount]  # the first is the namespace F
-    return f"f({', '.join(arguments)}) = {formula}"
+    return f"`f({', '.join(arguments)}) = {formula}`"  # code, in any language
 
 
 def probe_text(brk: Break, lang: str | None = None) -> str:

@@ -282,9 +282,10 @@ def _quantity_patterns(lang: str) -> tuple[tuple[re.Pattern[str], str], ...]:
     return tuple(patterns)
 
 
-def quantity(name: str, lang: str | None = None) -> str:
+def quantity(name: str, lang: str | None = None, *, in_sentence: bool = False) -> str:
     """A case's name for a result, as the reader reads it: translated when it is a phrase (``"first step / lr"``),
-    as it is when it is code (``a.grad``) or has no translation."""
+    as it is when it is code (``a.grad``) or has no translation.  ``in_sentence``: a name that is code, inside a
+    sentence of another language than English, is marked as code (``mayor diferencia inf en `loss```)."""
     chosen = lang or current_lang()
     if chosen == "en":
         return name
@@ -292,7 +293,7 @@ def quantity(name: str, lang: str | None = None) -> str:
         found = pattern.match(name)
         if found:
             return shown.format(**found.groupdict())
-    return name
+    return f"`{name}`" if in_sentence and re.fullmatch(r"[A-Za-z_][\w.]*", name) else name
 
 
 def describe(observation: Observation | BaseException, lang: str | None = None) -> list[str]:
@@ -307,8 +308,8 @@ def outcome_text(outcome: Outcome, lang: str | None = None) -> str:
 
 def expect_text(expect: Expect, lang: str | None = None) -> str:
     if expect.factor is not None:
-        return word("factor", lang).format(key=quantity(expect.key, lang), factor=expect.factor)
-    return word("shape-of", lang).format(key=quantity(expect.key, lang), shape=expect.shape)
+        return word("factor", lang).format(key=quantity(expect.key, lang, in_sentence=True), factor=expect.factor)
+    return word("shape-of", lang).format(key=quantity(expect.key, lang, in_sentence=True), shape=expect.shape)
 
 
 def predicted_text(case: Case, lang: str | None = None) -> str:
@@ -323,16 +324,16 @@ def observed_text(result: CaseResult, lang: str) -> str:
     if expect is not None and not isinstance(result.broken, BaseException):
         if expect.factor is not None:
             got = (
-                word("factor", lang).format(key=quantity(expect.key, lang), factor=m.factor)
+                word("factor", lang).format(key=quantity(expect.key, lang, in_sentence=True), factor=m.factor)
                 if m.factor is not None
-                else word("no-factor", lang).format(key=quantity(expect.key, lang))
+                else word("no-factor", lang).format(key=quantity(expect.key, lang, in_sentence=True))
             )
         else:
             shape = np.shape(np.asarray(result.broken.get(expect.key)))
-            got = word("shape-of", lang).format(key=quantity(expect.key, lang), shape=shape)
+            got = word("shape-of", lang).format(key=quantity(expect.key, lang, in_sentence=True), shape=shape)
         text += f", {got}"
     if result.outcome == Outcome.WRONG_VALUES and m.key is not None:
-        text += f" ({word('max-diff', lang).format(diff=m.max_abs_diff, key=quantity(m.key, lang))})"
+        text += f" ({word('max-diff', lang).format(diff=m.max_abs_diff, key=quantity(m.key, lang, in_sentence=True))})"
     elif result.outcome == Outcome.SAME:
         text += f" ({word('within-tol', lang)})"
     return text
