@@ -414,3 +414,11 @@ def test_every_pages_spanish_texts_have_no_english_outside_code() -> None:
             if english_words(text):
                 leaks[f"{brk.id}, {where}"] = sorted(english_words(text))
     assert not leaks, leaks
+
+
+def test_the_diff_header_is_the_same_from_any_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    brk = all_breaks()["skip-unbroadcast"]
+    here = breaks_core.diff(brk).splitlines()[:2]
+    monkeypatch.chdir(tmp_path)
+    assert breaks_core.diff(brk).splitlines()[:2] == here
+    assert here[0] == "--- a/minigrad/ops/elementwise.py (ops.elementwise:add)"
