@@ -422,3 +422,16 @@ def test_the_diff_header_is_the_same_from_any_folder(monkeypatch: pytest.MonkeyP
     monkeypatch.chdir(tmp_path)
     assert breaks_core.diff(brk).splitlines()[:2] == here
     assert here[0] == "--- a/minigrad/ops/elementwise.py (ops.elementwise:add)"
+
+
+def test_mystery_promises_only_what_mystery_run_does(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """mystery-run runs the learner's command with the break on, nothing else: the text says the diagnostics are
+    the learner's to call, and names them."""
+    monkeypatch.setenv("MINIGRAD_MYSTERY_STATE", str(tmp_path / "state.json"))
+    monkeypatch.delenv("MINIGRAD_LANG", raising=False)
+    assert breaks_cli.main(["mystery", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "and the diagnostics, against it" not in out
+    assert "The diagnostics are yours to run inside your script (minigrad.gradcheck" in out
