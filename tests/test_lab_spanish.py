@@ -435,3 +435,24 @@ def test_mystery_promises_only_what_mystery_run_does(
     out = capsys.readouterr().out
     assert "and the diagnostics, against it" not in out
     assert "The diagnostics are yours to run inside your script (minigrad.gradcheck" in out
+
+
+def test_mystery_run_takes_lang_and_leaves_the_learners_own_arguments_alone(
+    lab: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ran: list[list[str]] = []
+    monkeypatch.setattr(breaks_cli.subprocess, "call", lambda command, env: ran.append(command) or 0)
+    lab("mystery", "--seed", "3")
+    out = lab("mystery-run", "--", "python", "mine.py", "--lang", "fr", where="before")
+    assert ran == [["python", "mine.py", "--lang", "fr"]] and out == ""
+    assert "mystery-run necesita una orden tras --" in lab("mystery-run")
+
+
+def test_the_top_level_command_passes_the_language_on(capsys: pytest.CaptureFixture[str]) -> None:
+    from minigrad import cli
+
+    for argv in (["--lang", "es", "breaks", "list", "--help"], ["breaks", "--lang", "es", "list", "--help"]):
+        cli.main(argv)
+        out = capsys.readouterr().out
+        assert out.startswith("uso: minigrad breaks list"), argv
+        _no_english(out, " ".join(argv))
