@@ -52,7 +52,7 @@ CHECK_MESSAGES = {
     "torch-dropout-expectation": ["averages 0.50", "torch.nn.Dropout averages 0.99", "E[output] = input"],
     "torch-adam-trajectory": ["after step 1", "torch.optim.Adam"],
     "torch-adamw-trajectory": ["after step 1", "torch.optim.AdamW", "match torch.optim.Adam(weight_decay=0.1)"],
-    "torch-rmsnorm": ["torch.nn.RMSNorm", "output", "input grad (max diff nan)"],
+    "torch-rmsnorm": ["torch.nn.RMSNorm", "output", "x.grad (max diff nan)"],
     "torch-residual-stack": ["block 1's weight-gradient norm", "torch with x + f(x)", "f(x) alone"],
     "torch-zero-grad": ["after step 2", "torch.optim.SGD with zero_grad()"],
 }

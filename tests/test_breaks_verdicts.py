@@ -46,7 +46,7 @@ def test_the_stated_factor_is_checked() -> None:
     assert "x multiplied by 3" in observed_text(other, "en")
     no_multiple = _result({"x": x}, {"x": x + 1})
     assert not no_multiple.hypothesis_holds and "x is not a multiple" in observed_text(no_multiple, "en")
-    assert "x no es un múltiplo" in observed_text(no_multiple, "es")
+    assert "`x` no es un múltiplo" in observed_text(no_multiple, "es")
 
 
 def test_a_stated_sign_and_shape_are_checked() -> None:

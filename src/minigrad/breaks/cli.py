@@ -1,29 +1,30 @@
-"""``minigrad breaks list | show ID | run ID | verify | export ID | mystery | mystery-run | reveal``."""
+"""``minigrad breaks list | show ID | run ID | verify | export ID | mystery | mystery-run | reveal``.
+
+Built on :mod:`minigrad.commandline`: ``--lang`` anywhere (else ``MINIGRAD_LANG``), argparse's own words in the
+chosen language, one line ``minigrad: error: ...`` and exit status 2 for bad input (an unknown id included,
+with the closest ids suggested), and a quiet end when the reader of the output goes away (``| head``).
+Every word printed comes from ``messages/lab.toml``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
 import subprocess
-import sys
 import textwrap
 from collections.abc import Sequence
+from pathlib import Path
 
+from ..commandline import UsageError, command_parser, entry_point, help_text, number
+from ..messages import current_lang, text
 from . import mystery
 from .catalog import one
-from .core import Break, BreakError, all_breaks, diff
-from .diagnose import DIAGNOSTICS, Row, Verdict, diagnose, probe_text, verdict_word
+from .core import Break, UnknownBreakError, all_breaks, diff
+from .diagnose import DIAGNOSTICS, Row, Verdict, diagnose, diagnostic_name, probe_text, verdict_word
 from .export import export_page
-from .report import CaseResult, describe, outcome_text, procedure_source, render_case, run_cases
-from .words import word
+from .report import CaseResult, describe, outcome_text, procedure_source, render_case, run_cases, word
 
 WIDTH = 104
-START = "value-assign-not-accumulate"  # phase 7's break: where the path starts
-
-EPILOG = (
-    "Where to start: `minigrad breaks list` (sorted by course phase), then phase 7's break: "
-    f"`minigrad breaks show {START}` and `minigrad breaks run {START}`. Every command takes --lang es."
-)
 
 
 def _wrap(text: str, indent: str = "  ") -> str:
@@ -69,14 +70,48 @@ def selected(phase: int | None = None, family: str | None = None) -> list[Break]
     return sorted(chosen, key=lambda b: b.phase)
 
 
+def phases() -> list[int]:
+    return sorted({b.phase for b in all_breaks().values()})
+
+
+def families() -> list[str]:
+    return list(dict.fromkeys(b.family for b in all_breaks().values()))
+
+
+def family_name(family: str) -> str:
+    """A family as shown: its name in the current language (the id, e.g. ``broadcasting``, is what --family takes)."""
+    return text(f"lab.family_name.{family}")
+
+
+def family_id(asked: str | None) -> str | None:
+    """The family id that ``--family`` names: the id, or its shown name in any language (``difusión``)."""
+    if asked is None:
+        return None
+    for family in families():
+        if asked.lower() in (family, text(f"lab.family_name.{family}", "es").lower()):
+            return family
+    return asked  # no break matches: the command says which families exist
+
+
+def families_shown() -> str:
+    """The family ids (what --family takes) as code, each with its name when the language names it otherwise."""
+    return ", ".join(f"`{f}`" if family_name(f) == f else f"`{f}` ({family_name(f)})" for f in families())
+
+
+def no_match() -> str:
+    shown = families_shown()
+    return text("lab.no_match", phases=", ".join(map(str, phases())), families=shown)
+
+
 def cmd_list(lang: str, phase: int | None, family: str | None) -> int:
-    breaks = selected(phase, family)
+    breaks = selected(phase, family_id(family))
     if not breaks:
-        print(word("none-match", lang))
+        print(no_match())
         return 1
-    keys = ("col.phase", "col.id", "col.family", "col.target", "col.title")
-    rows = [tuple(word(k, lang) for k in keys)]
-    rows += [(str(b.phase), b.id, b.family, ", ".join(b.targets), b.title(lang)) for b in breaks]
+    keys = ("col.phase", "col.family", "col.target", "col.title")
+    head = [word(k, lang) for k in keys]
+    rows = [(head[0], "id", *head[1:])]
+    rows += [(str(b.phase), b.id, family_name(b.family), ", ".join(b.targets), b.title(lang)) for b in breaks]
     print(_table(rows))
     print("\n" + textwrap.fill(word("start", lang), WIDTH))
     return 0
@@ -85,7 +120,7 @@ def cmd_list(lang: str, phase: int | None, family: str | None) -> int:
 def _header(brk: Break, lang: str) -> list[str]:
     lines = [
         f"{brk.id}: {brk.title(lang)}",
-        f"{word('phase', lang)}: {brk.phase}    {word('family', lang)}: {brk.family}",
+        f"{word('phase', lang)}: {brk.phase}    {word('family', lang)}: {family_name(brk.family)}",
         f"{word('target', lang)}: {', '.join(brk.targets)}",
         "",
         f"{word('hypothesis', lang)}:",
@@ -106,7 +141,7 @@ def cmd_show(brk: Break, lang: str) -> int:
     lines += [f"{word('procedure', lang)}:", "  " + how, "  minigrad breaks run " + brk.id]
     for i, case in enumerate(brk.cases, 1):
         lines.append(f"  {word('case', lang)} {i}: {case.name(lang)}")
-        lines.append(textwrap.indent(procedure_source(case).rstrip(), "    | ", lambda line: True))
+        lines.append(textwrap.indent(procedure_source(case, lang).rstrip(), "    | ", lambda line: True))
     lines += ["", f"{word('failure', lang)}:"]
     for i, result in enumerate(run_cases(brk), 1):  # measured now, on this machine: never written by hand
         shown = describe(result.broken, lang)
@@ -118,7 +153,7 @@ def cmd_show(brk: Break, lang: str) -> int:
 
 
 def _diagnostic_widths(brk: Break, lang: str) -> list[int]:
-    names = [*DIAGNOSTICS, *brk.checks]
+    names = [diagnostic_name(n, lang) for n in (*DIAGNOSTICS, *brk.checks)]
     return [
         max(len(word("col.diagnostic", lang)), *map(len, names)),
         max(len(word("col.should", lang)), len(word("yes", lang))),
@@ -128,7 +163,12 @@ def _diagnostic_widths(brk: Break, lang: str) -> list[int]:
 
 def _diagnostic_cells(row: Row, lang: str) -> tuple[str, ...]:
     should = word("yes", lang) if row.claimed else ""
-    return (row.diagnostic, should, verdict_word(row, "correct", lang), verdict_word(row, "broken", lang))
+    return (
+        diagnostic_name(row.diagnostic, lang),
+        should,
+        verdict_word(row, "correct", lang),
+        verdict_word(row, "broken", lang),
+    )
 
 
 def _messages(rows: list[Row], lang: str) -> str:
@@ -207,6 +247,8 @@ def cmd_verify(lang: str) -> int:
                 if finding.verdict == Verdict.SKIPPED and row.diagnostic not in skipped.setdefault(finding.message, []):
                     skipped[finding.message].append(row.diagnostic)
     say("\n" + textwrap.fill(word("verify-legend", lang), WIDTH))
+    if lang != "en":  # the columns are the diagnostics' names (ids): say once what each one is
+        say(textwrap.fill("; ".join(diagnostic_name(n, lang) for n in DIAGNOSTICS), WIDTH))
     for reason, diagnostics in skipped.items():
         say("\n" + word(reason, lang).format(diagnostic=", ".join(diagnostics), id="ID"))
     if failures:
@@ -217,43 +259,18 @@ def cmd_verify(lang: str) -> int:
     return 0
 
 
-MYSTERY_TEXT = {
-    "en": (
-        "A mystery break is on: one of {n} break(s){where}, picked with seed {seed} (recorded in {path}).\n"
-        "Run your own script, and the diagnostics, against it:\n"
-        "  minigrad breaks mystery-run -- python your_script.py\n"
-        "or set the variable yourself: export {var}={token}\n"
-        "When you have a hypothesis: minigrad breaks reveal --guess <id>   (list of ids: minigrad breaks list)"
-    ),
-    "es": (
-        "Hay un fallo provocado misterioso activo: uno de {n}{where}, elegido con la semilla {seed} (guardada en "
-        "{path}).\nEjecuta tu propio script, y los diagnósticos, con él:\n"
-        "  minigrad breaks mystery-run -- python tu_script.py\n"
-        "o define tú la variable: export {var}={token}\n"
-        "Cuando tengas una hipótesis: minigrad breaks reveal --guess <id>   (los ids: minigrad breaks list)"
-    ),
-}
-REVEAL_TEXT = {
-    "en": ("The mystery break was {id}: {title}", "Your guess: {guess}. Score: {score} of 2 ({why}).", "no guess"),
-    "es": (
-        "El fallo provocado misterioso era {id}: {title}",
-        "Tu respuesta: {guess}. Puntuación: {score} de 2 ({why}).",
-        "sin respuesta",
-    ),
-}
-SCORE_WHY = {
-    "en": ("another family", "right family, another break", "right break"),
-    "es": ("otra familia", "familia correcta, otro fallo provocado", "fallo provocado correcto"),
-}
-
-
 def cmd_mystery(lang: str, phase: int | None, family: str | None, seed: int | None) -> int:
-    state = mystery.start(selected(phase, family), seed, phase, family)
+    family = family_id(family)
+    candidates = selected(phase, family)
+    if not candidates:
+        raise UsageError(no_match())
+    state = mystery.start(candidates, seed, phase, family)
     where = "".join(
-        f", {word(k, lang).lower()} {v}" for k, v in (("phase", phase), ("family", family)) if v is not None
+        text(f"lab.mystery.where_{k}", value=v) for k, v in (("phase", phase), ("family", family)) if v is not None
     )
     print(
-        MYSTERY_TEXT[lang].format(
+        text(
+            "lab.mystery.started",
             n=state.candidates,
             where=where,
             seed=state.seed,
@@ -266,89 +283,120 @@ def cmd_mystery(lang: str, phase: int | None, family: str | None, seed: int | No
 
 
 def cmd_mystery_run(command: list[str]) -> int:
+    """Run the learner's command with the mystery break on; the diagnostics are the learner's to call in it."""
     if command[:1] == ["--"]:
         command = command[1:]
     if not command:
-        raise BreakError("mystery-run needs a command after --, e.g. minigrad breaks mystery-run -- python script.py")
+        raise UsageError(text("lab.mystery.needs_command"))
     state = mystery.current()
     env = {**os.environ, mystery.TOKEN_VAR: state.token}
     try:
         return subprocess.call(command, env=env)
     except OSError as exc:
-        raise BreakError(f"mystery-run could not start {command[0]!r}: {exc}") from exc
+        raise UsageError(text("lab.mystery.cannot_start", command=command[0], error=exc)) from exc
 
 
 def cmd_reveal(lang: str, guess: str | None) -> int:
     state = mystery.current()
+    if guess is not None and guess not in all_breaks():  # a typo must not end the game
+        raise UnknownBreakError(guess, "lab.unknown_guess")
     answer = all_breaks()[mystery.break_of_token(state.token)]
     points = mystery.score(guess, answer)
-    named, scored, no_guess = REVEAL_TEXT[lang]
-    print(named.format(id=answer.id, title=answer.title(lang)))
-    print(scored.format(guess=guess or no_guess, score=points, why=SCORE_WHY[lang][points]))
+    print(text("lab.reveal.named", id=answer.id, title=answer.title(lang)))
+    print(
+        text(
+            "lab.reveal.scored",
+            guess=guess or text("lab.reveal.no_guess"),
+            score=points,
+            why=text(f"lab.reveal.why{points}"),
+        )
+    )
     print(f"minigrad breaks run {answer.id}{' --lang es' if lang == 'es' else ''}")
     mystery.finish()
     return 0
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="minigrad breaks", description="The breaks lab: classic autograd bugs, by course phase.", epilog=EPILOG
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
+def cmd_export(brk: Break, lang: str, out: str | None) -> int:
+    page = export_page(brk, lang)
+    if out is None:
+        print(page, end="")
+        return 0
+    Path(out).write_text(page, encoding="utf-8")
+    print(text("lab.export.wrote", path=out))
+    return 0
 
-    def command(name: str, text: str, with_id: bool = False) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=text, description=text, epilog=EPILOG)
+
+def _parser() -> argparse.ArgumentParser:
+    epilog = help_text("lab.parser.epilog")
+    parser = command_parser("minigrad breaks", help_text("lab.parser.description"), epilog=epilog)
+    sub = parser.add_subparsers(
+        dest="command",
+        required=True,
+        metavar=text("lab.parser.command_metavar"),
+        title=help_text("lab.parser.commands"),
+    )
+
+    def command(name: str, key: str, with_id: bool = False) -> argparse.ArgumentParser:
+        what = help_text(f"lab.parser.{key}")
+        p = sub.add_parser(name, help=what, description=what, epilog=epilog)
         if with_id:
-            p.add_argument("id")
-        p.add_argument("--lang", choices=("en", "es"), default="en")
+            p.add_argument("id", metavar="ID", help=help_text("lab.parser.id"))
         return p
 
-    for p in (command("list", "the breaks, sorted by course phase"), command("mystery", "switch on a random break")):
-        p.add_argument("--phase", type=int, help="only this course phase (7, 8, 9, 10, ...)")
-        p.add_argument("--family", help="only this family (scalar, broadcasting, engine, ops, modules)")
-    sub.choices["mystery"].add_argument("--seed", type=int, help="the same seed picks the same break")
-    command("show", "texts, diff and procedure of a break", with_id=True)
-    command("run", "run a break's procedure and diagnostics", with_id=True).add_argument(
-        "--verbose", action="store_true", help="full diagnostic messages"
+    phase_help = help_text("lab.parser.phase", phases=", ".join(map(str, phases())))
+    family_help = help_text("lab.parser.family", families=families_shown())
+    for p in (command("list", "list"), command("mystery", "mystery")):
+        p.add_argument("--phase", type=number("positive_int"), metavar="N", help=phase_help)
+        p.add_argument("--family", metavar="F", help=family_help)
+    sub.choices["mystery"].add_argument("--seed", type=number("seed"), metavar="N", help=help_text("lab.parser.seed"))
+    command("show", "show", with_id=True)
+    command("run", "run", with_id=True).add_argument(
+        "--verbose", action="store_true", help=help_text("lab.parser.verbose")
     )
-    command("verify", "every break against every diagnostic; non-zero exit on any escape or false alarm")
-    p_export = command("export", "a publishable page of a break, with measured observations", with_id=True)
-    p_export.add_argument("--format", choices=("md",), default="md")
-    p_export.add_argument("--out", help="write to this file instead of printing")
-    run_help = "run a command with the mystery break on: minigrad breaks mystery-run -- python script.py"
-    sub.add_parser("mystery-run", help=run_help, description=run_help).add_argument("cmd", nargs=argparse.REMAINDER)
-    command("reveal", "name the mystery break and score a guess").add_argument("--guess", help="the id you suspect")
+    command("verify", "verify")
+    p_export = command("export", "export", with_id=True)
+    p_export.add_argument("--format", choices=("md",), default="md", help=help_text("lab.parser.format"))
+    p_export.add_argument("--out", metavar=text("lab.parser.file_metavar"), help=help_text("lab.parser.out"))
+    command("mystery-run", "mystery_run").add_argument(
+        "cmd",
+        nargs=argparse.REMAINDER,
+        metavar="-- " + text("lab.parser.command_metavar"),
+        help=help_text("lab.parser.command_to_run"),
+    )
+    command("reveal", "reveal").add_argument("--guess", metavar="ID", help=help_text("lab.parser.guess"))
     return parser
 
 
-def main(argv: Sequence[str]) -> int:
-    parser = _parser()
-    args = parser.parse_args(list(argv))
-    lang = getattr(args, "lang", "en")
-    try:
-        if args.command == "list":
-            return cmd_list(lang, args.phase, args.family)
-        if args.command == "verify":
-            return cmd_verify(lang)
-        if args.command == "mystery":
-            return cmd_mystery(lang, args.phase, args.family, args.seed)
-        if args.command == "mystery-run":
-            return cmd_mystery_run(args.cmd)
-        if args.command == "reveal":
-            return cmd_reveal(lang, args.guess)
-        brk = one(args.id)  # this break's page alone: the header prints at once
-        if brk is None:
-            raise BreakError(word("unknown", lang).format(id=args.id, known=", ".join(all_breaks())))
-        if args.command == "show":
-            return cmd_show(brk, lang)
-        if args.command == "export":
-            page = export_page(brk, lang)
-            if args.out:
-                with open(args.out, "w", encoding="utf-8") as handle:
-                    handle.write(page)
-            else:
-                sys.stdout.write(page)
-            return 0
-        return cmd_run(brk, lang, args.verbose)
-    except (BreakError, OSError) as exc:
-        parser.exit(2, f"minigrad breaks: {word('error', lang)}: {exc}\n")
+def _mystery_run_argv(argv: list[str]) -> tuple[list[str], list[str]]:
+    """``mystery-run``'s own arguments (``--lang``) and the learner's command after ``--``, kept apart."""
+    if "--" in argv:
+        cut = argv.index("--")
+        return argv[:cut], argv[cut:]
+    return argv, []
+
+
+@entry_point
+def main(argv: list[str]) -> int:
+    command: list[str] = []
+    if "mystery-run" in argv:  # the learner's command is not ours to parse: its own --lang stays its own
+        argv, command = _mystery_run_argv(argv)
+    args = _parser().parse_args(argv)
+    lang = current_lang()
+    if args.command == "list":
+        return cmd_list(lang, args.phase, args.family)
+    if args.command == "verify":
+        return cmd_verify(lang)
+    if args.command == "mystery":
+        return cmd_mystery(lang, args.phase, args.family, args.seed)
+    if args.command == "mystery-run":
+        return cmd_mystery_run([*args.cmd, *command])
+    if args.command == "reveal":
+        return cmd_reveal(lang, args.guess)
+    brk = one(args.id)  # this break's page alone: the header prints at once
+    if brk is None:
+        raise UnknownBreakError(args.id)
+    if args.command == "show":
+        return cmd_show(brk, lang)
+    if args.command == "export":
+        return cmd_export(brk, lang, args.out)
+    return cmd_run(brk, lang, args.verbose)

@@ -32,6 +32,7 @@ from typing import Any
 
 PACKAGE = __name__.rsplit(".", 2)[0]  # "minigrad" or "src.minigrad", whichever was imported
 ENV_VAR = "MINIGRAD_BREAK"
+_PACKAGE_PARENT = Path(__file__).resolve().parents[2]  # src/ in a checkout, site-packages/ when installed
 
 
 class BreakError(RuntimeError):
@@ -279,7 +280,8 @@ def diff(brk: Break) -> str:
     chunks = []
     for target in brk.targets:
         func = resolve(target)
-        path = os.path.relpath(inspect.getsourcefile(func) or "?", os.getcwd())
+        # relative to the folder that holds the package, so the header is the same from any current folder
+        path = Path(os.path.relpath(inspect.getsourcefile(func) or "?", _PACKAGE_PARENT)).as_posix()
         before = original_source(target).splitlines(keepends=True)
         after = broken_source(brk, target).splitlines(keepends=True)
         chunks.append("".join(difflib.unified_diff(before, after, f"a/{path} ({target})", f"b/{path} ({target})", n=2)))
@@ -448,6 +450,27 @@ def all_breaks() -> dict[str, Break]:
     return catalog()
 
 
+def suggestion(name: str, known: Sequence[str]) -> str:
+    """`` (did you mean 'x'?)`` for the known names closest to a mistyped one (difflib), else ""."""
+    from ..messages import text
+
+    close = difflib.get_close_matches(name, list(known), n=2, cutoff=0.6)
+    if not close:
+        return ""
+    return text("lab.did_you_mean", ids=text("lab.or_word").join(repr(c) for c in close))
+
+
+class UnknownBreakError(BreakError, LookupError):
+    """An id names no break: the message suggests the closest ids."""
+
+    def __init__(self, break_id: str, message_key: str = "lab.unknown_id") -> None:
+        from ..messages import text
+
+        known = list(all_breaks())
+        self.break_id = break_id
+        super().__init__(text(message_key, id=break_id, suggestion=suggestion(break_id, known), n=len(known)))
+
+
 def get(break_id: str) -> Break:
     from .catalog import one
 
@@ -456,8 +479,7 @@ def get(break_id: str) -> Break:
         return found
     breaks = all_breaks()
     if break_id not in breaks:
-        known = ", ".join(breaks)
-        raise BreakError(f"unknown break {break_id!r}. Known breaks: {known}")
+        raise UnknownBreakError(break_id)
     return breaks[break_id]
 
 
@@ -465,12 +487,18 @@ def apply_from_env() -> None:
     """Switch on the breaks named in ``MINIGRAD_BREAK=<id>[,<id>...]`` (called on import).
 
     ``MINIGRAD_MYSTERY=<token>`` (set by ``minigrad breaks mystery-run``) switches on a mystery break
-    without naming it.
+    without naming it.  An unknown id ends the program with one line (the closest ids suggested), no
+    traceback: a script run on correct code while its author believes a break is on would mislead.
     """
+    from ..messages import text
+
     value = os.environ.get(ENV_VAR, "").strip()
     ids = [part.strip() for part in value.split(",") if part.strip()]
+    known = all_breaks() if ids else {}
     for break_id in ids:
-        get(break_id)
+        if break_id not in known:
+            print(text("lab.env_unknown", id=break_id, suggestion=suggestion(break_id, list(known))), file=sys.stderr)
+            raise SystemExit(2)
     from .mystery import TOKEN_VAR, break_of_token  # the mystery module needs this one: import it late
 
     token = os.environ.get(TOKEN_VAR, "").strip()
@@ -478,7 +506,7 @@ def apply_from_env() -> None:
     for break_id in ids:
         enable(break_id)
     if ids:
-        print(f"minigrad: {ENV_VAR} switched on break(s): {', '.join(ids)}", file=sys.stderr)
+        print(text("lab.env_on", ids=", ".join(ids)), file=sys.stderr)
     if mystery is not None:
         enable(mystery)
-        print(f"minigrad: {TOKEN_VAR} switched on a mystery break (minigrad breaks reveal names it)", file=sys.stderr)
+        print(text("lab.env_mystery_on"), file=sys.stderr)

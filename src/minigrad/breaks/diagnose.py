@@ -12,11 +12,13 @@ checks of the modules family), through :func:`lab_torch`.  Without PyTorch insta
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import contextvars
 import enum
 import functools
 import inspect
+import re
 import types
 import warnings
 from collections.abc import Callable, Iterator
@@ -30,10 +32,11 @@ from ..diagnostics.crosscheck import crosscheck, import_torch
 from ..diagnostics.gradcheck import gradcheck_report
 from ..diagnostics.namespaces import MinigradFunctions
 from ..engine import AnomalyError, GradShapeError, detect_anomaly, shape_check
+from ..messages import catalog, current_lang, text
 from ..scalar import Value
 from ..tensor import Tensor
 from .core import Break, Probe, inject, suspended
-from .words import word
+from .report import word
 
 
 class Verdict(enum.Enum):
@@ -185,7 +188,7 @@ def _custom(check: Callable[[], bool | str]) -> Finding:
     fired = check()
     if not fired:
         return Finding(Verdict.SILENT)
-    return Finding(Verdict.FIRED, fired if isinstance(fired, str) else "the check failed")
+    return Finding(Verdict.FIRED, fired if isinstance(fired, str) else text("lab.check.failed"))
 
 
 @dataclass(frozen=True)
@@ -257,14 +260,54 @@ def verdict_word(row: Row, finding_of: str, lang: str) -> str:
     return word("v.NOT-CAUGHT" if row.claimed else "v.not-caught", lang)
 
 
-def probe_text(brk: Break, lang: str) -> str:
+def _formula(fn: Callable[..., Any]) -> str | None:
+    """The expression a probe computes, as code: a lambda's body, or a function's single ``return`` (None otherwise).
+
+    Read from the source with :mod:`ast`, never cut at a comma (a lambda's body may span lines).
+    """
+    try:
+        path = inspect.getsourcefile(fn)
+        if path is None:
+            return None
+        with open(path, encoding="utf-8") as handle:
+            tree = ast.parse(handle.read())
+    except (OSError, TypeError, SyntaxError):
+        return None
+    line = fn.__code__.co_firstlineno
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Lambda) and node.lineno == line and fn.__name__ == "<lambda>":
+            return ast.unparse(node.body)
+        if isinstance(node, ast.FunctionDef) and node.name == fn.__name__ and node.lineno <= line:
+            body = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+            if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None:
+                return ast.unparse(body[0].value)
+            return None
+    return None
+
+
+def probe_label(brk: Break, lang: str | None = None) -> str:
+    """What the probe computes, for a reader: its formula as code (``(a + b) * w``), or a catalog text
+    (``lab.probe_label.<name>``, from the function ``_probe_<name>``) when it is more than one formula or calls a
+    private helper.  A private name (``_probe_reuse``) is never shown."""
     fn = brk.probe.fn
-    name = fn.__name__
-    if name == "<lambda>":
-        try:
-            source = inspect.getsource(fn).strip()
-            name = source[source.index("lambda") :].split(",\n")[0].rstrip(",)")
-        except (OSError, ValueError):
-            pass
+    name = fn.__name__.removeprefix("_probe_")
+    if f"lab.probe_label.{name}" in catalog():
+        return text(f"lab.probe_label.{name}", lang)
+    formula = _formula(fn)
+    if formula is None or re.search(r"(?<![\w.])_\w", formula):
+        raise ValueError(f"break {brk.id}: its probe {fn.__name__} needs a label lab.probe_label.{name} in lab.toml")
+    arguments = fn.__code__.co_varnames[1 : fn.__code__.co_argcount]  # the first is the namespace F
+    return f"`f({', '.join(arguments)}) = {formula}`"  # code, in any language
+
+
+def probe_text(brk: Break, lang: str | None = None) -> str:
     shapes = ", ".join(str(np.shape(a)) for a in brk.probe.arrays)
-    return f"{word('probe', lang)}: {name} ({word('probe-inputs', lang)} {shapes})"
+    return f"{word('probe', lang)}: {probe_label(brk, lang)} ({word('probe-inputs', lang)} {shapes})"
+
+
+def diagnostic_name(name: str, lang: str | None = None) -> str:
+    """A diagnostic's name (an id: shape-guard) and, under Spanish, what it is (a gloss from the catalog)."""
+    if (lang or current_lang()) == "en":
+        return name
+    gloss = text(f"lab.gloss.{name}" if name in DIAGNOSTICS else "lab.gloss.own", lang)
+    return f"{name} ({gloss})"

@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import __version__
+from ..messages import text
 from .core import Break, diff
 from .diagnose import Verdict, diagnose, probe_text, verdict_word, without_torch
-from .report import describe, predicted_text, procedure_source, run_cases
+from .report import describe, predicted_text, procedure_source, run_cases, word
 from .report import observed_text as observed_words
-from .words import word
 
 
 def _markdown_table(rows: list[tuple[str, ...]]) -> list[str]:
@@ -31,7 +31,9 @@ def export_page(brk: Break, lang: str) -> str:
         "",
         f"`{brk.id}` · "
         + w("x.at-a-glance").format(
-            phase=brk.phase, family=brk.family, targets=", ".join(f"`{t}`" for t in brk.targets)
+            phase=brk.phase,
+            family=text(f"lab.family_name.{brk.family}", lang),
+            targets=", ".join(f"`{t}`" for t in brk.targets),
         ),
     ]
     lines += ["", f"## {w('hypothesis')}", "", brk.hypothesis(lang), "", f"## {w('lesson')}", "", brk.lesson(lang)]
@@ -48,7 +50,7 @@ def export_page(brk: Break, lang: str) -> str:
             f"### {w('case')} {i}: {case.name(lang)}",
             "",
             "```python",
-            procedure_source(case).rstrip(),
+            procedure_source(case, lang).rstrip(),
             "```",
         ]
         lines += ["", f"- {w('correct')}:"] + [f"  - `{line}`" for line in describe(result.correct, lang)]
@@ -77,5 +79,4 @@ def export_page(brk: Break, lang: str) -> str:
     for reason in reasons:
         names = [f"`{r.diagnostic}`" for r in rows if reason in (r.correct.message, r.broken.message)]
         lines += ["", w(reason).format(diagnostic=", ".join(names), id=brk.id)]
-    lines += ["", w("legend")]
     return "\n".join(lines) + "\n"

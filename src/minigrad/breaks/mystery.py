@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..messages import text
 from .core import Break, BreakError, all_breaks
 
 TOKEN_VAR = "MINIGRAD_MYSTERY"
@@ -41,7 +42,7 @@ def break_of_token(token: str) -> str:
         for break_id in all_breaks():
             if token_of(break_id, int(seed_text)) == token:
                 return break_id
-    raise BreakError(f"{TOKEN_VAR}={token!r} names no mystery break; start one with `minigrad breaks mystery`")
+    raise BreakError(text("lab.mystery.bad_token", var=TOKEN_VAR, token=token))
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Mystery:
 def choose(candidates: list[Break], seed: int | None) -> tuple[Break, int]:
     """A break picked at random among ``candidates``; the same seed picks the same break."""
     if not candidates:
-        raise BreakError("no break matches these filters: nothing to pick a mystery from")
+        raise BreakError(text("lab.mystery.empty"))
     used = secrets.randbelow(2**31) if seed is None else seed
     if used < 0:
         raise BreakError(f"--seed must be zero or positive, got {used}")
@@ -78,11 +79,9 @@ def current() -> Mystery:
         data = json.loads(path.read_text(encoding="utf-8"))
         return Mystery(**data)
     except FileNotFoundError:
-        raise BreakError(f"no mystery is running ({path} does not exist); start one: minigrad breaks mystery") from None
+        raise BreakError(text("lab.mystery.none_running", path=path)) from None
     except (ValueError, TypeError) as exc:
-        raise BreakError(
-            f"{path} is not a mystery state file ({exc}); start a new one: minigrad breaks mystery"
-        ) from exc
+        raise BreakError(text("lab.mystery.bad_state", path=path, error=exc)) from exc
 
 
 def finish() -> None:

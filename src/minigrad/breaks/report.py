@@ -10,13 +10,16 @@ the report says whether it held.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import importlib.abc
 import importlib.machinery
 import io
+import re
 import runpy
 import sys
 import textwrap
+import tokenize
 import types
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -26,8 +29,15 @@ from typing import Any
 
 import numpy as np
 
+from ..messages import catalog, current_lang, template
 from .core import PACKAGE, Break, BreakError, Case, Expect, Observation, Outcome, inject, suspended
-from .words import word
+
+
+def word(key: str, lang: str | None = None) -> str:
+    """The lab's text ``key`` (``messages/lab.toml``) in ``lang``, else the current language; placeholders unfilled
+    (the caller fills them with ``.format``)."""
+    return template("lab." + key.replace(" ", "_"), lang)
+
 
 PUBLIC = "minigrad"  # how a case script imports the package, whatever name it was loaded under here
 CASE_RUN_NAME = "__minigrad_case__"  # a script's `if __name__ == "__main__":` block does not run in the lab
@@ -222,37 +232,87 @@ def run_cases(brk: Break, each: Callable[[int, CaseResult], None] | None = None)
 # --------------------------------------------------------------------------- formatting
 
 
-def describe_error(exc: BaseException, lang: str = "en") -> str:
+def describe_error(exc: BaseException, lang: str | None = None) -> str:
     return f"{word('raised', lang)}: {type(exc).__name__}: {exc}"
 
 
-def describe_value(value: Any, lang: str = "en") -> str:
+DECADES = 3  # values whose nonzero magnitudes span more decades than this are printed in scientific notation
+
+
+def spans_decades(array: np.ndarray[Any, Any]) -> bool:
+    """True when the nonzero finite magnitudes of ``array`` span more than :data:`DECADES` powers of ten.
+
+    Fixed-point printing would show the small ones as ``0.`` (``[0. 0. 0.0463 9.8669]`` hides 12 decades).
+    """
+    if array.dtype.kind not in "fc":
+        return False
+    magnitudes = np.abs(array[np.isfinite(array)])
+    magnitudes = magnitudes[magnitudes > 0]
+    return magnitudes.size > 1 and float(np.log10(magnitudes.max() / magnitudes.min())) > DECADES
+
+
+def describe_value(value: Any, lang: str | None = None) -> str:
     if value is None:
         return word("no-grad", lang)
     array = np.asarray(value)
     if array.ndim == 0:
-        return f"{array.item():.6g}"
-    body = np.array2string(array, precision=4, suppress_small=True, max_line_width=10_000, threshold=12)
+        return str(array.item()) if array.dtype.kind == "b" else f"{array.item():.6g}"  # True/False: code
+    scientific = spans_decades(array)
+    body = np.array2string(
+        array,
+        precision=4,
+        suppress_small=not scientific,
+        max_line_width=10_000,
+        threshold=12,
+        floatmode="maxprec",
+        formatter={"float_kind": lambda v: f"{v:.3e}"} if scientific else None,
+    )
     return f"{' '.join(body.split())}  {word('shape', lang)} {array.shape}"
 
 
-def describe(observation: Observation | BaseException, lang: str = "en") -> list[str]:
+@functools.cache
+def _quantity_patterns(lang: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The measured quantities' English names as patterns (``{n}`` matches any text), with their ``lang`` text."""
+    patterns = []
+    for key, entry in catalog().items():
+        if key.startswith("lab.quantity."):
+            parts = re.split(r"\{(\w+)\}", entry["en"])
+            regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
+            patterns.append((re.compile(regex + "$"), template(key, lang)))
+    return tuple(patterns)
+
+
+def quantity(name: str, lang: str | None = None, *, in_sentence: bool = False) -> str:
+    """A case's name for a result, as the reader reads it: translated when it is a phrase (``"first step / lr"``),
+    as it is when it is code (``a.grad``) or has no translation.  ``in_sentence``: a name that is code, inside a
+    sentence of another language than English, is marked as code (``mayor diferencia inf en `loss```)."""
+    chosen = lang or current_lang()
+    if chosen == "en":
+        return name
+    for pattern, shown in _quantity_patterns(chosen):
+        found = pattern.match(name)
+        if found:
+            return shown.format(**found.groupdict())
+    return f"`{name}`" if in_sentence and re.fullmatch(r"[A-Za-z_][\w.]*", name) else name
+
+
+def describe(observation: Observation | BaseException, lang: str | None = None) -> list[str]:
     if isinstance(observation, BaseException):
         return [describe_error(observation, lang)]
-    return [f"{key} = {describe_value(value, lang)}" for key, value in observation.items()]
+    return [f"{quantity(key, lang)} = {describe_value(value, lang)}" for key, value in observation.items()]
 
 
-def outcome_text(outcome: Outcome, lang: str) -> str:
+def outcome_text(outcome: Outcome, lang: str | None = None) -> str:
     return word(f"outcome.{outcome.value}", lang)
 
 
-def expect_text(expect: Expect, lang: str) -> str:
+def expect_text(expect: Expect, lang: str | None = None) -> str:
     if expect.factor is not None:
-        return word("factor", lang).format(key=expect.key, factor=expect.factor)
-    return word("shape-of", lang).format(key=expect.key, shape=expect.shape)
+        return word("factor", lang).format(key=quantity(expect.key, lang, in_sentence=True), factor=expect.factor)
+    return word("shape-of", lang).format(key=quantity(expect.key, lang, in_sentence=True), shape=expect.shape)
 
 
-def predicted_text(case: Case, lang: str = "en") -> str:
+def predicted_text(case: Case, lang: str | None = None) -> str:
     ordered = sorted(case.predicted, key=lambda o: list(Outcome).index(o))
     text = f" {word('or', lang)} ".join(outcome_text(o, lang) for o in ordered)
     return f"{text}, {expect_text(case.expect, lang)}" if case.expect is not None else text
@@ -264,24 +324,48 @@ def observed_text(result: CaseResult, lang: str) -> str:
     if expect is not None and not isinstance(result.broken, BaseException):
         if expect.factor is not None:
             got = (
-                word("factor", lang).format(key=expect.key, factor=m.factor)
+                word("factor", lang).format(key=quantity(expect.key, lang, in_sentence=True), factor=m.factor)
                 if m.factor is not None
-                else word("no-factor", lang).format(key=expect.key)
+                else word("no-factor", lang).format(key=quantity(expect.key, lang, in_sentence=True))
             )
         else:
             shape = np.shape(np.asarray(result.broken.get(expect.key)))
-            got = word("shape-of", lang).format(key=expect.key, shape=shape)
+            got = word("shape-of", lang).format(key=quantity(expect.key, lang, in_sentence=True), shape=shape)
         text += f", {got}"
     if result.outcome == Outcome.WRONG_VALUES and m.key is not None:
-        text += f" ({word('max-diff', lang).format(diff=m.max_abs_diff, key=m.key)})"
+        text += f" ({word('max-diff', lang).format(diff=m.max_abs_diff, key=quantity(m.key, lang, in_sentence=True))})"
     elif result.outcome == Outcome.SAME:
         text += f" ({word('within-tol', lang)})"
     return text
 
 
-def procedure_source(case: Case) -> str:
-    """The case's script, verbatim, for ``show`` and ``export``."""
-    return case.script.read_text(encoding="utf-8")
+@functools.cache
+def _comments(lang: str) -> dict[str, str]:
+    """The case scripts' comments (their English text) -> their text in ``lang`` (``lab.comment.*``)."""
+    return {entry["en"]: entry[lang] for key, entry in catalog().items() if key.startswith("lab.comment.")}
+
+
+def script_comments(source: str) -> list[tuple[int, int, str]]:
+    """Each comment of a Python source: (line, column, its text after ``#``), found by the tokenizer, so that a
+    ``#`` inside a string is not taken for one."""
+    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    return [(t.start[0], t.start[1], t.string[1:].strip()) for t in tokens if t.type == tokenize.COMMENT]
+
+
+def procedure_source(case: Case, lang: str | None = None) -> str:
+    """The case's script for ``show`` and ``export``: verbatim in English; in another language, the same code with
+    its comments in that language (the script on disk stays one runnable file)."""
+    source = case.script.read_text(encoding="utf-8")
+    chosen = lang or current_lang()
+    if chosen == "en":
+        return source
+    lines = source.splitlines(keepends=True)
+    shown = _comments(chosen)
+    for row, column, comment in script_comments(source):
+        line = lines[row - 1]
+        ending = line[len(line.rstrip("\r\n")) :]
+        lines[row - 1] = f"{line[:column]}# {shown.get(comment, comment)}{ending}"
+    return "".join(lines)
 
 
 def render_case(index: int, result: CaseResult, lang: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import GradShapeError, missing_reduction
+from ..messages import text
 from ..tensor import Tensor
 
 
@@ -51,25 +52,30 @@ def grad_shape_problems(tensors: Any, *, require_grad: bool = False) -> list[str
     """
     problems = []
     for position, name, t in _named_tensors(tensors):
-        who = f"tensor {position}" + (f" {name!r}" if name else "")
+        who = text("lab.grad_shapes.who_named" if name else "lab.grad_shapes.who", position=position, name=name)
         g = t.grad
         data = t.data
         if g is None:
             if require_grad:
-                problems.append(
-                    f"{who} (shape {data.shape}): grad is None: it took no part in the loss, "
-                    "or backward() was not called"
-                )
+                problems.append(text("lab.grad_shapes.none", who=who, shape=data.shape))
             continue
         if not isinstance(g, np.ndarray):
-            problems.append(f"{who} (shape {data.shape}): grad is a {type(g).__name__}, not a NumPy array")
+            problems.append(text("lab.grad_shapes.not_array", who=who, shape=data.shape, kind=type(g).__name__))
             continue
         if g.shape != data.shape:
             problems.append(
-                f"{who}: grad shape {g.shape} but data shape {data.shape}: {missing_reduction(g.shape, data.shape)}"
+                text(
+                    "lab.grad_shapes.shape",
+                    who=who,
+                    grad_shape=g.shape,
+                    shape=data.shape,
+                    fix=missing_reduction(g.shape, data.shape),
+                )
             )
         if g.dtype != data.dtype:
-            problems.append(f"{who} (shape {data.shape}): grad dtype {g.dtype} but data dtype {data.dtype}")
+            problems.append(
+                text("lab.grad_shapes.dtype", who=who, shape=data.shape, grad_dtype=g.dtype, dtype=data.dtype)
+            )
     return problems
 
 

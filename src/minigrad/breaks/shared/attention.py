@@ -20,6 +20,7 @@ import numpy as np
 
 from ...diagnostics.probes import causality_probe, permutation_probe, scale_probe, shift_probe
 from ...engine import no_grad
+from ...messages import current_lang, text
 from ...nn import MiniGPT, MultiheadAttention, RotaryEmbedding, SinusoidalPositionalEncoding, TransformerBlock
 from ...ops import attention as attention_ops
 from ...tensor import Tensor
@@ -49,7 +50,7 @@ def _gpt(n_layers: int = 2, positions: str = "sinusoidal") -> MiniGPT:
 
 def _fired(result: Any) -> str:
     """A check's answer: what the probe saw when it failed, else an empty string (silent)."""
-    return "" if result.passed else str(result.summary_en)
+    return "" if result.passed else str(result.summary(current_lang()))
 
 
 # A finite additive causal mask, written here rather than taken from minigrad's causal_mask: the probe tests
@@ -143,10 +144,7 @@ def _rope_relative_check() -> str:
     gap = _rope_shift_discrepancy()
     if gap < 1e-9:
         return ""
-    return (
-        f"prefixing 3 tokens changed the score differences of the same query and keys by up to {gap:.3g}: "
-        "the scores depend on absolute positions, not only on i - j; is RoPE applied to both queries and keys?"
-    )
+    return text("lab.check.rope_relative", gap=gap)
 
 
 def _zero_branch_block() -> TransformerBlock:
@@ -167,10 +165,7 @@ def _pre_ln_identity_check() -> str:
     gap = float(np.abs(out - x).max())
     if gap < 1e-12:
         return ""
-    return (
-        f"with both branches zero the block changed its input by up to {gap:.3g} (output std {out.std():.3g}, "
-        f"input std {x.std():.3g}): a LayerNorm sits on the residual path (Post-LN), not only inside the branches"
-    )
+    return text("lab.check.pre_ln_identity", gap=gap, output_std=out.std(), input_std=x.std())
 
 
 def _tied_gradient_gap() -> tuple[float, float]:
@@ -199,16 +194,10 @@ def _tied_gradient_gap() -> tuple[float, float]:
 def _tied_gradient_check() -> str:
     analytic, numeric = _tied_gradient_gap()
     if not np.isfinite([analytic, numeric]).all():
-        return (
-            f"the tied weight's gradient ({analytic:.6g} along a random direction) and the loss's rate of change "
-            f"along it ({numeric:.6g}) are not both finite: the model's outputs are NaN or Inf"
-        )
+        return text("lab.check.tied_not_finite", analytic=analytic, numeric=numeric)
     if abs(analytic - numeric) <= 1e-6 * (1 + abs(numeric)):
         return ""
-    return (
-        f"the tied weight's gradient gives a directional derivative {analytic:.6g}, but moving the shared "
-        f"matrix changes the loss at rate {numeric:.6g}: one of its two uses sends no gradient to it"
-    )
+    return text("lab.check.tied_gradient", analytic=analytic, numeric=numeric)
 
 
 # Every break of the family runs every probe, so that `breaks verify` shows each one silent on correct code

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ...messages import text
 from ...optim import Optimizer
 from ...tensor import Tensor
 from ..core import Probe
@@ -93,5 +94,5 @@ def _trajectory_differs(
         theirs.step()
         ref = tp.detach().numpy()
         if _differs(p.data, ref, tol=1e-10):
-            return f"after step {step} the parameters differ from {name} by up to {_worst(p.data, ref):.3g}"
+            return text("lab.check.optimizer_trajectory", step=step, name=name, diff=_worst(p.data, ref))
     return ""

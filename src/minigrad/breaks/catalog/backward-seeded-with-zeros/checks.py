@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ....messages import text
 from ...shared.learner_engine import leaf
 
 
@@ -16,7 +17,7 @@ def _seed_differs() -> bool | str:
     (x * np.random.default_rng(2).standard_normal((3,))).sum().backward(np.ones(()))
     if implicit is not None and np.allclose(implicit, x.grad, rtol=1e-12, atol=0):  # type: ignore[arg-type]
         return False
-    return f"loss.backward() gave x.grad = {implicit}, loss.backward(1.0) gave {x.grad}"
+    return text("lab.check.implicit_seed", implicit=implicit, explicit=x.grad)
 
 
 CHECKS = {"implicit-seed": _seed_differs}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ....engine import no_grad
+from ....messages import text
 from ....nn import BatchNorm1d
 from ....tensor import Tensor
 from ...shared.modules import Array, _differs, _torch, _worst, leaf
@@ -31,7 +32,7 @@ def _batchnorm_eval_differs_from_torch() -> str:
     mine.eval()
     theirs.eval()
     problems = []
-    for label, batch in (("one example", _bn_batch(210, n=1)), ("a batch shifted by +3", _bn_batch(211, shift=3.0))):
+    for label, batch in (("one_example", _bn_batch(210, n=1)), ("shifted_batch", _bn_batch(211, shift=3.0))):
         upstream = np.random.default_rng(212).standard_normal(batch.shape)
         x = leaf(batch)
         y = mine(x)
@@ -41,10 +42,12 @@ def _batchnorm_eval_differs_from_torch() -> str:
         ty.backward(torch.from_numpy(upstream))
         ref = ty.detach().numpy()
         if _differs(y.data, ref) or _differs(x.grad, tx.grad.numpy()):
-            problems.append(f"{label} (max |y - y_torch| = {_worst(y.data, ref):.3g})")
+            problems.append(
+                text("lab.check.batchnorm_problem", batch=text(f"lab.check.{label}"), diff=_worst(y.data, ref))
+            )
     if not problems:
         return ""
-    return "eval output differs from torch.nn.BatchNorm1d in eval mode on " + " and on ".join(problems)
+    return text("lab.check.batchnorm_eval", problems=text("lab.check.and_on").join(problems))
 
 
 CHECKS = {"torch-batchnorm-eval": _batchnorm_eval_differs_from_torch}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ....messages import text
 from ....nn import Dropout
 from ....tensor import Tensor
 from ...shared.modules import DROPOUT_P, _torch
@@ -19,10 +20,7 @@ def _dropout_mean_differs_from_torch() -> str:
         theirs = float(torch.nn.functional.dropout(ones, DROPOUT_P, training=True).mean())
     if abs(mine - theirs) <= 0.05:  # both means have a standard deviation of 1 / sqrt(20,000) ~ 0.007
         return ""
-    return (
-        f"Dropout(p=0.5) in training mode averages {mine:.3f} over 20,000 ones; torch.nn.Dropout averages "
-        f"{theirs:.3f} (inverted dropout keeps E[output] = input)"
-    )
+    return text("lab.check.dropout", mine=mine, theirs=theirs)
 
 
 CHECKS = {"torch-dropout-expectation": _dropout_mean_differs_from_torch}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ....messages import text
 from ....tensor import Tensor
 
 
@@ -14,7 +15,7 @@ def _integer_leaf_accepted() -> bool | str:
     except TypeError:
         return False
     (x * np.array([0.5, 1.7, -2.5])).sum().backward()
-    return f"Tensor([1, 2, 3], requires_grad=True) accepted; gradient of x * [0.5, 1.7, -2.5] came out as {x.grad!r}"
+    return text("lab.check.integer_leaf", grad=x.grad)
 
 
 CHECKS = {"integer-leaf": _integer_leaf_accepted}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ....messages import text
 from ....tensor import Tensor
 from ...shared.learner_engine import leaf
 
@@ -25,7 +26,7 @@ def _tensor_second_backward_differs() -> bool | str:
     assert x.grad is not None
     if np.allclose(x.grad, first, rtol=1e-12, atol=0):
         return False
-    return f"second backward gave x.grad {float(np.mean(x.grad / first)):.3g} times the first on average"
+    return text("lab.check.second_backward_times", times=float(np.mean(x.grad / first)))
 
 
 CHECKS = {"second-backward-same": _tensor_second_backward_differs}

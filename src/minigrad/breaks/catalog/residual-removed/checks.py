@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ....messages import text
 from ....nn import Linear, Residual, Sequential, Tanh
 from ....tensor import Tensor
 from ...shared.modules import Array, _differs, _torch
@@ -58,9 +59,15 @@ def _residual_stack_differs_from_torch() -> str:
     if not _differs(mine, theirs):
         return ""
     plain = torch_norms(skip=False)
-    return (
-        f"block 1's weight-gradient norm is {mine[0]:.3g} (block {RESIDUAL_CHECK_DEPTH}: {mine[-1]:.3g}); torch with "
-        f"x + f(x) gives {theirs[0]:.3g} ({theirs[-1]:.3g}), torch with f(x) alone {plain[0]:.3g} ({plain[-1]:.3g})"
+    return text(
+        "lab.check.residual_stack",
+        mine=mine[0],
+        mine_last=mine[-1],
+        depth=RESIDUAL_CHECK_DEPTH,
+        theirs=theirs[0],
+        theirs_last=theirs[-1],
+        plain=plain[0],
+        plain_last=plain[-1],
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ....engine import no_grad
+from ....messages import text
 from ....nn import RMSNorm
 from ...shared.modules import _differs, _torch, _worst, leaf
 
@@ -32,12 +33,14 @@ def _rmsnorm_differs_from_torch() -> str:
     ty = theirs(tx).detach().numpy()
     assert mine.weight.grad is not None
     compared = {
-        "output": (y.data, ty),
-        "input grad": (x.grad, tx.grad.numpy()),
-        "weight grad": (mine.weight.grad, theirs.weight.grad.numpy()),
+        text("lab.check.rms_output"): (y.data, ty),
+        "x.grad": (x.grad, tx.grad.numpy()),
+        "weight.grad": (mine.weight.grad, theirs.weight.grad.numpy()),
     }
-    problems = [f"{name} (max diff {_worst(a, b):.3g})" for name, (a, b) in compared.items() if _differs(a, b)]
-    return "differs from torch.nn.RMSNorm(eps=1e-6): " + ", ".join(problems) if problems else ""
+    problems = [
+        text("lab.check.rms_problem", name=n, diff=_worst(a, b)) for n, (a, b) in compared.items() if _differs(a, b)
+    ]
+    return text("lab.check.rmsnorm", problems=", ".join(problems)) if problems else ""
 
 
 CHECKS = {"torch-rmsnorm": _rmsnorm_differs_from_torch}

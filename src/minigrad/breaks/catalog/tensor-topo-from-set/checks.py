@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ....messages import text
 from ....tensor import Tensor
 from ...shared.learner_engine import _tensor_deep_reuse, leaf, wrong_runs
 
@@ -30,7 +31,7 @@ def _tensor_deep_graph_wrong_runs() -> bool | str:
         return x.grad is None or not np.allclose(x.grad, slope, rtol=1e-9)
 
     failed = wrong_runs(wrong)
-    return f"{failed} of 20 runs with fresh tensors gave a wrong x.grad" if failed else False
+    return text("lab.check.tensor_topo", failed=failed) if failed else False
 
 
 CHECKS = {"fresh-graph-repeats": _tensor_deep_graph_wrong_runs}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from ....messages import text
 from ....scalar import Value
 
 
@@ -22,8 +23,7 @@ def _value_second_backward_differs() -> bool | str:
     loss.backward()
     if math.isclose(a.grad, first[0], rel_tol=1e-12) and math.isclose(b.grad, first[1], rel_tol=1e-12):
         return False
-    second = f"a.grad = {a.grad:.6g}, b.grad = {b.grad:.6g}"
-    return f"second backward gave {second}; the first gave {first[0]:.6g}, {first[1]:.6g}"
+    return text("lab.check.value_grad_not_reset", a=a.grad, b=b.grad, first_a=first[0], first_b=first[1])
 
 
 CHECKS = {"second-backward-same": _value_second_backward_differs}

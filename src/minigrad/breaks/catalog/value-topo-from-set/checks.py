@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ....messages import text
 from ....scalar import Value
 from ...shared.learner_engine import wrong_runs
 
@@ -24,7 +25,7 @@ def _value_deep_graph_wrong_runs() -> bool | str:
     """Fires when the deep reuse graph, built afresh 20 times, gets a wrong gradient in any run; says how often."""
     reference = _value_deep_graph_reference()
     failed = wrong_runs(lambda: not math.isclose(_value_deep_graph()["a.grad"], reference, rel_tol=1e-9))
-    return f"{failed} of 20 runs with fresh Values gave a wrong a.grad" if failed else False
+    return text("lab.check.value_topo", failed=failed) if failed else False
 
 
 def _value_deep_graph_reference() -> float:
