@@ -90,8 +90,7 @@ def place(files: dict[str, bytes], folder: Path) -> None:
         (folder / name).write_bytes(data)
 
 
-@pytest.mark.parametrize(("stop", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize(("stop", "status", "lang"), [(signal.SIGTERM, 143, "en"), (signal.SIGINT, 130, "es")])
 def test_a_signal_during_the_write_leaves_the_previous_run_whole_and_nothing_hidden(
     stop: signal.Signals, status: int, lang: str, previous_run: dict[str, bytes], tmp_path: Path
 ) -> None:

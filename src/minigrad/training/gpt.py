@@ -508,7 +508,7 @@ MISSES_SHOWN = 6  # per language, on the console; metrics.json has every miss
 
 def misses_line(misses: Sequence[dict[str, str]], lang: str, cells: int) -> str:
     """One line naming a language's held-out misses: ``Spanish: 1 miss of 40: "hecho" -> "hacedo"``."""
-    language = text(f"training.gpt.language.{lang}")
+    language = text(f"training.gpt.language_{lang}")
     if not misses:
         return text("training.gpt.no_misses", language=language, cells=cells)
     shown = ", ".join(f'"{miss["expected"]}" -> "{miss["got"]}"' for miss in misses[:MISSES_SHOWN])
