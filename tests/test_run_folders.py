@@ -97,15 +97,15 @@ def test_a_signal_during_the_write_leaves_the_previous_run_whole_and_nothing_hid
     out = tmp_path / "runs" / "verbs"
     place(previous_run, out)
     process = start_slow_training(tmp_path / "writing", *SMALL_TRAIN, "--out", str(out), "--lang", lang)
-    staged = Path((tmp_path / "writing").read_text())
-    assert staged.parent != out and staged.parent.parent == out.parent  # staged beside --out, not in it
     process.send_signal(stop)
     _, err = process.communicate(timeout=60)
+    assert snapshot(out) == previous_run  # the previous run, whole: not one file of the new one
+    assert sorted(p.name for p in out.parent.iterdir()) == ["verbs"]  # no staging folder, no lock, no .partial
     assert process.returncode == status, err
     said = {"en": f"{out} is as it was", "es": f"{out} está como estaba"}[lang]
     assert said in err and "Traceback" not in err
-    assert snapshot(out) == previous_run  # the previous run, whole: not one file of the new one
-    assert sorted(p.name for p in out.parent.iterdir()) == ["verbs"]  # no staging folder, no lock, no .partial
+    staged = Path((tmp_path / "writing").read_text())  # where the new checkpoint was being written
+    assert staged.parent != out and staged.parent.parent == out.parent  # beside --out, not in it
 
 
 def test_a_second_training_into_the_same_folder_fails_at_once(tmp_path: Path) -> None:
