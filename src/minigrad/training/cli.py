@@ -4,6 +4,8 @@ Every text comes from the message catalog (``messages/training.toml``) in the la
 at the edge (``--lang``, else ``MINIGRAD_LANG``; see :mod:`minigrad.commandline`, whose parser
 factory and entry point these commands use).  Bad input ends with ``minigrad: error: ...`` on
 stderr and exit code 2, before any training starts; a missing optional package with exit code 1.
+A training writes its run folder whole or not at all (:mod:`.runfolder`): the folder is checked and
+locked before training, and Ctrl-C (exit 130) or SIGTERM (exit 143) leaves the previous run as it was.
 """
 
 from __future__ import annotations

@@ -158,16 +158,15 @@ class RunFolder:
             self._remove_leftovers()
             self.staging = Path(tempfile.mkdtemp(prefix=f"{self._prefix}tmp-", dir=parent))
             self.staging.chmod(0o777 & ~_umask())  # mkdtemp's 0o700 would become the run folder's mode
-        except TrainingError:
+        except BaseException as error:  # Ctrl-C included: __exit__ does not run when __enter__ fails
             self._unlock()
+            if isinstance(error, PermissionError):
+                reason = TrainingError("error.out_no_permission", path=parent)
+                raise TrainingError("error.out_unwritable", path=self.shown, reason=reason) from error
+            if isinstance(error, OSError):
+                detail = error.strerror or str(error)
+                raise TrainingError("error.out_unwritable", path=self.shown, reason=detail) from error
             raise
-        except PermissionError as error:
-            self._unlock()
-            reason = TrainingError("error.out_no_permission", path=parent)
-            raise TrainingError("error.out_unwritable", path=self.shown, reason=reason) from error
-        except OSError as error:
-            self._unlock()
-            raise TrainingError("error.out_unwritable", path=self.shown, reason=error.strerror or str(error)) from error
         return self
 
     def _remove_leftovers(self) -> None:

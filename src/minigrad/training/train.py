@@ -14,7 +14,9 @@ Every random draw (weights, batch order) comes from one
 numbers on every run.  The run folder gets ``metrics.json``, ``loss.png`` and
 ``model.safetensors`` (the configuration and the n-gram vocabulary in its
 metadata, so that :func:`evaluate_checkpoint` can rebuild the model and the
-validation set and get the same accuracy, bit for bit).
+validation set and get the same accuracy, bit for bit).  The files are written
+beside the folder and moved into place together (:mod:`.runfolder`), so the
+folder holds one whole run or the previous one.
 """
 
 from __future__ import annotations
@@ -248,7 +250,7 @@ def _train(config: TrainConfig, data: VerbsDataset, progress: ProgressFactory | 
 
 
 def prepare_out_dir(out_dir: str | os.PathLike[str]) -> Path:
-    """Create the run folder now, before any training, and check that files can be written in it.
+    """Create ``minigrad experiment``'s output folder now, before any run, and check that files can be written in it.
 
     Raises :class:`TrainingError` naming the path when a parent is a file, the
     folder cannot be created, or nothing can be written in it: better before
