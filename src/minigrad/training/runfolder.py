@@ -176,10 +176,13 @@ class RunFolder:
                 shutil.rmtree(leftover, ignore_errors=True)
 
     def file(self, name: str) -> tuple[Path, Path]:
-        """``(where to write it now, where it will be after commit)`` for the run file ``name``."""
+        """``(where to write it now, where it will be after commit)`` for the run file ``name``.
+
+        The second is under ``out`` as the user gave it (relative stays relative), as the command prints it.
+        """
         if name not in RUN_FILES:
             raise ValueError(f"RunFolder: {name!r} is not a run file; add it to RUN_FILES ({', '.join(RUN_FILES)})")
-        return self.staging / name, self.path / name
+        return self.staging / name, Path(self.shown) / name
 
     def commit(self) -> None:
         """Put the staged run in place of ``out`` at once; the previous run's folder is removed."""
