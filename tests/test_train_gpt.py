@@ -265,3 +265,17 @@ def test_the_readme_example_misses_are_what_the_default_run_prints(tmp_path):
         f"README.md's MiniGPT sentence does not match this run ({platform.processor() or platform.machine()}, "
         f"NumPy {np.__version__}); write: {words}"
     )
+
+
+def test_a_minigpt_too_big_for_memory_is_a_message(tmp_path, monkeypatch, capsys):
+    """NumPy's MemoryError ("Unable to allocate 112. GiB ...") for a size the user chose: a message, exit 2."""
+
+    def no_memory(*args):
+        raise MemoryError("Unable to allocate 112. GiB for an array with shape (300000, 100000) and data type float32")
+
+    monkeypatch.setattr(gpt, "build_model", no_memory)
+    assert main(["train", "gpt", *TINY, "--out", str(tmp_path / "run"), "--quiet", "--no-plot"]) == 2
+    err = capsys.readouterr().err
+    assert "minigrad: error: MiniGPT with --d-model 16, --d-ff 32 and --n-layers 1 does not fit" in err
+    assert "Unable to allocate 112. GiB" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []

@@ -59,7 +59,14 @@ from .blas import single_blas_thread
 from .runfolder import RunFolder
 from .texts import TrainingError
 from .train import _read_metadata as read_checkpoint_metadata
-from .train import array_shapes, check_claimed_sizes, checked_metadata, config_from_metadata
+from .train import (
+    array_shapes,
+    check_claimed_sizes,
+    checked_metadata,
+    config_from_metadata,
+    format_bytes,
+    physical_memory,
+)
 
 CHECKPOINT_FORMAT = "minigrad-minigpt-corpus/1"
 
@@ -576,7 +583,17 @@ def gpt_main(argv: Sequence[str]) -> int:
 
     with claimed_run_folder(args.out) as run:  # checked and locked (exit 2) before any training
         print(text("training.gpt.header", layers=config.n_layers, d_model=config.d_model, steps=config.steps))
-        result = train_gpt(config, progress)
+        try:
+            result = train_gpt(config, progress)
+        except MemoryError as error:  # NumPy's "Unable to allocate ...": a size the user chose, not a fallo
+            raise TrainingError(
+                "gpt.too_big",
+                d_model=config.d_model,
+                d_ff=config.d_ff,
+                n_layers=config.n_layers,
+                detail=str(error),
+                memory=format_bytes(physical_memory() or 0),
+            ) from error
         files = write_gpt_run(result, run, plot=plot)
         run.commit()
     if run.stopped is not None:
