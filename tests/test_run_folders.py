@@ -181,6 +181,8 @@ def test_out_is_checked_before_training(
         assert said in err and "Traceback" not in err
     assert cli.train_main([*model, "--out", "", "--lang", "es"]) == 2
     assert "--out está vacío" in capsys.readouterr().err
+    assert cli.experiment_main(["residual", "--out", ""]) == 2  # experiments too: "" is never the current folder
+    assert "--out is empty" in capsys.readouterr().err
     assert no_training == []
     assert (foreign / "thesis.tex").read_text() == "not a run's file"
 
