@@ -61,6 +61,7 @@ from .texts import TrainingError
 from .train import _read_metadata as read_checkpoint_metadata
 from .train import (
     array_shapes,
+    axis_size,
     check_claimed_sizes,
     checked_metadata,
     config_from_metadata,
@@ -429,8 +430,8 @@ def claimed_sizes(path: str | os.PathLike[str], metadata: dict[str, str]) -> tup
     shapes = array_shapes(path)
     blocks = {key.split(".")[1] for key in shapes if key.startswith("blocks.")}
     found = {
-        "d_model": shapes.get("tok_emb.weight", (None, None))[-1],
-        "d_ff": shapes.get("blocks.0.mlp.0.weight", (None,))[0],
+        "d_model": axis_size(shapes, "tok_emb.weight", 1),
+        "d_ff": axis_size(shapes, "blocks.0.mlp.0.weight", 0),
         "n_layers": len(blocks),
     }
     check_claimed_sizes(path, {name: getattr(config, name) for name in found}, found)
@@ -514,7 +515,7 @@ MISSES_SHOWN = 6  # per language, on the console; metrics.json has every miss
 
 
 def misses_line(misses: Sequence[dict[str, str]], lang: str, cells: int) -> str:
-    """One line naming a language's held-out misses: ``Spanish: 1 miss of 40: "hecho" -> "hacedo"``."""
+    """One line naming a language's held-out misses (``"hecho" -> "hacedo"``: expected -> written), at most 6."""
     language = text(f"training.gpt.language_{lang}")
     if not misses:
         return text("training.gpt.no_misses", language=language, cells=cells)
@@ -592,7 +593,7 @@ def gpt_main(argv: Sequence[str]) -> int:
                 d_ff=config.d_ff,
                 n_layers=config.n_layers,
                 detail=str(error),
-                memory=format_bytes(physical_memory() or 0),
+                memory=format_bytes(have) if (have := physical_memory()) else "?",
             ) from error
         files = write_gpt_run(result, run, plot=plot)
         run.commit()

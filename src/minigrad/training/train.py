@@ -391,7 +391,8 @@ def check_claimed_sizes(path: str | os.PathLike[str], claimed: dict[str, Any], f
         raise TrainingError("error.sizes_disagree", path=os.fspath(path), sizes="; ".join(wrong))
 
 
-def _shape(shapes: dict[str, tuple[int, ...]], key: str, axis: int) -> int | None:
+def axis_size(shapes: dict[str, tuple[int, ...]], key: str, axis: int) -> int | None:
+    """``shapes[key][axis]``, or None when the file has no such array or axis (a tampered file may not)."""
     shape = shapes.get(key, ())
     return shape[axis] if len(shape) > axis else None
 
@@ -420,7 +421,7 @@ def evaluate_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise TrainingError("error.metadata_bad", path=os.fspath(path), entry="config", detail=str(error)) from error
     shapes = array_shapes(path)
     claimed = {"hidden": config.hidden, "n_features": len(feature_names) if isinstance(feature_names, list) else None}
-    found = {"hidden": _shape(shapes, "0.weight", 0), "n_features": _shape(shapes, "0.weight", 1)}
+    found = {"hidden": axis_size(shapes, "0.weight", 0), "n_features": axis_size(shapes, "0.weight", 1)}
     check_claimed_sizes(path, claimed, found)
     data = config.dataset()
     if data.feature_names != feature_names:
