@@ -3,8 +3,11 @@ the course encoding's failure, and the qualitative effects of the phase 10 exper
 
 from __future__ import annotations
 
+import functools
+import importlib
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,9 @@ from minigrad import checkpoint
 from minigrad.data.verbs import load_verbs
 from minigrad.training import cli, experiments
 from minigrad.training.train import TrainConfig, evaluate_checkpoint, save_run, train
+
+# The module, not the function `minigrad.training.train` that the package exports under the same name.
+train_module = importlib.import_module("minigrad.training.train")
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -80,6 +86,100 @@ def test_eval_detects_a_tampered_checkpoint(default_run: tuple[Path, dict[str, A
     checkpoint.save(tmp_path / "foreign.safetensors", state)
     with pytest.raises(ValueError, match="was not written by `minigrad train`"):
         evaluate_checkpoint(tmp_path / "foreign.safetensors")
+
+
+def _tampered(ckpt: str, tmp_path: Path, metadata_changes: dict[str, str | None], **config_changes: Any) -> Path:
+    """The checkpoint ``ckpt`` with metadata keys set or dropped (None) and config keys set or dropped."""
+    state, meta = checkpoint.load(ckpt), checkpoint.load_metadata(ckpt)
+    config = json.loads(meta["config"])
+    for key, value in config_changes.items():
+        if value is None:
+            del config[key]
+        else:
+            config[key] = value
+    meta["config"] = json.dumps(config)
+    for key, text in metadata_changes.items():
+        if text is None:
+            del meta[key]
+        else:
+            meta[key] = text
+    path = tmp_path / "tampered.safetensors"
+    checkpoint.save(path, state, metadata=meta)
+    return path
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_eval_refuses_metadata_sizes_the_arrays_do_not_have_before_building(
+    lang: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 7 KB checkpoint whose metadata claims hidden=10**9 must not allocate: refused before any model is built."""
+    small = tmp_path / "small"
+    assert cli.train_main(["--epochs", "1", "--hidden", "1", "--out", str(small), "--quiet"]) == 0
+    path = _tampered(str(small / "model.safetensors"), tmp_path, {}, hidden=10**9)
+    assert path.stat().st_size < 10_000  # the feature names are most of it
+    built: list[object] = []
+    monkeypatch.setattr(train_module, "build_model", lambda *args: built.append(args))
+    assert cli.train_main(["--eval", str(path), "--lang", lang]) == 2
+    err = capsys.readouterr().err
+    said = {
+        "en": f"{path}: its metadata claims sizes its arrays do not have: "
+        "hidden 1000000000 in the metadata, 1 in the arrays",
+        "es": f"{path}: sus metadatos indican tamaños que sus arreglos no tienen: "
+        "hidden 1000000000 en los metadatos, 1 en los arreglos",
+    }[lang]
+    assert said in err and "Traceback" not in err, err
+    assert built == []
+
+
+@pytest.mark.parametrize(
+    ("metadata_changes", "config_changes", "said"),
+    [
+        (
+            {"config": None},
+            {},
+            {
+                "en": "its metadata lacks 'config' (it holds 'feature_names', 'format', 'val_accuracy')",
+                "es": "a sus metadatos les falta 'config' (contienen 'feature_names', 'format', 'val_accuracy')",
+            },
+        ),
+        (
+            {"feature_names": None, "val_accuracy": None},
+            {},
+            {
+                "en": "its metadata lacks 'feature_names', 'val_accuracy'",
+                "es": "a sus metadatos les falta 'feature_names', 'val_accuracy'",
+            },
+        ),
+        (
+            {},
+            {"hidden": None},
+            {
+                "en": "the configuration in its metadata lacks 'hidden'",
+                "es": "a la configuración de sus metadatos le falta 'hidden'",
+            },
+        ),
+        (
+            {"config": "{not json"},
+            {},
+            {"en": "its metadata's 'config' cannot be read", "es": "no se puede leer 'config' en sus metadatos"},
+        ),
+    ],
+)
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_eval_of_metadata_with_a_missing_key_says_what_is_missing(
+    metadata_changes: dict[str, str | None],
+    config_changes: dict[str, Any],
+    said: dict[str, str],
+    lang: str,
+    default_run: tuple[Path, dict[str, Any], str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, _, ckpt = default_run
+    path = _tampered(ckpt, tmp_path, metadata_changes, **config_changes)
+    assert cli.train_main(["--eval", str(path), "--lang", lang]) == 2
+    err = capsys.readouterr().err
+    assert f"minigrad: error: {path}: " in err and said[lang] in err and "Traceback" not in err, err
 
 
 def _without_time(metrics: dict[str, Any]) -> dict[str, Any]:
@@ -187,7 +287,8 @@ def test_init_experiment_effects() -> None:
 
 def test_norm_experiment_effects() -> None:
     r = experiments.norm_experiment(depth=12, width=32, steps=150, batch=64)
-    # Per-layer statistics at init: without a norm the std shrinks (PyTorch's default init: x0.41 per layer),
+    # Per-layer statistics at init: without a norm the std shrinks (PyTorch's default weights, biases 0: x0.41
+    # per layer),
     # with LayerNorm or RMSNorm it stays put, and so does the gradient reaching layer 1.
     for v in r["variants"].values():
         assert len(v["activation_std"]) == len(v["weight_grad_norm"]) == 12
@@ -200,6 +301,39 @@ def test_norm_experiment_effects() -> None:
     assert tail["none"] > math.log(10) - 0.1  # stuck near chance for 10 classes
     assert tail["layernorm"] < tail["none"] - 0.1
     assert tail["rmsnorm"] < tail["none"] - 0.1
+
+
+def test_norm_header_claims_the_factor_its_own_table_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 17 §3.3: the header claimed ×0.41 per ReLU layer while the table levelled off near 0.04 (biases).
+
+    Hand-derived: PyTorch's default Linear weights are U(±1/√fan_in), of variance 1/(3·fan_in); a square
+    ReLU layer with zero biases multiplies the std by √(fan_in·Var(w)/2) = √(1/6).  The measured factor is
+    read from the table the command prints (the "no normalization" row, layer 1 to the last).
+    """
+    run, summarize, plotter = experiments.EXPERIMENTS["norm"]  # training steps do not change the init table
+    monkeypatch.setitem(experiments.EXPERIMENTS, "norm", (functools.partial(run, steps=2), summarize, plotter))
+    assert cli.experiment_main(["norm", "--out", str(tmp_path)]) == 0
+    english = capsys.readouterr().out
+    spanish = experiments.summarize_norm(json.loads((tmp_path / "norm.json").read_text()), "es")
+    for out in (english, spanish):
+        _check_norm_claims(out)
+
+
+def _check_norm_claims(out: str) -> None:
+    fan_in = 64  # the experiment's width, as its header prints it
+    assert f"of width {fan_in}" in out or f"de ancho {fan_in}" in out
+    predicted = math.sqrt(fan_in * (1 / math.sqrt(fan_in)) ** 2 / 3 / 2)
+    row = next(line for line in out.splitlines() if line.strip().startswith(("no normalization", "sin normalización")))
+    stds = [float(v) for v in row.split()[2:]]
+    assert len(stds) == 12
+    measured = (stds[-1] / stds[0]) ** (1 / (len(stds) - 1))
+    assert abs(math.log(measured / predicted)) < math.log(1.1), (measured, predicted)  # within 10%
+    claims = re.search(r"×(\d\.\d\d) [^(]*\([^×]*×(\d\.\d\d)", out.splitlines()[0])
+    assert claims is not None, out.splitlines()[0]
+    assert float(claims.group(1)) == round(predicted, 2)  # the claim is the prediction
+    assert abs(float(claims.group(2)) - measured) <= 0.01  # and the measured figure is the table's
 
 
 def test_residual_experiment_effects() -> None:

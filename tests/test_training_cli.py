@@ -19,7 +19,7 @@ import pytest
 from minigrad import checkpoint
 from minigrad.data.verbs import conjugations, split_indices
 from minigrad.messages import LANGS
-from minigrad.training import cli, experiments, plots
+from minigrad.training import cli, experiments, plots, runfolder
 from minigrad.training.blas import _loaded_openblas, single_blas_thread
 
 # The module, not the function `minigrad.training.train` that the package exports under the same name.
@@ -107,10 +107,12 @@ def test_unwritable_out_fails_before_training(
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(train_module.tempfile, "TemporaryFile", refuse)
+    # The run is staged in a folder beside --out: its parent is where the permission is needed.
+    monkeypatch.setattr(runfolder.tempfile, "mkdtemp", refuse)
     assert cli.train_main(["--out", str(tmp_path / "run"), "--quiet", "--lang", "es"]) == 2
     err = capsys.readouterr().err
-    assert f"no hay permiso de escritura en {tmp_path / 'run'}" in err and "Traceback" not in err
+    assert f"no hay permiso de escritura en {tmp_path}" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # nor a lock file left behind
     assert no_training == []
 
 
@@ -146,7 +148,7 @@ def test_each_encoding_has_its_own_default_folder(monkeypatch: pytest.MonkeyPatc
         folders.append(out)
         raise ValueError("stop before training")
 
-    monkeypatch.setattr(train_module, "prepare_out_dir", record)
+    monkeypatch.setattr(cli, "RunFolder", record)
     assert cli.train_main(["--quiet"]) == 2
     assert cli.train_main(["--encode", "course", "--quiet"]) == 2
     assert cli.train_main(["--encode", "course", "--out", "mine", "--quiet"]) == 2
@@ -351,3 +353,60 @@ def test_single_blas_thread_restores_the_count() -> None:
     with single_blas_thread():
         assert get_threads() == 1
     assert get_threads() == before
+
+
+# ---------------------------------------------------------------------- a model too big for the machine
+
+
+def torch_parameter_count(n_features: int, hidden: int, n_classes: int) -> int:
+    """The MLP's parameter count as PyTorch gives it, on the meta device (shapes only, nothing allocated)."""
+    torch = pytest.importorskip("torch")
+    layers = torch.nn.Sequential(
+        torch.nn.Linear(n_features, hidden, device="meta"),
+        torch.nn.ReLU(),
+        torch.nn.Linear(hidden, n_classes, device="meta"),
+    )
+    return int(sum(p.numel() for p in layers.parameters()))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_model_too_big_says_how_much_memory_it_needs(
+    lang: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hidden = 1_000_000_000
+    argv = ["train", "--hidden", str(hidden), "--out", str(tmp_path / "run"), "--lang", lang]
+    if lang == "en":  # a real process, where the traceback was
+        done = run_cli(*argv)
+        status, stderr = done.returncode, done.stderr
+    else:
+        status, stderr = cli.train_main(argv[1:]), capsys.readouterr().err
+    assert status == 2, stderr
+    assert "Traceback" not in stderr and "MemoryError" not in stderr
+    data = train_module.TrainConfig().dataset()
+    count = torch_parameter_count(data.n_features, hidden, data.n_classes)
+    grouped = f"{count:,}" if lang == "en" else f"{count:,}".replace(",", "\u00a0")
+    weights_tib = count * 8 / 2**40  # float64: 8 bytes per parameter
+    needed_tib = 4 * weights_tib  # weights, gradients, AdamW's two moments
+    said = {
+        "en": f"the model would have {grouped} parameters, {weights_tib:.1f} TiB as float64",
+        "es": f"el modelo tendría {grouped} parámetros, {weights_tib:.1f} TiB en float64",
+    }[lang]
+    assert said in stderr, stderr
+    assert f": {needed_tib:.1f} TiB;" in stderr
+    assert not (tmp_path / "run").exists() and list(tmp_path.iterdir()) == []
+
+
+def test_memory_error_while_training_is_a_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """When the machine has less free memory than it has in all, the allocation fails: the same message."""
+
+    def no_memory(*args: Any, **kwargs: Any) -> None:
+        raise MemoryError("Unable to allocate 2.7 TiB for an array")
+
+    monkeypatch.setattr(train_module, "physical_memory", lambda: None)  # the early check cannot tell
+    monkeypatch.setattr(train_module, "build_model", no_memory)
+    assert cli.train_main([*SMALL_TRAIN, "--out", str(tmp_path / "run"), "--quiet", "--lang", "es"]) == 2
+    err = capsys.readouterr().err
+    assert "--hidden 8: el modelo tendría" in err and "la memoria se agotó" in err
+    assert list(tmp_path.iterdir()) == []

@@ -4,14 +4,17 @@ Every text comes from the message catalog (``messages/training.toml``) in the la
 at the edge (``--lang``, else ``MINIGRAD_LANG``; see :mod:`minigrad.commandline`, whose parser
 factory and entry point these commands use).  Bad input ends with ``minigrad: error: ...`` on
 stderr and exit code 2, before any training starts; a missing optional package with exit code 1.
+A training writes its run folder whole or not at all (:mod:`.runfolder`): the folder is checked and
+locked before training, and Ctrl-C (exit 130) or SIGTERM (exit 143) leaves the previous run as it was.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from ..commandline import (
@@ -24,10 +27,20 @@ from ..commandline import (
     number,
 )
 from ..messages import current_lang
+from ..messages import text as catalog_text
+from .runfolder import RunFolder, Terminated, sigterm_as_interrupt
 from .texts import text
 from .train import DEFAULT_HYPERPARAMETERS, OPTIMIZERS, TrainConfig
 
-__all__ = ["experiment_main", "experiment_parser", "missing_packages", "show_progress", "train_main", "train_parser"]
+__all__ = [
+    "claimed_run_folder",
+    "experiment_main",
+    "experiment_parser",
+    "missing_packages",
+    "show_progress",
+    "train_main",
+    "train_parser",
+]
 
 
 # Through this module's own `missing_packages`, which a test may replace to simulate a missing package.
@@ -45,6 +58,27 @@ def _help(key: str, **fields: Any) -> str:
 def show_progress(quiet: bool) -> bool:
     """A progress bar only for a person watching: not with ``--quiet``, nor when output goes to a file or pipe."""
     return not quiet and sys.stdout.isatty() and sys.stderr.isatty()
+
+
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM, as shells report them
+
+
+@contextlib.contextmanager
+def claimed_run_folder(out: str) -> Iterator[RunFolder]:
+    """The :class:`RunFolder` of ``out``, checked and locked now (a TrainingError: exit 2), before any training.
+
+    Ctrl-C or SIGTERM inside the block ends it: the run folder removes what was staged, a
+    message says whether ``out`` is as it was, and ``run.stopped`` holds the exit status (130 for
+    Ctrl-C, 143 for SIGTERM, as shells report them); it stays None when the block ran to its end.
+    """
+    run = RunFolder(out)
+    try:
+        with sigterm_as_interrupt(), run:
+            yield run
+    except KeyboardInterrupt as signal_:
+        sys.stdout.flush()
+        print(catalog_text("cli.interrupted") if run.committed else text("interrupted", path=out), file=sys.stderr)
+        run.stopped = EXIT_TERMINATED if isinstance(signal_, Terminated) else EXIT_INTERRUPTED
 
 
 # --------------------------------------------------------------------------- minigrad train [MODEL]
@@ -150,25 +184,28 @@ def train_mlp_main(argv: Sequence[str]) -> int:
     )
 
     from .blas import single_blas_thread
-    from .train import course_bound, prepare_out_dir, save_run, train
+    from .train import course_bound, train, write_run
 
-    out = args.out or DEFAULT_OUT[config.encode]  # each encoding its own run: one never overwrites the other
-    prepare_out_dir(out)  # a TrainingError (exit 2) before any training
-    if not args.quiet:
-        print(
-            text(
-                "train.header",
-                hidden=config.hidden,
-                encoding=text(f"train.encoding.{config.encode}"),
-                optimizer=config.optimizer,
-                lr=config.lr,
-                epochs=config.epochs,
-                seed=config.seed,
+    out = DEFAULT_OUT[config.encode] if args.out is None else args.out  # each encoding its own run folder
+    with claimed_run_folder(out) as run:  # checked and locked (exit 2) before any training
+        if not args.quiet:
+            print(
+                text(
+                    "train.header",
+                    hidden=config.hidden,
+                    encoding=text(f"train.encoding.{config.encode}"),
+                    optimizer=config.optimizer,
+                    lr=config.lr,
+                    epochs=config.epochs,
+                    seed=config.seed,
+                )
             )
-        )
-    with single_blas_thread():
-        result = train(config, _progress_bar() if bar else None)
-    files = save_run(result, out, lang=current_lang())  # train.py still takes its language as an argument
+        with single_blas_thread():
+            result = train(config, _progress_bar() if bar else None)
+        files = write_run(result, run, lang=current_lang())  # train.py still takes its language as an argument
+        run.commit()
+    if run.stopped is not None:
+        return run.stopped
     final, metrics = result.metrics["final"], result.metrics
     print(
         text(

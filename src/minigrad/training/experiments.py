@@ -15,10 +15,11 @@ the course talks about, returns the numbers as a JSON-ready dict, and
   network (std x2^-5.5 over 12 layers).  The backward signal shrinks
   the same way towards the input, so every layer's weight gradient (forward
   activation times backward signal) is tiny, and SGD barely moves.
-* ``norm``: the same kind of network with PyTorch's default ``Linear`` init
-  (which shrinks the std by about 0.4 per ReLU layer) and nothing, LayerNorm
-  or RMSNorm after every ``Linear``: normalization restores a unit scale at
-  every layer, so plain SGD trains at once.
+* ``norm``: the same kind of network with PyTorch's default ``Linear`` weights
+  ``U(±1/√fan_in)`` (variance ``1/(3·fan_in)``, so ``√(1/6) = 0.41`` per ReLU
+  layer in std), biases 0, and nothing, LayerNorm or RMSNorm after every
+  ``Linear``: normalization restores a unit scale at every layer, so plain SGD
+  trains at once.
 * ``residual``: 50 blocks ``Linear -> ReLU -> Linear`` stacked plainly or as
   ``x + f(x)``.  Without the skip, the gradient reaching block 1 is a product
   of 100 Jacobians and vanishes; with it, the identity path carries the
@@ -234,7 +235,12 @@ def _tail_mean(losses: list[float | None], lang: str, n: int = 10) -> str:
 
 
 def norm_mlp(width: int, depth: int, classes: int, norm: str, rng: np.random.Generator) -> nn.Sequential:
-    """``depth`` blocks ``Linear -> [norm] -> ReLU`` with PyTorch's default init, then a ``Linear`` head."""
+    """``depth`` blocks ``Linear -> [norm] -> ReLU`` with PyTorch's default weights, then a ``Linear`` head.
+
+    The biases are zeroed (as in :func:`init_experiment`): PyTorch's default biases, U(±1/√fan_in),
+    add a floor of about 0.04 to every layer's std at width 64, which hides the decay this
+    experiment is about.
+    """
     layers: list[nn.Module] = []
     for _ in range(depth):
         layers.append(nn.Linear(width, width, generator=rng))
@@ -244,7 +250,16 @@ def norm_mlp(width: int, depth: int, classes: int, norm: str, rng: np.random.Gen
             layers.append(nn.RMSNorm(width))
         layers.append(nn.ReLU())
     layers.append(nn.Linear(width, classes, generator=rng))
-    return nn.Sequential(*layers)
+    model = nn.Sequential(*layers)
+    for layer in linears(model):
+        assert layer.bias is not None
+        nn.init.zeros_(layer.bias)
+    return model
+
+
+def default_linear_variance(fan_in: int) -> float:
+    """Var(w) of PyTorch's default ``Linear`` weights, U(±1/√fan_in): a²/3 = 1/(3·fan_in)."""
+    return 1 / (3 * fan_in)
 
 
 NORMS = ("none", "layernorm", "rmsnorm")
@@ -262,6 +277,7 @@ def norm_experiment(
         stds, grad_norms = layer_statistics(model, X[:batch], y[:batch], depth)
         losses = _finite(sgd_losses(model, X, y, steps, lr, batch, seed))
         variants[norm] = {"activation_std": stds, "weight_grad_norm": grad_norms, "loss": losses}
+    stds = variants["none"]["activation_std"]
     return {
         "depth": depth,
         "width": width,
@@ -269,6 +285,10 @@ def norm_experiment(
         "lr": lr,
         "batch": batch,
         "seed": seed,
+        "biases": 0.0,
+        # without a norm a square ReLU layer multiplies the std by sqrt(fan_in * Var(w) / 2) = sqrt(1/6)
+        "predicted_factor_per_layer": math.sqrt(width * default_linear_variance(width) / 2),
+        "measured_factor_per_layer": (stds[-1] / stds[0]) ** (1 / (len(stds) - 1)) if len(stds) > 1 else math.nan,
         "variants": variants,
     }
 
@@ -277,7 +297,18 @@ def summarize_norm(results: dict[str, Any], lang: str = "en") -> str:
     depth, variants = results["depth"], results["variants"]
     names = {name: text(f"norm.variant.{name}", lang) for name in variants}
     pad = max(len(n) for n in names.values())
-    lines = [text("norm.header", lang, depth=depth, width=results["width"], lr=results["lr"], batch=results["batch"])]
+    lines = [
+        text(
+            "norm.header",
+            lang,
+            depth=depth,
+            width=results["width"],
+            lr=results["lr"],
+            batch=results["batch"],
+            per_layer=f"{results['predicted_factor_per_layer']:.2f}",
+            measured=f"{results['measured_factor_per_layer']:.2f}",
+        )
+    ]
     for key, statistic in (("norm.stds", "activation_std"), ("norm.grads", "weight_grad_norm")):
         lines.append(text(key, lang, depth=depth))
         lines += [f"    {names[name]:<{pad}}  {_sig(r[statistic])}" for name, r in variants.items()]

@@ -28,7 +28,6 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -57,7 +56,18 @@ from ..optim.lr_scheduler import WarmupCosine
 from ..sampling import generate
 from ..tensor import Array, Tensor
 from .blas import single_blas_thread
+from .runfolder import RunFolder
+from .texts import TrainingError
 from .train import _read_metadata as read_checkpoint_metadata
+from .train import (
+    array_shapes,
+    axis_size,
+    check_claimed_sizes,
+    checked_metadata,
+    config_from_metadata,
+    format_bytes,
+    physical_memory,
+)
 
 CHECKPOINT_FORMAT = "minigrad-minigpt-corpus/1"
 
@@ -333,28 +343,33 @@ def _train_gpt(config: GPTConfig, progress: ProgressFactory | None) -> GPTResult
 
 
 def save_gpt_run(result: GPTResult, out_dir: str | os.PathLike[str], plot: bool = True) -> dict[str, str]:
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    files = {
-        "metrics": str(out / "metrics.json"),
-        "checkpoint": str(out / "model.safetensors"),
-        "samples": str(out / "samples.txt"),
-        "plot": str(out / "loss.png"),
-    }
-    Path(files["metrics"]).write_text(json.dumps(result.metrics, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    Path(files["samples"]).write_text("\n".join(result.samples) + "\n", "utf-8")
+    """Write the run's files into ``out_dir`` as one run (staged beside it, then moved into place): their paths."""
+    with RunFolder(out_dir) as run:
+        files = write_gpt_run(result, run, plot)
+        run.commit()
+    return files
+
+
+def write_gpt_run(result: GPTResult, run: RunFolder, plot: bool = True) -> dict[str, str]:
+    """Write ``metrics.json``, ``samples.txt``, ``model.safetensors`` (and ``loss.png``) into ``run.staging``.
+
+    Returns each file's path once the run is committed.
+    """
+    names = {"metrics": "metrics.json", "checkpoint": "model.safetensors", "samples": "samples.txt"}
+    names |= {"plot": "loss.png"} if plot else {}
+    staged = {key: run.file(name)[0] for key, name in names.items()}
+    staged["metrics"].write_text(json.dumps(result.metrics, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    staged["samples"].write_text("\n".join(result.samples) + "\n", "utf-8")
     metadata = {
         "format": CHECKPOINT_FORMAT,
         "config": json.dumps(result.metrics["config"]),
         "context_length": str(result.metrics["context_length"]),
         "held_out_exact": json.dumps(result.metrics["held_out_exact"]),
     }
-    checkpoint.save(files["checkpoint"], result.model.state_dict(), metadata)
+    checkpoint.save(staged["checkpoint"], result.model.state_dict(), metadata)
     if plot:
-        _plot_losses(result, files["plot"])
-    else:
-        del files["plot"]
-    return files
+        _plot_losses(result, str(staged["plot"]))
+    return {key: str(run.file(name)[1]) for key, name in names.items()}
 
 
 def centered_mean(values: Sequence[float], half: int) -> Array:
@@ -393,21 +408,56 @@ def _plot_losses(result: GPTResult, path: str) -> None:
     plt.close(fig)
 
 
+METADATA_KEYS = ("format", "config", "context_length", "held_out_exact")  # what write_gpt_run writes
+
+
+def claimed_sizes(path: str | os.PathLike[str], metadata: dict[str, str]) -> tuple[GPTConfig, int, dict[str, Any]]:
+    """The configuration and context length a checkpoint's metadata claims, checked against its arrays.
+
+    Every size that decides an array's shape (``d_model``, ``d_ff``, ``n_layers``) must be the
+    size the arrays have, ``n_heads`` must divide ``d_model``, and the context length must be the
+    one the corpus gives this configuration: checked before any model is built, so that a small file
+    claiming ``d_model=10**9`` allocates nothing.  Returns ``(config, context_length, saved scores)``.
+    """
+    checked_metadata(path, metadata, METADATA_KEYS)
+    values = config_from_metadata(path, metadata["config"], [f.name for f in fields(GPTConfig)])
+    try:
+        config = GPTConfig.from_dict(values)
+        context_length = int(metadata["context_length"])
+        saved = json.loads(metadata["held_out_exact"])
+    except (ValueError, TypeError) as error:
+        raise TrainingError("error.metadata_bad", path=os.fspath(path), entry="config", detail=str(error)) from error
+    shapes = array_shapes(path)
+    blocks = {key.split(".")[1] for key in shapes if key.startswith("blocks.")}
+    found = {
+        "d_model": axis_size(shapes, "tok_emb.weight", 1),
+        "d_ff": axis_size(shapes, "blocks.0.mlp.0.weight", 0),
+        "n_layers": len(blocks),
+    }
+    check_claimed_sizes(path, {name: getattr(config, name) for name in found}, found)
+    if config.d_model % config.n_heads:
+        detail = f"n_heads {config.n_heads}, d_model {config.d_model}"
+        raise TrainingError("error.metadata_bad", path=os.fspath(path), entry="config", detail=detail)
+    corpus_length = corpus_task(config).length
+    check_claimed_sizes(path, {"context_length": context_length}, {"context_length": corpus_length})
+    return config, context_length, saved
+
+
 def evaluate_gpt_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Rebuild the model from the checkpoint's metadata and score the held-out cells again."""
     metadata = read_checkpoint_metadata(path)  # a TrainingError naming the file when it is not a checkpoint
     if metadata.get("format") != CHECKPOINT_FORMAT:
         raise CatalogError("training.gpt.not_a_checkpoint", path=os.fspath(path), found=metadata.get("format"))
-    config = GPTConfig.from_dict(json.loads(metadata["config"]))
+    config, context_length, saved = claimed_sizes(path, metadata)
     task = corpus_task(config)
-    model = build_model(config, int(metadata["context_length"]))
+    model = build_model(config, context_length)
     checkpoint.load_into(model, path)
     model.eval()
     with single_blas_thread():
         scores = exact_match(model, task, task.held_out)
     return {
         "held_out_exact": {lang: scores[lang]["exact"] for lang in LANGUAGES},
-        "saved_held_out_exact": json.loads(metadata["held_out_exact"]),
+        "saved_held_out_exact": saved,
         "n": len(task.held_out),
     }
 
@@ -459,6 +509,20 @@ def gpt_parser() -> argparse.ArgumentParser:
 
 def _help(key: str, **fields: Any) -> str:
     return help_text("training.gpt." + key, **fields)
+
+
+MISSES_SHOWN = 6  # per language, on the console; metrics.json has every miss
+
+
+def misses_line(misses: Sequence[dict[str, str]], lang: str, cells: int) -> str:
+    """One line naming a language's held-out misses (``"hecho" -> "hacedo"``: expected -> written), at most 6."""
+    language = text(f"training.gpt.language_{lang}")
+    if not misses:
+        return text("training.gpt.no_misses", language=language, cells=cells)
+    shown = ", ".join(f'"{miss["expected"]}" -> "{miss["got"]}"' for miss in misses[:MISSES_SHOWN])
+    if len(misses) > MISSES_SHOWN:
+        shown += ", " + text("training.gpt.more_misses", n=len(misses) - MISSES_SHOWN)
+    return text("training.gpt.misses", language=language, n=len(misses), cells=cells, misses=shown)
 
 
 def _percent(shares: dict[str, float]) -> dict[str, str]:
@@ -516,9 +580,25 @@ def gpt_main(argv: Sequence[str]) -> int:
         def progress(total: int) -> Any:
             return Bar(total=total, desc=desc, unit=unit)
 
-    print(text("training.gpt.header", layers=config.n_layers, d_model=config.d_model, steps=config.steps))
-    result = train_gpt(config, progress)
-    files = save_gpt_run(result, args.out, plot=plot)
+    from .cli import claimed_run_folder  # the command's edge, shared with `minigrad train`
+
+    with claimed_run_folder(args.out) as run:  # checked and locked (exit 2) before any training
+        print(text("training.gpt.header", layers=config.n_layers, d_model=config.d_model, steps=config.steps))
+        try:
+            result = train_gpt(config, progress)
+        except MemoryError as error:  # NumPy's "Unable to allocate ...": a size the user chose, not a fallo
+            raise TrainingError(
+                "gpt.too_big",
+                d_model=config.d_model,
+                d_ff=config.d_ff,
+                n_layers=config.n_layers,
+                detail=str(error),
+                memory=format_bytes(have) if (have := physical_memory()) else "?",
+            ) from error
+        files = write_gpt_run(result, run, plot=plot)
+        run.commit()
+    if run.stopped is not None:
+        return run.stopped
     m = result.metrics
     print(
         text(
@@ -530,6 +610,8 @@ def gpt_main(argv: Sequence[str]) -> int:
             **_percent(m["held_out_exact"]),
         )
     )
+    for lang in LANGUAGES:
+        print(misses_line(m["held_out_misses"][lang], lang, m["n_held_out_cells"]))
     print(text("training.gpt.files", files=", ".join(files.values())))
     print(text("training.gpt.reload_hint", checkpoint=files["checkpoint"]))
     return 0
