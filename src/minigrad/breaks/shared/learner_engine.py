@@ -73,7 +73,7 @@ class LearnerTensor:
 
     def __init__(self, data: Any, requires_grad: bool = False, _prev: tuple[LearnerTensor, ...] = ()) -> None:
         self.data = np.asarray(data, dtype=np.float64)
-        self.requires_grad = requires_grad or any(p.requires_grad for p in _prev)
+        self.requires_grad: bool = requires_grad or any(p.requires_grad for p in _prev)
         self.grad: Any = np.zeros_like(self.data) if self.requires_grad else None
         self._prev = _prev
         self._backward: Callable[[], None] = _no_inputs

@@ -11,4 +11,6 @@ import numpy as np
 from ...core import Probe
 from ...shared.learner_engine import _probe_tanh_mul
 
-PROBE = Probe(_probe_tanh_mul, (np.random.default_rng(81).standard_normal(3), np.random.default_rng(82).standard_normal(3)))
+PROBE = Probe(
+    _probe_tanh_mul, (np.random.default_rng(81).standard_normal(3), np.random.default_rng(82).standard_normal(3))
+)
