@@ -1,0 +1,9 @@
+from minigrad.scalar import Value
+
+x = Value(1.5)
+print("x =", x)
+(-x).tanh().backward()  # d tanh(-x)/dx = -(1 - tanh(x)**2)
+observed = {"x.grad": x.grad}
+if __name__ == "__main__":
+    for name, value in observed.items():
+        print(f"{name} = {value}")
