@@ -41,6 +41,10 @@ def _listed_rows(out: str) -> list[list[str]]:
     return [line.split() for line in out.splitlines() if len(line.split()) > 1 and line.split()[1] in ids]
 
 
+def by_phase_then_id(rows: list[list[str]]) -> list[str]:
+    return [row[1] for row in sorted(rows, key=lambda row: (int(row[0]), row[1]))]
+
+
 def test_list_shows_the_phase_sorted_and_phase_7_first(capsys: pytest.CaptureFixture[str]) -> None:
     code, out = _run(capsys, "list")
     assert code == 0
@@ -48,7 +52,7 @@ def test_list_shows_the_phase_sorted_and_phase_7_first(capsys: pytest.CaptureFix
     assert len(rows) == len(all_breaks())
     phases = [int(row[0]) for row in rows]
     assert phases == sorted(phases) and phases[0] == 7
-    assert rows[0][1] == "value-assign-not-accumulate"
+    assert by_phase_then_id(rows) == [row[1] for row in rows]
     assert "Where to start" in out and "value-assign-not-accumulate" in out.split("Where to start")[1]
 
 

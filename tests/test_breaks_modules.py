@@ -66,7 +66,8 @@ def by_id(break_id: str) -> breaks.Break:
 
 def test_the_family_is_listed_after_the_others_in_the_course_order() -> None:
     assert sorted(b.id for b in all_breaks().values() if b.family == "modules") == sorted(IDS)
-    earlier = [b.phase for b in all_breaks().values() if b.family not in ("modules", "attention")]
+    # The engine and ops breaks of phases 7-9 come first; phase 14's RNN break (assignment-cuts-graph) comes later.
+    earlier = [b.phase for b in all_breaks().values() if b.family not in ("modules", "attention") and b.phase < 11]
     assert min(by_id(i).phase for i in IDS) >= max(earlier)
     assert all(tuple(by_id(i).targets) == MODULE_BREAKS[i] for i in IDS)
 
