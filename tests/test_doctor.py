@@ -97,7 +97,7 @@ def test_hostile_code_becomes_a_finding_never_a_hang(tmp_path: Path, case: str) 
         assert "print storm" in report.render()
         return
     assert not report.ok
-    errors = [f["got"] for c in report.failing() for f in c.findings if f["kind"] == "error"]
+    errors = [f["message"] for c in report.failing() for f in c.findings if f["kind"] == "error"]
     word = "timeout" if "loop" in case else "died"
     assert any(word in str(e) for e in errors), errors
 

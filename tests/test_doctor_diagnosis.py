@@ -81,7 +81,10 @@ def test_signatures_compare_fields_not_numbers() -> None:
 def _learner_like(break_id: str, kind: str) -> dict[str, dict[str, Any]]:
     """The outcomes an engine with exactly this break would give: its fingerprint's failures, every other pass."""
     stored = fingerprints.load()[kind]
-    failing = stored["breaks"][break_id]
+    failing = dict(stored["breaks"][break_id])
+    for check, outcome in failing.items():
+        if outcome["findings"][0]["kind"] == "order-dependent":  # a learner's run of it: wrong in some runs only
+            failing[check] = {**_outcome({"name": "x.grad", "kind": "values"}), "failed_reps": 1, "reps": 3}
     return {c: failing.get(c, {"status": "pass", "reps": 1}) for c in [*stored["reference"], *failing]}
 
 
@@ -144,6 +147,21 @@ def test_a_hand_written_signature_names_a_bug_minigrad_has_no_break_for(
     learner = {**learner, "x+x": {"status": "pass", "reps": 1}}
     top = rank(learner, fingerprints.load()["scalar"]["breaks"], True)[0]
     assert top.break_id == break_id and top.hand_written
+
+
+def test_a_hand_written_signature_needs_its_contrast() -> None:
+    # Numbers not wrapped: "x - c" fails while x + x passes; when every gradient is zero it is another bug.
+    unwrapped = _outcome({"name": "run", "kind": "error", "error": "AttributeError"})
+    passing = {"status": "pass", "reps": 1}
+    scalar = fingerprints.load()["scalar"]["breaks"]
+    learner = {"x - c": unwrapped, "x + c": unwrapped, "x+x": passing, "x*x": passing}
+    assert [c.break_id for c in rank(learner, scalar, True)][0] == "number-not-wrapped"
+    learner = {"x - c": unwrapped, "x+x": passing, "x*x": passing}  # one number op alone is that op's bug
+    assert "number-not-wrapped" not in [c.break_id for c in rank(learner, scalar, True)]
+    zero = _outcome({"name": "x.grad", "kind": "factor", "factor": 0.0})
+    everything_zero = {"x - c": zero, "x+x": zero, "x*x": zero, "diamond": zero}
+    named = [c.break_id for c in rank(everything_zero, scalar, True)]
+    assert "number-not-wrapped" not in named and "backward-never-attached" not in named
 
 
 def test_the_scorer_s_numbers_live_in_one_table() -> None:

@@ -39,16 +39,19 @@ SCORES: dict[str, float] = {
     "max": 4.5,  # the most one check can score
     "explains": 2.0,  # the least a check must score to count as explained by the break
     "contradicted": -1.5,  # the break fails the check; the learner's engine passes it
-    "other_error": 0.5,  # the break raises; the learner's engine raises another exception
+    "other_error": 2.0,  # the break raises; the learner's engine raises another exception in that check
     "order_mixed": 4.5,  # a set-order break; the learner's check failed in some runs with fresh objects only
-    "order_steady": 2.0,  # a set-order break; the learner's check failed in every run
+    "order_steady": 1.5,  # a set-order break; the learner's check failed in every run: not explained by it
     "integer_crash": 4.5,  # integer gradients met by an in-place float add (NumPy's casting error)
     "disconnected": 3.5,  # minigrad refuses a backward that reaches no leaf; the learner's leaves get no gradient
     "signature": 4.0,  # a hand-written signature's check fails the way the signature says
-    "signature_elsewhere": 3.0,  # another check fails the way a hand-written signature says (an "anywhere" pattern)
+    "signature_elsewhere": 2.5,  # another check fails the way a hand-written signature says (an "anywhere" pattern)
     "match_share": 0.8,  # of the score: the match
     "coverage_share": 0.2,  # of the score: the share of the learner's failing checks the break explains
 }
+# Kinds of finding so specific that matching one counts whole, not shared with the check's other observations
+# (two gradients in one array, an op that returns a plain array, a time that grows exponentially).
+DECISIVE_KINDS = ("shared", "not-engine", "slow")
 INTEGER_CAST_ERRORS = ("_UFuncOutputCastingError", "UFuncTypeError")  # exception classes, never their wording
 DISCONNECTED_ERROR = "RuntimeError"  # minigrad's refusal of a backward from an output with no graph
 EMPTY_GRADIENT = ({"kind": "missing"}, {"kind": "factor", "factor": 0.0})
@@ -71,6 +74,9 @@ class Signature:
     checks: dict[str, tuple[dict[str, Any], ...]]
     anywhere: tuple[dict[str, Any], ...] = ()
     required: tuple[str, ...] = ()  # checks that must fail (a pass contradicts the bug)
+    among_passing: bool = False  # one op's bug: most checks must pass (every gradient zero is another bug)
+    contrast: tuple[str, ...] = ()  # checks that must pass for the bug to be this one (the same op, done right)
+    least: int = 1  # how many checks must show it
 
 
 def _error(*classes: str) -> tuple[dict[str, Any], ...]:
@@ -86,8 +92,12 @@ SIGNATURES: dict[str, Signature] = {
         {"x * constant": _error("TypeError", "AttributeError"), "x + constant": _error("TypeError", "AttributeError")},
         required=("x * constant",),
     ),
-    "backward-never-attached": Signature({}, anywhere=EMPTY_GRADIENT),
-    "number-not-wrapped": Signature({c: _UNWRAPPED for c in [*_NUMBER_CHECKS, "neg"]}),
+    "backward-never-attached": Signature({}, anywhere=EMPTY_GRADIENT, among_passing=True),
+    "number-not-wrapped": Signature(
+        {**{c: _UNWRAPPED for c in _NUMBER_CHECKS}, "neg": _error("TypeError", "AttributeError")},
+        contrast=("x+x", "x*x"),  # the same ops between the engine's own objects work
+        least=2,  # one number op alone that loses its gradient is that op's bug (2 - x through a detached -x)
+    ),
     "math-exp-overflow": Signature(
         {
             "sigmoid(-1000)": (*_error("OverflowError"), {"kind": "not-finite"}),
@@ -135,8 +145,9 @@ def _integer_crash(outcome: dict[str, Any]) -> bool:
 
 
 def _family(finding: dict[str, Any]) -> str:
-    """How a finding fails; a ValueError naming two shapes (a broadcast refused at ``grad +=``) is a wrong shape."""
-    if finding["kind"] == "error" and finding.get("error") == "ValueError" and len(finding.get("shapes") or ()) >= 2:
+    """How a finding fails; a ValueError naming shapes (a broadcast refused at ``grad +=``, a reshape refused) is
+    a wrong shape met by an operation that checks shapes."""
+    if finding["kind"] == "error" and finding.get("error") == "ValueError" and finding.get("shapes"):
         return "shape"
     return {"permuted": "shape"}.get(str(finding["kind"]), str(finding["kind"]))
 
@@ -158,20 +169,27 @@ def _check_points(mine: dict[str, Any], theirs: dict[str, Any], order_seen: bool
     if run is not None and run["kind"] == "error" and run.get("error") == DISCONNECTED_ERROR:
         if mine_f and all(any(_matches(f, p) for p in EMPTY_GRADIENT) for f in mine_f.values()):
             return SCORES["disconnected"]  # likely, not certain: other bugs leave zeros too
-    if run is not None and _family(run) == "error":  # the break raises: the same exception, or little
-        same = "run" in mine_f and mine_f["run"].get("error") == run.get("error")
-        return SCORES["max"] if same else SCORES["other_error"]
+    if run is not None and run["kind"] == "error" and "run" in mine_f:  # both raise: the same exception?
+        return SCORES["max"] if mine_f["run"].get("error") == run.get("error") else SCORES["other_error"]
+    if run is not None and _family(run) == "shape":  # the break raised on a wrong shape; the learner's has one
+        if any(_family(f) == "shape" for f in mine_f.values()):
+            return SCORES["fails"] + SCORES["same_kind"] + SCORES["stopped_by_shape_error"]
+        return SCORES["fails"]
+    if run is not None and run["kind"] == "error":  # the break raises, the learner's engine computes: little
+        return SCORES["fails"]
     points = SCORES["fails"]
     if set(mine_f) == set(theirs_f):
         points += SCORES["same_observations"]
     if "run" in mine_f and _family(mine_f["run"]) == "shape":  # a broadcast error stopped the run: compare kinds
         mine_f = {name: mine_f["run"] for name in theirs_f}
         points += SCORES["stopped_by_shape_error"]
-    share = 1.0 / max(1, len(theirs_f))
+    ordinary = sum(f["kind"] not in DECISIVE_KINDS for f in theirs_f.values())
     for name, expected in theirs_f.items():
         got = mine_f.get(name)
         if got is None:
             continue
+        # The observations share the points, except a finding of a decisive kind: it counts whole.
+        share = 1.0 if expected["kind"] in DECISIVE_KINDS else 1.0 / max(1, ordinary)
         if _family(got) == _family(expected):
             points += SCORES["same_kind"] * share
         if got["kind"] != "values" and signature(got) == signature(expected):
@@ -216,7 +234,7 @@ def _measured(
             if points >= SCORES["explains"]:
                 cand.explained.append(check_id)
                 cand.evidence.append(_evidence(check_id, learner[check_id]))
-        else:
+        elif not _order_dependent({check_id: fingerprint[check_id]}):  # a set's order may be lucky: no contradiction
             total += SCORES["contradicted"]
             cand.contradicted.append(check_id)
     if any(f["kind"] == "dtype" for out in fingerprint.values() for f in out["findings"]):
@@ -232,6 +250,11 @@ def _measured(
 def _hand_written(break_id: str, sig: Signature, learner: dict[str, dict[str, Any]]) -> Candidate | None:
     runnable = {c for c, o in learner.items() if o["status"] in ("pass", "fail")}
     failing = sorted(c for c, o in learner.items() if o["status"] == "fail")
+    passing = [c for c, o in learner.items() if o["status"] == "pass"]
+    if sig.among_passing and len(passing) < len(failing):
+        return None
+    if any(c in learner and learner[c]["status"] != "pass" for c in sig.contrast):
+        return None
     total, predicted, cand = 0.0, 0, Candidate(break_id, 0.0, hand_written=True)
     for check_id, patterns in sig.checks.items():
         if check_id not in runnable:
@@ -257,7 +280,7 @@ def _hand_written(break_id: str, sig: Signature, learner: dict[str, dict[str, An
                 total += SCORES["signature_elsewhere"]
                 cand.explained.append(check_id)
                 cand.evidence.append(_evidence(check_id, learner[check_id]))
-    if not cand.explained:
+    if len(cand.explained) < sig.least:
         return None
     cand.score = _score(total, predicted, len(cand.explained), len(failing))
     return cand

@@ -472,7 +472,7 @@ def example(header: list[str], outcome: dict[str, Any], lang: str = "en") -> str
             lines.append(f"# {observation_name(name, lang)}")
         lines.append(f"#   {say('expected', lang)}: {_fmt(finding.get('expected'))}")
         lines.append(f"#   {say('got', lang)}:      {_fmt(finding.get('got'))}   ({describe(finding, lang)})")
-    if outcome.get("failed_reps") and outcome.get("reps", 1) > 1:
+    if 0 < outcome.get("failed_reps", 0) < outcome.get("reps", 1):  # only where the runs disagree
         lines.append("# " + say("failed_reps", lang, n=outcome["failed_reps"], reps=outcome["reps"]))
     if outcome.get("printed", 0) > PRINT_STORM:
         lines.append("# " + say("printed", lang, n=outcome["printed"]))
