@@ -155,7 +155,7 @@ def test_a_hand_written_signature_needs_its_contrast() -> None:
     passing = {"status": "pass", "reps": 1}
     scalar = fingerprints.load()["scalar"]["breaks"]
     learner = {"x - c": unwrapped, "x + c": unwrapped, "x+x": passing, "x*x": passing}
-    assert [c.break_id for c in rank(learner, scalar, True)][0] == "number-not-wrapped"
+    assert rank(learner, scalar, True)[0].break_id == "number-not-wrapped"
     learner = {"x - c": unwrapped, "x+x": passing, "x*x": passing}  # one number op alone is that op's bug
     assert "number-not-wrapped" not in [c.break_id for c in rank(learner, scalar, True)]
     zero = _outcome({"name": "x.grad", "kind": "factor", "factor": 0.0})
