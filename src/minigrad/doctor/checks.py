@@ -5,6 +5,13 @@ Each check builds a tiny graph with seeded random inputs, takes the loss
 observations (forward values, gradients).  The same check runs on the
 learner's engine (in a child process) and on minigrad (the reference, and
 minigrad with each break on, for the fingerprints); the parent compares.
+Values keep the engine's own dtype (a float32 engine is compared at float32's
+tolerance), and an op's gradient is also compared with the finite differences
+of the engine's own forward (``fd:`` observations).  Every graph check (reuse,
+topological order, a second backward) is built from ``+`` and ``*``, which
+every engine has; the ``exp``/``tanh`` variants are extras.  A check's lines
+are recorded as the learner would write them, ``backward()`` before it runs,
+so that a failing check prints an example that reproduces what it got.
 NumPy and the standard library only: this module runs in the learner's process.
 """
 

@@ -41,7 +41,7 @@ SCORES: dict[str, float] = {
     "contradicted": -1.5,  # the break fails the check; the learner's engine passes it
     "other_error": 2.0,  # the break raises; the learner's engine raises another exception in that check
     "order_mixed": 4.5,  # a set-order break; the learner's check failed in some runs with fresh objects only
-    "order_steady": 1.5,  # a set-order break; the learner's check failed in every run: not explained by it
+    "order_steady": 2.0,  # a set-order break; the learner's check gave wrong numbers in every run
     "integer_crash": 4.5,  # integer gradients met by an in-place float add (NumPy's casting error)
     "disconnected": 3.5,  # minigrad refuses a backward that reaches no leaf; the learner's leaves get no gradient
     "signature": 4.0,  # a hand-written signature's check fails the way the signature says
@@ -163,7 +163,10 @@ def _check_points(mine: dict[str, Any], theirs: dict[str, Any], order_seen: bool
     theirs_f = {f["name"]: f for f in theirs["findings"]}
     run = theirs_f.get("run")
     if run is not None and run["kind"] == ORDER_DEPENDENT:  # a walk in a set's order: how often, not how
-        return SCORES["order_mixed"] if order_seen or _mixed(mine) else SCORES["order_steady"]
+        if order_seen or _mixed(mine):
+            return SCORES["order_mixed"]
+        # Wrong in every run (a set's order follows allocation order): wrong numbers fit, an exception does not.
+        return SCORES["fails"] if "run" in mine_f else SCORES["order_steady"]
     if any(f["kind"] == "dtype" for f in theirs_f.values()) and _integer_crash(mine):
         return SCORES["integer_crash"]  # the integer gradient, met by an in-place float add
     if run is not None and run["kind"] == "error" and run.get("error") == DISCONNECTED_ERROR:
@@ -204,8 +207,11 @@ def _order_dependent(fingerprint: dict[str, Any]) -> bool:
 
 
 def _evidence(check_id: str, outcome: dict[str, Any]) -> dict[str, Any]:
-    keep = ("name", "kind", "factor", "axes", "reduction", "error", "got_shape", "expected_shape", "dtype")
-    findings = [{k: f[k] for k in keep if k in f} for f in outcome.get("findings", [])]
+    keep = ("name", "kind", "factor", "axes", "reduction", "error", "shapes", "got_shape", "expected_shape", "dtype")
+    findings = [
+        {k: f[k] for k in (*keep, *(("got", "expected") if f["kind"] == "slow" else ())) if k in f}
+        for f in outcome.get("findings", [])
+    ]
     return {"check": check_id, "findings": findings, "failed_reps": outcome.get("failed_reps", 1), **_reps(outcome)}
 
 

@@ -120,6 +120,7 @@ FINDINGS = {
     "fraction": ("{factor} of the expected values", "{factor} de los valores esperados"),
     "values": ("different values", "valores distintos"),
     "error": ("raised {error}", "lanzó {error}"),
+    "error-shapes": ("raised {error} on shapes {shapes}", "lanzó {error} con las formas {shapes}"),
     "timeout": ("did not finish in time", "no terminó a tiempo"),
     "died": ("the process ended", "el proceso terminó"),
     "dtype": ("an integer gradient ({dtype}): truncated", "un gradiente entero ({dtype}): truncado"),
@@ -268,6 +269,9 @@ def describe(finding: dict[str, Any], lang: str) -> str:
         fields["factor"] = _factor_text(k)
     elif kind == "error" and finding.get("error") in ("timeout", "died"):
         key = str(finding["error"])
+    elif kind == "error" and finding.get("shapes"):
+        key = "error-shapes"
+        fields["shapes"] = ", ".join(_tuple(shape) for shape in finding["shapes"])
     elif kind == "slow":
         fields.update(got=float(finding.get("got", 0.0)), expected=float(finding.get("expected", 0.0)))
     en, es = FINDINGS.get(key, FINDINGS["values"])
@@ -425,7 +429,10 @@ class Report:
 
 def evidence_line(item: dict[str, Any], lang: str) -> str:
     """An explained check and how it fails, from the structured evidence."""
-    parts = [f"{observation_name(f['name'], lang)}: {describe(f, lang)}" for f in item.get("findings", [])]
+    parts = [
+        describe(f, lang) if f["name"] == "run" else f"{observation_name(f['name'], lang)}: {describe(f, lang)}"
+        for f in item.get("findings", [])
+    ]
     line = f"{check_name(item['check'], lang)}: " + "; ".join(parts)
     reps = int(item.get("reps", 1))
     if reps > 1 and int(item.get("failed_reps", reps)) < reps:
