@@ -245,6 +245,10 @@ def _reproduce(folder: Path, check: Any) -> list[str]:
     shown = [
         f for f in shown if f["name"] == f["name"].partition(" (")[0] or "second" in f["name"] or "finite" in f["name"]
     ]
+    if "change from run to run" in check.example or check.reps > 1:
+        # An order-sensitive check (run again with fresh objects): an engine that walks a set's order gets numbers
+        # that depend on memory addresses, which differ in another process. It must still run and print.
+        return []
     if len(printed) != len(shown):
         return [f"{check.id}: printed {len(printed)} values for {len(shown)} findings\n{script}"]
     for value, finding in zip(printed, shown):

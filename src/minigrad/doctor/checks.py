@@ -114,6 +114,22 @@ def _backward(e: Engine, root: Any) -> None:
         e.backward(root)
 
 
+def _zero_grad(e: Engine, leaf: Any) -> None:
+    """The engine's ``zero_grad``, or the assignment its users write, recorded as code that runs when pasted."""
+    if e.api["zero_grad"] and "zero_grad" not in e.over:
+        e.zero_grad(leaf)  # records ``x.zero_grad()``
+        return
+    name = e.name(leaf)
+    if "zero_grad" in e.over:
+        text = f"# (zero_grad({name}), as your adapter does it)"
+    elif e.api["grad_initial"] == "none":
+        text = f"{name}.grad = None"
+    else:
+        text = f"{name}.grad = np.zeros_like({name}.grad) if isinstance({name}.grad, np.ndarray) else 0.0"
+    with e.quiet(text):
+        e.zero_grad(leaf)
+
+
 def _data(e: Engine, obj: Any) -> Any:
     """The values of ``obj`` as an array of the engine's own float dtype (a float32 engine stays float32)."""
     raw = e.over["data"](obj) if "data" in e.over else e._raw(obj)
@@ -469,7 +485,7 @@ def _second_backward(zero: bool, op: str = "*") -> Callable[..., Obs]:
         _backward(e, root)
         first = e.grad(x)
         if zero:
-            e.zero_grad(x)
+            _zero_grad(e, x)
         _backward(e, root)
         return {"x.grad (first backward)": first, "x.grad (second backward)": e.grad(x)}
 

@@ -47,6 +47,10 @@ def outcome(spec: CheckSpec, result: dict[str, Any], expected: dict[str, Any] | 
         return {"status": "slow", "error": failing[0][0].message}
     first_bad = next(i for i, f in enumerate(findings_per_rep) if f)
     bad = reps[first_bad]
+    # Runs with fresh objects that pass and fail, or fail with other numbers: the engine's result depends on
+    # memory addresses (a set's order), and a pasted example may print other numbers than this run's.
+    seen = {repr([to_json(f.got) for f in findings]) for findings in findings_per_rep}
+    varies = len(seen) > 1
     return {
         "status": "fail",
         "findings": [to_json(f.as_dict()) for f in failing[0]],
@@ -55,4 +59,5 @@ def outcome(spec: CheckSpec, result: dict[str, Any], expected: dict[str, Any] | 
         "lines": bad.get("lines", []),
         "where": bad.get("where", ""),
         "printed": printed,
+        "varies": varies,
     }

@@ -36,6 +36,10 @@ WORDS = {
         "falló en {n} de {reps} ejecuciones con objetos nuevos (depende del orden)",
     ),
     "where": ("raised at", "se detuvo con un error en"),
+    "varies": (
+        "the numbers change from run to run (they depend on memory addresses: a set's order?)",
+        "los números cambian de una ejecución a otra (dependen de direcciones de memoria: ¿el orden de un set?)",
+    ),
     "printed": ("printed {n} characters (a print storm)", "imprimió {n} caracteres (una tormenta de prints)"),
     "diagnosis": ("Diagnosis", "Diagnóstico"),
     "likely": ("most likely", "lo más probable"),
@@ -479,6 +483,8 @@ def example(header: list[str], outcome: dict[str, Any], lang: str = "en") -> str
             lines.append(f"# {observation_name(name, lang)}")
         lines.append(f"#   {say('expected', lang)}: {_fmt(finding.get('expected'))}")
         lines.append(f"#   {say('got', lang)}:      {_fmt(finding.get('got'))}   ({describe(finding, lang)})")
+    if outcome.get("varies"):
+        lines.append("# " + say("varies", lang))
     if 0 < outcome.get("failed_reps", 0) < outcome.get("reps", 1):  # only where the runs disagree
         lines.append("# " + say("failed_reps", lang, n=outcome["failed_reps"], reps=outcome["reps"]))
     if outcome.get("printed", 0) > PRINT_STORM:
