@@ -46,6 +46,7 @@ SCORES: dict[str, float] = {
     "disconnected": 3.5,  # minigrad refuses a backward that reaches no leaf; the learner's leaves get no gradient
     "signature": 4.0,  # a hand-written signature's check fails the way the signature says
     "signature_elsewhere": 2.5,  # another check fails the way a hand-written signature says (an "anywhere" pattern)
+    "against_per_explained": 1.0,  # more checks against a break than it explains: not a candidate
     "match_share": 0.8,  # of the score: the match
     "coverage_share": 0.2,  # of the score: the share of the learner's failing checks the break explains
 }
@@ -206,12 +207,17 @@ def _order_dependent(fingerprint: dict[str, Any]) -> bool:
     return any(f["kind"] == ORDER_DEPENDENT for out in fingerprint.values() for f in out["findings"])
 
 
-def _evidence(check_id: str, outcome: dict[str, Any]) -> dict[str, Any]:
+def _evidence(check_id: str, outcome: dict[str, Any], theirs: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The learner's findings on an explained check; ``same_numbers`` where they are the break's very numbers."""
     keep = ("name", "kind", "factor", "axes", "reduction", "error", "shapes", "got_shape", "expected_shape", "dtype")
     findings = [
         {k: f[k] for k in (*keep, *(("got", "expected") if f["kind"] == "slow" else ())) if k in f}
         for f in outcome.get("findings", [])
     ]
+    break_got = {f["name"]: f.get("got") for f in (theirs or {}).get("findings", [])}
+    for shown, f in zip(findings, outcome.get("findings", [])):
+        if _same_numbers(f.get("got"), break_got.get(f["name"])):
+            shown["same_numbers"] = True
     return {"check": check_id, "findings": findings, "failed_reps": outcome.get("failed_reps", 1), **_reps(outcome)}
 
 
@@ -239,15 +245,17 @@ def _measured(
             total += points
             if points >= SCORES["explains"]:
                 cand.explained.append(check_id)
-                cand.evidence.append(_evidence(check_id, learner[check_id]))
+                cand.evidence.append(_evidence(check_id, learner[check_id], fingerprint[check_id]))
         elif not _order_dependent({check_id: fingerprint[check_id]}):  # a set's order may be lucky: no contradiction
             total += SCORES["contradicted"]
             cand.contradicted.append(check_id)
     if any(f["kind"] == "dtype" for out in fingerprint.values() for f in out["findings"]):
         # integer gradients: any check whose in-place add crashed on an integer gradient is this bug too
         cand.explained += [c for c in sorted(failing) if c not in predicted and _integer_crash(learner[c])]
-    if not cand.explained:
+    if not cand.explained or len(cand.contradicted) > SCORES["against_per_explained"] * len(cand.explained):
         return None
+    if _order_dependent(fingerprint) and not order_seen and len(cand.explained) < len(predicted) / 2:
+        return None  # wrong in every run, in a few of the order-sensitive checks only: another bug's doing
     coverage = len(failing) if order_seen and _order_dependent(fingerprint) else len(cand.explained)
     cand.score = _score(total, len(predicted), coverage, len(failing))
     return cand

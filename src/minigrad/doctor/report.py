@@ -36,6 +36,10 @@ WORDS = {
         "falló en {n} de {reps} ejecuciones con objetos nuevos (depende del orden)",
     ),
     "where": ("raised at", "se detuvo con un error en"),
+    "same_numbers": (
+        "equal to minigrad's numbers with this break on",
+        "igual a los números de minigrad con este fallo provocado",
+    ),
     "varies": (
         "the numbers change from run to run (they depend on memory addresses: a set's order?)",
         "los números cambian de una ejecución a otra (dependen de direcciones de memoria: ¿el orden de un set?)",
@@ -433,10 +437,10 @@ class Report:
 
 def evidence_line(item: dict[str, Any], lang: str) -> str:
     """An explained check and how it fails, from the structured evidence."""
-    parts = [
-        describe(f, lang) if f["name"] == "run" else f"{observation_name(f['name'], lang)}: {describe(f, lang)}"
-        for f in item.get("findings", [])
-    ]
+    parts = []
+    for f in item.get("findings", []):
+        text = say("same_numbers", lang) if f.get("same_numbers") else describe(f, lang)
+        parts.append(text if f["name"] == "run" else f"{observation_name(f['name'], lang)}: {text}")
     line = f"{check_name(item['check'], lang)}: " + "; ".join(parts)
     reps = int(item.get("reps", 1))
     if reps > 1 and int(item.get("failed_reps", reps)) < reps:
