@@ -46,7 +46,7 @@ SCORES: dict[str, float] = {
     "disconnected": 3.5,  # minigrad refuses a backward that reaches no leaf; the learner's leaves get no gradient
     "signature": 4.0,  # a hand-written signature's check fails the way the signature says
     "signature_elsewhere": 2.5,  # another check fails the way a hand-written signature says (an "anywhere" pattern)
-    "against_per_explained": 1.0,  # more checks against a break than it explains: not a candidate
+    "against_per_explained": 3.0,  # more checks against a break than it explains: not a candidate
     "match_share": 0.8,  # of the score: the match
     "coverage_share": 0.2,  # of the score: the share of the learner's failing checks the break explains
 }
