@@ -78,6 +78,7 @@ class Signature:
     among_passing: bool = False  # one op's bug: most checks must pass (every gradient zero is another bug)
     contrast: tuple[str, ...] = ()  # checks that must pass for the bug to be this one (the same op, done right)
     least: int = 1  # how many checks must show it
+    steady: bool = False  # not when results change from run to run (a set's order also loses gradients)
 
 
 def _error(*classes: str) -> tuple[dict[str, Any], ...]:
@@ -93,11 +94,12 @@ SIGNATURES: dict[str, Signature] = {
         {"x * constant": _error("TypeError", "AttributeError"), "x + constant": _error("TypeError", "AttributeError")},
         required=("x * constant",),
     ),
-    "backward-never-attached": Signature({}, anywhere=EMPTY_GRADIENT, among_passing=True),
+    "backward-never-attached": Signature({}, anywhere=EMPTY_GRADIENT, among_passing=True, steady=True),
     "number-not-wrapped": Signature(
         {**{c: _UNWRAPPED for c in _NUMBER_CHECKS}, "neg": _error("TypeError", "AttributeError")},
         contrast=("x+x", "x*x"),  # the same ops between the engine's own objects work
         least=2,  # one number op alone that loses its gradient is that op's bug (2 - x through a detached -x)
+        steady=True,
     ),
     "math-exp-overflow": Signature(
         {
@@ -268,6 +270,8 @@ def _hand_written(break_id: str, sig: Signature, learner: dict[str, dict[str, An
     if sig.among_passing and len(passing) < len(failing):
         return None
     if any(c in learner and learner[c]["status"] != "pass" for c in sig.contrast):
+        return None
+    if sig.steady and any(_mixed(learner[c]) for c in failing):
         return None
     total, predicted, cand = 0.0, 0, Candidate(break_id, 0.0, hand_written=True)
     for check_id, patterns in sig.checks.items():
