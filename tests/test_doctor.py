@@ -101,7 +101,7 @@ def test_hostile_code_becomes_a_finding_never_a_hang(tmp_path: Path, case: str) 
         assert report.status == "not-examined" and report.counts["fail"] == 0
         assert report.counts["not measured"] > 0
         return
-    errors = [f["got"] for c in report.failing() for f in c.findings if f["kind"] == "error"]
+    errors = [f["message"] for c in report.failing() for f in c.findings if f["kind"] == "error"]
     assert any("exited with code 3" in str(e) for e in errors), errors
 
 

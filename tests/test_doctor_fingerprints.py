@@ -1,23 +1,40 @@
-"""The stored fingerprints are exactly what running the checks on minigrad with each break on gives now."""
+"""The stored fingerprints: one file per break, each with the hash of the sources it was measured on.
+
+Staleness is a hash comparison (milliseconds): ``python -m minigrad.doctor.fingerprints`` measures again only
+the files whose sources changed.
+"""
 
 import json
+import os
 
-from minigrad.doctor import fingerprints
+import pytest
+
+from minigrad.doctor import checks, fingerprints
 
 
-def test_stored_fingerprints_are_not_stale() -> None:
-    # Compared as JSON text: NaN (a break's overflow) is never equal to itself as a float.
-    fresh = json.loads(fingerprints.dumps(fingerprints.generate()))
-    stored = fingerprints.load()
+def test_no_stored_fingerprint_is_stale() -> None:
+    stale = fingerprints.stale()
+    assert stale == [], f"stale fingerprints {stale}: run python -m minigrad.doctor.fingerprints"
 
-    def text(value: object) -> str:
-        return json.dumps(value, sort_keys=True)
 
-    for kind in ("tensor", "scalar"):
-        assert text(fresh[kind]["reference"]) == text(stored[kind]["reference"]), f"{kind} reference changed"
-        names = set(fresh[kind]["breaks"]) | set(stored[kind]["breaks"])
-        changed = sorted(b for b in names if text(fresh[kind]["breaks"].get(b)) != text(stored[kind]["breaks"].get(b)))
-        assert not changed, f"stale {kind} fingerprints for {changed}: run python -m minigrad.doctor.fingerprints"
+def test_a_change_to_a_break_s_target_stales_that_break_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    from minigrad.breaks import core
+
+    real = core.original_source
+
+    def edited(target: str) -> str:
+        return real(target) + ("\n# edited" if target == "ops.shape:cat" else "")
+
+    monkeypatch.setattr(core, "original_source", edited)
+    assert fingerprints.stale() == ["cat-split-at-sizes"]
+
+
+def test_every_measured_break_has_one_file_and_no_file_is_left_over() -> None:
+    files = {name[: -len(".json")] for name in os.listdir(fingerprints.FOLDER) if name.endswith(".json")}
+    assert files == {fingerprints.REFERENCE, *fingerprints.measured_breaks()}
+    for name in files:
+        with open(fingerprints.path_of(name)) as f:
+            assert len(json.load(f)["hash"]) == 16
 
 
 def test_every_engine_break_that_the_checks_can_see_has_a_fingerprint() -> None:
@@ -32,6 +49,10 @@ def test_every_engine_break_that_the_checks_can_see_has_a_fingerprint() -> None:
         "matmul-no-transpose",
         "value-assign-not-accumulate",
         "softmax-no-max-subtraction",
+        # invisible to the checks before issue 15: a 3-D permutation, shared gradients, cat of three pieces
+        "transpose-backward-same-perm",
+        "grad-aliasing",
+        "cat-split-at-sizes",
     ):
         assert expected in seen
     assert seen <= set(all_breaks())
@@ -59,8 +80,6 @@ def test_every_learner_bug_is_fingerprinted_and_attention_is_not() -> None:
 
 
 def test_every_check_has_a_reference_so_none_passes_vacuously() -> None:
-    from minigrad.doctor import checks
-
     stored = fingerprints.load()
     for kind, scalar in (("tensor", False), ("scalar", True)):
         missing = [

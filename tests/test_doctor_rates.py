@@ -1,5 +1,8 @@
 """The doctor names the right break for each catalog bug written into each test engine (tests/engines/mutations.py).
 
+An evaluation, not a unit test: the mutants' rates run in the slow group (``pytest -m slow``); the scorer's
+own unit tests (tests/test_doctor_diagnosis.py) run on stored outcomes in milliseconds.
+
 Required, for each engine style on its own: the right break ranked first in at
 least 90% of the mutants, in the top three in at least 98%.  The rates per engine style, the time per
 examination and every misdiagnosed mutant are printed (``pytest -s``).
@@ -27,6 +30,7 @@ def test_every_mutation_edits_its_engine_exactly_as_written() -> None:
 STYLES = sorted({m.engine for m in MUTATIONS})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("style", STYLES)  # one test per engine style, so that pytest-xdist can spread them
 def test_mutants_are_diagnosed_at_the_required_rates(tmp_path: Path, style: str) -> None:
     ranks: dict[str, list[int | None]] = defaultdict(list)

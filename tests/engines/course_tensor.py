@@ -157,6 +157,14 @@ class Tensor:
     def T(self):
         return self.transpose()
 
+    def __getitem__(self, key):
+        def backward(g):
+            full = np.zeros_like(self.data)
+            np.add.at(full, key, g)  # a repeated index gets the sum of its upstream gradients
+            return (full,)
+
+        return self._make(self.data[key], (self,), backward)
+
     def softmax(self, axis=-1):
         shifted = self.data - self.data.max(axis=axis, keepdims=True)
         e = np.exp(shifted)
@@ -191,6 +199,16 @@ class Tensor:
 
     def zero_grad(self):
         self.grad = None
+
+
+def cat(tensors, axis=0):
+    """Join tensors along an existing axis; each input's gradient is its slice of the upstream one."""
+    offsets = np.cumsum([t.shape[axis] for t in tensors])[:-1]
+
+    def backward(g):
+        return tuple(np.split(g, offsets, axis=axis))
+
+    return tensors[0]._make(np.concatenate([t.data for t in tensors], axis=axis), tuple(tensors), backward)
 
 
 def cross_entropy(logits, targets):

@@ -468,3 +468,54 @@ MUTATIONS += [
     _scalar("rsub-swapped", ("return other + (-self)", "return self + (-other)", 1)),
     _scalar("rtruediv-swapped", ("return other * self**-1", "return self * other**-1", 1)),
 ]
+
+# ---------------------------------------------------------------- bug classes seen in real engines (issue 15)
+
+MUTATIONS += [
+    _course(
+        "transpose-backward-same-perm",
+        ("lambda g: (g.transpose(inverse),)", "lambda g: (g.transpose(axes),)", 1),
+    ),
+    _course(  # the leaf keeps the upstream array itself: add hands one array to both of its inputs
+        "grad-aliasing",
+        (
+            "node.grad = g.copy() if node.grad is None else node.grad + g",
+            "node.grad = g if node.grad is None else node.grad + g",
+            1,
+        ),
+    ),
+    _course(
+        "cat-split-at-sizes",
+        (
+            "offsets = np.cumsum([t.shape[axis] for t in tensors])[:-1]",
+            "offsets = [t.shape[axis] for t in tensors][:-1]",
+            1,
+        ),
+    ),
+    _course("getitem-plain-add", ("np.add.at(full, key, g)", "full[key] += g", 1)),
+    _course(
+        "getitem-returns-array",
+        ("        return self._make(self.data[key], (self,), backward)\n", "        return self.data[key]\n", 1),
+    ),
+    _course(
+        "softmax-fixed-axis",
+        ("    def softmax(self, axis=-1):\n", "    def softmax(self, axis=-1):\n        axis = -1\n", 1),
+    ),
+    _micro("reflected-op-recursion", ("return other + (-self)", "return other - self", 1)),
+    _scalar(
+        "math-exp-overflow",
+        (
+            _between(
+                "scalar_value.py",
+                "        if self.data >= 0:  # math.exp",
+                '        out = Value(s, (self,), "sigmoid")',
+            ),
+            "        s = 1 / (1 + math.exp(-self.data))\n",
+            1,
+        ),
+    ),
+    _scalar(
+        "number-not-wrapped",
+        ("        other = other if isinstance(other, Value) else Value(other)\n", "", 2),
+    ),
+]

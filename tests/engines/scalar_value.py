@@ -83,7 +83,11 @@ class Value:
         return out
 
     def sigmoid(self):
-        s = 1 / (1 + math.exp(-self.data))
+        if self.data >= 0:  # math.exp raises OverflowError past ~709: exponentiate only non-positive numbers
+            s = 1 / (1 + math.exp(-self.data))
+        else:
+            e = math.exp(self.data)
+            s = e / (1 + e)
         out = Value(s, (self,), "sigmoid")
 
         def _backward():

@@ -5,20 +5,37 @@ Each check builds a tiny graph with seeded random inputs, takes the loss
 observations (forward values, gradients).  The same check runs on the
 learner's engine (in a child process) and on minigrad (the reference, and
 minigrad with each break on, for the fingerprints); the parent compares.
+Values keep the engine's own dtype (a float32 engine is compared at float32's
+tolerance), and an op's gradient is also compared with the finite differences
+of the engine's own forward (``fd:`` observations).  Every graph check (reuse,
+topological order, a second backward) is built from ``+`` and ``*``, which
+every engine has; the ``exp``/``tanh`` variants are extras.  A check's lines
+are recorded as the learner would write them, ``backward()`` before it runs,
+so that a failing check prints an example that reproduces what it got.
 NumPy and the standard library only: this module runs in the learner's process.
 """
 
 from __future__ import annotations
 
+import inspect
+import os
+import sysconfig
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .adapter import Engine
+from .adapter import Engine, NotPresentError
+from .compare import ENGINE_OBJECT, FD_PREFIX, TIME_LIMIT, TIME_RATIO, fd_step
 
 Obs = dict[str, Any]
+HERE = os.path.dirname(os.path.abspath(__file__))
+# Frames in these folders are not the learner's: "raised at" names the deepest frame outside them (not NumPy's).
+NOT_THEIRS = tuple(
+    os.path.realpath(p) for p in {sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"], HERE}
+)
 
 
 @dataclass(frozen=True)
@@ -35,11 +52,42 @@ SCALAR: list[CheckSpec] = []
 
 
 def _nonuniform(rng: np.random.Generator, shape: tuple[int, ...]) -> Any:
-    return rng.uniform(0.5, 1.5, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+    """Upstream weights, rounded as every constant of an example is: the example's numbers are the check's."""
+    return np.round(rng.uniform(0.5, 1.5, size=shape) * rng.choice([-1.0, 1.0], size=shape), 2)
 
 
 def _grads(e: Engine, **leaves: Any) -> Obs:
     return {f"{name}.grad": e.grad(t) for name, t in leaves.items()}
+
+
+def _theirs(filename: str) -> bool:
+    path = os.path.realpath(filename)
+    return not filename.startswith("<") and not path.startswith(NOT_THEIRS) and "_minigrad_doctor" not in filename
+
+
+def _end_at_their_frame(error: BaseException) -> None:
+    """Cut the traceback after the deepest frame in the learner's files: "raised at" names their line."""
+    tb, last = error.__traceback__, None
+    while tb is not None:
+        if _theirs(tb.tb_frame.f_code.co_filename):
+            last = tb
+        tb = tb.tb_next
+    if last is not None:
+        last.tb_next = None
+
+
+def _guarded(run: Callable[[Engine, np.random.Generator], Obs]) -> Callable[[Engine, np.random.Generator], Obs]:
+    def guarded(e: Engine, rng: np.random.Generator) -> Obs:
+        try:
+            return run(e, rng)
+        except NotPresentError:
+            raise
+        except Exception as error:
+            _end_at_their_frame(error)
+            raise
+
+    guarded.__doc__ = run.__doc__
+    return guarded
 
 
 def _add(
@@ -50,7 +98,63 @@ def _add(
     oracle: str = "reference",
     scalar: bool = False,
 ) -> None:
-    (SCALAR if scalar else TENSOR).append(CheckSpec(check_id, group, run, repeat, oracle))
+    (SCALAR if scalar else TENSOR).append(CheckSpec(check_id, group, _guarded(run), repeat, oracle))
+
+
+def _literal(value: Any) -> str:
+    """``value`` as Python source that gives back the very same numbers (repr of floats round-trips)."""
+    if isinstance(value, np.ndarray):
+        return f"np.array({value.tolist()!r})"
+    return repr(float(value))
+
+
+def _backward(e: Engine, root: Any) -> None:
+    """``root.backward()``, its line written before it runs: an example whose backward raises still shows it."""
+    with e.quiet(f"{e.name(root)}.backward()"):
+        e.backward(root)
+
+
+def _zero_grad(e: Engine, leaf: Any) -> None:
+    """The engine's ``zero_grad``, or the assignment its users write, recorded as code that runs when pasted."""
+    if e.api["zero_grad"] and "zero_grad" not in e.over:
+        e.zero_grad(leaf)  # records ``x.zero_grad()``
+        return
+    name = e.name(leaf)
+    if "zero_grad" in e.over:
+        text = f"# (zero_grad({name}), as your adapter does it)"
+    elif e.api["grad_initial"] == "none":
+        text = f"{name}.grad = None"
+    else:
+        text = f"{name}.grad = np.zeros_like({name}.grad) if isinstance({name}.grad, np.ndarray) else 0.0"
+    with e.quiet(text):
+        e.zero_grad(leaf)
+
+
+def _data(e: Engine, obj: Any) -> Any:
+    """The values of ``obj`` as an array of the engine's own float dtype (a float32 engine stays float32)."""
+    raw = e.over["data"](obj) if "data" in e.over else e._raw(obj)
+    value = np.array(raw)
+    return value if np.issubdtype(value.dtype, np.floating) else value.astype(float)
+
+
+def _raw_grad(e: Engine, obj: Any) -> Any:
+    """The gradient object itself (no copy): to see whether two leaves share one array."""
+    g = e.over["grad"](obj) if "grad" in e.over else getattr(obj, "grad", None)
+    return e._raw(g) if isinstance(g, e.cls) else g
+
+
+def _number_op(e: Engine, op: str, a: Any, b: Any) -> Any:
+    """``a op b`` with a plain number as one operand, as a learner writes it (the adapter would wrap the number)."""
+    if op in e.over:
+        return e.binop(op, a, b)
+    left = isinstance(a, e.cls)
+    dunder = {"+": "add", "-": "sub", "*": "mul", "/": "truediv"}[op]
+    if not callable(getattr(e.cls, f"__{'' if left else 'r'}{dunder}__", None)):
+        raise NotPresentError(f"__{'' if left else 'r'}{dunder}__")
+    result = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b}[op]()
+    if result is NotImplemented:
+        raise NotPresentError(f"__{dunder}__")
+    return e._bind(result, f"{e.name(a)} {op} {e.name(b)}")
 
 
 # ---------------------------------------------------------------- tensor: broadcasting regimes and zoo
@@ -65,8 +169,8 @@ def _binary(op: str, sa: tuple[int, ...], sb: tuple[int, ...], uniform: bool = F
         a, b = e.leaf(a0, label="a"), e.leaf(b0, label="b")
         y = e.binop(SYMBOL[op], a, b)
         w = np.ones(np.broadcast_shapes(sa, sb)) if uniform else _nonuniform(rng, np.broadcast_shapes(sa, sb))
-        e.backward(e.call("sum", y) if uniform else e.loss(y, w))
-        return {"forward": e.data(y), **_grads(e, a=a, b=b)}
+        _backward(e, e.call("sum", y) if uniform else e.loss(y, w))
+        return {"forward": _data(e, y), **_grads(e, a=a, b=b)}
 
     return run
 
@@ -82,58 +186,63 @@ for _op in SYMBOL:
 # ---------------------------------------------------------------- tensor: each op against the reference
 
 
+def _apply_unary(e: Engine, op: str, x: Any, kwargs: dict[str, Any]) -> Any:
+    if op == "pow":
+        return e.pow(x, kwargs["c"])
+    if op == "neg":
+        return e.neg(x)
+    if op in ("sum", "mean"):
+        return e.reduce(op, x, kwargs.get("axis"), kwargs.get("keepdims", False))
+    if op == "reshape":
+        return e.reshape(x, kwargs["shape"])
+    if op == "transpose":
+        return e.transpose(x)
+    if op == "permute":
+        return _permute(e, x, kwargs["axes"])
+    if op == "softmax":
+        axis = kwargs.get("axis")
+        if axis is None:
+            return e.call("softmax", x, axis=-1) if "axis" in _kw(e, "softmax") else e.call("softmax", x)
+        if "axis" in _kw(e, "softmax"):
+            return e.call("softmax", x, axis=axis)
+        if "dim" in _kw(e, "softmax"):
+            return e.call("softmax", x, dim=axis)
+        raise NotPresentError("softmax(axis)")
+    return e.call(op, x)
+
+
 def _unary(op: str, low: float = -2.0, high: float = 2.0, **kwargs: Any) -> Callable[..., Obs]:
     def run(e: Engine, rng: np.random.Generator) -> Obs:
-        x0 = rng.uniform(low, high, size=kwargs.get("size", (3, 4)))
-        x = e.leaf(x0, label="x")
-        if op == "pow":
-            y = e.pow(x, kwargs["c"])
-        elif op == "neg":
-            y = e.neg(x)
-        elif op in ("sum", "mean"):
-            y = e.reduce(op, x, kwargs.get("axis"), kwargs.get("keepdims", False))
-        elif op == "reshape":
-            y = e.reshape(x, kwargs["shape"])
-        elif op == "transpose":
-            y = e.transpose(x)
-        elif op == "softmax":
-            x = e.leaf(x0 * kwargs.get("scale", 1.0), label="x")
-            y = e.call("softmax", x, axis=-1) if "axis" in _kw(e, "softmax") else e.call("softmax", x)
-        else:
-            y = e.call(op, x)
-        w = _nonuniform(rng, np.shape(e.data(y)))
-        e.backward(e.loss(y, w))
-        obs = {"forward": e.data(y), "x.grad": e.grad(x)}
-        if op not in ("softmax",):
-            obs["finite differences of your forward"] = _finite_differences(e, run_forward, e.data(x), w)
+        x0 = rng.uniform(low, high, size=kwargs.get("size", (3, 4))) * kwargs.get("scale", 1.0)
+        if "values" in kwargs:
+            x0 = np.array(kwargs["values"], dtype=float)
+        x = e.leaf(x0, label="x", exact="values" in kwargs)
+        y = _apply_unary(e, op, x, kwargs)
+        w = _nonuniform(rng, np.shape(_data(e, y)))
+        _backward(e, e.loss(y, w))
+        obs = {"forward": _data(e, y), "x.grad": e.grad(x)}
+        if op not in ("softmax",) and "values" not in kwargs:
+            forward = lambda e, x0: _data(e, _apply_unary(e, op, e.leaf(x0, exact=True), kwargs))  # noqa: E731
+            obs[FD_PREFIX + "x.grad"] = _finite_differences(e, forward, _data(e, x), w)
         return obs
-
-    def run_forward(e: Engine, x0: Any) -> Any:
-        x = e.leaf(x0)
-        if op == "pow":
-            return e.data(e.pow(x, kwargs["c"]))
-        if op == "neg":
-            return e.data(e.neg(x))
-        if op in ("sum", "mean"):
-            return e.data(e.reduce(op, x, kwargs.get("axis"), kwargs.get("keepdims", False)))
-        if op == "reshape":
-            return e.data(e.reshape(x, kwargs["shape"]))
-        if op == "transpose":
-            return e.data(e.transpose(x))
-        return e.data(e.call(op, x))
 
     return run
 
 
-def _finite_differences(e: Engine, forward: Callable[..., Any], x0: Any, w: Any, eps: float = 1e-6) -> Any:
-    """Central differences of ``sum(f(x) * w)`` computed with the engine's own forward (no backward)."""
-    grad = np.zeros_like(x0, dtype=float)
+def _finite_differences(e: Engine, forward: Callable[..., Any], x0: Any, w: Any) -> Any:
+    """Central differences of ``sum(f(x) * w)`` with the engine's own forward (no backward), in float64.
+
+    The step follows the engine's precision: a float32 forward needs a larger one (rounding error eps / h).
+    """
+    eps = fd_step(np.asarray(x0).dtype.itemsize)
+    grad = np.zeros(np.shape(x0), dtype=float)
+    x0 = np.asarray(x0, dtype=float)
     with e.quiet("# (finite differences of sum(f(x) * w), with your forward)"):
         for i in np.ndindex(*x0.shape):
-            up, down = x0.astype(float), x0.astype(float)
+            up, down = x0.copy(), x0.copy()
             up[i] += eps
             down[i] -= eps
-            grad[i] = (np.sum(forward(e, up) * w) - np.sum(forward(e, down) * w)) / (2 * eps)
+            grad[i] = (np.sum(forward(e, up) * w, dtype=float) - np.sum(forward(e, down) * w, dtype=float)) / (2 * eps)
     return grad
 
 
@@ -162,22 +271,58 @@ _add("ops", "reshape(12,)", _unary("reshape", shape=(12,)))
 _add("ops", "transpose", _unary("transpose"))
 _add("ops", "softmax", _unary("softmax"))
 _add("ops", "softmax-logits-1e4", _unary("softmax", scale=1e4))
+# A softmax taken along a fixed axis is right on the (3, 4) of the first check only.
+_add("ops", "softmax(axis=0)", _unary("softmax", axis=0))
+_add("ops", "softmax of a (2,3,4)", _unary("softmax", size=(2, 3, 4)))
+# A cyclic permutation of three axes is not its own inverse: a backward that applies it again is seen, with
+# distinct sizes as a wrong shape, with equal ones as scrambled values.
+_add("ops", "permute(1,2,0) of a (2,3,4)", _unary("permute", axes=(1, 2, 0), size=(2, 3, 4)))
+_add("ops", "permute(1,2,0) of a (3,3,3)", _unary("permute", axes=(1, 2, 0), size=(3, 3, 3)))
+# Saturated inputs: PyTorch gives 0 and 1 (and zero gradients); an exp that overflows gives nan, or raises.
+_add("ops", "sigmoid(-1000)", _unary("sigmoid", values=[-1000.0, 0.25, 1000.0]))
+_add("ops", "tanh(400)", _unary("tanh", values=[400.0, -0.25, -400.0]))
 
 
-def _reversed(op: str) -> Callable[..., Obs]:
-    """A number on the left (``2.5 - x``): the reflected dunder, ``__rsub__`` and the like."""
+def _permute(e: Engine, x: Any, axes: tuple[int, ...]) -> Any:
+    """``x.permute(*axes)`` or ``x.transpose(*axes)`` (a method or a module function), whichever the engine has."""
+    text = ", ".join(map(str, axes))
+    for name in ("permute", "transpose"):
+        if name in e.over:
+            return e._bind(e.over[name](x, axes), f"{name}({e.name(x)}, {axes!r})")
+        method = getattr(e.cls, name, None)
+        if callable(method) and _accepts(getattr(x, name), *axes):
+            return e._bind(getattr(x, name)(*axes), f"{e.name(x)}.{name}({text})")
+        if callable(method) and _accepts(getattr(x, name), axes):
+            return e._bind(getattr(x, name)(axes), f"{e.name(x)}.{name}({axes!r})")
+        function = getattr(e.module, name, None)
+        if callable(function) and not isinstance(function, type) and _accepts(function, x, axes):
+            return e._bind(function(x, axes), f"{name}({e.name(x)}, {axes!r})")
+    raise NotPresentError("permute(*axes)")
+
+
+def _accepts(func: Any, *args: Any) -> bool:
+    try:
+        inspect.signature(func).bind(*args)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _reversed(op: str, reverse: bool = True) -> Callable[..., Obs]:
+    """A plain number on the left (``2.5 - x``: ``__rsub__`` and the like) or on the right (``x - 2.5``)."""
 
     def run(e: Engine, rng: np.random.Generator) -> Obs:
         x = e.leaf(rng.uniform(0.5, 2.0, size=(3, 4)), label="x")
-        y = e.binop(SYMBOL[op], 2.5, x)
-        e.backward(e.loss(y, _nonuniform(rng, (3, 4))))
-        return {"forward": e.data(y), "x.grad": e.grad(x)}
+        y = _number_op(e, SYMBOL[op], 2.5, x) if reverse else _number_op(e, SYMBOL[op], x, 2.5)
+        _backward(e, e.loss(y, _nonuniform(rng, (3, 4))))
+        return {"forward": _data(e, y), "x.grad": e.grad(x)}
 
     return run
 
 
 for _op in SYMBOL:
     _add("ops", f"c {SYMBOL[_op]} x", _reversed(_op))
+    _add("ops", f"x {SYMBOL[_op]} c", _reversed(_op, reverse=False))
 
 
 def _getitem(key: Any) -> Callable[..., Obs]:
@@ -186,8 +331,10 @@ def _getitem(key: Any) -> Callable[..., Obs]:
     def run(e: Engine, rng: np.random.Generator) -> Obs:
         x = e.leaf(rng.uniform(-2.0, 2.0, size=(4, 3)), label="x")
         y = e.index(x, key)
-        e.backward(e.loss(y, _nonuniform(rng, np.shape(e.data(y)))))
-        return {"forward": e.data(y), "x.grad": e.grad(x)}
+        if not isinstance(y, e.cls) and "make" not in e.over:  # a plain array: the graph ends here
+            return {ENGINE_OBJECT: False}
+        _backward(e, e.loss(y, _nonuniform(rng, np.shape(_data(e, y)))))
+        return {ENGINE_OBJECT: True, "forward": _data(e, y), "x.grad": e.grad(x)}
 
     return run
 
@@ -200,8 +347,8 @@ def _matmul(sa: tuple[int, ...], sb: tuple[int, ...]) -> Callable[..., Obs]:
     def run(e: Engine, rng: np.random.Generator) -> Obs:
         a, b = e.leaf(rng.normal(size=sa), label="a"), e.leaf(rng.normal(size=sb), label="b")
         y = e.binop("@", a, b)
-        e.backward(e.loss(y, _nonuniform(rng, np.shape(e.data(y)))))
-        return {"forward": e.data(y), **_grads(e, a=a, b=b)}
+        _backward(e, e.loss(y, _nonuniform(rng, np.shape(_data(e, y)))))
+        return {"forward": _data(e, y), **_grads(e, a=a, b=b)}
 
     return run
 
@@ -215,8 +362,8 @@ def _cross_entropy(scale: float) -> Callable[..., Obs]:
     def run(e: Engine, rng: np.random.Generator) -> Obs:
         z = e.leaf(rng.normal(size=(4, 5)) * scale, label="z")
         loss = e.call("cross_entropy", z, np.array([0, 3, 1, 4]))
-        e.backward(loss)
-        return {"forward": e.data(loss), "z.grad": e.grad(z)}
+        _backward(e, loss)
+        return {"forward": _data(e, loss), "z.grad": e.grad(z)}
 
     return run
 
@@ -244,41 +391,62 @@ def _w(e: Engine, rng: np.random.Generator) -> Any:
 
 def _reuse_add(e: Engine, rng: np.random.Generator) -> Obs:
     x = _x(e, rng)
-    e.backward(e.loss(e.binop("+", x, x), _w(e, rng)))
+    _backward(e, e.loss(e.binop("+", x, x), _w(e, rng)))
     return _grads(e, x=x)
 
 
 def _reuse_mul(e: Engine, rng: np.random.Generator) -> Obs:
     x = _x(e, rng)
-    e.backward(e.loss(e.binop("*", x, x), _w(e, rng)))
+    _backward(e, e.loss(e.binop("*", x, x), _w(e, rng)))
     return _grads(e, x=x)
 
 
-def _diamond(e: Engine, rng: np.random.Generator) -> Obs:
-    x = _x(e, rng)
-    y = e.binop("*", x, 1.5)
-    z = e.binop("+", e.call("exp", y), e.binop("*", y, y))
-    e.backward(e.loss(z, _w(e, rng)))
-    return _grads(e, x=x)
+# Every graph check is built from + and * (which every engine has); the exp and tanh variants are extras.
+def _unary_or_square(e: Engine, op: str, a: Any) -> Any:
+    return e.binop("*", a, a) if op == "*" else e.call(op, a)
 
 
-def _three_uses(e: Engine, rng: np.random.Generator) -> Obs:
-    x, u = _x(e, rng), _x(e, rng, label="u")
-    h = e.binop("*", x, u)
-    z = e.binop("+", e.binop("+", e.call("tanh", h), e.binop("*", h, 2.0)), e.binop("*", h, h))
-    e.backward(e.loss(z, _w(e, rng)))
-    return _grads(e, x=x, u=u)
+def _diamond(op: str) -> Callable[..., Obs]:
+    """``y = 1.5 x`` reaches ``z`` by two paths (``f(y)`` and ``y * y``): both must add into ``y``'s gradient."""
+
+    def run(e: Engine, rng: np.random.Generator) -> Obs:
+        x = _x(e, rng)
+        y = e.binop("*", x, 1.5)
+        first = e.binop("*", y, 0.5) if op == "*" else e.call(op, y)
+        z = e.binop("+", first, e.binop("*", y, y))
+        _backward(e, e.loss(z, _w(e, rng)))
+        return _grads(e, x=x)
+
+    return run
 
 
-def _topo(e: Engine, rng: np.random.Generator) -> Obs:
+def _three_uses(op: str) -> Callable[..., Obs]:
+    """``h = x * u`` is used by three ops: three contributions to add, for both leaves."""
+
+    def run(e: Engine, rng: np.random.Generator) -> Obs:
+        x, u = _x(e, rng), _x(e, rng, label="u")
+        h = e.binop("*", x, u)
+        first = e.binop("*", h, h) if op == "*" else e.call(op, h)
+        z = e.binop("+", e.binop("+", first, e.binop("*", h, 2.0)), e.binop("*", h, u))
+        _backward(e, e.loss(z, _w(e, rng)))
+        return _grads(e, x=x, u=u)
+
+    return run
+
+
+def _topo(op: str) -> Callable[..., Obs]:
     """``a`` reaches the output by a short path and by a long one: processing ``a`` before the long path is done
     (breadth-first, or in the order a walk discovers nodes) loses that path's contribution."""
-    x = _x(e, rng)
-    a = e.binop("*", x, 1.5)
-    c = e.binop("*", e.call("tanh", a), e.call("tanh", a))
-    d = e.binop("*", e.binop("+", c, a), e.binop("+", a, c))
-    e.backward(e.loss(d, _w(e, rng)))
-    return _grads(e, x=x)
+
+    def run(e: Engine, rng: np.random.Generator) -> Obs:
+        x = _x(e, rng)
+        a = e.binop("*", x, 1.5)
+        c = e.binop("*", _unary_or_square(e, op, a), _unary_or_square(e, op, a))
+        d = e.binop("*", e.binop("+", c, a), e.binop("+", a, c))
+        _backward(e, e.loss(d, _w(e, rng)))
+        return _grads(e, x=x)
+
+    return run
 
 
 ORDER_PROBE = "small-graph-repeated"
@@ -287,8 +455,8 @@ ORDER_PROBE = "small-graph-repeated"
 def _small_graph(e: Engine, rng: np.random.Generator) -> Obs:
     """Three nodes, run many times with fresh objects: a walk in a set's order gets it right in some runs only."""
     x = _x(e, rng)
-    y = e.call("exp", x)
-    e.backward(e.loss(y, _w(e, rng)) if e.api["scalar"] else e.call("sum", y))
+    y = e.binop("*", x, x)
+    _backward(e, e.loss(y, _w(e, rng)) if e.api["scalar"] else e.call("sum", y))
     return _grads(e, x=x)
 
 
@@ -296,7 +464,8 @@ def _deep(n: int) -> Callable[..., Obs]:
     def run(e: Engine, rng: np.random.Generator) -> Obs:
         x = _x(e, rng)
         w = _w(e, rng)
-        code = f"y = {e.name(x)}\nfor _ in range({n}):\n    y = y * 1.0\n(y * 2.0 * w).sum().backward()  # w = {w!r}"
+        loss = "(y * 2.0 * w)" if e.api["scalar"] else "(y * 2.0 * w).sum()"
+        code = f"w = {_literal(w)}\ny = {e.name(x)}\nfor _ in range({n}):\n    y = y * 1.0\n{loss}.backward()"
         with e.quiet(code):
             y = x
             for _ in range(n):
@@ -307,18 +476,136 @@ def _deep(n: int) -> Callable[..., Obs]:
     return run
 
 
-def _second_backward(zero: bool) -> Callable[..., Obs]:
+def _second_backward(zero: bool, op: str = "*") -> Callable[..., Obs]:
     def run(e: Engine, rng: np.random.Generator) -> Obs:
         x = _x(e, rng)
         h = e.binop("*", x, x)
-        y = e.binop("+", e.call("tanh", h), h)
+        y = e.binop("+", _unary_or_square(e, op, h), h)
         root = e.loss(y, _w(e, rng))
-        e.backward(root)
+        _backward(e, root)
         first = e.grad(x)
         if zero:
-            e.zero_grad(x)
-        e.backward(root)
+            _zero_grad(e, x)
+        _backward(e, root)
         return {"x.grad (first backward)": first, "x.grad (second backward)": e.grad(x)}
+
+    return run
+
+
+SQUARINGS, CHAIN = 16, 64
+# Times a plain chain's time per op: a walk that visits each node once stays near 1 (a loaded machine's pauses
+# make it 10 at worst, measured as the best of three); one that follows every path is in the thousands.
+WALK_LIMIT = 100.0
+
+
+def _best_time(build: Callable[[], Any], e: Engine, repeat: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        e.backward(build())
+        best = min(best, time.perf_counter() - started)
+        if best > 0.5:  # already far too slow: no need for a cleaner measurement
+            break
+    return best
+
+
+def _exponential_walk(e: Engine, rng: np.random.Generator) -> Obs:
+    """``y = y * y`` sixteen times: 16 nodes, but 2**16 paths.  A walk that follows every path (no record of the
+    nodes it has visited) gets the values right and takes exponential time.  Measured relative to this engine's
+    own time per op on a plain chain, never against a clock (a loaded machine is slow for both)."""
+    x = _x(e, rng, 1.0, 1.0)
+    w = _w(e, rng)
+
+    def chain() -> Any:
+        y = x
+        for _ in range(CHAIN):
+            y = e.binop("*", y, 1.0)
+        return e.loss(y, w)
+
+    def squarings() -> Any:
+        y = x
+        for _ in range(SQUARINGS):
+            y = e.binop("*", y, y)
+        return e.loss(y, w)
+
+    loss = "(y * w)" if e.api["scalar"] else "(y * w).sum()"
+    code = (
+        f"import time\nw = {_literal(w)}\ny = {e.name(x)}\nfor _ in range({SQUARINGS}):\n    y = y * y\n"
+        f"started = time.perf_counter()\n{loss}.backward()\nprint(time.perf_counter() - started)"
+    )
+    with e.quiet(code):
+        per_op_chain = _best_time(chain, e) / CHAIN
+        e.zero_grad(x)
+        per_op_squarings = _best_time(squarings, e) / SQUARINGS
+        e.zero_grad(x)
+        e.backward(squarings())
+    ratio = per_op_squarings / max(per_op_chain, 1e-9)
+    return {"x.grad": e.grad(x), TIME_RATIO: float(ratio), TIME_LIMIT: WALK_LIMIT}
+
+
+def _constant_operand(op: str) -> Callable[..., Obs]:
+    """A constant made as the engine makes data that needs no gradient (``requires_grad=False``): backward must
+    skip it, never add into its ``None`` gradient."""
+
+    def run(e: Engine, rng: np.random.Generator) -> Obs:
+        x = _x(e, rng)
+        shape = _shape(e)
+        c = e.const(rng.uniform(0.5, 1.5, size=shape) if shape else float(rng.uniform(0.5, 1.5)))
+        y = e.binop(op, x, c)
+        _backward(e, e.loss(y, _w(e, rng)))
+        return {"forward": _data(e, y), "x.grad": e.grad(x)}
+
+    return run
+
+
+def _shared_grads(e: Engine, rng: np.random.Generator) -> Obs:
+    """``a + b``: add hands the same upstream array to both inputs; each leaf must own its gradient (a copy)."""
+    a, b = e.leaf(rng.uniform(0.5, 1.5, size=(2, 3)), label="a"), e.leaf(rng.uniform(0.5, 1.5, size=(2, 3)), label="b")
+    _backward(e, e.loss(e.binop("+", a, b), _nonuniform(rng, (2, 3))))
+    ga, gb = _raw_grad(e, a), _raw_grad(e, b)
+    shared = isinstance(ga, np.ndarray) and isinstance(gb, np.ndarray) and bool(np.shares_memory(ga, gb))
+    e.emit(f"print(np.shares_memory({e.name(a)}.grad, {e.name(b)}.grad))")
+    _backward(e, e.loss(e.binop("+", a, b), _nonuniform(rng, (2, 3))))  # a second micro-batch accumulates
+    return {"shared: a.grad and b.grad are one array": shared, **_grads(e, a=a, b=b)}
+
+
+def _cat(e: Engine, parts: list[Any], axis: int) -> Any:
+    """``cat(parts, axis=...)`` by whichever name the engine has (a module function or a static method)."""
+    names = ", ".join(e.name(p) for p in parts)
+    if "cat" in e.over:
+        return e._bind(e.over["cat"](parts, axis), f"cat([{names}], {axis})")
+    for name in ("cat", "concatenate", "concat"):
+        for owner, prefix in ((e.module, ""), (e.cls, f"{e.class_name}.")):
+            func = getattr(owner, name, None)
+            if not callable(func) or isinstance(func, type) or (owner is e.cls and not _static(e.cls, name)):
+                continue
+            for kw in ("axis", "dim"):
+                if kw in _kw_of(func):
+                    return e._bind(func(parts, **{kw: axis}), f"{prefix}{name}([{names}], {kw}={axis})")
+            if _accepts(func, parts, axis):
+                return e._bind(func(parts, axis), f"{prefix}{name}([{names}], {axis})")
+    raise NotPresentError("cat")
+
+
+def _static(cls: type, name: str) -> bool:
+    return isinstance(inspect.getattr_static(cls, name, None), (staticmethod, classmethod))
+
+
+def _kw_of(func: Any) -> list[str]:
+    try:
+        return list(inspect.signature(func).parameters)
+    except (TypeError, ValueError):
+        return []
+
+
+def _cat_check(sizes: tuple[int, ...]) -> Callable[..., Obs]:
+    """Pieces of sizes 2, 3, 4 along axis 1: the backward cuts g at the running totals 2 and 5, not at 2 and 3."""
+
+    def run(e: Engine, rng: np.random.Generator) -> Obs:
+        parts = [e.leaf(rng.uniform(-2, 2, size=(3, n)), label="abcd"[i]) for i, n in enumerate(sizes)]
+        y = _cat(e, parts, 1)
+        _backward(e, e.loss(y, _nonuniform(rng, (3, sum(sizes)))))
+        return {"forward": _data(e, y), **_grads(e, **{"abcd"[i]: p for i, p in enumerate(parts)})}
 
     return run
 
@@ -329,7 +616,7 @@ def _integer_input(e: Engine, rng: np.random.Generator) -> Obs:
     except Exception as error:  # refusing integer data with an error is a fine answer
         return {"refused": f"{type(error).__name__}: {error}"[:200]}
     w = np.array([0.5, -1.25, 2.75])
-    e.backward(e.loss(e.binop("*", x, 1.0), w))
+    _backward(e, e.loss(e.binop("*", x, 1.0), w))
     g = e.grad(x)
     return {"x.grad": g, "expected-x.grad": w, "x.grad dtype": None if g is None else str(g.dtype)}
 
@@ -337,14 +624,24 @@ def _integer_input(e: Engine, rng: np.random.Generator) -> Obs:
 for _scalar in (False, True):
     _add("reuse", "x+x", _reuse_add, scalar=_scalar)
     _add("reuse", "x*x", _reuse_mul, scalar=_scalar)
-    _add("reuse", "diamond", _diamond, repeat=3, scalar=_scalar)
-    _add("reuse", "three-uses", _three_uses, repeat=3, scalar=_scalar)
-    _add("reuse", "topological-order", _topo, repeat=5, scalar=_scalar)
+    _add("reuse", "diamond", _diamond("*"), repeat=3, scalar=_scalar)
+    _add("reuse", "three-uses", _three_uses("*"), repeat=3, scalar=_scalar)
+    _add("reuse", "topological-order", _topo("*"), repeat=5, scalar=_scalar)
+    _add("reuse", "diamond-exp", _diamond("exp"), repeat=3, scalar=_scalar)
+    _add("reuse", "three-uses-tanh", _three_uses("tanh"), repeat=3, scalar=_scalar)
+    _add("reuse", "topological-order-tanh", _topo("tanh"), repeat=5, scalar=_scalar)
     _add("reuse", ORDER_PROBE, _small_graph, repeat=40, scalar=_scalar)
+    _add("reuse", "x * constant", _constant_operand("*"), scalar=_scalar)
+    _add("reuse", "x + constant", _constant_operand("+"), scalar=_scalar)
     _add("backward-twice", "second-backward-after-zero_grad", _second_backward(True), scalar=_scalar)
     _add("backward-twice", "second-backward-accumulates", _second_backward(False), scalar=_scalar)
+    _add("backward-twice", "second-backward-accumulates-tanh", _second_backward(False, "tanh"), scalar=_scalar)
+    _add("walk", "y = y * y, 16 times", _exponential_walk, scalar=_scalar)
     _add("deep-1000", "deep-chain-1000", _deep(1000), scalar=_scalar)
     _add("deep-100000", "deep-chain-100000", _deep(100_000), scalar=_scalar)
+_add("backward-twice", "a + b: each leaf owns its gradient", _shared_grads)
+_add("ops", "cat of two pieces", _cat_check((2, 3)))
+_add("ops", "cat of three pieces (2,3,4)", _cat_check((2, 3, 4)))
 _add("integers", "integer-input", _integer_input, oracle="self")
 
 
@@ -355,20 +652,23 @@ def _scalar_op(op: str, low: float = 0.5, high: float = 2.0, reverse: bool = Fal
     def run(e: Engine, rng: np.random.Generator) -> Obs:
         x, other = _x(e, rng, low, high), float(rng.uniform(0.5, 2.0))
         if op in SYMBOL.values():
-            y = e.binop(op, other, x) if reverse else e.binop(op, x, other)
+            y = _number_op(e, op, other, x) if reverse else _number_op(e, op, x, other)
         elif op == "leaves":
             u = _x(e, rng, label="u")
             y = e.binop("/", e.binop("-", e.binop("*", x, u), u), e.binop("+", x, 0.5))
-            e.backward(e.loss(y, _w(e, rng)))
-            return {"forward": e.data(y), **_grads(e, x=x, u=u)}
+            _backward(e, e.loss(y, _w(e, rng)))
+            return {"forward": _data(e, y), **_grads(e, x=x, u=u)}
         elif op.startswith("pow"):
             y = e.pow(x, float(op[3:]))
         elif op == "neg":
             y = e.neg(x)
+        elif op in ("sigmoid(-1000)", "tanh(400)"):
+            x = e.leaf(-1000.0 if op.startswith("sigmoid") else 400.0, label="x", exact=True)
+            y = e.call(op.partition("(")[0], x)
         else:
             y = e.call(op, x)
-        e.backward(e.loss(y, _w(e, rng)))
-        return {"forward": e.data(y), "x.grad": e.grad(x)}
+        _backward(e, e.loss(y, _w(e, rng)))
+        return {"forward": _data(e, y), "x.grad": e.grad(x)}
 
     return run
 
@@ -380,6 +680,8 @@ _add("ops", "x*u - u / (x + 0.5)", _scalar_op("leaves"), scalar=True)
 for _name, _lo, _hi in (("exp", -2, 2), ("log", 0.5, 3), ("tanh", -2, 2), ("relu", 0.2, 2), ("sigmoid", -3, 3)):
     _add("ops", _name, _scalar_op(_name, _lo, _hi), scalar=True)
 _add("ops", "neg", _scalar_op("neg"), scalar=True)
+_add("ops", "sigmoid(-1000)", _scalar_op("sigmoid(-1000)"), scalar=True)
+_add("ops", "tanh(400)", _scalar_op("tanh(400)"), scalar=True)
 for _exponent in ("2", "3", "0.5", "-1"):
     _add("ops", f"pow{_exponent}", _scalar_op(f"pow{_exponent}"), scalar=True)
 

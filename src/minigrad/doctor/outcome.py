@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .checks import CheckSpec
-from .compare import Finding, compare_obs
+from .compare import Finding, compare_obs, error_finding
 
 
 def to_json(value: Any) -> Any:
@@ -18,6 +18,8 @@ def to_json(value: Any) -> Any:
         return float(value)
     if isinstance(value, dict):
         return {k: to_json(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [to_json(v) for v in value]
     return value
 
 
@@ -34,34 +36,28 @@ def outcome(spec: CheckSpec, result: dict[str, Any], expected: dict[str, Any] | 
         if rep["status"] == "notpresent":
             continue
         if rep["status"] == "error":
-            error = str(rep.get("error", ""))
-            kind = error.split(":", 1)[0]
-            findings_per_rep.append([Finding("run", "error", kind, None, error)])
+            findings_per_rep.append([error_finding(str(rep.get("error", "")))])
         else:
             findings_per_rep.append(compare_obs(expected or {}, rep["obs"], spec.oracle))
     failing = [f for f in findings_per_rep if f]
     printed = max(int(rep.get("printed", 0)) for rep in reps)
     if not failing:
         return {"status": "pass", "reps": len(findings_per_rep), "printed": printed}
-    if spec.group == "deep-100000" and failing[0][0].signature == "timeout":
-        return {"status": "slow", "error": failing[0][0].got}
+    if spec.group == "deep-100000" and failing[0][0].error == "timeout":
+        return {"status": "slow", "error": failing[0][0].message}
     first_bad = next(i for i, f in enumerate(findings_per_rep) if f)
     bad = reps[first_bad]
+    # Runs with fresh objects that pass and fail, or fail with other numbers: the engine's result depends on
+    # memory addresses (a set's order), and a pasted example may print other numbers than this run's.
+    seen = {repr([to_json(f.got) for f in findings]) for findings in findings_per_rep}
+    varies = len(seen) > 1
     return {
         "status": "fail",
-        "findings": [
-            {
-                "name": f.name,
-                "kind": f.kind,
-                "signature": f.signature,
-                "got": to_json(f.got),
-                "expected": to_json(f.expected),
-            }
-            for f in failing[0]
-        ],
+        "findings": [to_json(f.as_dict()) for f in failing[0]],
         "failed_reps": len(failing),
         "reps": len(findings_per_rep),
         "lines": bad.get("lines", []),
         "where": bad.get("where", ""),
         "printed": printed,
+        "varies": varies,
     }

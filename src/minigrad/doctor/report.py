@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -23,14 +22,15 @@ WORDS = {
     "not present": ("not present", "no está"),
     "not measured": ("not measured", "sin medir"),
     "slow": ("too slow to finish", "demasiado lento para terminar"),
-    "summary": (
-        "{passed} passed, {failed} failed, {absent} not present, in {seconds:.1f} s",
-        "{passed} pasan, {failed} fallan, {absent} no están, en {seconds:.1f} s",
+    "examples": (
+        "One example per diagnosed bug, top diagnosis first (paste it to see it)",
+        "Un ejemplo por cada fallo diagnosticado, el más probable primero (pégalo para verlo)",
     ),
-    "failing": (
-        "Failing checks, each with a self-contained example (paste it to see it)",
-        "Comprobaciones que fallan, cada una con un ejemplo autónomo (pégalo para verlo)",
+    "unexplained": (
+        "A failing check no diagnosis explains (paste it to see it)",
+        "Una comprobación que falla y que ningún diagnóstico explica (pégala para verla)",
     ),
+    "more": ("(--json lists every failing check)", "(--json muestra todas las comprobaciones que fallan)"),
     "expected": ("expected", "esperado"),
     "got": ("got", "obtenido"),
     "failed_reps": (
@@ -38,6 +38,14 @@ WORDS = {
         "falló en {n} de {reps} ejecuciones con objetos nuevos (depende del orden)",
     ),
     "where": ("raised at", "se detuvo con un error en"),
+    "same_numbers": (
+        "equal to minigrad's numbers with this break on",
+        "igual a los números de minigrad con este fallo provocado",
+    ),
+    "varies": (
+        "the numbers change from run to run (they depend on memory addresses: a set's order?)",
+        "los números cambian de una ejecución a otra (dependen de direcciones de memoria: ¿el orden de un set?)",
+    ),
     "printed": ("printed {n} characters (a print storm)", "imprimió {n} caracteres (una tormenta de prints)"),
     "diagnosis": ("Diagnosis", "Diagnóstico"),
     "likely": ("most likely", "lo más probable"),
@@ -45,25 +53,158 @@ WORDS = {
     "evidence": ("evidence", "pruebas"),
     "read": ("read", "lee"),
     "nomatch": (
-        "no known bug matches; here is what fails: {checks}",
-        "ningún fallo conocido coincide; esto es lo que falla: {checks}",
+        "no bug in the catalog explains these failing checks: {checks}",
+        "ningún fallo del catálogo explica estas comprobaciones que fallan: {checks}",
+    ),
+    "nogradient": (
+        "no check produced a gradient, so there is nothing to diagnose; failing: {checks}",
+        "ninguna comprobación produjo un gradiente, así que no hay nada que diagnosticar; fallan: {checks}",
     ),
     "allpass": (
         "every check that applies passes: no bug found",
         "todas las comprobaciones aplicables pasan: ningún fallo encontrado",
     ),
     "score": ("score", "puntuación"),
-    "against": (
-        "against it: {n} checks this bug fails pass here",
-        "en contra: {n} comprobaciones que este fallo suspende pasan aquí",
+    "against": ("against it: {counted} here", "en contra: {counted} aquí"),
+    "hand_written": (
+        "(matched a hand-written signature: this bug has no measured fingerprint yet)",
+        "(coincide con una firma escrita a mano: este fallo aún no tiene una huella medida)",
     ),
     "data": ("data", "datos"),
-    "grad_none": ("None before backward", "None antes de backward"),
-    "grad_zeros": ("zeros before backward", "ceros antes de backward"),
+    "grad": ("gradient", "gradiente"),
+    "grad_none": ("None before backward", "None antes de backward()"),
+    "grad_zeros": ("zeros before backward", "ceros antes de backward()"),
     "operators": ("operators", "operadores"),
     "methods": ("methods", "métodos"),
     "functions": ("module functions", "funciones del módulo"),
     "axis": ("axis keyword", "palabra clave del eje"),
+    "yes": ("yes", "sí"),
+    "no": ("no", "no"),
+    "none": ("none", "ninguno"),
+}
+
+# Counted phrases: (one, many) in each language, so that "1 comprobación pasa" and "3 comprobaciones pasan" agree.
+COUNTED = {
+    "passed": (("{n} passed", "{n} passed"), ("{n} pasa", "{n} pasan")),
+    "failed": (("{n} failed", "{n} failed"), ("{n} falla", "{n} fallan")),
+    "absent": (("{n} not present", "{n} not present"), ("{n} no está", "{n} no están")),
+    "group_pass": (("{n}/{total} pass", "{n}/{total} pass"), ("{n}/{total} pasa", "{n}/{total} pasan")),
+    "checks": (("{n} check", "{n} checks"), ("{n} comprobación", "{n} comprobaciones")),
+    "against": (
+        ("1 check this bug fails passes", "{n} checks this bug fails pass"),
+        ("1 comprobación que este fallo hace fallar pasa", "{n} comprobaciones que este fallo hace fallar pasan"),
+    ),
+}
+
+
+def counted(key: str, n: int, lang: str, **kwargs: Any) -> str:
+    en, es = COUNTED[key]
+    one, many = es if lang == "es" else en
+    # Spanish agrees with the number (and with the total of "n/total": "1/1 pasa", "3/6 pasan").
+    plural = kwargs.get("total", n) != 1 if key == "group_pass" and lang == "es" else n != 1
+    return (many if plural else one).format(n=n, **kwargs)
+
+
+# What a finding says, by kind: its structured fields rendered (never parsed back).
+FINDINGS = {
+    "missing": ("no gradient (None)", "sin gradiente (None)"),
+    "not-a-number": ("not a number: {dtype}", "no es un número: {dtype}"),
+    "shape": ("shape {got_shape} instead of {expected_shape}", "forma {got_shape} en vez de {expected_shape}"),
+    "shape-sum": (
+        "shape {got_shape} instead of {expected_shape}: the sum over axes {axes} is missing",
+        "forma {got_shape} en vez de {expected_shape}: falta la suma sobre los ejes {axes}",
+    ),
+    "shape-mean": (
+        "shape {got_shape} instead of {expected_shape}: the mean over axes {axes} instead of the sum",
+        "forma {got_shape} en vez de {expected_shape}: la media sobre los ejes {axes} en vez de la suma",
+    ),
+    "transposed": ("transposed", "traspuesto"),
+    "permuted": (
+        "axes permuted: transposing it by {axes} gives the expected gradient",
+        "ejes permutados: trasponerlo según {axes} da el gradiente esperado",
+    ),
+    "not-finite": ("not finite (nan or inf)", "no finito (nan o inf)"),
+    "zero": ("zero", "cero"),
+    "sign": ("sign flipped", "signo cambiado"),
+    "factor": ("{factor} times the expected values", "{factor} veces los valores esperados"),
+    "fraction": ("{factor} of the expected values", "{factor} de los valores esperados"),
+    "values": ("different values", "valores distintos"),
+    "error": ("raised {error}", "lanzó {error}"),
+    "error-shapes": ("raised {error} on shapes {shapes}", "lanzó {error} con las formas {shapes}"),
+    "timeout": ("did not finish in time", "no terminó a tiempo"),
+    "died": ("the process ended", "el proceso terminó"),
+    "dtype": ("an integer gradient ({dtype}): truncated", "un gradiente entero ({dtype}): truncado"),
+    "slow": (
+        "{got:.0f} times a plain chain's time per op (at most {expected:.0f} expected)",
+        "{got:.0f} veces el tiempo por operación de una cadena simple (se esperaba como mucho {expected:.0f})",
+    ),
+    "not-engine": (
+        "a plain array, not one of your engine's objects: the graph ends there",
+        "un array simple, no un objeto de tu motor: el grafo termina ahí",
+    ),
+    "shared": ("the two gradients are one array", "los dos gradientes son un mismo array"),
+    "order-dependent": ("depends on the order of a set", "depende del orden de un conjunto"),
+}
+
+# Check ids are machine keys (--json); a learner reading Spanish sees them with these words translated.
+CHECK_WORDS_ES = [
+    ("second-backward-after-zero_grad", "segundo-backward-tras-zero_grad"),
+    ("second-backward-accumulates", "segundo-backward-acumula"),
+    ("small-graph-repeated", "grafo-pequeño-repetido"),
+    ("topological-order", "orden-topológico"),
+    ("three-uses", "tres-usos"),
+    ("diamond", "diamante"),
+    ("deep-chain", "cadena-profunda"),
+    ("integer-input", "entrada-entera"),
+    ("each leaf owns its gradient", "cada hoja tiene su propio gradiente"),
+    ("cat of two pieces", "cat de dos piezas"),
+    ("cat of three pieces", "cat de tres piezas"),
+    (" of a ", " de un "),
+    (" times", " veces"),
+    ("constant", "constante"),
+    ("-logits-", "-logits-"),
+]
+OBSERVATIONS_ES = [
+    ("(first backward)", "(primera retropropagación)"),
+    ("(second backward)", "(segunda retropropagación)"),
+    ("(finite differences of your forward)", "(diferencias finitas de tu pasada hacia delante)"),
+    ("shared: a.grad and b.grad are one array", "compartido: a.grad y b.grad son un mismo array"),
+    ("time per op, relative to a chain", "tiempo por operación, relativo a una cadena"),
+    ("an engine object", "un objeto del motor"),
+    ("forward", "pasada hacia delante"),
+]
+
+# Titles of the bugs that have a hand-written signature and no break page yet.
+HAND_TITLES = {
+    "constant-without-grad": (
+        "a constant without requires_grad crashes backward (None + array)",
+        "una constante sin requires_grad detiene backward() con un error (None + array)",
+    ),
+    "backward-never-attached": (
+        "a backward closure stored but never attached: the op contributes zeros",
+        "una clausura de retropropagación guardada pero nunca enlazada: la operación aporta ceros",
+    ),
+    "number-not-wrapped": (
+        "a number operand is not wrapped (x - 2, 2 - x, -x, 2 / x fail or cut the graph)",
+        "un número como operando no se envuelve (x - 2, 2 - x, -x, 2 / x fallan o cortan el grafo)",
+    ),
+    "math-exp-overflow": (
+        "math.exp overflows: sigmoid(-1000) or tanh(400) raise where PyTorch gives 0 and 1",
+        "math.exp se desborda: sigmoid(-1000) o tanh(400) dan error donde PyTorch da 0 y 1",
+    ),
+    "exponential-walk": (
+        "the walk revisits shared subgraphs: right values, exponential time",
+        "el recorrido vuelve a visitar subgrafos compartidos: valores correctos, tiempo exponencial",
+    ),
+    "softmax-fixed-axis": ("softmax is taken along a fixed axis", "softmax se calcula siempre sobre un eje fijo"),
+    "reflected-op-recursion": (
+        "__rsub__ / __rtruediv__ call themselves forever (RecursionError)",
+        "__rsub__ / __rtruediv__ se llaman a sí mismos sin fin (RecursionError)",
+    ),
+    "getitem-returns-array": (
+        "__getitem__ returns a plain array, which cuts the graph",
+        "__getitem__ devuelve un array simple, lo que corta el grafo",
+    ),
 }
 
 
@@ -74,41 +215,11 @@ GROUPS_ES = {
     "reductions": "reducciones",
     "reuse": "reutilización",
     "backward-twice": "retropropagación dos veces",
+    "walk": "recorrido del grafo",
     "deep-1000": "cadena de 1.000",
     "deep-100000": "cadena de 100.000",
     "integers": "enteros",
 }
-
-# The findings' signatures are English keys (the fingerprints store them); Spanish is made when printing.
-PHRASES_ES = [
-    (
-        r"shape (\(.*?\)) instead of (\(.*?\)): the sum over axes (\(.*?\)) is missing",
-        r"forma \1 en vez de \2: falta la suma sobre los ejes \3",
-    ),
-    (
-        r"shape (\(.*?\)) instead of (\(.*?\)): the mean over axes (\(.*?\)) instead of the sum",
-        r"forma \1 en vez de \2: la media sobre los ejes \3 en vez de la suma",
-    ),
-    (
-        r"shape (\(.*?\)) instead of (\(.*?\)): not reducible to the expected values",
-        r"forma \1 en vez de \2: no se reduce a los valores esperados",
-    ),
-    (r"shape (\(.*?\)) instead of (\(.*?\))", r"forma \1 en vez de \2"),
-    (r"no gradient \(None\)", "sin gradiente (None)"),
-    (r"not finite \(nan or inf\)", "no finito (nan o inf)"),
-    (r"sign flipped", "signo cambiado"),
-    (r"different values", "valores distintos"),
-    (r"transposed", "traspuesto"),
-    (r"\bzero\b", "cero"),
-    (r"equal to minigrad's numbers with this break on", "igual a los números de minigrad con este fallo provocado"),
-    (r"gradient dtype (\S+) \(truncated to integers\?\)", r"gradiente de tipo \1 (¿truncado a enteros?)"),
-    (
-        r"timeout: still running after (\S+) s \(an endless loop\?\)",
-        r"tiempo agotado: sigue en marcha tras \1 s (¿un bucle infinito?)",
-    ),
-    (r"the process died \(exit code", "el proceso se detuvo con un error (código de salida"),
-    (r"not a number", "no es un número"),
-]
 
 
 PRINT_STORM = 200_000  # characters printed by one check that make a finding (not a failure)
@@ -203,13 +314,71 @@ def say(key: str, lang: str, **kwargs: Any) -> str:
     return (es if lang == "es" else en).format(**kwargs)
 
 
-def phrase(text: str, lang: str) -> str:
-    """A signature or evidence line in ``lang`` (they are stored in English)."""
+def check_name(check_id: str, lang: str) -> str:
+    """A check's id as a learner reads it (``--json`` keeps the id)."""
     if lang != "es":
-        return text
-    for pattern, replacement in PHRASES_ES:
-        text = re.sub(pattern, replacement, text)
-    return text
+        return check_id
+    for en, es in CHECK_WORDS_ES:
+        check_id = check_id.replace(en, es)
+    return check_id
+
+
+def observation_name(name: str, lang: str) -> str:
+    if lang != "es":
+        return name
+    for en, es in OBSERVATIONS_ES:
+        name = name.replace(en, es)
+    return name
+
+
+def _tuple(value: Any) -> str:
+    return str(tuple(value)) if value is not None else "?"
+
+
+def _factor_text(k: float) -> str:
+    for n in range(2, 100):
+        if abs(abs(k) - 1 / n) < 1e-9:
+            return f"{'-' if k < 0 else ''}1/{n}"
+    return f"{k:g}"
+
+
+def describe(finding: dict[str, Any], lang: str) -> str:
+    """A finding in ``lang``, from its structured fields."""
+    kind = finding["kind"]
+    key = kind
+    fields: dict[str, Any] = {
+        "dtype": finding.get("dtype", "?"),
+        "got_shape": _tuple(finding.get("got_shape")),
+        "expected_shape": _tuple(finding.get("expected_shape")),
+        "axes": _tuple(finding.get("axes")),
+        "error": finding.get("error", "?"),
+    }
+    if kind == "shape" and finding.get("reduction"):
+        key = f"shape-{finding['reduction']}"
+    elif kind == "permuted" and tuple(finding.get("axes") or ()) == (1, 0):
+        key = "transposed"
+    elif kind == "factor":
+        k = float(finding["factor"])
+        key = "zero" if k == 0 else "sign" if k == -1 else "fraction" if abs(k) < 1 else "factor"
+        fields["factor"] = _factor_text(k)
+    elif kind == "error" and finding.get("error") in ("timeout", "died"):
+        key = str(finding["error"])
+    elif kind == "error" and finding.get("shapes"):
+        key = "error-shapes"
+        fields["shapes"] = ", ".join(_tuple(shape) for shape in finding["shapes"])
+    elif kind == "slow":
+        fields.update(got=float(finding.get("got", 0.0)), expected=float(finding.get("expected", 0.0)))
+    en, es = FINDINGS.get(key, FINDINGS["values"])
+    return (es if lang == "es" else en).format(**fields)
+
+
+def bug_title(break_id: str, lang: str) -> str:
+    if break_id in HAND_TITLES:
+        en, es = HAND_TITLES[break_id]
+        return es if lang == "es" else en
+    from ..breaks import get
+
+    return get(break_id).title(lang)
 
 
 @dataclass
@@ -287,47 +456,28 @@ class Report:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1, default=str)
 
-    def render(self, lang: str = "en", max_examples: int = 3) -> str:
-        from ..breaks import get
-
+    def render(self, lang: str = "en") -> str:
         out = [say("title", lang, target=self.target), ""]
-        out.append(f"{say('api', lang)}: {say('kind_scalar' if self.scalar else 'kind_tensor', lang)}")
-        api = self.api
-        initial = say("grad_" + api["grad_initial"], lang)
-        out.append(
-            f"  {say('data', lang)}: .{api['data_attr']}  grad: .{api['grad_attr']} ({initial})"
-            f"  requires_grad=: {api['requires_grad_kw']}  zero_grad: {api['zero_grad']}"
-        )
-        out.append(f"  {say('operators', lang)}: {' '.join(api['dunders'])}")
-        methods, functions = " ".join(api["methods"]) or "-", " ".join(api["functions"]) or "-"
-        out.append(f"  {say('methods', lang)}: {methods}  {say('functions', lang)}: {functions}")
-        if not self.scalar:
-            out.append(f"  {say('axis', lang)}: {api['axis_kw']}  keepdims: {api['keepdims_kw']}")
-        if api.get("overrides"):
-            out.append(f"  adapter: {' '.join(api['overrides'])}")
+        out += self._api_lines(lang)
         counts = self.counts
-        out += [
-            "",
-            say("checks", lang)
-            + ": "
-            + say(
-                "summary",
-                lang,
-                passed=counts["pass"],
-                failed=counts["fail"],
-                absent=counts["not present"],
-                seconds=self.seconds,
-            )
-            + (f", {counts['not measured']} {status_word('not measured', lang)}" if counts["not measured"] else ""),
-        ]
+        summary = ", ".join(
+            counted(key, counts[status], lang)
+            for key, status in (("passed", "pass"), ("failed", "fail"), ("absent", "not present"))
+        )
+        seconds = f"{self.seconds:.1f} s"
+        if counts["not measured"]:
+            summary += f", {counts['not measured']} {status_word('not measured', lang)}"
+        out += ["", f"{say('checks', lang)}: {summary}, {'en' if lang == 'es' else 'in'} {seconds}"]
         groups: dict[str, list[CheckResult]] = {}
         for check in self.checks:
             groups.setdefault(check.group, []).append(check)
+        names = {g: GROUPS_ES.get(g, g) if lang == "es" else g for g in groups}
+        width = max((len(n) for n in names.values()), default=0) + 1
         for group, items in groups.items():
-            marks = ", ".join(f"{c.id} {say(c.status, lang)}" for c in items if c.status != "pass")
             n_pass = sum(c.status == "pass" for c in items)
-            name = GROUPS_ES.get(group, group) if lang == "es" else group
-            out.append(f"  {name}: {n_pass}/{len(items)} {say('pass', lang)}" + (f"; {marks}" if marks else ""))
+            marks = ", ".join(f"{check_name(c.id, lang)} {say(c.status, lang)}" for c in items if c.status != "pass")
+            tally = counted("group_pass", n_pass, lang, total=len(items))
+            out.append((f"  {(names[group] + ':').ljust(width)} {tally.ljust(12)} {marks}").rstrip())
         unmeasured = [c for c in self.checks if c.status == "not measured"]
         if unmeasured:
             out += ["", status_word("not_measured_title", lang) + ":"]
@@ -350,39 +500,109 @@ class Report:
         if storms:
             out.append("  " + ", ".join(f"{c.id}: {say('printed', lang, n=c.printed)}" for c in storms[:3]))
         failing = self.failing()
-        if failing:
-            out += ["", say("failing", lang) + ":"]
-            for check in failing[:max_examples]:
-                out += ["", f"--- {check.id}", check.example]
-            if len(failing) > max_examples:
-                out.append(f"... (+{len(failing) - max_examples}: --json)")
+        out += self._examples(failing, lang)
         out += ["", say("diagnosis", lang) + ":"]
+        listed = ", ".join(check_name(c.id, lang) for c in failing)
         if not failing:
             out.append("  " + say("allpass", lang))
         elif not self.diagnosis:
-            out.append("  " + say("nomatch", lang, checks=", ".join(c.id for c in failing)))
+            from .diagnose import produced_gradients
+
+            outcomes = {c.id: {"status": c.status, "findings": c.findings} for c in self.checks}
+            key = "nomatch" if produced_gradients(outcomes) else "nogradient"
+            out.append("  " + say(key, lang, checks=listed))
         for i, cand in enumerate(self.diagnosis[:3]):
-            title = get(cand.break_id).title(lang)
             label = say("likely" if i == 0 else "also", lang)
+            title = bug_title(cand.break_id, lang)
             out.append(f"  {label}: {cand.break_id} ({say('score', lang)} {cand.score:.2f}): {title}")
-            for line in cand.evidence[: 4 if i == 0 else 2]:
-                out.append(f"      {say('evidence', lang)}: {phrase(line, lang)}")
+            if cand.hand_written:
+                out.append(f"      {say('hand_written', lang)}")
+            for item in cand.evidence[: 4 if i == 0 else 2]:
+                out.append(f"      {say('evidence', lang)}: {evidence_line(item, lang)}")
             if cand.contradicted:
-                shown = ", ".join(cand.contradicted[:4]) + (" ..." if len(cand.contradicted) > 4 else "")
-                out.append(f"      {say('against', lang, n=len(cand.contradicted))}: {shown}")
-            out.append(
-                f"      {say('read', lang)}: minigrad breaks show {cand.break_id}"
-                + (" --lang es" if lang == "es" else "")
-            )
+                shown = ", ".join(check_name(c, lang) for c in cand.contradicted[:4])
+                more = " ..." if len(cand.contradicted) > 4 else ""
+                against = counted("against", len(cand.contradicted), lang)
+                out.append(f"      {say('against', lang, counted=against)}: {shown}{more}")
+            if cand.break_id not in HAND_TITLES:
+                es = " --lang es" if lang == "es" else ""
+                out.append(f"      {say('read', lang)}: minigrad breaks show {cand.break_id}{es}")
         return "\n".join(out)
+
+    def _api_lines(self, lang: str) -> list[str]:
+        api = self.api
+        kind = say("kind_scalar" if self.scalar else "kind_tensor", lang)
+        initial = say("grad_" + str(api.get("grad_initial", "none")), lang)
+        rows = [
+            (say("data", lang), f".{api.get('data_attr', 'data')}"),
+            (say("grad", lang), f".{api.get('grad_attr', 'grad')} ({initial})"),
+            ("requires_grad=", say("yes" if api.get("requires_grad_kw") else "no", lang)),
+            ("zero_grad", str(api.get("zero_grad") or say("none", lang))),
+            (say("operators", lang), " ".join(api.get("dunders", [])) or "-"),
+            (say("methods", lang), " ".join(api.get("methods", [])) or "-"),
+            (say("functions", lang), " ".join(api.get("functions", [])) or "-"),
+        ]
+        if not self.scalar:
+            rows.append((say("axis", lang), f"{api.get('axis_kw')}  keepdims: {api.get('keepdims_kw')}"))
+        if api.get("overrides"):
+            rows.append(("adapter", " ".join(api["overrides"])))
+        width = max(len(label) for label, _ in rows) + 1
+        return [f"{say('api', lang)}: {kind}"] + [f"  {(label + ':').ljust(width)} {value}" for label, value in rows]
+
+    def _examples(self, failing: list[CheckResult], lang: str) -> list[str]:
+        """One example per diagnosed bug (top diagnosis first), then one failing check no diagnosis explains."""
+        if not failing:
+            return []
+        by_id = {c.id: c for c in failing}
+        shown: list[CheckResult] = []
+        for cand in self.diagnosis[:3]:
+            first = next((by_id[c] for c in cand.explained if c in by_id and by_id[c] not in shown), None)
+            if first is not None:
+                shown.append(first)
+        explained = {c for cand in self.diagnosis[:3] for c in cand.explained}
+        unexplained = [c for c in failing if c.id not in explained]
+        out = []
+        if shown:
+            out += ["", say("examples", lang) + ":"]
+            for check in shown:
+                out += ["", f"--- {check_name(check.id, lang)}", check.example]
+        if unexplained:
+            out += ["", say("unexplained", lang) + ":", "", f"--- {check_name(unexplained[0].id, lang)}"]
+            out.append(unexplained[0].example)
+        if len(failing) > len(shown) + min(1, len(unexplained)):
+            out.append(say("more", lang))
+        return out
+
+
+def evidence_line(item: dict[str, Any], lang: str) -> str:
+    """An explained check and how it fails, from the structured evidence."""
+    parts = []
+    for f in item.get("findings", []):
+        text = say("same_numbers", lang) if f.get("same_numbers") else describe(f, lang)
+        parts.append(text if f["name"] == "run" else f"{observation_name(f['name'], lang)}: {text}")
+    line = f"{check_name(item['check'], lang)}: " + "; ".join(parts)
+    reps = int(item.get("reps", 1))
+    if reps > 1 and int(item.get("failed_reps", reps)) < reps:
+        line += " (" + say("failed_reps", lang, n=item["failed_reps"], reps=reps) + ")"
+    return line
 
 
 def _fmt(value: Any) -> str:
     if value is None:
         return "None"
-    if isinstance(value, str):
-        return value
+    if isinstance(value, (str, bool)):
+        return str(value)
     return np.array2string(np.asarray(value, dtype=float), precision=6, separator=", ", threshold=40).replace("\n", "")
+
+
+def printable(name: str) -> str | None:
+    """The expression to print for an observation, when printing it at the end of the script shows "got"."""
+    base, _, qualifier = name.partition(" (")
+    if not base.endswith(".grad") or " " in base:
+        return None
+    if qualifier in ("", "second backward)", "finite differences of your forward)"):
+        return base
+    return None
 
 
 def example(header: list[str], outcome: dict[str, Any], lang: str = "en") -> str:
@@ -391,16 +611,24 @@ def example(header: list[str], outcome: dict[str, Any], lang: str = "en") -> str
     for finding in outcome.get("findings", []):
         name = finding["name"]
         if finding["kind"] == "error":
-            lines.append(f"# -> {phrase(str(finding['got']), lang)}")
+            message = finding.get("message") or finding.get("error", "")
+            lines.append(
+                f"# -> {message}"
+                if finding.get("error") not in ("timeout", "died")
+                else f"# -> {describe(finding, lang)}: {message}"
+            )
             if outcome.get("where"):
                 lines.append(f"#    {say('where', lang)} {outcome['where']}")
             continue
-        lines.append(f"print({name})" if name.endswith(".grad") and " " not in name else f"# {name}")
+        expression = printable(name)
+        lines.append(f"print({expression})" if expression else f"# {observation_name(name, lang)}")
+        if expression and name != expression:
+            lines.append(f"# {observation_name(name, lang)}")
         lines.append(f"#   {say('expected', lang)}: {_fmt(finding.get('expected'))}")
-        lines.append(
-            f"#   {say('got', lang)}:      {_fmt(finding.get('got'))}   ({phrase(finding['signature'], lang)})"
-        )
-    if outcome.get("failed_reps") and outcome.get("reps", 1) > 1:
+        lines.append(f"#   {say('got', lang)}:      {_fmt(finding.get('got'))}   ({describe(finding, lang)})")
+    if outcome.get("varies"):
+        lines.append("# " + say("varies", lang))
+    if 0 < outcome.get("failed_reps", 0) < outcome.get("reps", 1):  # only where the runs disagree
         lines.append("# " + say("failed_reps", lang, n=outcome["failed_reps"], reps=outcome["reps"]))
     if outcome.get("printed", 0) > PRINT_STORM:
         lines.append("# " + say("printed", lang, n=outcome["printed"]))
