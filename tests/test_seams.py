@@ -110,7 +110,7 @@ def test_adam_in_place_step_equals_adam_direction(betas: tuple[float, float], dt
 
 
 def test_adam_direction_is_the_textbook_formula() -> None:
-    """Hand-derived: after one step from zero moments, m_hat = g and v_hat = g**2, so the direction is g / (|g| + eps)."""
+    """Hand-derived: one step from zero moments gives m_hat = g, v_hat = g**2: direction g / (|g| + eps)."""
     g = np.array([0.3, -2.0, 1e-3])
     m, v = 0.1 * g, 0.001 * g * g
     np.testing.assert_allclose(adam_module.adam_direction(m, v, 1, 0.9, 0.999, 1e-8), g / (np.abs(g) + 1e-8))
