@@ -7,7 +7,12 @@ finite differences, on inputs drawn from the domain its declaration names.
 
 from __future__ import annotations
 
+import ast
 import inspect
+import os
+import pathlib
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -111,3 +116,24 @@ def test_softplus_does_not_overflow_at_large_inputs() -> None:
 def test_a_name_is_declared_once() -> None:
     with pytest.raises(ValueError, match="'exp' is already declared"):
         unary("exp", forward=np.exp, backward=lambda g, x, out: g * out, domain=(-1.0, 1.0), saves="output")
+
+
+def test_import_minigrad_loads_neither_the_lab_nor_the_training_wing_nor_the_layers() -> None:
+    """Layering: ``import minigrad`` is the engine, the ops and the checks; the rest loads on first use."""
+    code = (
+        "import sys, minigrad; loaded = sorted(m for m in sys.modules if m.startswith('minigrad.')); print(loaded); "
+        "assert not [m for m in loaded if m.split('.')[1] in ('breaks', 'training', 'doctor', 'nn', 'optim')], loaded; "
+        "assert minigrad.nn.Linear and minigrad.manual_seed(0) is not None"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("MINIGRAD_BREAK", "MINIGRAD_MYSTERY")}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_attention_ops_import_nothing_from_the_layers() -> None:
+    import minigrad.ops.attention as attention
+
+    tree = ast.parse(pathlib.Path(attention.__file__).read_text())
+    # level 2 is "from ..x import": a sibling package of ops (ops.nn, level 1, is the ops' own nn functions)
+    outside = [node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 2]
+    assert not [m for m in outside if m and m.split(".")[0] == "nn"], outside
