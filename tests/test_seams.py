@@ -164,3 +164,58 @@ def test_every_op_calls_its_rule(rule: Any, patched: Any, fn: Callable[[Tensor],
     assert x.grad is not None
     before_rule = {rules.mul_backward: 0.5, rules.add_backward: 0.0}.get(rule, 0.0)
     assert x.grad[0] == pytest.approx(before_rule)
+
+
+def textbook_matmul(g: Any, a: Any, b: Any) -> Any:
+    return g @ np.swapaxes(b, -1, -2), np.swapaxes(a, -1, -2) @ g
+
+
+def textbook_softmax(g: Any, s: Any, axis: int) -> Any:
+    return s * (g - (g * s).sum(axis=axis, keepdims=True))
+
+
+def _matmul_grads(a: np.ndarray, b: np.ndarray, upstream: np.ndarray, needs: tuple[bool, bool]) -> list[Any]:
+    ta = Tensor(a, requires_grad=needs[0])
+    tb = Tensor(b, requires_grad=needs[1])
+    (ta @ tb).backward(upstream)
+    return [ta.grad, tb.grad]
+
+
+@pytest.mark.parametrize("needs", [(True, True), (True, False), (False, True)])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize(
+    ("a_shape", "b_shape"),
+    [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (5, 4, 2))],
+)
+def test_matmul_tuned_backward_equals_matmul_backward(
+    a_shape: tuple[int, ...], b_shape: tuple[int, ...], dtype: type, needs: tuple[bool, bool]
+) -> None:
+    rng = np.random.default_rng(len(a_shape) * 10 + len(b_shape))
+    a = rng.normal(size=a_shape).astype(dtype)
+    b = rng.normal(size=b_shape).astype(dtype)
+    upstream = rng.normal(size=np.matmul(a, b).shape).astype(dtype)
+    tuned = _matmul_grads(a, b, upstream, needs)
+    with calling(rules.matmul_backward, textbook_matmul):
+        assert not rules.is_textbook(rules.matmul_backward)
+        seam = _matmul_grads(a, b, upstream, needs)
+    for x, y in zip(tuned, seam):
+        if x is None:
+            assert y is None
+        else:
+            assert x.dtype == y.dtype == dtype
+            np.testing.assert_array_equal(x, y)  # the same products: bit for bit
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize(("shape", "axis"), [((5,), -1), ((3, 4), 0), ((3, 4), 1), ((2, 3, 4), 1)])
+def test_softmax_in_place_backward_equals_softmax_backward(shape: tuple[int, ...], axis: int, dtype: type) -> None:
+    from minigrad.ops.nn import softmax
+
+    rng = np.random.default_rng(sum(shape) + axis)
+    x = rng.normal(size=shape).astype(dtype)
+    upstream = rng.normal(size=shape).astype(dtype)
+    tuned = _grad_of(lambda t: softmax(t, axis), x, upstream)
+    with calling(rules.softmax_backward, textbook_softmax):
+        seam = _grad_of(lambda t: softmax(t, axis), x, upstream)
+    assert tuned.dtype == seam.dtype == dtype
+    np.testing.assert_array_equal(tuned, seam)  # the same operations in the same order

@@ -42,6 +42,20 @@ def div_backward(g: Array, a: Array, b: Array) -> tuple[Array, Array]:
     return unbroadcast(g / b, a.shape), unbroadcast(-g * (a / b / b), b.shape)
 
 
+def matmul_backward(g: Array, a: Array, b: Array) -> tuple[Array, Array]:
+    """``d(a @ b)`` for matrices (or stacks of them): ``dL/da = g @ b^T``, ``dL/db = a^T @ g``.
+
+    ``^T`` swaps the last two axes; summing over broadcast batch axes and
+    restoring 1-D operands is the op's bookkeeping (:func:`minigrad.ops.matmul.matmul`).
+    """
+    return g @ np.swapaxes(b, -1, -2), np.swapaxes(a, -1, -2) @ g
+
+
+def softmax_backward(g: Array, s: Array, axis: int) -> Array:
+    """``d softmax(x)`` along ``axis``: ``dL/dx = s * (g - sum(g * s, axis))`` with ``s`` the output."""
+    return s * (g - (g * s).sum(axis=axis, keepdims=True))
+
+
 def pow_backward(g: Array, a: Array, c: float) -> Array:
     """``d(a ** c)`` for a number ``c``: ``dL/da = g * c * a**(c - 1)``."""
     return g * c * a ** (c - 1)
@@ -88,3 +102,14 @@ def softplus_backward(g: Array, x: Array, out: Array) -> Array:
     ``e**-softplus(x) = 1 / (1 + e**x)`` lies in ``(0, 1]``: no overflow for any ``x``.
     """
     return g * -np.expm1(-out)
+
+
+# The code each rule was defined with.  An op may run a tuned copy of its rule (in place, or skipping an
+# input that needs no gradient) only while the rule holds this code: a break patches the rule, and the op
+# then calls it.  tests/test_seams.py proves every tuned copy equal to its rule.
+_TEXTBOOK_CODE = {rule: rule.__code__ for rule in (matmul_backward, softmax_backward)}
+
+
+def is_textbook(rule: Any) -> bool:
+    """Whether ``rule`` still holds the code it was defined with (no break of the lab patched it)."""
+    return bool(rule.__code__ is _TEXTBOOK_CODE[rule])
