@@ -219,3 +219,38 @@ def test_softmax_in_place_backward_equals_softmax_backward(shape: tuple[int, ...
         seam = _grad_of(lambda t: softmax(t, axis), x, upstream)
     assert tuned.dtype == seam.dtype == dtype
     np.testing.assert_array_equal(tuned, seam)  # the same operations in the same order
+
+
+def textbook_sum(g: Any, axes: Any, keepdims: bool, shape: Any) -> Any:
+    if not keepdims:
+        g = np.expand_dims(g, axes)
+    return np.broadcast_to(g, shape)
+
+
+def textbook_mean(g: Any, axes: Any, keepdims: bool, shape: Any) -> Any:
+    import math
+
+    from minigrad.ops.rules import sum_backward
+
+    count = math.prod(shape[ax] for ax in axes)
+    return sum_backward(g / count, axes, keepdims, shape)
+
+
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize(("shape", "axis"), [((5,), None), ((3, 4), None), ((3, 4), 0), ((2, 3, 4), (0, 2))])
+@pytest.mark.parametrize("op", ["sum", "mean"])
+def test_reductions_full_reduction_fast_path_equals_their_rules(
+    op: str, shape: tuple[int, ...], axis: Any, dtype: type, keepdims: bool
+) -> None:
+    from minigrad.ops import reductions
+
+    rng = np.random.default_rng(len(shape))
+    x = rng.normal(size=shape).astype(dtype)
+    fn = getattr(reductions, op)
+    upstream = rng.normal(size=fn(Tensor(x), axis, keepdims).shape).astype(dtype)
+    tuned = _grad_of(lambda t: fn(t, axis, keepdims), x, upstream)
+    with calling(rules.sum_backward, textbook_sum), calling(rules.mean_backward, textbook_mean):
+        seam = _grad_of(lambda t: fn(t, axis, keepdims), x, upstream)
+    assert tuned.dtype == seam.dtype == dtype
+    np.testing.assert_array_equal(tuned, seam)

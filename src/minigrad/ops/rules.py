@@ -12,6 +12,7 @@ that input's shape (:func:`~minigrad.unbroadcast.unbroadcast`); a unary rule
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -54,6 +55,25 @@ def matmul_backward(g: Array, a: Array, b: Array) -> tuple[Array, Array]:
 def softmax_backward(g: Array, s: Array, axis: int) -> Array:
     """``d softmax(x)`` along ``axis``: ``dL/dx = s * (g - sum(g * s, axis))`` with ``s`` the output."""
     return s * (g - (g * s).sum(axis=axis, keepdims=True))
+
+
+def sum_backward(g: Array, axes: tuple[int, ...], keepdims: bool, shape: tuple[int, ...]) -> Array:
+    """``d sum(x, axes)``: ``dL/dx = g`` copied along the summed axes (re-inserted first, unless ``keepdims``)."""
+    if not keepdims:
+        g = np.expand_dims(g, axes)
+    return np.broadcast_to(g, shape)
+
+
+def mean_backward(g: Array, axes: tuple[int, ...], keepdims: bool, shape: tuple[int, ...]) -> Array:
+    """``d mean(x, axes)``: ``dL/dx = g / N`` copied along the averaged axes, ``N`` their number of elements."""
+    count = math.prod(shape[ax] for ax in axes)
+    return sum_backward(g / count, axes, keepdims, shape)
+
+
+def var_backward(g: Array, centered: Array, axes: tuple[int, ...], keepdims: bool, correction: int) -> Array:
+    """``d var(x, axes)``: ``dL/dx = g * 2 (x - mean) / (N - correction)``, with ``centered = x - mean``."""
+    count = math.prod(centered.shape[ax] for ax in axes)
+    return sum_backward(g, axes, keepdims, centered.shape) * centered * (2.0 / (count - correction))
 
 
 def pow_backward(g: Array, a: Array, c: float) -> Array:
@@ -107,7 +127,7 @@ def softplus_backward(g: Array, x: Array, out: Array) -> Array:
 # The code each rule was defined with.  An op may run a tuned copy of its rule (in place, or skipping an
 # input that needs no gradient) only while the rule holds this code: a break patches the rule, and the op
 # then calls it.  tests/test_seams.py proves every tuned copy equal to its rule.
-_TEXTBOOK_CODE = {rule: rule.__code__ for rule in (matmul_backward, softmax_backward)}
+_TEXTBOOK_CODE = {rule: rule.__code__ for rule in (matmul_backward, softmax_backward, sum_backward, mean_backward)}
 
 
 def is_textbook(rule: Any) -> bool:
