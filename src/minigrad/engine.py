@@ -5,8 +5,10 @@ A tensor produced by an op that needs gradients carries a :class:`Node` in
 that maps the upstream gradient ``g = dL/d(out)`` to one gradient per input.
 :func:`run_backward` sorts the graph topologically (iteratively, so depth is
 not limited by Python's recursion limit), walks it from the output to the
-leaves, sums every contribution that reaches a tensor (``+=`` semantics), and
-frees each node once it has been used unless ``retain_graph=True``.
+leaves, sums every contribution that reaches a tensor (``+=`` semantics:
+:func:`accumulate`), and frees each node once it has been used unless
+``retain_graph=True``.  :func:`topological_order` and :func:`accumulate` are
+seams the lab's breaks patch: plain rules, with the tuning around them.
 
 Its error messages come from ``messages/engine.toml``, in the current language
 (``MINIGRAD_LANG=es`` or :func:`minigrad.messages.using_lang`).

@@ -1,10 +1,11 @@
-"""Elementwise ops, each forward beside its backward rule.
+"""Elementwise ops: each forward, and a backward closure that calls the op's rule in :mod:`minigrad.ops.rules`.
 
 Notation in the docstrings: ``g = dL/d(out)`` is the upstream gradient, of the
 output's shape.  Binary ops broadcast in forward, so each input's gradient is
 passed through :func:`~minigrad.unbroadcast.unbroadcast` (sum over the
-replicated axes).  Backward closures compute only the gradients of inputs that
-require one.
+replicated axes).  The functions of one tensor (exp, log, tanh, softplus...)
+are declarations (:func:`~minigrad.ops.registry.unary`): one line each gives
+the op, its Tensor method, ``minigrad.functional`` and both ``F`` namespaces.
 """
 
 from __future__ import annotations
