@@ -19,7 +19,7 @@ from ..engine import Grads
 from ..tensor import Array, Tensor, TensorLike, as_tensor, floating, result, result_dtype
 from ..unbroadcast import unbroadcast
 from . import rules
-from .registry import _not_bool, unary
+from .registry import _not_bool, hand_written_unary, unary
 
 
 def _pair(a: TensorLike, b: TensorLike, op: str = "Tensor") -> tuple[Tensor, Tensor]:
@@ -243,6 +243,9 @@ softplus = unary(
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+
+
+hand_written_unary("gelu", torch_name="nn.functional.gelu", domain=(-3.0, 3.0))
 
 
 def gelu(a: TensorLike, approximate: str = "none") -> Tensor:

@@ -72,7 +72,7 @@ def unary(
     doc: str = "",
 ) -> Callable[[TensorLike], Tensor]:
     """Declare an elementwise op of one tensor; return its op function (``op(x) -> Tensor``)."""
-    if name in UNARY_OPS:
+    if name in UNARY_OPS or name in HAND_WRITTEN_UNARY:
         raise ValueError(f"unary: an op named {name!r} is already declared")
     spec = UnaryOp(name, torch_name or name, forward, backward, domain, saves, inputs, doc)
     UNARY_OPS[name] = spec
@@ -124,8 +124,23 @@ def install_namespace_methods(cls: type[Any], call: Callable[[Any, str, Any], An
         setattr(cls, name, method)
 
 
+# Ops of one tensor written by hand (extra keyword arguments, a tuned forward): they join the table only;
+# their Tensor method and F entries are written beside them.  name -> (PyTorch name, domain, input kind).
+HAND_WRITTEN_UNARY: dict[str, tuple[str, tuple[float, float], str]] = {}
+
+
+def hand_written_unary(name: str, *, torch_name: str, domain: tuple[float, float], inputs: str = "real") -> None:
+    """Add a hand-written op of one tensor (``gelu(x, approximate)``) to :func:`op_table`."""
+    if name in UNARY_OPS or name in HAND_WRITTEN_UNARY:
+        raise ValueError(f"unary: an op named {name!r} is already declared")
+    HAND_WRITTEN_UNARY[name] = (torch_name, domain, inputs)
+
+
 def op_table() -> list[dict[str, Any]]:
-    """The declared unary ops as data: name, PyTorch name, input domain, input kind (for the doctor and tests)."""
+    """The ops of one tensor as data: name, PyTorch name, input domain, input kind (for the doctor and tests)."""
+    declared = [(s.name, s.torch_name, s.domain, s.inputs) for s in UNARY_OPS.values()]
+    by_hand = [(name, *row) for name, row in HAND_WRITTEN_UNARY.items()]
     return [
-        {"name": s.name, "torch_name": s.torch_name, "domain": s.domain, "inputs": s.inputs} for s in UNARY_OPS.values()
+        {"name": name, "torch_name": torch_name, "domain": domain, "inputs": inputs}
+        for name, torch_name, domain, inputs in [*declared, *by_hand]
     ]
