@@ -149,3 +149,16 @@ def test_every_row_of_the_table_names_a_torch_function_that_agrees_on_its_domain
     ours = getattr(elementwise, str(row["name"]))(Tensor(x)).data
     theirs = _torch_fn(str(row["torch_name"]))(torch.tensor(x)).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+def test_silu_at_extreme_inputs_matches_torch() -> None:
+    x = np.array([-800.0, -40.0, -1e-3, 0.0, 2.5, 40.0, 800.0])
+    upstream = np.array([0.3, -1.2, 0.7, 2.0, -0.4, 1.1, -0.9])
+    t = Tensor(x, requires_grad=True)
+    out = elementwise.silu(t)
+    out.backward(upstream)
+    tx = torch.tensor(x, requires_grad=True)
+    expected = torch.nn.functional.silu(tx)
+    expected.backward(torch.tensor(upstream))
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(t.grad, tx.grad.numpy(), rtol=1e-12, atol=1e-300)

@@ -239,6 +239,14 @@ softplus = unary(
     domain=(-6.0, 6.0),
     saves="output",
 )
+silu = unary(
+    "silu",
+    torch_name="nn.functional.silu",
+    forward=lambda x: x * np.exp(-np.logaddexp(0, -x)),  # x * sigmoid(x), with no overflow of e**-x
+    backward=rules.silu_backward,
+    domain=(-6.0, 6.0),
+    saves="input",
+)
 
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])

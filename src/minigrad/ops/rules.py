@@ -124,6 +124,12 @@ def softplus_backward(g: Array, x: Array, out: Array) -> Array:
     return g * -np.expm1(-out)
 
 
+def silu_backward(g: Array, x: Array, out: Array) -> Array:
+    """``d (x * sigmoid(x))``: ``dL/dx = g * s * (1 + x * (1 - s))`` with ``s = sigmoid(x) = e**-log(1 + e**-x)``."""
+    s = np.exp(-np.logaddexp(0, -x))
+    return g * s * (1 + x * (1 - s))
+
+
 # The code each rule was defined with.  An op may run a tuned copy of its rule (in place, or skipping an
 # input that needs no gradient) only while the rule holds this code: a break patches the rule, and the op
 # then calls it.  tests/test_seams.py proves every tuned copy equal to its rule.
