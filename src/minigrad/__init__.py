@@ -7,9 +7,12 @@
 array([2., 4., 6.])
 """
 
+import importlib
+import os
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
-from . import checkpoint, data, functional, nn, optim, scalar, viz
 from .diagnostics import (
     CrosscheckError,
     GradcheckError,
@@ -29,7 +32,6 @@ from .engine import (
     set_shape_check,
     shape_check,
 )
-from .nn.init import manual_seed
 from .ops.elementwise import maximum, minimum, where
 from .ops.shape import cat, stack
 from .tensor import Tensor
@@ -75,7 +77,32 @@ __all__ = [
     "where",
 ]
 
-# MINIGRAD_BREAK=<id>[,<id>...] switches breaks on for the whole process (see minigrad.breaks).
-from .breaks.core import apply_from_env as _apply_breaks_from_env  # noqa: E402
+if TYPE_CHECKING:
+    from . import checkpoint, data, functional, nn, optim, scalar, viz
+    from .nn.init import manual_seed
 
-_apply_breaks_from_env()
+# Submodules load on first use (``minigrad.nn``, ``import minigrad.optim``...): ``import minigrad`` loads the
+# engine, the ops and the checks, not the layers, the lab (breaks), the doctor or the training wing.
+_LAZY_SUBMODULES = frozenset(
+    {"breaks", "checkpoint", "data", "doctor", "functional", "nn", "optim", "scalar", "training", "viz"}
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name == "manual_seed":
+        return importlib.import_module(f"{__name__}.nn.init").manual_seed
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY_SUBMODULES, "manual_seed"})
+
+
+# MINIGRAD_BREAK=<id>[,<id>...] (or a mystery's MINIGRAD_MYSTERY token) switches breaks on for the whole
+# process (see minigrad.breaks); the lab's mechanism is imported only then.
+if os.environ.get("MINIGRAD_BREAK", "").strip() or os.environ.get("MINIGRAD_MYSTERY", "").strip():
+    from .breaks.core import apply_from_env as _apply_breaks_from_env
+
+    _apply_breaks_from_env()

@@ -5,8 +5,10 @@ A tensor produced by an op that needs gradients carries a :class:`Node` in
 that maps the upstream gradient ``g = dL/d(out)`` to one gradient per input.
 :func:`run_backward` sorts the graph topologically (iteratively, so depth is
 not limited by Python's recursion limit), walks it from the output to the
-leaves, sums every contribution that reaches a tensor (``+=`` semantics), and
-frees each node once it has been used unless ``retain_graph=True``.
+leaves, sums every contribution that reaches a tensor (``+=`` semantics:
+:func:`accumulate`), and frees each node once it has been used unless
+``retain_graph=True``.  :func:`topological_order` and :func:`accumulate` are
+seams the lab's breaks patch: plain rules, with the tuning around them.
 
 Its error messages come from ``messages/engine.toml``, in the current language
 (``MINIGRAD_LANG=es`` or :func:`minigrad.messages.using_lang`).
@@ -279,6 +281,23 @@ def topological_order(root: Tensor) -> list[Tensor]:
     return found
 
 
+def accumulate(total: Array | None, contribution: Array) -> Array:
+    """The one place a gradient contribution is added in: ``total + contribution`` (``+=`` semantics).
+
+    A tensor used in several places gets one contribution per use, and the
+    multivariable chain rule sums them.  :func:`run_backward` runs a tuned
+    copy of this rule (in place into sums it allocated itself) while this
+    function holds the textbook code; a patched rule is called instead
+    (tests/test_seams.py proves the two equal).
+    """
+    if total is None:
+        return contribution
+    return total + contribution
+
+
+_TEXTBOOK_ACCUMULATE = accumulate.__code__
+
+
 def _own(g: Array, handed: set[int]) -> Array:
     """A gradient array that may be stored in ``.grad`` and later updated in place."""
     if type(g) is not np.ndarray or g.base is not None or id(g) in handed or not g.flags.writeable:
@@ -320,6 +339,7 @@ def run_backward(root: Tensor, grad: Array | None, retain_graph: bool) -> None:
     # contribution to a tensor arrives before the walk reaches it, and the ids of the graph's tensors are distinct.
     summed: set[int] = set()
     handed: set[int] = set()
+    tuned = accumulate.__code__ is _TEXTBOOK_ACCUMULATE
     order = topological_order(root)
     order.reverse()  # popped from the end: a tensor is released as soon as the walk is past it
     while order:
@@ -368,7 +388,9 @@ def run_backward(root: Tensor, grad: Array | None, retain_graph: bool) -> None:
                     continue
             key = id(inp)
             prev = grads.get(key)
-            if prev is None:
+            if not tuned:  # accumulate was patched (a break of the lab): call it for every contribution
+                grads[key] = accumulate(prev, gi)
+            elif prev is None:
                 grads[key] = gi
             elif key in summed and prev.shape == gi.shape:
                 prev += gi  # a sum the engine made itself: add in place, no fresh array

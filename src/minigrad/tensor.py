@@ -13,7 +13,7 @@ import functools
 import itertools
 import operator
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, SupportsIndex, Union
+from typing import TYPE_CHECKING, Any, SupportsIndex, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -631,26 +631,20 @@ class Tensor:
 
     # ------------------------------------------------------------------ elementwise
 
-    def exp(self) -> Tensor:
-        return _ew.exp(self)
+    # exp, log, sqrt, abs, relu, tanh, sigmoid, softplus...: generated from their declarations in
+    # minigrad.ops.elementwise (minigrad.ops.registry.install_tensor_methods, at the end of this file).
+    # These signatures exist for type checkers only; tests/test_op_registry.py keeps them equal to the registry.
+    if TYPE_CHECKING:
 
-    def log(self) -> Tensor:
-        return _ew.log(self)
-
-    def sqrt(self) -> Tensor:
-        return _ew.sqrt(self)
-
-    def abs(self) -> Tensor:
-        return _ew.abs(self)
-
-    def relu(self) -> Tensor:
-        return _ew.relu(self)
-
-    def tanh(self) -> Tensor:
-        return _ew.tanh(self)
-
-    def sigmoid(self) -> Tensor:
-        return _ew.sigmoid(self)
+        def exp(self) -> Tensor: ...
+        def log(self) -> Tensor: ...
+        def sqrt(self) -> Tensor: ...
+        def abs(self) -> Tensor: ...
+        def relu(self) -> Tensor: ...
+        def tanh(self) -> Tensor: ...
+        def sigmoid(self) -> Tensor: ...
+        def softplus(self) -> Tensor: ...
+        def silu(self) -> Tensor: ...
 
     def gelu(self, approximate: str = "none") -> Tensor:
         return _ew.gelu(self, approximate)
@@ -1115,5 +1109,8 @@ from .ops import matmul as _mm  # noqa: E402
 from .ops import nn as _nn  # noqa: E402
 from .ops import reductions as _red  # noqa: E402
 from .ops import shape as _shape  # noqa: E402
+from .ops.registry import install_tensor_methods as _install_tensor_methods  # noqa: E402
+
+_install_tensor_methods(Tensor, _ew)
 
 _NUMPY_OPERATORS = _numpy_operators()

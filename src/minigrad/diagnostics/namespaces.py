@@ -20,6 +20,7 @@ from ..ops import matmul as _mm
 from ..ops import nn as _nn
 from ..ops import reductions as _red
 from ..ops import shape as _shape
+from ..ops.registry import UNARY_OPS, install_namespace_methods
 from ..tensor import Tensor
 
 Dim = int | Sequence[int] | None
@@ -48,31 +49,12 @@ class MinigradFunctions:
 
     name = "minigrad"
 
+    # exp, log, sqrt, abs, tanh, relu, sigmoid, softplus...: generated from their declarations (end of file).
+
     def tensor(self, data: Any) -> Tensor:
         """A constant (no gradient); float data becomes float64, as in the checked inputs."""
         array = np.asarray(data)
         return Tensor(array.astype(np.float64) if array.dtype.kind == "f" else array)
-
-    def exp(self, x: Any) -> Tensor:
-        return _ew.exp(x)
-
-    def log(self, x: Any) -> Tensor:
-        return _ew.log(x)
-
-    def sqrt(self, x: Any) -> Tensor:
-        return _ew.sqrt(x)
-
-    def abs(self, x: Any) -> Tensor:
-        return _ew.abs(x)
-
-    def tanh(self, x: Any) -> Tensor:
-        return _ew.tanh(x)
-
-    def relu(self, x: Any) -> Tensor:
-        return _ew.relu(x)
-
-    def sigmoid(self, x: Any) -> Tensor:
-        return _ew.sigmoid(x)
 
     def gelu(self, x: Any, approximate: str = "none") -> Tensor:
         return _ew.gelu(x, approximate)
@@ -198,26 +180,12 @@ class TorchFunctions:
     def tensor(self, data: Any) -> Any:
         return self._t(data)
 
-    def exp(self, x: Any) -> Any:
-        return self.torch.exp(self._t(x))
-
-    def log(self, x: Any) -> Any:
-        return self.torch.log(self._t(x))
-
-    def sqrt(self, x: Any) -> Any:
-        return self.torch.sqrt(self._t(x))
-
-    def abs(self, x: Any) -> Any:
-        return self.torch.abs(self._t(x))
-
-    def tanh(self, x: Any) -> Any:
-        return self.torch.tanh(self._t(x))
-
-    def relu(self, x: Any) -> Any:
-        return self.torch.relu(self._t(x))
-
-    def sigmoid(self, x: Any) -> Any:
-        return self.torch.sigmoid(self._t(x))
+    def unary(self, torch_name: str, x: Any) -> Any:
+        """``torch.<torch_name>(x)``; a dotted name (``nn.functional.softplus``) is followed attribute by attribute."""
+        fn: Any = self.torch
+        for part in torch_name.split("."):
+            fn = getattr(fn, part)
+        return fn(self._t(x))
 
     def gelu(self, x: Any, approximate: str = "none") -> Any:
         return self.functional.gelu(self._t(x), approximate=approximate)
@@ -307,3 +275,8 @@ class TorchFunctions:
 
     def transpose(self, x: Any, dim0: int, dim1: int) -> Any:
         return self.torch.transpose(self._t(x), dim0, dim1)
+
+
+# One method per declared unary op (minigrad.ops.registry), in both namespaces: F.exp(x), F.softplus(x)...
+install_namespace_methods(MinigradFunctions, lambda F, name, x: getattr(_ew, name)(x))
+install_namespace_methods(TorchFunctions, lambda F, name, x: F.unary(UNARY_OPS[name].torch_name, x))

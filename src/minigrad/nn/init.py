@@ -25,40 +25,15 @@ from typing import TypeVar
 import numpy as np
 
 from ..engine import no_grad
+from ..ops.generator import default_generator as default_generator
+from ..ops.generator import manual_seed as manual_seed
+from ..ops.generator import resolve_generator as resolve_generator
 from ..tensor import Array, Tensor
 from .arguments import check_number
 
 T = TypeVar("T", bound=Tensor)
 
-_default_generator: np.random.Generator = np.random.default_rng()
-
-
-def manual_seed(seed: int) -> np.random.Generator:
-    """Reseed minigrad's default generator (init functions, layer constructors, Dropout); return it."""
-    global _default_generator
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"manual_seed: seed must be an int, got {type(seed).__name__}")
-    if seed < 0:
-        raise ValueError(f"manual_seed: seed must be >= 0 (NumPy's generators take no negative seed), got {seed}")
-    _default_generator = np.random.default_rng(int(seed))
-    return _default_generator
-
-
-def default_generator() -> np.random.Generator:
-    """The generator used when none is passed (a function, so that it sees :func:`manual_seed`)."""
-    return _default_generator
-
-
-def resolve_generator(fn: str, generator: np.random.Generator | None) -> np.random.Generator:
-    """``generator``, or the default one when it is None; anything else is a ``TypeError`` naming ``fn``."""
-    if generator is None:
-        return _default_generator
-    if not isinstance(generator, np.random.Generator):
-        raise TypeError(
-            f"{fn}: generator must be a numpy.random.Generator (np.random.default_rng(seed)), "
-            f"got {type(generator).__name__}"
-        )
-    return generator
+# The default generator lives below the layers (ops/generator.py: attention's dropout draws from it too).
 
 
 # --------------------------------------------------------------------------- gains and fans

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..tensor import Array, Tensor, TensorLike, as_tensor
 from . import elementwise, matmul, nn
+from .generator import resolve_generator
 
 
 def scale_factor(d_k: int) -> float:
@@ -74,8 +75,6 @@ def _check_mask(op: str, mask: Any, scores_shape: tuple[int, ...]) -> Array:
 
 def dropout_weights(weights: Tensor, p: float, generator: np.random.Generator | None) -> Tensor:
     """Inverted dropout on the attention weights: zero with probability ``p``, scale the rest by ``1/(1-p)``."""
-    from ..nn.init import resolve_generator  # nn imports ops: resolve at call time
-
     keep = resolve_generator("scaled_dot_product_attention", generator).random(weights.shape) >= p
     return weights * Tensor._wrap(keep.astype(weights.dtype) / weights.dtype.type(1 - p))
 

@@ -1,10 +1,11 @@
-"""Elementwise ops, each forward beside its backward rule.
+"""Elementwise ops: each forward, and a backward closure that calls the op's rule in :mod:`minigrad.ops.rules`.
 
 Notation in the docstrings: ``g = dL/d(out)`` is the upstream gradient, of the
 output's shape.  Binary ops broadcast in forward, so each input's gradient is
 passed through :func:`~minigrad.unbroadcast.unbroadcast` (sum over the
-replicated axes).  Backward closures compute only the gradients of inputs that
-require one.
+replicated axes).  The functions of one tensor (exp, log, tanh, softplus...)
+are declarations (:func:`~minigrad.ops.registry.unary`): one line each gives
+the op, its Tensor method, ``minigrad.functional`` and both ``F`` namespaces.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import numpy as np
 from ..engine import Grads
 from ..tensor import Array, Tensor, TensorLike, as_tensor, floating, result, result_dtype
 from ..unbroadcast import unbroadcast
+from . import rules
+from .registry import _not_bool, hand_written_unary, unary
 
 
 def _pair(a: TensorLike, b: TensorLike, op: str = "Tensor") -> tuple[Tensor, Tensor]:
@@ -53,16 +56,6 @@ def _broadcast(op: str, fn: Any, a: Tensor, b: Tensor) -> Array:
     return out
 
 
-def _not_bool(op: str, a: Tensor) -> Tensor:
-    """``a``, unless it is boolean: PyTorch refuses ``-``, ``abs`` and ``relu`` on masks, and so do we."""
-    if a._data.dtype.kind == "b":
-        raise TypeError(
-            f"{op}: not defined for a boolean tensor (dtype bool); for a mask use ~mask, or convert first "
-            "(mask.double())"
-        )
-    return a
-
-
 # Plain Python ints and floats take a fast path: no constant tensor, one graph input.
 _NUMBER_TYPES = frozenset({int, float})
 
@@ -84,7 +77,7 @@ def add(a: TensorLike, b: TensorLike) -> Tensor:
     a_shape, b_shape = a._data.shape, b._data.shape
 
     def backward(g: Array) -> Grads:
-        return unbroadcast(g, a_shape), unbroadcast(g, b_shape)
+        return rules.add_backward(g, a_shape, b_shape)
 
     return result(_broadcast("add", np.add, a, b), "add", (a, b), backward)
 
@@ -99,7 +92,7 @@ def sub(a: TensorLike, b: TensorLike) -> Tensor:
     a_shape, b_shape = a._data.shape, b._data.shape
 
     def backward(g: Array) -> Grads:
-        return unbroadcast(g, a_shape), (-unbroadcast(g, b_shape) if b._rg else None)
+        return rules.sub_backward(g, a_shape, b_shape)
 
     return result(_broadcast("sub", np.subtract, a, b), "sub", (a, b), backward)
 
@@ -114,10 +107,7 @@ def mul(a: TensorLike, b: TensorLike) -> Tensor:
     a_data, b_data = a._data, b._data
 
     def backward(g: Array) -> Grads:
-        return (
-            unbroadcast(g * b_data, a_data.shape) if a._rg else None,
-            unbroadcast(g * a_data, b_data.shape) if b._rg else None,
-        )
+        return rules.mul_backward(g, a_data, b_data)
 
     return result(_broadcast("mul", np.multiply, a, b), "mul", (a, b), backward, saved=(a, b))
 
@@ -140,10 +130,7 @@ def div(a: TensorLike, b: TensorLike) -> Tensor:
     a_data, b_data = a._data, b._data
 
     def backward(g: Array) -> Grads:
-        return (
-            unbroadcast(g / b_data, a_data.shape) if a._rg else None,
-            unbroadcast(-g * (a_data / b_data / b_data), b_data.shape) if b._rg else None,
-        )
+        return rules.div_backward(g, a_data, b_data)
 
     return result(_broadcast("div", np.true_divide, a, b), "div", (a, b), backward, saved=(a, b))
 
@@ -195,11 +182,9 @@ def _power_by_number(a: Tensor, c: float) -> Tensor:
         )
 
     def backward(g: Array) -> Grads:
-        if c == 0:
+        if c == 0:  # the rule's a**(-1) would be inf at a == 0, times 0: NaN where the gradient is 0
             return (np.zeros_like(g),)
-        # a**(c-1); for a**2 that is a itself (NumPy's generic power would take five times as long as g * a)
-        power = a_data if c == 2 else a_data ** (c - 1)
-        return (g * c * power,)
+        return (rules.pow_backward(g, a_data, c),)
 
     return result(a_data**c, "pow", (a,), backward, saved=(a,))
 
@@ -217,91 +202,58 @@ def neg(a: TensorLike) -> Tensor:
 # --------------------------------------------------------------------------- unary functions
 
 
-def exp(a: TensorLike) -> Tensor:
-    """``e**a``.  Backward: ``dL/da = g * exp(a)`` (the saved output)."""
-    a = floating("exp", a, promote=True)
-    out = np.exp(a._data)
-
-    def backward(g: Array) -> Grads:
-        return (g * out,)
-
-    return result(out, "exp", (a,), backward, saves_output=True)
+def _stable_sigmoid(x: Array) -> Array:
+    """``1 / (1 + e**-x)`` without overflow: ``e**-|x|`` lies in (0, 1]."""
+    e = np.exp(-np.abs(x))
+    out: Array = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    return out
 
 
-def log(a: TensorLike) -> Tensor:
-    """Natural logarithm.  Backward: ``dL/da = g / a``."""
-    a = floating("log", a, promote=True)
-    a_data = a._data
-
-    def backward(g: Array) -> Grads:
-        return (g / a_data,)
-
-    return result(np.log(a_data), "log", (a,), backward, saved=(a,))
+def _softplus(x: Array) -> Array:
+    """``log(1 + e**x)`` without overflow: ``max(x, 0) + log1p(e**-|x|)``."""
+    out: Array = np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+    return out
 
 
-def sqrt(a: TensorLike) -> Tensor:
-    """Square root.  Backward: ``dL/da = g / (2 sqrt(a))`` (the saved output)."""
-    a = floating("sqrt", a, promote=True)
-    out = np.sqrt(a._data)
-
-    def backward(g: Array) -> Grads:
-        return (g / (2 * out),)
-
-    return result(out, "sqrt", (a,), backward, saves_output=True)
-
-
-def abs(a: TensorLike) -> Tensor:
-    """``|a|``.  Backward: ``dL/da = g * sign(a)``; at ``a == 0`` the gradient is 0, as in PyTorch."""
-    a = _not_bool("abs", as_tensor(a, op="abs"))
-    a_data = a._data
-
-    def backward(g: Array) -> Grads:
-        return (g * np.sign(a_data),)
-
-    return result(np.abs(a_data), "abs", (a,), backward, saved=(a,))
-
-
-def relu(a: TensorLike) -> Tensor:
-    """``max(a, 0)``.  Backward: ``dL/da = g * not(a <= 0)``.
-
-    At ``a == 0`` the gradient is 0, and at NaN it is ``g``: only ``a <= 0``
-    blocks it, as in PyTorch.
-    """
-    a = _not_bool("relu", as_tensor(a, op="relu"))
-    a_data = a._data
-
-    def backward(g: Array) -> Grads:
-        return (g * ~(a_data <= 0),)
-
-    return result(np.maximum(a_data, 0), "relu", (a,), backward, saved=(a,))
-
-
-def tanh(a: TensorLike) -> Tensor:
-    """Hyperbolic tangent.  Backward: ``dL/da = g * (1 - tanh(a)**2)``, from the saved output."""
-    a = floating("tanh", a, promote=True)
-    out = np.tanh(a._data)
-
-    def backward(g: Array) -> Grads:
-        return (g * (1 - out * out),)
-
-    return result(out, "tanh", (a,), backward, saves_output=True)
-
-
-def sigmoid(a: TensorLike) -> Tensor:
-    """``1 / (1 + e**-a)``, computed without overflow.  Backward: ``dL/da = g * s * (1 - s)``."""
-    a = floating("sigmoid", a, promote=True)
-    a_data = a._data
-    e = np.exp(-np.abs(a_data))  # in (0, 1]: never overflows
-    out = np.where(a_data >= 0, 1 / (1 + e), e / (1 + e)).astype(a_data.dtype, copy=False)
-
-    def backward(g: Array) -> Grads:
-        return (g * out * (1 - out),)
-
-    return result(out, "sigmoid", (a,), backward, saves_output=True)
+# Each declaration below is the whole op: the Tensor method, minigrad.functional, both F namespaces and the
+# row the doctor and the tests read are generated from it (minigrad.ops.registry).
+exp = unary("exp", forward=np.exp, backward=rules.exp_backward, domain=(-3.0, 3.0), saves="output")
+log = unary("log", forward=np.log, backward=rules.log_backward, domain=(0.1, 5.0), saves="input")
+sqrt = unary("sqrt", forward=np.sqrt, backward=rules.sqrt_backward, domain=(0.1, 5.0), saves="output")
+abs = unary("abs", forward=np.abs, backward=rules.abs_backward, domain=(-3.0, 3.0), saves="input", inputs="number")
+relu = unary(
+    "relu",
+    forward=lambda x: np.maximum(x, 0),
+    backward=rules.relu_backward,
+    domain=(-3.0, 3.0),
+    saves="input",
+    inputs="number",
+)
+tanh = unary("tanh", forward=np.tanh, backward=rules.tanh_backward, domain=(-3.0, 3.0), saves="output")
+sigmoid = unary("sigmoid", forward=_stable_sigmoid, backward=rules.sigmoid_backward, domain=(-6.0, 6.0), saves="output")
+softplus = unary(
+    "softplus",
+    torch_name="nn.functional.softplus",
+    forward=_softplus,
+    backward=rules.softplus_backward,
+    domain=(-6.0, 6.0),
+    saves="output",
+)
+silu = unary(
+    "silu",
+    torch_name="nn.functional.silu",
+    forward=lambda x: x * np.exp(-np.logaddexp(0, -x)),  # x * sigmoid(x), with no overflow of e**-x
+    backward=rules.silu_backward,
+    domain=(-6.0, 6.0),
+    saves="input",
+)
 
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+
+
+hand_written_unary("gelu", torch_name="nn.functional.gelu", domain=(-3.0, 3.0))
 
 
 def gelu(a: TensorLike, approximate: str = "none") -> Tensor:

@@ -7,6 +7,7 @@ import numpy as np
 from ..engine import Grads
 from ..tensor import Array, Tensor, TensorLike, as_tensor, result, widened
 from ..unbroadcast import unbroadcast
+from .rules import is_textbook, matmul_backward
 
 
 def matmul(a: TensorLike, b: TensorLike) -> Tensor:
@@ -53,12 +54,16 @@ def matmul(a: TensorLike, b: TensorLike) -> Tensor:
 
     def backward(g: Array) -> Grads:
         g = widened(g).reshape(promoted)  # restore the axes that 1-D operands dropped
-        ga = gb = None
-        if a._rg:
-            ga = unbroadcast(np.matmul(g, np.swapaxes(B, -1, -2)), A.shape)
+        if is_textbook(matmul_backward):  # the rule, tuned: only the products an input needs
+            ga = np.matmul(g, np.swapaxes(B, -1, -2)) if a._rg else None
+            gb = np.matmul(np.swapaxes(A, -1, -2), g) if b._rg else None
+        else:
+            ga, gb = matmul_backward(g, A, B)
+        if ga is not None:
+            ga = unbroadcast(ga, A.shape)
             ga = ga if a_data.ndim > 1 else ga.reshape(a_data.shape)  # a reshape is a view: only when needed
-        if b._rg:
-            gb = unbroadcast(np.matmul(np.swapaxes(A, -1, -2), g), B.shape)
+        if gb is not None:
+            gb = unbroadcast(gb, B.shape)
             gb = gb if b_data.ndim > 1 else gb.reshape(b_data.shape)
         return ga, gb
 

@@ -15,6 +15,7 @@ from ..engine import Grads
 from ..tensor import Array, Tensor, TensorLike, as_tensor, floating, result, widened
 from . import elementwise, reductions
 from .axes import pick, resolve_axis
+from .rules import is_textbook, softmax_backward
 
 
 def _log_softmax(x: Array, axis: int) -> Array:
@@ -41,9 +42,11 @@ def softmax(a: TensorLike, axis: int | None = None, *, dim: int | None = None) -
         g = widened(g)
         if not s.ndim:  # one class: s = 1, the gradient is 0
             return (g * s * (1 - s),)
+        if not is_textbook(softmax_backward):  # patched by a break: the rule itself
+            return (softmax_backward(g, s, ax),)
+        # softmax_backward, tuned: s * (g - sum(g * s)) written into one array, not three
         gs = g * s
         total = gs.sum(axis=ax, keepdims=True)
-        # s * (g - sum(g * s)), written into gs: one array per backward, not three
         out = np.subtract(g, total, out=gs)
         out *= s
         return (out,)

@@ -20,15 +20,14 @@ import numpy as np
 from ..engine import Grads
 from ..tensor import Array, Tensor, TensorLike, as_tensor, floating, result, widened
 from .axes import Axis, resolve_axes
+from .rules import is_textbook, mean_backward, sum_backward, var_backward
 
 
 def _expand(g: Array, axes: tuple[int, ...], keepdims: bool, shape: tuple[int, ...]) -> Array:
-    """Undo a reduction's shape change: re-insert the reduced axes, then broadcast."""
-    if g.size == 1 and len(axes) == len(shape):  # a full reduction: one value everywhere, in a fresh array
-        return np.full(shape, g.reshape(()), dtype=g.dtype)
-    if not keepdims:
-        g = np.expand_dims(g, axes)
-    return np.broadcast_to(g, shape)
+    """Undo a reduction's shape change: :func:`~minigrad.ops.rules.sum_backward`, tuned for full reductions."""
+    if g.size == 1 and len(axes) == len(shape) and is_textbook(sum_backward):
+        return np.full(shape, g.reshape(()), dtype=g.dtype)  # one value everywhere, in a fresh array
+    return sum_backward(g, axes, keepdims, shape)
 
 
 def sum(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None) -> Tensor:
@@ -58,7 +57,9 @@ def mean(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, dim: Axis 
     def backward(g: Array) -> Grads:
         g = widened(g)  # float16 g / 100,000 would round the count to inf first
         with np.errstate(invalid="ignore", divide="ignore"):
-            return (_expand(g / count, axes, keepdims, shape),)
+            if is_textbook(mean_backward):  # the rule, through _expand's fresh array for a full mean
+                return (_expand(g / count, axes, keepdims, shape),)
+            return (mean_backward(g, axes, keepdims, shape),)
 
     x = a._data
     with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is NaN, silently, as in PyTorch
@@ -83,7 +84,7 @@ def var(a: TensorLike, axis: Axis = None, keepdims: bool = False, *, correction:
 
     def backward(g: Array) -> Grads:
         with np.errstate(invalid="ignore", divide="ignore"):
-            return (_expand(g, axes, keepdims, x.shape) * centered * (2.0 / denom),)
+            return (var_backward(g, centered, axes, keepdims, correction),)
 
     return result(out.astype(x.dtype, copy=False), "var", (a,), backward, saved=(a,))
 

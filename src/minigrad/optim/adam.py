@@ -14,6 +14,22 @@ from ..tensor import Array, Tensor
 from .optimizer import Optimizer, ParamGroup, Params, gradient
 
 
+def adam_direction(m: Array, v: Array, t: int, beta1: float, beta2: float, eps: float) -> Array:
+    """The direction of Adam's step, ``m_hat / (sqrt(v_hat) + eps)``, with the moments bias-corrected.
+
+    ``m_hat = m / (1 - beta1**t)`` and ``v_hat = v / (1 - beta2**t)``; the step is ``p = p - lr * direction``.
+    :meth:`Adam.step` runs a tuned, in-place copy of this rule while this
+    function holds the textbook code, and calls it when it has been patched
+    (a break of the lab); tests/test_seams.py proves the two equal.
+    """
+    m_hat = m / (1 - beta1**t)
+    v_hat = v / (1 - beta2**t)
+    return m_hat / (np.sqrt(v_hat) + eps)
+
+
+_TEXTBOOK_DIRECTION = adam_direction.__code__
+
+
 class Adam(Optimizer):
     """``Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0)``.
 
@@ -79,6 +95,11 @@ class Adam(Optimizer):
                     m += np.multiply(g, 1 - beta1, out=work)
                     v *= beta2
                     v += np.multiply(np.square(g, out=work), 1 - beta2, out=work)
+                    if adam_direction.__code__ is not _TEXTBOOK_DIRECTION:  # patched by a break: the rule itself
+                        p.sub_(lr * adam_direction(m, v, t, beta1, beta2, eps))
+                        continue
+                    # adam_direction, in place: sqrt(v_hat) = sqrt(v) / sqrt(1 - beta2**t), and 1 / (1 - beta1**t)
+                    # folded into the learning rate
                     bias_correction1 = 1 - beta1**t
                     bias_correction2 = 1 - beta2**t
                     denominator = np.divide(np.sqrt(v, out=work), math.sqrt(bias_correction2), out=work)
