@@ -1,11 +1,7 @@
 """`minigrad train gpt` on a tiny, fast configuration; the language-model loss against torch."""
 
 import json
-import platform
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
