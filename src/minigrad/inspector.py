@@ -184,9 +184,9 @@ class Inspector:
         return handle
 
     def register_all(self) -> Inspector:
-        """Watch every submodule's output (by its dotted name) and the gradient of every parameter in ``params``."""
+        """Watch every called submodule's output (by dotted name) and the gradient of every parameter in ``params``."""
         for name, module in self.model.named_modules():
-            if name:
+            if name and type(module).forward is not Module.forward:  # containers without forward (ModuleList)
                 self.register_forward(name, module)
         for name, param in self.params.items():
             self.register_backward(name, param)
