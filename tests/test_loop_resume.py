@@ -131,3 +131,18 @@ def test_a_run_folder_is_not_overwritten_and_resume_needs_one(tmp_path: Path) ->
         loop.train(loop.LoopConfig(steps=20, warmup_steps=2), tmp_path)
     with pytest.raises(FileNotFoundError, match="holds no run"):
         loop.resume(tmp_path / "nothing")
+
+
+def test_inspect_writes_statistics_and_leaves_the_weights_bit_identical(tmp_path: Path) -> None:
+    options = {"steps": 12, "warmup_steps": 3, "d_model": 16, "n_layers": 1, "batch_size": 2, "val_every": 6}
+    loop.train(loop.LoopConfig(**options), tmp_path / "plain")  # type: ignore[arg-type]
+    loop.train(loop.LoopConfig(**options, inspect=True), tmp_path / "inspected")  # type: ignore[arg-type]
+    assert loop.weights_digest(tmp_path / "plain") == loop.weights_digest(tmp_path / "inspected")
+    records = _log(tmp_path / "inspected")
+    assert [r["schema"] for r in records] == [loop.LOG_SCHEMA] * 12
+    assert {"blocks.0", "blocks.0.attn", "lm_head"} <= set(records[-1]["activations"])  # type: ignore[arg-type]
+    assert "blocks.0.mlp.0" not in records[-1]["activations"]  # type: ignore[operator]
+    assert [r["val_loss"] is not None for r in records] == [(i + 1) % 6 == 0 for i in range(12)]
+    manifest = json.loads((tmp_path / "inspected" / loop.MANIFEST).read_text())
+    assert {"seed", "versions", "config", "git_sha", "hardware"} <= set(manifest)
+    assert manifest["config"]["inspect"] is True

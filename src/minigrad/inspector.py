@@ -53,23 +53,31 @@ class RunningStats:
         self.square_sum = 0.0
 
     def update(self, values: Array) -> None:
-        """Add every element of ``values`` to the series (NaN and Inf propagate, as they should: they are news)."""
-        batch = np.asarray(values, dtype=np.float64).ravel()
+        """Add every element of ``values`` to the series (NaN and Inf propagate, as they should: they are news).
+
+        Sums run in float64 whatever the array's dtype; a float32 or float16
+        array is centred in its own precision (no float64 copy of a large
+        activation), which is all the precision its values have.
+        """
+        batch = np.asarray(values).ravel()
+        if batch.dtype.kind != "f":
+            batch = batch.astype(np.float64)
         n_b = batch.size
         if n_b == 0:
             return
-        mean_b = float(batch.mean())
-        centered = batch - mean_b
-        m2_b = float(centered @ centered)
+        mean_b = float(np.sum(batch, dtype=np.float64)) / n_b
+        self.abs_sum += float(np.sum(np.abs(batch), dtype=np.float64))
+        self.max = max(self.max, float(batch.max()))
+        centered = batch - batch.dtype.type(mean_b)
+        np.square(centered, out=centered)
+        m2_b = float(np.sum(centered, dtype=np.float64))
+        self.square_sum += m2_b + n_b * mean_b * mean_b  # sum x^2 = sum (x - mean)^2 + n mean^2: no cancellation
         n = self.count
         total = n + n_b
         delta = mean_b - self.mean
         self.mean += delta * n_b / total
         self.m2 += m2_b + delta * delta * n * n_b / total
         self.count = total
-        self.max = max(self.max, float(batch.max()))
-        self.abs_sum += float(np.abs(batch).sum())
-        self.square_sum += float(batch @ batch)
 
     def summary(self) -> dict[str, float]:
         """``{count, mean, std, max, mean_abs, l2}``; an empty series gives NaNs (count 0)."""
@@ -183,10 +191,17 @@ class Inspector:
         handles[(kind, name)] = handle
         return handle
 
-    def register_all(self) -> Inspector:
-        """Watch every called submodule's output (by dotted name) and the gradient of every parameter in ``params``."""
+    def register_all(self, max_depth: int | None = None) -> Inspector:
+        """Watch every called submodule's output (by dotted name) and the gradient of every parameter in ``params``.
+
+        ``max_depth`` keeps only modules whose dotted name has at most that
+        many dots: ``max_depth=2`` watches ``blocks.0.attn`` but not the
+        layers inside it (what ``--inspect`` uses: per-layer, and cheaper).
+        """
         for name, module in self.model.named_modules():
-            if name and type(module).forward is not Module.forward:  # containers without forward (ModuleList)
+            if not name or type(module).forward is Module.forward:  # the root, containers never called (ModuleList)
+                continue
+            if max_depth is None or name.count(".") <= max_depth:
                 self.register_forward(name, module)
         for name, param in self.params.items():
             self.register_backward(name, param)

@@ -69,6 +69,8 @@ from ..tensor import Array, Tensor
 
 LOG_SCHEMA = "minigrad.run.log/1"
 CHECKPOINT_FORMAT = "minigrad-run-checkpoint/1"
+# --inspect watches the model's parts down to blocks.0.attn / blocks.0.mlp (not the layers inside them)
+INSPECT_DEPTH = 2
 MANIFEST, CHECKPOINT, LOG = "manifest.json", "checkpoint.safetensors", "inspector.log.jsonl"
 
 
@@ -422,7 +424,7 @@ def resume(run_dir: str | os.PathLike[str], progress: Progress | None = None) ->
 
 def _continue(run: Run, progress: Progress | None) -> Run:
     config = run.config
-    inspector = Inspector(run.model).register_all() if config.inspect else None
+    inspector = Inspector(run.model).register_all(max_depth=INSPECT_DEPTH) if config.inspect else None
     saved: Path | None = run.run_dir / CHECKPOINT if (run.run_dir / CHECKPOINT).exists() else None
     saved_step = run.step if saved is not None else 0
     try:
