@@ -115,3 +115,13 @@ def test_handles_reset_and_remove_all() -> None:
     model(ids).sum().backward()
     assert inspector.snapshot() == {"activations": {}, "gradients": {}}
     assert not model.ln_f._forward_hooks and not model.ln_f.weight._hooks
+
+
+def test_spectral_norm_by_power_iteration_matches_the_svd() -> None:
+    from minigrad.inspector import spectral_norm
+
+    rng = rng_for("spectral")
+    for shape in ((64, 256), (256, 64), (5, 5)):
+        w = rng.normal(size=shape)
+        assert spectral_norm(w, iterations=200) == pytest.approx(np.linalg.norm(w, 2), rel=1e-6)
+    assert spectral_norm(np.zeros((3, 4))) == 0.0

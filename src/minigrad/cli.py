@@ -48,6 +48,7 @@ COMMANDS: dict[str, Command] = {
     "train": Command(".training.cli", "train_main", "cli.command.train"),
     "experiment": Command(".training.cli", "experiment_main", "cli.command.experiment"),
     "run": Command(".training.loop", "run_main", "run.command"),
+    "dashboard": Command(".dashboard", "dashboard_main", "run.dashboard.command"),
 }
 
 

@@ -36,7 +36,28 @@ from .hooks import RemovableHandle
 from .nn.module import Module
 from .tensor import Array, Tensor
 
-__all__ = ["HookHandle", "Inspector", "RunningStats"]
+__all__ = ["HookHandle", "Inspector", "RunningStats", "spectral_norm"]
+
+
+def spectral_norm(matrix: Array, iterations: int = 30) -> float:
+    """The largest singular value of a 2-D array, by power iteration on ``W^T W``.
+
+    ``v <- W^T W v / ||W^T W v||`` from the all-ones vector (deterministic: no
+    random generator of the run is touched), then ``sigma = ||W v||``.  It
+    converges as ``(sigma_2 / sigma_1)^(2k)``; 30 iterations are ample for
+    monitoring, not for a proof.
+    """
+    w = np.asarray(matrix, dtype=np.float64)
+    if w.ndim != 2:
+        raise ValueError(f"spectral_norm: expected a 2-D array, got shape {w.shape}")
+    v = np.ones(w.shape[1]) / math.sqrt(w.shape[1])
+    for _ in range(iterations):
+        u = w.T @ (w @ v)
+        norm = float(np.linalg.norm(u))
+        if norm == 0.0 or not math.isfinite(norm):
+            return norm if not math.isfinite(norm) else 0.0
+        v = u / norm
+    return float(np.linalg.norm(w @ v))
 
 
 class RunningStats:

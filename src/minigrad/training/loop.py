@@ -33,7 +33,8 @@ Log schema ``minigrad.run.log/1`` (one line per logged step)::
      "grad_norm": float (global L2 norm before clipping),
      "val_loss": float | null, "val_loss_regular": float | null, "val_loss_irregular": float | null,
      "activations": {module name: {count, mean, std, max, mean_abs, l2}}   (with inspect only),
-     "gradients": {param name: {count, mean, std, max, mean_abs, l2, weight_l2, grad_to_weight}}  (inspect only)}
+     "gradients": {param name: {count, mean, std, max, mean_abs, l2, weight_l2, grad_to_weight}}  (inspect only),
+     "spectral_norms": {matrix name: largest singular value}   (inspect only, on validation steps)}
 
 NaN and Inf are written as JSON's ``NaN``/``Infinity`` (Python's json reads them back).
 """
@@ -59,7 +60,7 @@ from ..commandline import UsageError, command_parser, help_text, number
 from ..data.corpus import LANGUAGES, Cell, CharTokenizer, encode_lines, held_out_split
 from ..data.verbs import IRREGULAR_VERBS
 from ..engine import no_grad
-from ..inspector import Inspector
+from ..inspector import Inspector, spectral_norm
 from ..messages import text
 from ..ops.nn import cross_entropy
 from ..optim import AdamW
@@ -441,6 +442,10 @@ def _continue(run: Run, progress: Progress | None) -> Run:
                 if inspector is not None:
                     record.update(inspector.snapshot())
                     inspector.reset()
+                    if due:
+                        record["spectral_norms"] = {
+                            name: spectral_norm(p.data) for name, p in run.model.named_parameters() if p.ndim == 2
+                        }
                 log.write(json.dumps(record) + "\n")
                 log.flush()
                 if run.step % config.checkpoint_every == 0 or run.step == config.steps:
