@@ -9,6 +9,7 @@ calls (which tensor, in which order, with which gradient) and the resulting
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -180,3 +181,84 @@ def test_forward_hook_with_kwargs_gets_args_kwargs_and_output_as_in_pytorch() ->
         second = module(x, factor=2.0)
         seen[lib].append((float(first.sum()), float(second.sum())))
     assert seen["minigrad"] == seen["torch"] == [(1, {"factor": 2.0}, 6.0), (9.0, 6.0)]
+
+
+def _full_backward_scenario(lib: str, x0: np.ndarray, y0: np.ndarray, w0: np.ndarray, u: np.ndarray) -> Any:
+    """``out = tanh(x @ w) * y`` in a module; x also feeds the loss outside the module (its share must not leak)."""
+    calls: list[tuple[list[Any], list[Any]]] = []
+
+    def as_np(g: Any) -> Any:
+        return None if g is None else (g.detach().numpy() if isinstance(g, torch.Tensor) else np.array(g))
+
+    def hook(module: Any, grad_input: tuple[Any, ...], grad_output: tuple[Any, ...]) -> None:
+        calls.append(([as_np(g) for g in grad_input], [as_np(g) for g in grad_output]))
+
+    if lib == "torch":
+
+        class TorchGated(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.w = torch.nn.Parameter(torch.from_numpy(w0.copy()))
+
+            def forward(self, x: Any, y: Any) -> Any:
+                return torch.tanh(x @ self.w) * y
+
+        module: Any = TorchGated()
+        x, y, uu = torch.tensor(x0, requires_grad=True), torch.tensor(y0), torch.from_numpy(u)
+    else:
+
+        class Gated(minigrad.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.w = minigrad.nn.Parameter(w0.copy())
+
+            def forward(self, x: Any, y: Any) -> Any:
+                return (x @ self.w).tanh() * y
+
+        module = Gated()
+        x, y, uu = Tensor(x0, requires_grad=True), Tensor(y0), Tensor(u)
+    handle = module.register_full_backward_hook(hook)
+    for _ in range(2):
+        out = module(x, y)
+        ((out * uu).sum() + (x * x).sum()).backward()
+        handle.remove()  # the second pass: no call
+    return calls
+
+
+def test_full_backward_hook_matches_pytorch() -> None:
+    rng = rng_for("full backward")
+    x0, y0, w0, u = rng.normal(size=(3, 4)), rng.normal(size=(3, 5)), rng.normal(size=(4, 5)), rng.normal(size=(3, 5))
+    ours, theirs = _full_backward_scenario("minigrad", x0, y0, w0, u), _full_backward_scenario("torch", x0, y0, w0, u)
+    assert len(ours) == len(theirs) == 1
+    (gi, go), (ti, to) = ours[0], theirs[0]
+    assert len(gi) == len(ti) == 2
+    np.testing.assert_allclose(gi[0], ti[0], rtol=TORCH_RTOL, atol=TORCH_ATOL)  # the module's share only
+    np.testing.assert_array_equal(gi[1], ti[1])  # y requires no grad: zeros in PyTorch
+    assert len(go) == len(to) == 1
+    np.testing.assert_allclose(go[0], to[0], rtol=TORCH_RTOL, atol=TORCH_ATOL)
+
+
+def _numpy(g: Any) -> np.ndarray:
+    return g.detach().numpy() if isinstance(g, torch.Tensor) else np.array(g)
+
+
+def test_full_backward_hook_without_input_grads_fires_at_the_output_as_in_pytorch() -> None:
+    seen = {}
+    w0 = rng_for("no input grad").normal(size=(2, 3))
+    ours, theirs = minigrad.nn.Linear(3, 2), torch.nn.Linear(3, 2).double()
+    ours.weight.data[...] = w0
+    with torch.no_grad():
+        theirs.weight.copy_(torch.from_numpy(w0))
+    for lib, layer, x in ((("minigrad", ours, Tensor(np.ones((1, 3))))), ("torch", theirs, torch.ones(1, 3).double())):
+        layer.register_full_backward_hook(lambda m, gi, go, lib=lib: seen.__setitem__(lib, (gi, _numpy(go[0]))))
+        with pytest.warns(UserWarning) if lib == "torch" else contextlib.nullcontext():
+            (layer(x) * 3.0).sum().backward()
+    assert seen["minigrad"][0] == seen["torch"][0] == (None,)
+    np.testing.assert_array_equal(seen["minigrad"][1], seen["torch"][1])
+
+
+def test_a_full_backward_hook_that_returns_a_value_is_refused() -> None:
+    layer = minigrad.nn.Linear(2, 2)
+    layer.register_full_backward_hook(lambda m, gi, go: gi)
+    with pytest.raises(RuntimeError, match="only observe"):
+        layer(Tensor(np.ones((1, 2)), requires_grad=True)).sum().backward()

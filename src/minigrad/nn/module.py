@@ -20,7 +20,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from ..engine import no_grad
+from ..engine import grad_mode, no_grad
+from ..hooks import BackwardCapture
 from ..hooks import RemovableHandle as RemovableHandle  # re-exported: nn.RemovableHandle
 from ..tensor import Array, Tensor
 from .parameter import Parameter
@@ -85,6 +86,7 @@ class Module:
     _modules: dict[str, Module | None]
     _forward_hooks: dict[int, ForwardHook]
     _forward_hooks_with_kwargs: set[int]  # ids of the hooks called as hook(module, args, kwargs, output)
+    _backward_hooks: dict[int, Callable[..., Any]]  # register_full_backward_hook
 
     # A Callable attribute rather than a method so that subclasses may define
     # forward with any signature (PyTorch does the same).
@@ -99,6 +101,7 @@ class Module:
         object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "_forward_hooks", {})
         object.__setattr__(self, "_forward_hooks_with_kwargs", set())
+        object.__setattr__(self, "_backward_hooks", {})
 
     # ------------------------------------------------------------------ registration
 
@@ -379,6 +382,10 @@ class Module:
     # ------------------------------------------------------------------ calling and hooks
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        capture = None
+        if self._backward_hooks and grad_mode.enabled:
+            capture = BackwardCapture(self, list(self._backward_hooks.values()))
+            args = capture.wrap_inputs(args)
         output = self.forward(*args, **kwargs)
         for hook_id, hook in tuple(self._forward_hooks.items()):
             if hook_id in self._forward_hooks_with_kwargs:
@@ -387,7 +394,22 @@ class Module:
                 replaced = hook(self, args, output)
             if replaced is not None:
                 output = replaced
-        return output
+        return output if capture is None else capture.wrap_output(output)
+
+    def register_full_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` once the gradients of a call's inputs are computed.
+
+        ``grad_input`` has one entry per positional Tensor argument and
+        ``grad_output`` one per Tensor of the output (None where no gradient
+        flows), as in PyTorch; see :class:`minigrad.hooks.BackwardCapture`
+        (the hook observes: it cannot replace ``grad_input``).  Returns a handle.
+        """
+        if not callable(hook):
+            raise TypeError(f"register_full_backward_hook: hook must be callable, got {type(hook).__name__}")
+        hook_id = next(_hook_ids)
+        hooks = self._backward_hooks
+        hooks[hook_id] = hook
+        return RemovableHandle([lambda: hooks.pop(hook_id, None) and None])
 
     def register_forward_hook(self, hook: ForwardHook, *, with_kwargs: bool = False) -> RemovableHandle:
         """Call ``hook(module, inputs, output)`` after every forward; a non-None result replaces the output.
