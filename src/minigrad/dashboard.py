@@ -440,6 +440,20 @@ def render(run_dir: str | os.PathLike[str]) -> tuple[str, dict[str, Any]]:
     return page, {**verdict, "baseline": baseline}
 
 
+def verdict_line(verdict: dict[str, Any]) -> str:
+    """``"<verdict> (step N): <evidence>"`` in the current language."""
+    where = text("run.doctor.at_step", step=verdict["step"]) if verdict["step"] is not None else ""
+    return f"{text('run.doctor.verdict.' + verdict['verdict'])}{where}: {verdict['evidence']}"
+
+
+def write_dashboard(run_dir: str | os.PathLike[str]) -> tuple[Path, dict[str, Any]]:
+    """Write ``run_dir/dashboard.html``; return its path and the doctor's verdict."""
+    page, verdict = render(run_dir)
+    target = Path(run_dir) / "dashboard.html"
+    target.write_text(page, "utf-8")
+    return target, verdict
+
+
 def dashboard_parser() -> argparse.ArgumentParser:
     parser = command_parser("minigrad dashboard", help_text("run.dashboard.description"))
     parser.add_argument("run_dir", metavar="RUN_DIR", help=help_text("run.dashboard.help.run_dir"))
@@ -452,13 +466,10 @@ def dashboard_main(argv: Sequence[str]) -> int:
     args = dashboard_parser().parse_args(argv)
     if not (Path(args.run_dir) / LOG).exists():
         raise UsageError(text("run.error.no_log", path=str(Path(args.run_dir) / LOG)))
-    page, verdict = render(args.run_dir)
-    target = Path(args.run_dir) / "dashboard.html"
-    target.write_text(page, "utf-8")
+    target, verdict = write_dashboard(args.run_dir)
     if args.json:
         print(json.dumps({**verdict, "dashboard": str(target)}, ensure_ascii=False))
     else:
-        where = text("run.doctor.at_step", step=verdict["step"]) if verdict["step"] is not None else ""
-        print(f"{text('run.doctor.verdict.' + verdict['verdict'])}{where}: {verdict['evidence']}")
+        print(verdict_line(verdict))
         print(text("run.dashboard.written", path=str(target)))
     return 0

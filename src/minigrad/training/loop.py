@@ -519,4 +519,10 @@ def run_main(argv: Sequence[str]) -> int:
             )
         return 130
     print(text("run.done", steps=run.step, path=run.run_dir / CHECKPOINT, digest=weights_digest(run.run_dir)[:16]))
+    if run.config.inspect:  # an inspected run ends with its dashboard (imported here: dashboard imports this module)
+        from ..dashboard import verdict_line, write_dashboard
+
+        target, verdict = write_dashboard(run.run_dir)
+        print(verdict_line(verdict))
+        print(text("run.dashboard.written", path=str(target)))
     return 0
