@@ -69,6 +69,14 @@ def test_the_doctor_names_train_val_divergence_and_not_a_healthy_gap() -> None:
     assert dashboard.diagnose(_records(60, loss, WARMUP, val_loss=following), baseline=1.0)["verdict"] == "healthy"
 
 
+def test_the_doctor_names_a_loss_that_stays_above_a_uniform_guess() -> None:
+    loss = [25.0 - 0.01 * i for i in range(60)]  # what xavier * 100 does to the pre-norm MiniGPT: finite, useless
+    verdict = dashboard.diagnose(_records(60, loss, WARMUP), chance=math.log(50))
+    assert verdict["verdict"] == "worse_than_chance" and verdict["step"] == 60
+    learning = [4.0 * 0.97**i for i in range(60)]
+    assert dashboard.diagnose(_records(60, learning, WARMUP), chance=math.log(50))["verdict"] == "healthy"
+
+
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("run")

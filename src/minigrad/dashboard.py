@@ -25,6 +25,10 @@ with its evidence and the step where it first showed:
 * ``spike_without_warmup``: the learning rate started at its peak (no warmup)
   and the loss rose above ``SPIKE_FACTOR`` times its lowest value so far within
   the first ``SPIKE_WINDOW`` steps;
+* ``worse_than_chance``: the train loss of the last tenth of the run is above
+  ``ln V``, the cross-entropy of a uniform guess over the corpus' ``V``
+  symbols (what a bad initialisation does to a pre-norm model whose
+  LayerNorms keep the activations finite: no NaN, but nothing learned);
 * ``train_val_divergence``: train loss fell far below the n-gram baseline and
   below ``DIVERGENCE_RATIO`` times the validation loss while validation loss
   stayed flat (improved by less than ``FLAT_VAL`` of its first value):
@@ -46,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from .commandline import UsageError, command_parser, help_text
-from .data.corpus import NEWLINE
+from .data.corpus import NEWLINE, CharTokenizer
 from .messages import current_lang, text
 from .training.loop import LOG, MANIFEST, LoopConfig, examples
 
@@ -126,8 +130,11 @@ def _finite(x: Any) -> bool:
     return isinstance(x, int | float) and math.isfinite(x)
 
 
-def diagnose(records: Sequence[Record], baseline: float | None = None) -> dict[str, Any]:
-    """``{"verdict", "step", "evidence"}``: the first failure the log shows (see the module docstring)."""
+def diagnose(records: Sequence[Record], baseline: float | None = None, chance: float | None = None) -> dict[str, Any]:
+    """``{"verdict", "step", "evidence"}``: the first failure the log shows (see the module docstring).
+
+    ``baseline`` is the n-gram cross-entropy, ``chance`` that of a uniform guess (``ln V``).
+    """
     if not records:
         return {"verdict": "empty", "step": None, "evidence": text("run.doctor.evidence.empty")}
     bad_loss = next((r for r in records if not _finite(r.get("loss"))), None)
@@ -183,10 +190,16 @@ def diagnose(records: Sequence[Record], baseline: float | None = None) -> dict[s
                     ),
                 }
             lowest = min(lowest, r["loss"])
+    tail = records[-max(1, len(records) // 10) :]
+    train_end = sum(r["loss"] for r in tail) / len(tail)
+    if chance is not None and train_end > chance:
+        return {
+            "verdict": "worse_than_chance",
+            "step": records[-1]["step"],
+            "evidence": text("run.doctor.evidence.worse_than_chance", loss=f"{train_end:.3g}", chance=f"{chance:.3g}"),
+        }
     vals = [(r["step"], r["val_loss"]) for r in records if _finite(r.get("val_loss"))]
     if len(vals) >= 2:
-        tail = records[-max(1, len(records) // 10) :]
-        train_end = sum(r["loss"] for r in tail) / len(tail)
         val_first, val_end = vals[0][1], vals[-1][1]
         flat = val_first - min(v for _, v in vals) < FLAT_VAL * val_first
         below_baseline = baseline is None or train_end < baseline
@@ -421,7 +434,7 @@ def render(run_dir: str | os.PathLike[str]) -> tuple[str, dict[str, Any]]:
     """The page's HTML and the doctor's verdict, from the run folder's log and manifest."""
     records = read_log(run_dir)
     baseline = baseline_for(run_dir) if (Path(run_dir) / MANIFEST).exists() else None
-    verdict = diagnose(records, baseline)
+    verdict = diagnose(records, baseline, math.log(CharTokenizer.from_corpus().vocab_size))
     figures = "".join(
         f'<figure data-panel="{i}"><figcaption>{i}. {html.escape(title)}</figcaption>{svg}</figure>'
         for i, (title, svg) in enumerate(panels(records, baseline), start=1)
