@@ -146,3 +146,19 @@ def test_inspect_writes_statistics_and_leaves_the_weights_bit_identical(tmp_path
     manifest = json.loads((tmp_path / "inspected" / loop.MANIFEST).read_text())
     assert {"seed", "versions", "config", "git_sha", "hardware"} <= set(manifest)
     assert manifest["config"]["inspect"] is True
+
+
+def test_validation_scored_from_prefixes_equals_the_teacher_forced_loss_under_a_causal_mask() -> None:
+    run = loop.Run(loop.LoopConfig(steps=20, warmup_steps=2, d_model=16, n_layers=1, batch_size=4), Path("."))
+    for _ in range(3):
+        run.train_step()
+    got = run.validate()
+    lines = [line for e in run.val_examples for line in (e.en, e.es)]
+    batch = loop.make_batch(lines, run.tokenizer, np.float32)
+    logits = run.model(batch.input, key_padding_mask=batch.key_padding_mask())
+    teacher_forced = loop.masked_token_mean(logits, batch.target, batch.loss_mask).item()
+    assert got["val_loss"] == pytest.approx(teacher_forced, rel=1e-5)  # float32: the same sums in another order
+    regular = [e.is_regular for e in run.val_examples]
+    assert any(regular) and not all(regular)
+    assert min(got["val_loss_regular"], got["val_loss_irregular"]) <= got["val_loss"]
+    assert got["val_loss"] <= max(got["val_loss_regular"], got["val_loss_irregular"])
