@@ -135,6 +135,16 @@ def _finite(x: Any) -> bool:
     return isinstance(x, int | float) and math.isfinite(x)
 
 
+def _first_rise(vals: Sequence[tuple[int, float]]) -> int | None:
+    """The first validation step more than ``FLAT_VAL`` above the best validation loss before it, if any."""
+    best_so_far = math.inf
+    for step, value in vals:
+        if value > (1 + FLAT_VAL) * best_so_far:
+            return step
+        best_so_far = min(best_so_far, value)
+    return None
+
+
 def diagnose(records: Sequence[Record], baseline: float | None = None, chance: float | None = None) -> dict[str, Any]:
     """``{"verdict", "step", "evidence"}``: the first failure the log shows (see the module docstring).
 
@@ -210,21 +220,18 @@ def diagnose(records: Sequence[Record], baseline: float | None = None, chance: f
         flat = val_first - best < FLAT_VAL * val_first
         rose = val_end > (1 + FLAT_VAL) * best
         if (flat or rose) and train_end < DIVERGENCE_RATIO * val_end:
-            best_so_far = math.inf
-            step: int | None = None
-            for val_step, v in vals:
-                if v > (1 + FLAT_VAL) * best_so_far:
-                    step = val_step
-                    break
-                best_so_far = min(best_so_far, v)
-            if step is None:
-                step = next(
+            turned_up = _first_rise(vals)
+            shown_at = (
+                turned_up
+                if turned_up is not None
+                else next(
                     (r["step"] for r in records if _finite(r["loss"]) and r["loss"] < DIVERGENCE_RATIO * val_end),
                     records[-1]["step"],
                 )
+            )
             return {
                 "verdict": "train_val_divergence",
-                "step": step,
+                "step": shown_at,
                 "evidence": text(
                     "run.doctor.evidence.divergence",
                     train=f"{train_end:.3g}",
@@ -232,7 +239,7 @@ def diagnose(records: Sequence[Record], baseline: float | None = None, chance: f
                     val_first=f"{val_first:.3g}",
                     best=f"{best:.3g}",
                     baseline="-" if baseline is None else f"{baseline:.3g}",
-                    step=step,
+                    step=shown_at,
                 ),
             }
     return {"verdict": "healthy", "step": None, "evidence": text("run.doctor.evidence.healthy")}
