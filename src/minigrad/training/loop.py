@@ -10,7 +10,10 @@ forensic record in ``run_dir``:
   (:func:`minigrad.checkpoint.save`: temporary file, fsync, rename);
 * ``inspector.log.jsonl``: one JSON object per logged step (schema below).
 
-``resume(run_dir)`` rebuilds the run from its manifest and checkpoint and
+The command is ``minigrad run --out RUN_DIR [--inspect]`` (an inspected run
+ends with ``dashboard.html``, :mod:`minigrad.dashboard`) and ``minigrad run
+--resume RUN_DIR``; Ctrl-C prints one line naming the last checkpoint and
+exits with status 130.  ``resume(run_dir)`` rebuilds the run from its manifest and checkpoint and
 goes on: the weights at the end are bit-identical to those of a run that
 never stopped (``tests/test_loop_resume.py`` stops a real run with SIGINT).
 
@@ -25,6 +28,10 @@ One step, on a batch ``(input, target, loss_mask, attn_pad_mask)``:
   decay on biases and norm scales, the 1-D parameters);
 * learning rate: linear warmup to ``lr`` over ``warmup_steps``, then cosine
   decay to ``min_lr`` at ``steps``.
+
+Validation (every ``val_every`` steps) scores each held-out position from a
+forward pass over its prefix alone, so a leaking attention mask cannot make it
+look good (see :meth:`Run.validate`).
 
 Log schema ``minigrad.run.log/1`` (one line per logged step)::
 
@@ -42,6 +49,7 @@ NaN and Inf are written as JSON's ``NaN``/``Infinity`` (Python's json reads them
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -470,8 +478,6 @@ def _continue(run: Run, progress: Progress | None) -> Run:
 
 def weights_digest(run_dir: str | os.PathLike[str]) -> str:
     """SHA-256 over the model's arrays in the run's checkpoint (names, dtypes, shapes and bytes, sorted by name)."""
-    import hashlib
-
     digest = hashlib.sha256()
     arrays = checkpoint.load(Path(run_dir) / CHECKPOINT)
     for name in sorted(k for k in arrays if k.startswith("model.")):
