@@ -46,7 +46,7 @@ CODE = re.compile(
     r"|\bminigrad(?: \w+){0,2}"  # commands
     r"|\{[^}]*\}"  # argparse's choices, {en,es}
     r"|(?<!\w)'[^'\n]*'"  # quoted values ('frob', Python's reprs), not an apostrophe (course's)
-    r"|(?m:^  (?:breaks|doctor|train|experiment)(?= ))"  # the command names of `minigrad --help`
+    r"|(?m:^  (?:breaks|doctor|train|experiment|run)(?= ))"  # the command names of `minigrad --help`
     r"|(?<!\w)--?[\w-]+"  # options
     r"|\S*[/\\]\S*|\S+\.(?:png|json|txt|safetensors|py)\b"  # paths and file names
     r"|\w*_\w*"  # identifiers (d_model, MINIGRAD_LANG, n-heads as --n-heads is gone already)

@@ -47,6 +47,8 @@ COMMANDS: dict[str, Command] = {
     "doctor": Command(".doctor.cli", "main", "cli.command.doctor"),
     "train": Command(".training.cli", "train_main", "cli.command.train"),
     "experiment": Command(".training.cli", "experiment_main", "cli.command.experiment"),
+    "run": Command(".training.loop", "run_main", "run.command"),
+    "dashboard": Command(".dashboard", "dashboard_main", "run.dashboard.command"),
 }
 
 

@@ -347,6 +347,8 @@ def run_backward(root: Tensor, grad: Array | None, retain_graph: bool) -> None:
         g = grads.pop(id(t), None)
         if g is None:
             continue
+        if t._grad_hooks:  # Tensor.register_hook: may replace the gradient before anything uses it
+            g = t._run_grad_hooks(g)
         node = t._ctx
         if node is None:  # a leaf: accumulate into .grad
             _store_grad(t, g, handed, check)

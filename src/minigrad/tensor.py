@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .engine import BackwardFn, Grads, Node, check_finite_forward, grad_mode, run_backward, state
+from .hooks import RemovableHandle, remover
 from .unbroadcast import unbroadcast
 
 Array = npt.NDArray[Any]
@@ -28,6 +29,7 @@ TensorLike = Union["Tensor", Scalar, Array, Sequence[Any]]
 Axis = Union[int, Sequence[int], None]
 
 _creation_counter = itertools.count()
+_hook_ids = itertools.count()
 _creation_stamp = operator.attrgetter("_seq")
 
 
@@ -58,6 +60,7 @@ class Tensor:
         "_vc",
         "_retains_grad",
         "_hooks",
+        "_grad_hooks",
         "_seq",
         "_past",
         "_view_version",
@@ -72,6 +75,7 @@ class Tensor:
     _vc: list[int] | None  # the version counter: one cell shared by a tensor and its views, made on first need
     _retains_grad: bool
     _hooks: list[Callable[[Tensor], None]] | None  # set on leaves only; see register_post_accumulate_grad_hook
+    _grad_hooks: dict[int, Callable[[Array], Any]] | None  # see register_hook; by id, in registration order
     _seq: int  # creation stamp: inputs are always older than outputs (engine.topological_order)
     _past: list[Tensor] | None  # the histories this tensor had before each recorded assignment into it, oldest first
     # -1, or: its array is a view of another tensor's (indexing, reshape, transpose), taken at this version
@@ -94,6 +98,7 @@ class Tensor:
         self._vc = version_cell
         self._retains_grad = False
         self._hooks = None
+        self._grad_hooks = None
         self._seq = next(_creation_counter)
         self._past = None
         self._view_version = -1
@@ -302,19 +307,75 @@ class Tensor:
         self._retains_grad = True
         return self
 
-    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> Callable[[], None]:
+    def register_hook(self, hook: Callable[[Array], Any]) -> RemovableHandle:
+        """Call ``hook(grad)`` each time a backward pass has computed ``dL/dself``; returns a handle.
+
+        As in PyTorch: ``grad`` is the sum of every contribution to this
+        tensor in this pass, given before anything uses it.  A hook that
+        returns None leaves it as it is; one that returns an array (or a
+        Tensor) of the same shape replaces it, for the next hook, for
+        ``.grad`` (a leaf, or a tensor that called :meth:`retain_grad`) and
+        for everything the pass propagates from here.  Hooks run in the order
+        they were registered.  ``grad`` is read-only: return a new array
+        rather than changing it in place (the engine may share it).
+        """
+        if not callable(hook):
+            raise TypeError(f"register_hook: hook must be callable, got {type(hook).__name__}")
+        if not self._rg:
+            raise RuntimeError(
+                "register_hook: this tensor does not require grad, so no gradient will ever reach it; "
+                "create it with requires_grad=True (or register the hook on a tensor computed from one)"
+            )
+        hooks = self._grad_hooks
+        if hooks is None:
+            hooks = self._grad_hooks = {}
+        hook_id = next(_hook_ids)
+        hooks[hook_id] = hook
+        return RemovableHandle([remover(hooks, hook_id)])
+
+    def _run_grad_hooks(self, grad: Array) -> Array:
+        """``grad`` passed through this tensor's :meth:`register_hook` hooks, in order (called by the engine)."""
+        for hook in tuple((self._grad_hooks or {}).values()):  # a copy: a hook may remove itself
+            shown = grad.view()
+            shown.flags.writeable = False
+            result = hook(shown)
+            if result is None:
+                continue
+            array = result._data if isinstance(result, Tensor) else np.asarray(result)
+            if array.shape != self._data.shape or array.dtype.kind != "f":
+                raise RuntimeError(
+                    f"register_hook: a hook on a tensor of shape {self._data.shape} returned a gradient of shape "
+                    f"{array.shape} and dtype {array.dtype}; return None, or a floating-point array of the "
+                    "tensor's own shape"
+                )
+            grad = np.array(array, dtype=self._data.dtype)  # a fresh copy: the hook may keep its own array
+        return grad
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
         """Call ``hook(tensor)`` each time a backward pass has added into this leaf's ``.grad``.
 
-        Returns a function that removes the hook.  Only leaves accumulate, so
-        only leaves accept hooks (as in PyTorch).
+        Returns a handle whose ``remove()`` unregisters the hook.  Only leaves
+        accumulate, so only leaves accept hooks (as in PyTorch).  They run
+        after the :meth:`register_hook` hooks, in the order registered.
         """
+        if not callable(hook):
+            raise TypeError(f"register_post_accumulate_grad_hook: hook must be callable, got {type(hook).__name__}")
         if self._ctx is not None:
             raise RuntimeError("register_post_accumulate_grad_hook: only leaf tensors accumulate gradients")
         hooks = self._hooks
         if hooks is None:
             hooks = self._hooks = []
-        hooks.append(hook)
-        return lambda: hooks.remove(hook) if hook in hooks else None
+
+        def entry(tensor: Tensor) -> None:  # one object per registration: remove() takes out this one only
+            hook(tensor)
+
+        hooks.append(entry)
+
+        def remove() -> None:
+            if entry in hooks:
+                hooks.remove(entry)
+
+        return RemovableHandle([remove])
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the accumulated gradient (``None``), or fill it with zeros in place."""

@@ -20,11 +20,14 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from ..engine import no_grad
+from ..engine import grad_mode, no_grad
+from ..hooks import BackwardCapture
+from ..hooks import RemovableHandle as RemovableHandle  # re-exported: nn.RemovableHandle
 from ..tensor import Array, Tensor
 from .parameter import Parameter
 
-ForwardHook = Callable[["Module", tuple[Any, ...], Any], Any]
+# hook(module, args, output), or hook(module, args, kwargs, output) when registered with_kwargs=True
+ForwardHook = Callable[..., Any]
 ParameterGradHook = Callable[[str, Parameter], None]
 
 
@@ -43,28 +46,6 @@ class StateDictError(KeyError, ValueError):
 
     def __str__(self) -> str:  # KeyError's own __str__ would quote the whole message
         return str(self.args[0]) if self.args else ""
-
-
-class RemovableHandle:
-    """What ``register_*_hook`` returns: ``handle.remove()`` unregisters the hook(s).
-
-    Also a context manager: ``with module.register_forward_hook(f): ...``
-    removes the hook when the block ends.  Removing twice is harmless.
-    """
-
-    def __init__(self, removers: list[Callable[[], None]]) -> None:
-        self._removers = removers
-
-    def remove(self) -> None:
-        removers, self._removers = self._removers, []
-        for remove in removers:
-            remove()
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.remove()
 
 
 _hook_ids = itertools.count()
@@ -104,6 +85,8 @@ class Module:
     _non_persistent_buffers: set[str]
     _modules: dict[str, Module | None]
     _forward_hooks: dict[int, ForwardHook]
+    _forward_hooks_with_kwargs: set[int]  # ids of the hooks called as hook(module, args, kwargs, output)
+    _backward_hooks: dict[int, Callable[..., Any]]  # register_full_backward_hook
 
     # A Callable attribute rather than a method so that subclasses may define
     # forward with any signature (PyTorch does the same).
@@ -117,6 +100,8 @@ class Module:
         object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "_forward_hooks", {})
+        object.__setattr__(self, "_forward_hooks_with_kwargs", set())
+        object.__setattr__(self, "_backward_hooks", {})
 
     # ------------------------------------------------------------------ registration
 
@@ -397,25 +382,56 @@ class Module:
     # ------------------------------------------------------------------ calling and hooks
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        capture = None
+        if self._backward_hooks and grad_mode.enabled:
+            capture = BackwardCapture(self, list(self._backward_hooks.values()))
+            args = capture.wrap_inputs(args)
         output = self.forward(*args, **kwargs)
-        for hook in tuple(self._forward_hooks.values()):
-            replaced = hook(self, args, output)
+        for hook_id, hook in tuple(self._forward_hooks.items()):
+            if hook_id in self._forward_hooks_with_kwargs:
+                replaced = hook(self, args, kwargs, output)
+            else:
+                replaced = hook(self, args, output)
             if replaced is not None:
                 output = replaced
-        return output
+        return output if capture is None else capture.wrap_output(output)
 
-    def register_forward_hook(self, hook: ForwardHook) -> RemovableHandle:
+    def register_full_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` once the gradients of a call's inputs are computed.
+
+        ``grad_input`` has one entry per positional Tensor argument and
+        ``grad_output`` one per Tensor of the output (None where no gradient
+        flows), as in PyTorch; see :class:`minigrad.hooks.BackwardCapture`
+        (the hook observes: it cannot replace ``grad_input``).  Returns a handle.
+        """
+        if not callable(hook):
+            raise TypeError(f"register_full_backward_hook: hook must be callable, got {type(hook).__name__}")
+        hook_id = next(_hook_ids)
+        hooks = self._backward_hooks
+        hooks[hook_id] = hook
+        return RemovableHandle([lambda: hooks.pop(hook_id, None) and None])
+
+    def register_forward_hook(self, hook: ForwardHook, *, with_kwargs: bool = False) -> RemovableHandle:
         """Call ``hook(module, inputs, output)`` after every forward; a non-None result replaces the output.
 
-        ``inputs`` is the tuple of positional arguments.  Returns a handle
-        whose ``remove()`` unregisters the hook.
+        ``inputs`` is the tuple of positional arguments; with
+        ``with_kwargs=True`` (as in PyTorch) the hook is called as
+        ``hook(module, args, kwargs, output)``.  Returns a handle whose
+        ``remove()`` unregisters the hook.
         """
         if not callable(hook):
             raise TypeError(f"register_forward_hook: hook must be callable, got {type(hook).__name__}")
         hook_id = next(_hook_ids)
         self._forward_hooks[hook_id] = hook
-        hooks = self._forward_hooks
-        return RemovableHandle([lambda: hooks.pop(hook_id, None) and None])
+        hooks, with_kwargs_ids = self._forward_hooks, self._forward_hooks_with_kwargs
+        if with_kwargs:
+            with_kwargs_ids.add(hook_id)
+
+        def remove() -> None:
+            hooks.pop(hook_id, None)
+            with_kwargs_ids.discard(hook_id)
+
+        return RemovableHandle([remove])
 
     def register_parameter_grad_hook(self, hook: ParameterGradHook) -> RemovableHandle:
         """Call ``hook(name, param)`` whenever backward has accumulated a parameter's ``.grad``.
@@ -433,7 +449,7 @@ class Module:
             def call(p: Tensor, name: str = name, param: Parameter = param) -> None:
                 hook(name, param)
 
-            removers.append(param.register_post_accumulate_grad_hook(call))
+            removers.append(param.register_post_accumulate_grad_hook(call).remove)
         return RemovableHandle(removers)
 
     # ------------------------------------------------------------------ printing

@@ -1,0 +1,542 @@
+"""The phase-18 training loop as a library: a run folder you can stop at any step and resume bit for bit.
+
+``train(config, run_dir)`` trains MiniGPT on the phase-12 corpus and keeps a
+forensic record in ``run_dir``:
+
+* ``manifest.json``: ``{seed, versions, config, git_sha, hardware}``, written once;
+* ``checkpoint.safetensors``: the model, the optimizer's moments and step counts,
+  the schedule's position and every random generator's state, rewritten
+  atomically every ``checkpoint_every`` steps and at the end
+  (:func:`minigrad.checkpoint.save`: temporary file, fsync, rename);
+* ``inspector.log.jsonl``: one JSON object per logged step (schema below).
+
+The command is ``minigrad run --out RUN_DIR [--inspect]`` (an inspected run
+ends with ``dashboard.html``, :mod:`minigrad.dashboard`) and ``minigrad run
+--resume RUN_DIR``; Ctrl-C prints one line naming the last checkpoint and
+exits with status 130.  ``resume(run_dir)`` rebuilds the run from its manifest and checkpoint and
+goes on: the weights at the end are bit-identical to those of a run that
+never stopped (``tests/test_loop_resume.py`` stops a real run with SIGINT).
+
+One step, on a batch ``(input, target, loss_mask, attn_pad_mask)``:
+
+* ``loss = sum_i m_i * CE(logits_i, target_i) / sum_i m_i`` over every token
+  position ``i`` (the token mean; ``m`` is the loss mask, 0 on padding);
+* backward, then global L2 clipping: all gradients scaled by
+  ``min(1, clip / ||g||)``, ``||g||`` over every parameter at once (logged
+  before clipping);
+* AdamW (betas 0.9/0.95, eps 1e-8, weight decay 0.1 on matrices only: no
+  decay on biases and norm scales, the 1-D parameters);
+* learning rate: linear warmup to ``lr`` over ``warmup_steps``, then cosine
+  decay to ``min_lr`` at ``steps``.
+
+Validation (every ``val_every`` steps) scores each held-out position from a
+forward pass over its prefix alone, so a leaking attention mask cannot make it
+look good (see :meth:`Run.validate`).
+
+Log schema ``minigrad.run.log/1`` (one line per logged step)::
+
+    {"schema": "minigrad.run.log/1", "step": int (1-based, after the update),
+     "loss": float, "lr": float (the rate this step used),
+     "grad_norm": float (global L2 norm before clipping),
+     "val_loss": float | null, "val_loss_regular": float | null, "val_loss_irregular": float | null,
+     "activations": {module name: {count, mean, std, max, mean_abs, l2}}   (with inspect only),
+     "gradients": {param name: {count, mean, std, max, mean_abs, l2, weight_l2, grad_to_weight}}  (inspect only),
+     "spectral_norms": {matrix name: largest singular value}   (inspect only, on validation steps)}
+
+NaN and Inf are written as JSON's ``NaN``/``Infinity`` (Python's json reads them back).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any, NamedTuple, cast
+
+import numpy as np
+
+from .. import __version__, checkpoint, nn
+from ..commandline import UsageError, command_parser, help_text, number
+from ..data.corpus import LANGUAGES, Cell, CharTokenizer, encode_lines, held_out_split
+from ..data.verbs import IRREGULAR_VERBS
+from ..engine import no_grad
+from ..inspector import Inspector, spectral_norm
+from ..messages import text
+from ..ops.nn import cross_entropy
+from ..optim import AdamW
+from ..optim.clip import clip_grad_norm_
+from ..optim.lr_scheduler import WarmupCosine
+from ..tensor import Array, Tensor
+
+LOG_SCHEMA = "minigrad.run.log/1"
+CHECKPOINT_FORMAT = "minigrad-run-checkpoint/1"
+# --inspect watches the model's parts down to blocks.0.attn / blocks.0.mlp (not the layers inside them)
+INSPECT_DEPTH = 2
+MANIFEST, CHECKPOINT, LOG = "manifest.json", "checkpoint.safetensors", "inspector.log.jsonl"
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    """Everything that decides a run's numbers."""
+
+    steps: int = 600
+    batch_size: int = 16
+    lr: float = 3e-4
+    min_lr: float = 3e-5
+    warmup_steps: int = 60
+    weight_decay: float = 0.1
+    clip: float = 1.0
+    seed: int = 0
+    d_model: int = 64
+    n_heads: int = 4
+    n_layers: int = 2
+    d_ff: int = 256
+    held_out_per_verb: int = 2
+    checkpoint_every: int = 50
+    val_every: int = 25
+    inspect: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "batch_size", "warmup_steps", "d_model", "n_heads", "n_layers", "d_ff"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"training loop: {name} must be a positive integer, got {value!r}")
+        for name in ("checkpoint_every", "val_every"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"training loop: {name} must be a positive integer, got {value!r}")
+        if self.steps <= self.warmup_steps:
+            raise ValueError(
+                f"training loop: steps ({self.steps}) must be larger than warmup_steps ({self.warmup_steps})"
+            )
+        if not 0 < self.min_lr <= self.lr or self.clip <= 0 or self.weight_decay < 0:
+            raise ValueError(
+                f"training loop: need 0 < min_lr <= lr, clip > 0, weight_decay >= 0; got min_lr={self.min_lr}, "
+                f"lr={self.lr}, clip={self.clip}, weight_decay={self.weight_decay}"
+            )
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> LoopConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class VerbExample:
+    """One corpus cell as a training example, both languages side by side."""
+
+    id: int
+    en: str
+    es: str
+    verb: str
+    tense: str
+    person: str
+    is_regular: bool
+
+    @classmethod
+    def of(cls, index: int, cell: Cell) -> VerbExample:
+        en, es = cell.line("en"), cell.line("es")
+        return cls(index, en, es, cell.verb, cell.tense, cell.person, cell.verb not in IRREGULAR_VERBS)
+
+
+class Batch(NamedTuple):
+    """``input`` and ``target`` ``(B, L)`` ids (target = input shifted by one), ``loss_mask`` ``(B, L)`` 0/1
+    (0 where the target is padding), ``attn_pad_mask`` ``(B, 1, L, L)`` True where query i may attend to key j
+    (causal, and j not padding)."""
+
+    input: Array
+    target: Array
+    loss_mask: Array
+    attn_pad_mask: Array
+
+    def key_padding_mask(self) -> Array:
+        """``(B, L)`` True on padded keys, MiniGPT's argument: the last query row of ``attn_pad_mask``, negated
+        (that row is causal for every key, so only padding masks it)."""
+        return ~self.attn_pad_mask[:, 0, -1, :]
+
+
+def make_batch(lines: Sequence[str], tokenizer: CharTokenizer, dtype: Any) -> Batch:
+    """Encode ``"\\n" + line + "\\n"`` right-padded to the longest line, and the two masks."""
+    ids = encode_lines(lines, tokenizer, max(len(line) for line in lines) + 2)
+    input_, target = ids[:, :-1], ids[:, 1:]
+    length = input_.shape[1]
+    causal = np.tril(np.ones((length, length), dtype=bool))
+    keys = input_ != tokenizer.pad_id
+    attn = causal[None, None, :, :] & keys[:, None, None, :]
+    loss_mask = (target != tokenizer.pad_id).astype(dtype)
+    return Batch(input_, target, loss_mask, attn)
+
+
+def examples(config: LoopConfig) -> tuple[list[VerbExample], list[VerbExample]]:
+    """``(train, val)``: the held-out split of :func:`minigrad.data.corpus.held_out_split`, as examples."""
+    train, held_out = held_out_split(config.held_out_per_verb, config.seed)
+    return [VerbExample.of(i, c) for i, c in enumerate(train)], [VerbExample.of(i, c) for i, c in enumerate(held_out)]
+
+
+def masked_token_mean(logits: Tensor, target: Array, loss_mask: Array) -> Tensor:
+    """``sum(mask * CE) / sum(mask)`` over every position: each real token counts once, padding not at all."""
+    n, t, v = logits.shape
+    per_token = cross_entropy(logits.reshape(n * t, v), target.reshape(n * t), reduction="none")
+    return (per_token * Tensor(loss_mask.reshape(n * t))).sum() / float(loss_mask.sum())
+
+
+# --------------------------------------------------------------------------- the run
+
+
+class RunInterruptedError(Exception):
+    """Ctrl-C (SIGINT) stopped a run; ``checkpoint`` is the last one written (None before the first)."""
+
+    def __init__(self, step: int, checkpoint: Path | None, saved_step: int) -> None:
+        super().__init__(step, checkpoint, saved_step)
+        self.step, self.checkpoint, self.saved_step = step, checkpoint, saved_step
+
+
+class Run:
+    """A model, its optimizer and schedule, its data and its generators: everything a checkpoint holds."""
+
+    def __init__(self, config: LoopConfig, run_dir: Path) -> None:
+        self.config, self.run_dir = config, run_dir
+        self.tokenizer = CharTokenizer.from_corpus()
+        self.train_examples, self.val_examples = examples(config)
+        longest = max(len(line) for e in self.train_examples + self.val_examples for line in (e.en, e.es))
+        self.model = nn.MiniGPT.course(
+            d_model=config.d_model,
+            n_heads=config.n_heads,
+            n_layers=config.n_layers,
+            d_ff=config.d_ff,
+            context_length=longest + 1,
+            dtype=np.float32,
+            generator=np.random.default_rng(config.seed),
+        )
+        named = list(self.model.named_parameters())
+        decay = [p for _, p in named if p.ndim >= 2]
+        no_decay = [p for _, p in named if p.ndim < 2]  # biases and norm scales
+        self.optimizer = AdamW(
+            [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+            lr=config.lr,
+            betas=(0.9, 0.95),
+            eps=1e-8,
+        )
+        self.scheduler = WarmupCosine(
+            self.optimizer,
+            config.warmup_steps,
+            config.steps,
+            start_factor=1 / config.warmup_steps,
+            eta_min=config.min_lr,
+        )
+        self.rng = np.random.default_rng(config.seed + 1)  # batches: example and language draws
+        self.step = 0
+
+    # ---------------------------------------------------------------- one step
+
+    def next_batch(self) -> Batch:
+        picks = self.rng.integers(0, len(self.train_examples), self.config.batch_size)
+        langs = self.rng.integers(0, len(LANGUAGES), self.config.batch_size)
+        lines = [getattr(self.train_examples[i], LANGUAGES[lang]) for i, lang in zip(picks, langs)]
+        return make_batch(lines, self.tokenizer, np.float32)
+
+    def train_step(self) -> dict[str, float]:
+        batch = self.next_batch()
+        lr = self.optimizer.param_groups[0]["lr"]
+        self.optimizer.zero_grad()
+        logits = self.model(batch.input, key_padding_mask=batch.key_padding_mask())
+        loss = masked_token_mean(logits, batch.target, batch.loss_mask)
+        loss.backward()
+        norm = clip_grad_norm_(self.model.parameters(), self.config.clip)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.step += 1
+        return {"loss": float(loss.item()), "lr": float(lr), "grad_norm": float(norm.item())}
+
+    def validate(self) -> dict[str, float]:
+        """Token-mean loss on the held-out lines (both languages), overall and for regular and irregular verbs.
+
+        Scored position by position from the prefix alone (see ``_validate``): the same number as the
+        teacher-forced loss for a model whose causal mask is right, and an honest one when it is not.
+        """
+        with no_grad():
+            return self._validate()
+
+    def _validate(self) -> dict[str, float]:
+        # Each position is scored from a forward pass over its prefix alone, as generation sees it: the future
+        # is not in the input, so a model whose mask leaks (and that learned to read the next token) cannot
+        # score well here, while its teacher-forced train loss falls: the divergence the run doctor names.
+        lines = [line for e in self.val_examples for line in (e.en, e.es)]
+        regular = np.repeat([e.is_regular for e in self.val_examples], 2)
+        batch = make_batch(lines, self.tokenizer, np.float32)
+        padding = batch.key_padding_mask()
+        per_line = np.zeros(len(lines))
+        for end in range(1, batch.input.shape[1] + 1):
+            logits = self.model(batch.input[:, :end], key_padding_mask=padding[:, :end])
+            last = cross_entropy(logits[:, -1], batch.target[:, end - 1], reduction="none").data
+            per_line += last * batch.loss_mask[:, end - 1]
+        counts = batch.loss_mask.sum(axis=1)
+        result = {}
+        for name, rows in (("val_loss", slice(None)), ("val_loss_regular", regular), ("val_loss_irregular", ~regular)):
+            total = float(counts[rows].sum())
+            result[name] = float(per_line[rows].sum()) / total if total else float("nan")
+        return result
+
+    # ---------------------------------------------------------------- checkpoints
+
+    def save(self) -> Path:
+        """Write everything the next step depends on, atomically, to ``run_dir/checkpoint.safetensors``."""
+        arrays: dict[str, Array] = {f"model.{k}": v for k, v in self.model.state_dict().items()}
+        optimizer_state = self.optimizer.state_dict()
+        scalars: dict[str, dict[str, Any]] = {}
+        for index, buffers in optimizer_state["state"].items():
+            for key, value in buffers.items():
+                if isinstance(value, np.ndarray):
+                    arrays[f"optimizer.{index}.{key}"] = value
+                else:
+                    scalars.setdefault(str(index), {})[key] = value
+        metadata = {
+            "format": CHECKPOINT_FORMAT,
+            "step": str(self.step),
+            "config": json.dumps(asdict(self.config)),
+            "optimizer_scalars": json.dumps(scalars),
+            "param_groups": json.dumps(optimizer_state["param_groups"]),
+            "scheduler": json.dumps(self.scheduler.state_dict()),
+            "rng": json.dumps(self.rng_states()),
+        }
+        path = self.run_dir / CHECKPOINT
+        checkpoint.save(path, arrays, metadata)
+        return path
+
+    def rng_states(self) -> dict[str, Any]:
+        """Every generator a step may draw from: the batch generator, each module's own, NumPy's and Python's."""
+        legacy = cast(tuple[Any, ...], np.random.get_state(legacy=True))
+        return {
+            "batches": self.rng.bit_generator.state,
+            "modules": {name: g.bit_generator.state for name, g in self._module_generators().items()},
+            "numpy_global": [legacy[0], legacy[1].tolist(), *legacy[2:]],
+            "python": [random.getstate()[0], list(random.getstate()[1]), random.getstate()[2]],
+        }
+
+    def _module_generators(self) -> dict[str, np.random.Generator]:
+        return {
+            name: module.generator
+            for name, module in self.model.named_modules()
+            if isinstance(getattr(module, "generator", None), np.random.Generator)
+        }
+
+    def load(self, path: Path) -> None:
+        """Restore the state :meth:`save` wrote (the model and optimizer must be built from the same config)."""
+        checkpoint.require_metadata(path, checkpoint.load_metadata(path), {"format": CHECKPOINT_FORMAT})
+        metadata = checkpoint.load_metadata(path)
+        arrays = checkpoint.load(path)
+        self.model.load_state_dict({k[len("model.") :]: v for k, v in arrays.items() if k.startswith("model.")})
+        state: dict[int, dict[str, Any]] = {}
+        for key, value in arrays.items():
+            if key.startswith("optimizer."):
+                _, index, name = key.split(".", 2)
+                state.setdefault(int(index), {})[name] = value
+        for index, values in json.loads(metadata["optimizer_scalars"]).items():
+            state.setdefault(int(index), {}).update(values)
+        self.optimizer.load_state_dict({"state": state, "param_groups": json.loads(metadata["param_groups"])})
+        self.scheduler.load_state_dict(json.loads(metadata["scheduler"]))
+        rng = json.loads(metadata["rng"])
+        self.rng.bit_generator.state = rng["batches"]
+        for name, generator in self._module_generators().items():
+            generator.bit_generator.state = rng["modules"][name]
+        kind, keys, *rest = rng["numpy_global"]
+        np.random.set_state((kind, np.array(keys, dtype=np.uint32), *rest))
+        version, internal, gauss = rng["python"]
+        random.setstate((version, tuple(internal), gauss))
+        self.step = int(metadata["step"])
+
+
+# --------------------------------------------------------------------------- manifest and log
+
+
+def _git_sha() -> str | None:
+    try:
+        found = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return found.stdout.strip() or None if found.returncode == 0 else None
+
+
+def manifest(config: LoopConfig) -> dict[str, Any]:
+    """``{seed, versions, config, git_sha, hardware}`` of a run started here and now."""
+    return {
+        "seed": config.seed,
+        "versions": {"minigrad": __version__, "numpy": np.__version__, "python": platform.python_version()},
+        "config": asdict(config),
+        "git_sha": _git_sha(),
+        "hardware": {
+            "machine": platform.machine(),
+            "processor": platform.processor(),
+            "system": platform.system(),
+            "cpu_count": os.cpu_count(),
+        },
+        "log_schema": LOG_SCHEMA,
+    }
+
+
+def _kept_log_lines(path: Path, up_to_step: int) -> list[str]:
+    """The log's whole lines of steps up to ``up_to_step``: a resumed run rewrites the steps after its checkpoint
+    (and a line cut by the interruption is dropped)."""
+    if not path.exists():
+        return []
+    kept = []
+    for line in path.read_text("utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            break
+        if record.get("step", up_to_step + 1) > up_to_step:
+            break
+        kept.append(line + "\n")
+    return kept
+
+
+# --------------------------------------------------------------------------- train and resume
+
+Progress = Callable[[int, dict[str, Any]], None]
+
+
+def train(config: LoopConfig, run_dir: str | os.PathLike[str], progress: Progress | None = None) -> Run:
+    """Start a run in ``run_dir`` (created; it must not hold a run already) and train it to the end."""
+    folder = Path(run_dir)
+    if (folder / MANIFEST).exists():
+        raise FileExistsError(text("run.error.exists", path=str(folder)))
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / MANIFEST).write_text(json.dumps(manifest(config), indent=2) + "\n", "utf-8")
+    (folder / LOG).write_text("", "utf-8")
+    return _continue(Run(config, folder), progress)
+
+
+def resume(run_dir: str | os.PathLike[str], progress: Progress | None = None) -> Run:
+    """Go on with the run in ``run_dir`` from its last checkpoint (from step 0 when it has none yet)."""
+    folder = Path(run_dir)
+    if not (folder / MANIFEST).exists():
+        raise FileNotFoundError(text("run.error.no_run", path=str(folder)))
+    config = LoopConfig.from_dict(json.loads((folder / MANIFEST).read_text("utf-8"))["config"])
+    run = Run(config, folder)
+    if (folder / CHECKPOINT).exists():
+        run.load(folder / CHECKPOINT)
+    log = folder / LOG
+    log.write_text("".join(_kept_log_lines(log, run.step)), "utf-8")
+    return _continue(run, progress)
+
+
+def _continue(run: Run, progress: Progress | None) -> Run:
+    config = run.config
+    inspector = Inspector(run.model).register_all(max_depth=INSPECT_DEPTH) if config.inspect else None
+    saved: Path | None = run.run_dir / CHECKPOINT if (run.run_dir / CHECKPOINT).exists() else None
+    saved_step = run.step if saved is not None else 0
+    try:
+        with open(run.run_dir / LOG, "a", encoding="utf-8") as log:
+            while run.step < config.steps:
+                record: dict[str, Any] = {"schema": LOG_SCHEMA}
+                numbers = run.train_step()
+                record["step"] = run.step
+                record.update(numbers)
+                due = run.step % config.val_every == 0 or run.step == config.steps
+                record.update(
+                    run.validate() if due else dict.fromkeys(("val_loss", "val_loss_regular", "val_loss_irregular"))
+                )
+                if inspector is not None:
+                    record.update(inspector.snapshot())
+                    inspector.reset()
+                    if due:
+                        record["spectral_norms"] = {
+                            name: spectral_norm(p.data) for name, p in run.model.named_parameters() if p.ndim == 2
+                        }
+                log.write(json.dumps(record) + "\n")
+                log.flush()
+                if run.step % config.checkpoint_every == 0 or run.step == config.steps:
+                    saved, saved_step = run.save(), run.step
+                if progress is not None:
+                    progress(run.step, record)
+    except KeyboardInterrupt:
+        raise RunInterruptedError(run.step, saved, saved_step) from None
+    finally:
+        if inspector is not None:
+            inspector.remove_all()
+    return run
+
+
+def weights_digest(run_dir: str | os.PathLike[str]) -> str:
+    """SHA-256 over the model's arrays in the run's checkpoint (names, dtypes, shapes and bytes, sorted by name)."""
+    digest = hashlib.sha256()
+    arrays = checkpoint.load(Path(run_dir) / CHECKPOINT)
+    for name in sorted(k for k in arrays if k.startswith("model.")):
+        array = np.ascontiguousarray(arrays[name])
+        digest.update(f"{name}:{array.dtype.str}:{array.shape}".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def run_parser() -> argparse.ArgumentParser:
+    parser = command_parser("minigrad run", help_text("run.description"))
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--out", metavar="RUN_DIR", help=help_text("run.help.out"))
+    where.add_argument("--resume", metavar="RUN_DIR", help=help_text("run.help.resume"))
+    defaults = LoopConfig()
+    for name in ("steps", "batch_size", "warmup_steps", "checkpoint_every", "val_every", "d_model", "n_layers"):
+        parser.add_argument(
+            "--" + name.replace("_", "-"),
+            type=number("positive_int"),
+            default=getattr(defaults, name),
+            help=help_text("run.help.int", default=getattr(defaults, name)),
+        )
+    parser.add_argument("--seed", type=number("seed"), default=defaults.seed, help=help_text("run.help.seed"))
+    parser.add_argument("--lr", type=number("positive_float"), default=defaults.lr, help=help_text("run.help.lr"))
+    parser.add_argument("--inspect", action="store_true", help=help_text("run.help.inspect"))
+    return parser
+
+
+def run_main(argv: Sequence[str]) -> int:
+    """``minigrad run --out RUN_DIR [...]`` or ``minigrad run --resume RUN_DIR``."""
+    args = run_parser().parse_args(argv)
+    try:
+        if args.resume is not None:
+            run = resume(args.resume)
+        else:
+            chosen = {f.name: getattr(args, f.name) for f in fields(LoopConfig) if hasattr(args, f.name)}
+            try:
+                config = LoopConfig(**chosen)
+            except ValueError as error:
+                raise UsageError(str(error)) from None
+            run = train(config, args.out)
+    except RunInterruptedError as stop:
+        folder = args.resume or args.out
+        if stop.checkpoint is None:
+            print(text("run.interrupted_before_checkpoint", step=stop.step, run_dir=folder), file=sys.stderr)
+        else:
+            print(
+                text("run.interrupted", step=stop.step, saved=stop.saved_step, path=stop.checkpoint, run_dir=folder),
+                file=sys.stderr,
+            )
+        return 130
+    print(text("run.done", steps=run.step, path=run.run_dir / CHECKPOINT, digest=weights_digest(run.run_dir)[:16]))
+    if run.config.inspect:  # an inspected run ends with its dashboard (imported here: dashboard imports this module)
+        from ..dashboard import verdict_line, write_dashboard
+
+        target, verdict = write_dashboard(run.run_dir)
+        print(verdict_line(verdict))
+        print(text("run.dashboard.written", path=str(target)))
+    return 0
