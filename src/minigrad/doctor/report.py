@@ -299,6 +299,18 @@ def error_report(target: str, error: Any, lang: str = "en", exit_code: int = EXI
     }
 
 
+def group_name(group: str, lang: str) -> str:
+    return GROUPS_ES.get(group, group) if lang == "es" else group
+
+
+def group_line(group: str, items: list[CheckResult], lang: str, width: int = 0) -> str:
+    """One check group's line: "  grads: 3/4 pass  neg FAIL" (its name padded to ``width``)."""
+    n_pass = sum(c.status == "pass" for c in items)
+    marks = ", ".join(f"{check_name(c.id, lang)} {say(c.status, lang)}" for c in items if c.status != "pass")
+    tally = counted("group_pass", n_pass, lang, total=len(items))
+    return f"  {(group_name(group, lang) + ':').ljust(width)} {tally.ljust(12)} {marks}".rstrip()
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
@@ -471,13 +483,8 @@ class Report:
         groups: dict[str, list[CheckResult]] = {}
         for check in self.checks:
             groups.setdefault(check.group, []).append(check)
-        names = {g: GROUPS_ES.get(g, g) if lang == "es" else g for g in groups}
-        width = max((len(n) for n in names.values()), default=0) + 1
-        for group, items in groups.items():
-            n_pass = sum(c.status == "pass" for c in items)
-            marks = ", ".join(f"{check_name(c.id, lang)} {say(c.status, lang)}" for c in items if c.status != "pass")
-            tally = counted("group_pass", n_pass, lang, total=len(items))
-            out.append((f"  {(names[group] + ':').ljust(width)} {tally.ljust(12)} {marks}").rstrip())
+        width = max((len(group_name(g, lang)) for g in groups), default=0) + 1
+        out += [group_line(group, items, lang, width) for group, items in groups.items()]
         unmeasured = [c for c in self.checks if c.status == "not measured"]
         if unmeasured:
             out += ["", status_word("not_measured_title", lang) + ":"]
