@@ -40,16 +40,17 @@ class GroupPrinter:
         self.shown = 0  # width of the line shown in place on a terminal
         self.broken = False
 
-    def write(self, line: str) -> None:
+    def write(self, line: str, keep: bool = False) -> None:
+        """Show ``line``: in place on a terminal unless ``keep`` (then a line of its own, like every line in a log)."""
         with self.lock:
             if self.broken:
                 return
             try:
-                if self.live:
+                if keep or not self.live:
+                    self.stream.write(line + "\n")
+                else:
                     self.stream.write("\r" + line.ljust(self.shown))
                     self.shown = len(line)
-                else:
-                    self.stream.write(line + "\n")
                 self.stream.flush()
             except (BrokenPipeError, ValueError):
                 self.broken = True
@@ -133,7 +134,7 @@ def _main(argv: list[str]) -> int:
         if args.cwd is not None and not os.path.isdir(args.cwd):  # before any work starts
             raise TargetError("no_cwd", lang, cwd=args.cwd)
         if printer is not None:
-            printer.write(text("doctor.progress.examining", target=args.target))
+            printer.write(text("doctor.progress.examining", target=args.target), keep=True)
         report = examine(
             args.target,
             cwd=args.cwd,
