@@ -265,7 +265,7 @@ class Report:
         return json.dumps(self.to_dict(), indent=1, default=str)
 
     def render(self, lang: str = "en") -> str:
-        out = [say("title", lang, target=self.target), ""]
+        out = [f"minigrad doctor: {self.target}", ""]  # the command and its argument, as typed
         out += self._api_lines(lang)
         counts = self.counts
         summary = ", ".join(
