@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..messages import catalog, text
+from ..messages import catalog, current_lang, text
 from .diagnose import Candidate
 from .runner import not_measured_text
 
@@ -73,8 +73,12 @@ def status_word(key: str, lang: str, **kwargs: Any) -> str:
     return text(f"doctor.status.{_key(key)}", lang, **kwargs)
 
 
-def error_report(target: str, error: Any, lang: str = "en", exit_code: int = EXIT_CODES["error"]) -> dict[str, Any]:
-    """The ``--json`` of a run that examined nothing (a refusal, a crash, a time-out while importing, Ctrl-C)."""
+def error_report(
+    target: str, error: Any, lang: str | None = None, exit_code: int = EXIT_CODES["error"]
+) -> dict[str, Any]:
+    """The ``--json`` of a run that examined nothing (a refusal, a crash, a time-out while importing, Ctrl-C);
+    its message in ``lang`` (default: the current language), every other field the same in each language."""
+    lang = lang or current_lang()
     return {
         "schema_version": SCHEMA_VERSION,
         "status": "error",
@@ -264,7 +268,9 @@ class Report:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1, default=str)
 
-    def render(self, lang: str = "en") -> str:
+    def render(self, lang: str | None = None) -> str:
+        """The report a learner reads, in ``lang`` (default: :func:`minigrad.messages.current_lang`)."""
+        lang = lang or current_lang()
         out = [f"minigrad doctor: {self.target}", ""]  # the command and its argument, as typed
         out += self._api_lines(lang)
         counts = self.counts
@@ -283,7 +289,7 @@ class Report:
         unmeasured = [c for c in self.checks if c.status == "not measured"]
         if unmeasured:
             out += ["", status_word("not_measured_title", lang) + ":"]
-            out += [f"  {c.id}: {not_measured_text(c.info, lang)}" for c in unmeasured[:5]]
+            out += [f"  {check_name(c.id, lang)}: {not_measured_text(c.info, lang)}" for c in unmeasured[:5]]
             if len(unmeasured) > 5:
                 out.append(f"  ... (+{len(unmeasured) - 5}: --json)")
         if self.status == "not-examined":
