@@ -149,7 +149,7 @@ def test_each_group_streams_as_it_finishes(tmp_path: Path) -> None:
     title = lines.index("minigrad doctor: slow.py:Value")
     report_at = arrivals[title][0]
     streamed = [(t, line) for t, line in arrivals[1:title] if line]
-    assert any(line.startswith("cadena de 100.000:") for _, line in streamed)
+    assert any(line.startswith("cadena de 100\u00a0000:") for _, line in streamed)
     early = [line for t, line in streamed if t < report_at - 2.0]  # printed while the slow group still ran
     assert len(early) >= 5 and all(re.search(r"\d+/\d+ pasan?\b", line) for _, line in streamed)
     assert arrivals[0][0] < report_at - 2.0
