@@ -14,10 +14,14 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from minigrad.doctor import CheckResult, Report
+from minigrad.doctor import cli as doctor_cli
 from minigrad.doctor.runner import crash_text, not_measured_text
 
 ROOT = Path(__file__).parents[1]
@@ -173,6 +177,7 @@ Value.__mul__ = _marking_mul
 """
 
 
+@pytest.mark.slow
 def test_the_report_follows_the_streamed_lines_in_a_log(tmp_path: Path) -> None:
     """In a log (stdout not a terminal): the first line, one line per group, then the report; --json: no lines."""
     shutil.copy(ENGINES / "scalar_value.py", tmp_path / "good.py")
@@ -186,3 +191,75 @@ def test_the_report_follows_the_streamed_lines_in_a_log(tmp_path: Path) -> None:
     assert sorted(g.split(":")[0] for g in groups) == sorted(g.split(":")[0].strip() for g in report_groups)
     as_json = _doctor("doctor", "good.py:Value", "--json", cwd=tmp_path)
     assert json.loads(as_json.stdout)["ok"] is True
+
+
+def _fake_examine(events: list[str]) -> Callable[..., Report]:
+    """An examine() that tells two groups (one failing check), noting what stdout held at each moment."""
+
+    def examine(target: str, *, progress: Any = None, **_: Any) -> Report:
+        checks = [
+            CheckResult("x+x", "ops", "pass"),
+            CheckResult("x*x", "ops", "fail"),
+            CheckResult("diamond", "reuse", "pass"),
+        ]
+        if progress is not None:
+            progress("ops", checks[:2])
+            events.append("told ops")
+            progress("reuse", checks[2:])
+        return Report(target, True, {"scalar": True}, checks, [], 0.5)
+
+    return examine
+
+
+def test_the_command_prints_the_first_line_then_each_group_then_the_report(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In-process, with the examination faked: the order of the lines, in Spanish, with agreement."""
+    events: list[str] = []
+    monkeypatch.setattr(doctor_cli, "examine", _fake_examine(events))
+    monkeypatch.delenv("MINIGRAD_LANG", raising=False)
+    status = doctor_cli.main(["eng.py:Value", "--lang", "es"])
+    lines = capsys.readouterr().out.splitlines()
+    assert status == 1 and events == ["told ops"]
+    assert lines[:4] == [
+        "examinando eng.py:Value ...",
+        "operaciones: 1/2 pasan    x*x FALLA",
+        "reutilización: 1/1 pasa",
+        "",
+    ]
+    assert lines[4] == "minigrad doctor: eng.py:Value"
+
+
+def test_with_json_the_command_prints_no_progress(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(doctor_cli, "examine", _fake_examine([]))
+    assert doctor_cli.main(["eng.py:Value", "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)  # nothing but the one object
+    assert data["status"] == "bugs-found" and data["counts"]["fail"] == 1
+
+
+class _Terminal:
+    def __init__(self) -> None:
+        self.written = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, chunk: str) -> None:
+        self.written += chunk
+
+    def flush(self) -> None:
+        pass
+
+
+def test_on_a_terminal_the_group_lines_share_one_line() -> None:
+    terminal = _Terminal()
+    printer = doctor_cli.GroupPrinter(terminal)  # type: ignore[arg-type]
+    printer.write("examining eng.py:Value ...", keep=True)
+    printer.write("ops: 2/2 pass")
+    printer.write("walk: 1/1 pass")
+    printer.clear()
+    assert terminal.written.startswith("examining eng.py:Value ...\n\rops: 2/2 pass\rwalk: 1/1 pass")
+    assert "\n" not in terminal.written.split("\n", 1)[1]  # one line, rewritten, then wiped
+    assert terminal.written.endswith("\r")
