@@ -100,6 +100,9 @@ def test_a_refusal_is_one_line_in_spanish_without_a_traceback(tmp_path: Path) ->
     assert result.returncode == 2
     assert "eng.py no define Tensr; ¿querías decir Tensor?" in result.stderr and "Traceback" not in result.stderr
     assert result.stdout.splitlines()[:1] == ["examinando eng.py:Tensr ..."]
+    missing = _doctor("doctor", "nope.py:Tensor", cwd=tmp_path, MINIGRAD_LANG="es")
+    assert missing.returncode == 2 and missing.stdout == ""  # refused before the first line
+    assert "nope.py: no existe ese archivo" in missing.stderr
 
 
 def test_a_closed_pipe_ends_the_help_quietly() -> None:

@@ -21,7 +21,7 @@ from ..commandline import EXIT_INTERRUPTED, UsageError, command_parser, entry_po
 from ..messages import current_lang, text
 from . import CheckResult, TargetError, examine
 from .report import EXIT_CODES, error_report, group_line
-from .runner import LIMITS, message
+from .runner import LIMITS, check_paths, message
 
 
 def _stop(signum: int, frame: object) -> None:
@@ -133,6 +133,7 @@ def _main(argv: list[str]) -> int:
     try:
         if args.cwd is not None and not os.path.isdir(args.cwd):  # before any work starts
             raise TargetError("no_cwd", lang, cwd=args.cwd)
+        check_paths(args.target, args.cwd or os.getcwd(), args.adapter)  # a bad path is refused before any line
         if printer is not None:
             printer.write(text("doctor.progress.examining", target=args.target), keep=True)
         report = examine(
