@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ..messages import text
 from ..tensor import Tensor
 from .namespaces import MinigradFunctions, TorchFunctions
 
@@ -80,11 +81,16 @@ class Difference:
     def describe(self) -> str:
         if self.worst_index is None:
             return f"{self.item}: {self.note}"
-        text = (
-            f"{self.item}: max abs diff {self.max_abs:.3g}, max rel diff {self.max_rel:.3g}; "
-            f"worst element {self.worst_index}: minigrad {self.minigrad:.10g}, torch {self.torch:.10g}"
+        line = text(
+            "diagnostics.crosscheck.describe",
+            item=self.item,
+            max_abs=self.max_abs,
+            max_rel=self.max_rel,
+            worst=self.worst_index,
+            minigrad=self.minigrad,
+            torch=self.torch,
         )
-        return text + (f" ({self.note})" if self.note else "")
+        return line + (f" ({self.note})" if self.note else "")
 
 
 @dataclass
@@ -110,21 +116,21 @@ class CrosscheckResult:
     def message(self) -> str:
         """One line: the verdict and the worst item."""
         if self.error is not None:
-            return f"crosscheck failed: minigrad's backward() raised {type(self.error).__name__}: {self.error}"
+            return text("diagnostics.crosscheck.raised", kind=type(self.error).__name__, error=self.error)
         if self.ok:
             worst = max(d.max_abs for d in self.items)
-            count = len(self.gradients)
-            return f"crosscheck passed: output and {count} gradient(s) match PyTorch (max abs diff {worst:.3g})"
+            return text("diagnostics.crosscheck.passed", count=len(self.gradients), worst=worst)
         failures = self.failures
-        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
-        return f"crosscheck failed: {failures[0].describe()}{more}"
+        more = text("diagnostics.crosscheck.more", n=len(failures) - 1) if len(failures) > 1 else ""
+        return text("diagnostics.crosscheck.failed", first=failures[0].describe(), more=more)
 
     def __str__(self) -> str:
-        header = ("item", "shape", "max abs diff", "max rel diff", "worst at", "minigrad", "torch", "")
+        header = (*text("diagnostics.crosscheck.header").split("|"), "")
+        fail = text("diagnostics.crosscheck.fail")
         rows = [header]
         for d in self.items:
             if d.worst_index is None:
-                rows.append((d.item, str(d.shape), "-", "-", "-", "-", "-", "FAIL " + d.note))
+                rows.append((d.item, str(d.shape), "-", "-", "-", "-", "-", f"{fail} {d.note}"))
                 continue
             rows.append(
                 (
@@ -135,11 +141,11 @@ class CrosscheckResult:
                     str(d.worst_index),
                     f"{d.minigrad:.8g}",
                     f"{d.torch:.8g}",
-                    "ok" if d.ok else "FAIL" + (f" {d.note}" if d.note else ""),
+                    text("diagnostics.crosscheck.ok") if d.ok else fail + (f" {d.note}" if d.note else ""),
                 )
             )
         widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
-        lines = [f"crosscheck against PyTorch float64 (atol={self.atol:g}, rtol={self.rtol:g}): {self.message}"]
+        lines = [text("diagnostics.crosscheck.title", atol=self.atol, rtol=self.rtol, message=self.message)]
         lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1] for r in rows]
         return "\n".join(line.rstrip() for line in lines)
 
@@ -148,12 +154,12 @@ def _compare(item: str, index: int | None, mine: Any, ref: Array, atol: float, r
     ref = np.asarray(ref, dtype=np.float64)
     if mine is None:
         mine = np.zeros(ref.shape)
-        missing = "minigrad gave no gradient (None)"
+        missing = text("diagnostics.crosscheck.no_gradient")
     else:
         missing = ""
     mine = np.asarray(mine)
     if mine.shape != ref.shape:
-        note = f"minigrad's shape is {mine.shape}, PyTorch's is {ref.shape}"
+        note = text("diagnostics.crosscheck.shapes", mine=mine.shape, ref=ref.shape)
         return Difference(item, index, ref.shape, False, math.inf, math.inf, note=note)
     mine = mine.astype(np.float64)
     diff = np.abs(mine - ref)
@@ -165,7 +171,7 @@ def _compare(item: str, index: int | None, mine: Any, ref: Array, atol: float, r
     margin = np.where(np.isnan(diff), np.inf, diff - tol)
     flat = int(np.argmax(margin)) if margin.size else 0
     worst = tuple(int(i) for i in np.unravel_index(flat, ref.shape)) if ref.size else ()
-    note = f"{int(bad.sum())} of {bad.size} elements differ" if bad.any() else ""
+    note = text("diagnostics.crosscheck.differ", bad=int(bad.sum()), size=bad.size) if bad.any() else ""
     if missing and bad.any():
         note = f"{missing}; {note}"
     return Difference(
@@ -260,7 +266,7 @@ def crosscheck(
         raise TypeError(
             f"crosscheck: fn must return one torch tensor when F.name == 'torch', got {type(ref_out).__name__}"
         )
-    output = _compare("output", None, out.data, ref_out.detach().numpy(), atol, rtol)
+    output = _compare(text("diagnostics.crosscheck.output"), None, out.data, ref_out.detach().numpy(), atol, rtol)
     if output.shape != out.shape:  # no common upstream gradient exists: only the forward can be reported
         result = CrosscheckResult(False, output, [], atol, rtol)
         if raise_exception:
@@ -280,9 +286,9 @@ def crosscheck(
     for i, (t, r) in enumerate(zip(mine, theirs)):
         if not t.requires_grad:
             continue
-        item = f"grad of input {i} ({t.name})" if t.name else f"grad of input {i}"
+        item = text("diagnostics.crosscheck.grad_of", index=i, name=f" ({t.name})" if t.name else "")
         if error is not None:
-            note = f"not compared: minigrad's backward() raised {type(error).__name__}"
+            note = text("diagnostics.crosscheck.not_compared", kind=type(error).__name__)
             gradients.append(Difference(item, i, t.shape, False, math.inf, math.inf, note=note))
             continue
         ref_grad = np.zeros(t.shape) if r.grad is None else r.grad.numpy()

@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..engine import enable_grad, missing_reduction, no_grad, topological_order
+from ..messages import text
 from ..scalar import Value
 from ..tensor import Tensor
 
@@ -77,19 +78,28 @@ class InputCheck:
 
     @property
     def label(self) -> str:
-        return f"input {self.index}" + (f" {self.name!r}" if self.name else "") + f" (shape {self.shape})"
+        name = f" {self.name!r}" if self.name else ""
+        return text("diagnostics.gradcheck.label", index=self.index, name=name, shape=self.shape)
 
     def describe(self) -> str:
         """One line: the input, the worst element, both values and the error."""
         if self.note and math.isnan(self.analytic):
             return f"{self.label}: {self.note}"
-        where = f"element {self.worst_index}" if self.worst_index is not None else "worst random direction"
-        verdict = "<=" if self.ok else ">"
-        text = (
-            f"{self.label}: {where}: analytic {self.analytic:.10g}, numeric {self.numeric:.10g}, "
-            f"error {self.error:.3g} {verdict} tolerance {self.tolerance:.3g}"
+        if self.worst_index is not None:
+            where = text("diagnostics.gradcheck.element", index=self.worst_index)
+        else:
+            where = text("diagnostics.gradcheck.worst_direction")
+        line = text(
+            "diagnostics.gradcheck.describe",
+            label=self.label,
+            where=where,
+            analytic=self.analytic,
+            numeric=self.numeric,
+            error=self.error,
+            verdict="<=" if self.ok else ">",
+            tolerance=self.tolerance,
         )
-        return text + (f" ({self.note})" if self.note else "")
+        return line + (f" ({self.note})" if self.note else "")
 
 
 @dataclass
@@ -116,19 +126,20 @@ class GradcheckReport:
 
     @property
     def message(self) -> str:
-        mode = "fast (random directions)" if self.fast else "every element"
+        mode = text("diagnostics.gradcheck.mode." + ("fast" if self.fast else "every"))
         if self.error is not None:
-            return f"gradcheck failed: backward() raised {type(self.error).__name__}: {self.error}"
+            return text("diagnostics.gradcheck.raised", kind=type(self.error).__name__, error=self.error)
         if self.ok:
             worst = max((c.max_abs_error for c in self.inputs), default=0.0)
-            return f"gradcheck passed ({mode}): {len(self.inputs)} input(s), max abs error {worst:.3g}"
+            return text("diagnostics.gradcheck.passed", mode=mode, n=len(self.inputs), worst=worst)
         failures = self.failures
-        more = f" (and {len(failures) - 1} more failing input(s))" if len(failures) > 1 else ""
-        return f"gradcheck failed ({mode}): {failures[0].describe()}{more}"
+        more = text("diagnostics.gradcheck.more", n=len(failures) - 1) if len(failures) > 1 else ""
+        return text("diagnostics.gradcheck.failed", mode=mode, first=failures[0].describe(), more=more)
 
     def __str__(self) -> str:
         head = f"gradcheck (eps={self.eps:g}, atol={self.atol:g}, rtol={self.rtol:g}): {self.message}"
-        return "\n".join([head, *(("  ok    " if c.ok else "  FAIL  ") + c.describe() for c in self.inputs)])
+        marks = {True: text("diagnostics.gradcheck.mark.ok"), False: text("diagnostics.gradcheck.mark.fail")}
+        return "\n".join([head, *(marks[c.ok] + c.describe() for c in self.inputs)])
 
 
 # --------------------------------------------------------------------------- input adapters
@@ -296,7 +307,7 @@ def _compare_elements(c: _Input, analytic: Array, numeric: Array, atol: float, r
         numeric=float(numeric.flat[flat]) if numeric.size else 0.0,
         error=float(err.flat[flat]) if err.size else 0.0,
         tolerance=float(tol.flat[flat]) if tol.size else atol,
-        note=f"{int(bad.sum())} of {bad.size} elements out of tolerance" if bad.any() else "",
+        note=text("diagnostics.gradcheck.out_of_tolerance", bad=int(bad.sum()), size=bad.size) if bad.any() else "",
         target=c.target,
         analytic_grad=analytic,
         numeric_grad=numeric,
@@ -305,7 +316,7 @@ def _compare_elements(c: _Input, analytic: Array, numeric: Array, atol: float, r
 
 def _shape_problem(c: _Input, grad: Array) -> InputCheck:
     shape = c.x.shape
-    note = f"analytic gradient has shape {grad.shape} but the input has shape {shape}: "
+    note = text("diagnostics.gradcheck.shape", grad_shape=grad.shape, shape=shape)
     note += missing_reduction(grad.shape, shape)
     return InputCheck(c.index, c.name, shape, ok=False, note=note, target=c.target, analytic_grad=grad)
 
@@ -411,9 +422,9 @@ def _check_directions(
     k = max(range(n_directions), key=lambda i: rows[i][0])
     _, analytic, numeric, error, tol = rows[k]
     failing = sum(not r[3] <= r[4] for r in rows)
-    note = f"direction {k + 1} of {n_directions}" + (
-        f"; {failing} direction(s) out of tolerance; rerun with fast=False to find the element" if failing else ""
-    )
+    note = text("diagnostics.gradcheck.direction", k=k + 1, n=n_directions)
+    if failing:
+        note += text("diagnostics.gradcheck.directions_failing", failing=failing)
     max_error = max(math.inf if math.isnan(r[3]) else r[3] for r in rows)
     return InputCheck(
         c.index, c.name, c.x.shape, failing == 0, max_error, None, analytic, numeric, error, tol, note, c.target

@@ -12,10 +12,12 @@ the fingerprints of the breaks catalog (see :mod:`.fingerprints`, :mod:`.diagnos
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from ..messages import current_lang, using_lang
 from . import checks
 from .diagnose import Candidate, rank
 from .fingerprints import load
@@ -32,52 +34,79 @@ def _arrays(obs: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: (np.asarray(v, dtype=float) if isinstance(v, (list, float, int)) else v) for k, v in obs.items()}
 
 
+# Told each check group's results as the group finishes: (group, its checks' results); see :func:`examine`.
+GroupProgress = Callable[[str, list[CheckResult]], None]
+
+
+def _check_result(
+    spec: checks.CheckSpec, raw: dict[str, Any], reference: Any, header: list[str] | None, lang: str
+) -> tuple[CheckResult, dict[str, Any]]:
+    """One check's result and the outcome the diagnosis reads; no example when ``header`` is None."""
+    if raw["status"] == "timeout":  # ran out of time: not measured, never a failure
+        keys = ("limit", "seconds_per_op", "at", "gave_up", "crashes")
+        info: dict[str, Any] = {k: raw[k] for k in keys if k in raw}
+        note = not_measured_text(raw, lang)
+        missing = {"status": "notpresent", "missing": "(not measured)"}
+        return CheckResult(spec.id, spec.group, "not measured", note=note, info=info), missing
+    out = outcome(spec, raw, _arrays(reference))
+    status = {"notpresent": "not present"}.get(out["status"], out["status"])
+    result = CheckResult(
+        spec.id,
+        spec.group,
+        status,
+        out.get("findings", []),
+        example(header, out, lang) if status == "fail" and header is not None else "",
+        out.get("failed_reps", 0),
+        out.get("reps", 1),
+        out.get("missing", ""),
+        out.get("printed", 0),
+        info={"exit": raw["exit"]} if "exit" in raw else {},
+    )
+    return result, out
+
+
 def examine(
     target: str,
     *,
     cwd: str | None = None,
     scalar: bool | None = None,
     adapter: str | None = None,
-    lang: str = "en",
+    lang: str | None = None,
     limits: dict[str, float] | None = None,
+    progress: GroupProgress | None = None,
 ) -> Report:
     """Run every check on ``target`` (``module:Class`` or ``path/to/file.py:Class``, from ``cwd``) and diagnose.
 
     ``scalar``: True or False forces the kind of engine; None decides it by behaviour.  ``limits``: seconds per
-    check group, ``import``, ``probe`` and ``default`` (see :mod:`.runner`).  Raises :class:`TargetError` when
-    the target cannot be examined at all (its ``key`` and ``fields`` say why; ``text(lang)`` in words)."""
+    check group, ``import``, ``probe`` and ``default`` (see :mod:`.runner`).  ``progress(group, results)`` hears
+    of each check group as it finishes, while the others still run (from a worker thread; two may call it at
+    once).  ``lang``: the language of the texts (default: :func:`minigrad.messages.current_lang`).  Raises
+    :class:`TargetError` when the target cannot be examined at all (its ``key`` and ``fields`` say why;
+    ``text(lang)`` in words)."""
+    lang = lang or current_lang()
     cwd = os.path.abspath(cwd or os.getcwd())
-    run = run_learner(target, cwd, scalar=scalar, adapter=adapter, limits=limits, lang=lang)
+    load()  # the stored fingerprints, read once here rather than by two worker threads at once
+    on_group = None
+    if progress is not None:
+        told = progress
+
+        def on_group(group: str, raw: dict[str, Any], api: dict[str, Any]) -> None:
+            with using_lang(lang):  # a worker thread starts in the default language
+                kind = "scalar" if api["scalar"] else "tensor"
+                specs = [s for s in checks.checks_for(bool(api["scalar"])) if s.group == group]
+                reference = load()[kind]["reference"]
+                ran = [s for s in specs if s.id in raw]
+                told(group, [_check_result(s, raw[s.id], reference.get(s.id), None, lang)[0] for s in ran])
+
+    run = run_learner(target, cwd, scalar=scalar, adapter=adapter, limits=limits, lang=lang, on_group=on_group)
     is_scalar = bool(run.api["scalar"])
     data = load()["scalar" if is_scalar else "tensor"]
     outcomes: dict[str, dict[str, Any]] = {}
     results = []
     for spec in checks.checks_for(is_scalar):
         raw = run.results.get(spec.id, {"status": "error", "error": "no result", "lines": []})
-        if raw["status"] == "timeout":  # ran out of time: not measured, never a failure
-            keys = ("limit", "seconds_per_op", "at", "gave_up", "crashes")
-            info: dict[str, Any] = {k: raw[k] for k in keys if k in raw}
-            note = not_measured_text(raw, lang)
-            results.append(CheckResult(spec.id, spec.group, "not measured", note=note, info=info))
-            outcomes[spec.id] = {"status": "notpresent", "missing": "(not measured)"}
-            continue
-        out = outcome(spec, raw, _arrays(data["reference"].get(spec.id)))
-        outcomes[spec.id] = out
-        status = {"notpresent": "not present"}.get(out["status"], out["status"])
-        results.append(
-            CheckResult(
-                spec.id,
-                spec.group,
-                status,
-                out.get("findings", []),
-                example(run.header, out, lang) if status == "fail" else "",
-                out.get("failed_reps", 0),
-                out.get("reps", 1),
-                out.get("missing", ""),
-                out.get("printed", 0),
-                info={"exit": raw["exit"]} if "exit" in raw else {},
-            )
-        )
+        result, outcomes[spec.id] = _check_result(spec, raw, data["reference"].get(spec.id), run.header, lang)
+        results.append(result)
     # No check produced a gradient (each one that ran died or raised): nothing to match a fingerprint against.
     produced = any(
         o["status"] == "pass" or any(f["kind"] != "error" for f in o.get("findings", [])) for o in outcomes.values()

@@ -1,52 +1,99 @@
-"""``minigrad doctor TARGET``: the command line of :func:`minigrad.doctor.examine`."""
+"""``minigrad doctor TARGET``: the command line of :func:`minigrad.doctor.examine`.
+
+Built with minigrad's parser factory (:mod:`minigrad.commandline`): ``--lang`` before or after the command,
+``MINIGRAD_LANG``, argparse's own words in the chosen language, quiet broken pipes.  Two promises of its own,
+for autograders: with ``--json`` every run (bad arguments, refusals, crashes, Ctrl-C) prints exactly one JSON
+object on stdout, and the exit code says how it ended (:data:`.report.EXIT_CODES`, 130 interrupted).  Without
+``--json`` it says at once what it examines and prints each check group's line as the group finishes: plain
+lines in a log, one line rewritten in place on a terminal.
+"""
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, TextIO
 
-from . import TargetError, examine
-from .report import EXIT_CODES, error_report
-from .runner import LIMITS, message
-
-HELP = {
-    "en": "examine your own autograd engine and name the bug it has",
-    "es": "examina tu propio motor de autograd y nombra el fallo que tiene",
-}
-INTERRUPTED = 130  # Ctrl-C, as a shell reports it (128 + SIGINT)
-EPILOG = (
-    "exit codes / códigos de salida: "
-    f"{EXIT_CODES['ok']} ok (every check that ran passes, enough ran) / todo pasa; "
-    f"{EXIT_CODES['bugs-found']} bugs found / fallos encontrados; "
-    f"{EXIT_CODES['not-examined']} not examined (too few checks could run: see the --adapter lines printed) / "
-    "sin examinar; "
-    f"{EXIT_CODES['error']} error (cannot import or build your engine, bad arguments) / error; "
-    f"{INTERRUPTED} interrupted (Ctrl-C) / interrumpido. "
-    "With --json every run, errors included, prints one JSON object with schema_version, status "
-    "(ok, bugs-found, not-examined, error), exit_code and counts."
-)
-
-
-class UsageError(Exception):
-    """Bad arguments: with --json, still one JSON object (an autograder parses stdout whatever happens)."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
+from ..commandline import EXIT_INTERRUPTED, UsageError, command_parser, entry_point, help_text, number
+from ..messages import current_lang, text
+from . import CheckResult, TargetError, examine
+from .report import EXIT_CODES, error_report, group_line
+from .runner import LIMITS, check_paths, message
 
 
 def _stop(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # the same way out as Ctrl-C: every child's process group is killed on the way
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+class GroupPrinter:
+    """Each check group's line as the group finishes: plain lines in a log; on a terminal one line, rewritten.
+
+    Called from the runner's worker threads (two at once): a lock keeps lines whole.  A reader that went away
+    silences it; the report's own print then meets the closed pipe and ends the command quietly."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream, self.lock = stream, threading.Lock()
+        self.live = stream.isatty()
+        self.shown = 0  # width of the line shown in place on a terminal
+        self.broken = False
+
+    def write(self, line: str, keep: bool = False) -> None:
+        """Show ``line``: in place on a terminal unless ``keep`` (then a line of its own, like every line in a log)."""
+        with self.lock:
+            if self.broken:
+                return
+            try:
+                if keep or not self.live:
+                    self.stream.write(line + "\n")
+                else:
+                    self.stream.write("\r" + line.ljust(self.shown))
+                    self.shown = len(line)
+                self.stream.flush()
+            except (BrokenPipeError, ValueError):
+                self.broken = True
+
+    def group(self, group: str, results: list[CheckResult]) -> None:
+        self.write(group_line(group, results, current_lang()).strip())
+
+    def clear(self) -> None:
+        """Wipe the line shown in place, so that the report starts on a clean line."""
+        if self.live and self.shown:
+            self.write("")
+            self.write("\r")
+            self.shown = 0
+
+
+def _parser() -> Any:
+    codes = {
+        "ok": EXIT_CODES["ok"],
+        "bugs": EXIT_CODES["bugs-found"],
+        "not_examined": EXIT_CODES["not-examined"],
+        "error": EXIT_CODES["error"],
+        "interrupted": EXIT_INTERRUPTED,
+    }
+    parser = command_parser("minigrad doctor", help_text("doctor.command"), epilog=help_text("doctor.epilog", **codes))
+    parser.add_argument("target", metavar=text("doctor.metavar.target"), help=help_text("doctor.option.target"))
+    kind = parser.add_mutually_exclusive_group()
+    kind.add_argument("--scalar", action="store_true", help=help_text("doctor.option.scalar"))
+    kind.add_argument("--tensor", action="store_true", help=help_text("doctor.option.tensor"))
+    parser.add_argument("--adapter", metavar=text("doctor.metavar.file"), help=help_text("doctor.option.adapter"))
+    parser.add_argument("--json", action="store_true", help=help_text("doctor.option.json"))
+    parser.add_argument("--cwd", metavar=text("doctor.metavar.dir"), default=None, help=help_text("doctor.option.cwd"))
+    parser.add_argument(
+        "--import-limit",
+        metavar=text("doctor.metavar.seconds"),
+        type=number("positive_float"),
+        default=LIMITS["import"],
+        help=help_text("doctor.option.import_limit", seconds=LIMITS["import"]),
+    )
+    return parser
+
+
+@entry_point
+def main(argv: list[str]) -> int:
     """The command; while it runs, SIGTERM and SIGHUP stop it as Ctrl-C does (the children live in their own
     sessions: a doctor killed by SIGTERM or by a closed terminal must take them along)."""
     saved = {}
@@ -55,68 +102,71 @@ def main(argv: Sequence[str] | None = None) -> int:
             if hasattr(signal, name):
                 saved[name] = signal.signal(getattr(signal, name), _stop)
     try:
-        return _main(list(sys.argv[1:] if argv is None else argv))
+        return _main(argv)
     finally:
         for name, handler in saved.items():
             signal.signal(getattr(signal, name), handler)
 
 
+def _json(report: dict[str, Any]) -> None:
+    print(json.dumps(report, indent=1))
+
+
 def _main(argv: list[str]) -> int:
-    parser = _Parser(prog="minigrad doctor", description=HELP["en"] + " / " + HELP["es"], epilog=EPILOG)
-    parser.add_argument("target", help="module:Class (e.g. src.minigrad.tensor:Tensor) or path/to/file.py:Class")
-    kind = parser.add_mutually_exclusive_group()
-    kind.add_argument("--scalar", action="store_true", help="a scalar engine (Value); found by behaviour if omitted")
-    kind.add_argument("--tensor", action="store_true", help="a tensor engine (arrays); found by behaviour if omitted")
-    parser.add_argument("--adapter", help="a Python file naming what the probe cannot guess (see the README)")
-    parser.add_argument("--json", action="store_true", help="write the report as JSON (for autograders)")
-    parser.add_argument("--lang", choices=("en", "es"), default="en")
-    parser.add_argument("--cwd", default=None, help="the repository root to import from (default: here)")
-    parser.add_argument(
-        "--import-limit",
-        type=float,
-        default=LIMITS["import"],
-        help=f"seconds allowed to import your module (default {LIMITS['import']:.0f})",
-    )
+    lang = current_lang()
+    wants_json = "--json" in argv[: argv.index("--")] if "--" in argv else "--json" in argv
     try:
-        args = parser.parse_args(argv)
-    except UsageError as error:
-        if "--json" in argv:
-            refused = error_report(" ".join(argv), error)
-            refused["error"]["key"] = "usage"
-            print(json.dumps(refused, indent=1))
-        else:
-            parser.print_usage(sys.stderr)
-            print(f"minigrad doctor: {error}", file=sys.stderr)
+        args = _parser().parse_args(argv)
+    except UsageError as error:  # the usage line is on stderr already; an autograder still gets its object
+        if not wants_json:
+            raise
+        refused = error_report(" ".join(argv), error, lang)
+        refused["error"]["key"] = "usage"
+        _json(refused)
         return EXIT_CODES["error"]
+    except KeyboardInterrupt:
+        if wants_json:
+            _json(error_report(" ".join(argv), TargetError("interrupted_doctor", lang), lang, EXIT_INTERRUPTED))
+        raise
     scalar = True if args.scalar else False if args.tensor else None
+    printer = None if args.json else GroupPrinter(sys.stdout)
     try:
         if args.cwd is not None and not os.path.isdir(args.cwd):  # before any work starts
-            raise TargetError("no_cwd", args.lang, cwd=args.cwd)
+            raise TargetError("no_cwd", lang, cwd=args.cwd)
+        check_paths(args.target, args.cwd or os.getcwd(), args.adapter)  # a bad path is refused before any line
+        if printer is not None:
+            printer.write(text("doctor.progress.examining", target=args.target), keep=True)
         report = examine(
             args.target,
             cwd=args.cwd,
             scalar=scalar,
             adapter=args.adapter,
-            lang=args.lang,
+            lang=lang,
             limits={"import": args.import_limit},
+            progress=printer.group if printer is not None else None,
         )
     except TargetError as error:
+        if printer is not None:
+            printer.clear()
         if args.json:
-            print(json.dumps(error_report(args.target, error, args.lang), indent=1))
-        else:
-            print(f"minigrad doctor: {error.text(args.lang)}", file=sys.stderr)
-        return EXIT_CODES["error"]
+            _json(error_report(args.target, error, lang))
+            return EXIT_CODES["error"]
+        raise UsageError(error.text(lang)) from None
     except KeyboardInterrupt:
-        text = message("interrupted_doctor", args.lang)
+        if printer is not None:
+            printer.clear()
         if args.json:
-            stopped = TargetError("interrupted_doctor", args.lang)
-            print(json.dumps(error_report(args.target, stopped, args.lang, INTERRUPTED), indent=1))
-        print(f"minigrad doctor: {text}", file=sys.stderr)
-        return INTERRUPTED
+            _json(error_report(args.target, TargetError("interrupted_doctor", lang), lang, EXIT_INTERRUPTED))
+        print(f"minigrad doctor: {message('interrupted_doctor', lang)}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception as error:  # the doctor's own bug: still one JSON object for an autograder
         if not args.json:
             raise
-        print(json.dumps(error_report(args.target, error, args.lang), indent=1))
+        _json(error_report(args.target, error, lang))
         return EXIT_CODES["error"]
-    print(report.to_json() if args.json else report.render(args.lang))
+    if printer is not None:
+        printer.clear()
+        if not printer.live:
+            print()
+    print(report.to_json() if args.json else report.render(lang))
     return report.exit_code

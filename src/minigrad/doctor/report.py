@@ -8,218 +8,29 @@ from typing import Any
 
 import numpy as np
 
+from ..messages import catalog, current_lang, text
 from .diagnose import Candidate
 from .runner import not_measured_text
 
-WORDS = {
-    "title": ("minigrad doctor: {target}", "minigrad doctor: {target}"),
-    "api": ("What the doctor found of your API", "Lo que el doctor encontró de tu API"),
-    "kind_scalar": ("a scalar engine (Value)", "un motor escalar (Value)"),
-    "kind_tensor": ("a tensor engine", "un motor de tensores"),
-    "checks": ("Checks", "Comprobaciones"),
-    "pass": ("pass", "pasa"),
-    "fail": ("FAIL", "FALLA"),
-    "not present": ("not present", "no está"),
-    "not measured": ("not measured", "sin medir"),
-    "slow": ("too slow to finish", "demasiado lento para terminar"),
-    "examples": (
-        "One example per diagnosed bug, top diagnosis first (paste it to see it)",
-        "Un ejemplo por cada fallo diagnosticado, el más probable primero (pégalo para verlo)",
-    ),
-    "unexplained": (
-        "A failing check no diagnosis explains (paste it to see it)",
-        "Una comprobación que falla y que ningún diagnóstico explica (pégala para verla)",
-    ),
-    "more": ("(--json lists every failing check)", "(--json muestra todas las comprobaciones que fallan)"),
-    "expected": ("expected", "esperado"),
-    "got": ("got", "obtenido"),
-    "failed_reps": (
-        "failed in {n} of {reps} runs with fresh objects (order-sensitive)",
-        "falló en {n} de {reps} ejecuciones con objetos nuevos (depende del orden)",
-    ),
-    "where": ("raised at", "se detuvo con un error en"),
-    "same_numbers": (
-        "equal to minigrad's numbers with this break on",
-        "igual a los números de minigrad con este fallo provocado",
-    ),
-    "varies": (
-        "the numbers change from run to run (they depend on memory addresses: a set's order?)",
-        "los números cambian de una ejecución a otra (dependen de direcciones de memoria: ¿el orden de un set?)",
-    ),
-    "printed": ("printed {n} characters (a print storm)", "imprimió {n} caracteres (una tormenta de prints)"),
-    "diagnosis": ("Diagnosis", "Diagnóstico"),
-    "likely": ("most likely", "lo más probable"),
-    "also": ("also possible", "también posible"),
-    "evidence": ("evidence", "pruebas"),
-    "read": ("read", "lee"),
-    "nomatch": (
-        "no bug in the catalog explains these failing checks: {checks}",
-        "ningún fallo del catálogo explica estas comprobaciones que fallan: {checks}",
-    ),
-    "nogradient": (
-        "no check produced a gradient, so there is nothing to diagnose; failing: {checks}",
-        "ninguna comprobación produjo un gradiente, así que no hay nada que diagnosticar; fallan: {checks}",
-    ),
-    "allpass": (
-        "every check that applies passes: no bug found",
-        "todas las comprobaciones aplicables pasan: ningún fallo encontrado",
-    ),
-    "score": ("score", "puntuación"),
-    "against": ("against it: {counted} here", "en contra: {counted} aquí"),
-    "hand_written": (
-        "(matched a hand-written signature: this bug has no measured fingerprint yet)",
-        "(coincide con una firma escrita a mano: este fallo aún no tiene una huella medida)",
-    ),
-    "data": ("data", "datos"),
-    "grad": ("gradient", "gradiente"),
-    "grad_none": ("None before backward", "None antes de backward()"),
-    "grad_zeros": ("zeros before backward", "ceros antes de backward()"),
-    "operators": ("operators", "operadores"),
-    "methods": ("methods", "métodos"),
-    "functions": ("module functions", "funciones del módulo"),
-    "axis": ("axis keyword", "palabra clave del eje"),
-    "yes": ("yes", "sí"),
-    "no": ("no", "no"),
-    "none": ("none", "ninguno"),
-}
+# Every text here is in messages/doctor.toml (keys doctor.report.*, doctor.counted.*, doctor.finding.*, ...).
 
-# Counted phrases: (one, many) in each language, so that "1 comprobación pasa" and "3 comprobaciones pasan" agree.
-COUNTED = {
-    "passed": (("{n} passed", "{n} passed"), ("{n} pasa", "{n} pasan")),
-    "failed": (("{n} failed", "{n} failed"), ("{n} falla", "{n} fallan")),
-    "absent": (("{n} not present", "{n} not present"), ("{n} no está", "{n} no están")),
-    "group_pass": (("{n}/{total} pass", "{n}/{total} pass"), ("{n}/{total} pasa", "{n}/{total} pasan")),
-    "checks": (("{n} check", "{n} checks"), ("{n} comprobación", "{n} comprobaciones")),
-    "against": (
-        ("1 check this bug fails passes", "{n} checks this bug fails pass"),
-        ("1 comprobación que este fallo hace fallar pasa", "{n} comprobaciones que este fallo hace fallar pasan"),
-    ),
-}
+
+def _key(name: str) -> str:
+    """A table's key in the catalog: spaces become underscores ("not present" -> "not_present")."""
+    return name.replace(" ", "_")
 
 
 def counted(key: str, n: int, lang: str, **kwargs: Any) -> str:
-    en, es = COUNTED[key]
-    one, many = es if lang == "es" else en
+    """A counted phrase that agrees with its number: "1 comprobación pasa", "3 comprobaciones pasan"."""
     # Spanish agrees with the number (and with the total of "n/total": "1/1 pasa", "3/6 pasan").
     plural = kwargs.get("total", n) != 1 if key == "group_pass" and lang == "es" else n != 1
-    return (many if plural else one).format(n=n, **kwargs)
+    return text(f"doctor.counted.{key}.{'many' if plural else 'one'}", lang, n=n, **kwargs)
 
 
-# What a finding says, by kind: its structured fields rendered (never parsed back).
-FINDINGS = {
-    "missing": ("no gradient (None)", "sin gradiente (None)"),
-    "not-a-number": ("not a number: {dtype}", "no es un número: {dtype}"),
-    "shape": ("shape {got_shape} instead of {expected_shape}", "forma {got_shape} en vez de {expected_shape}"),
-    "shape-sum": (
-        "shape {got_shape} instead of {expected_shape}: the sum over axes {axes} is missing",
-        "forma {got_shape} en vez de {expected_shape}: falta la suma sobre los ejes {axes}",
-    ),
-    "shape-mean": (
-        "shape {got_shape} instead of {expected_shape}: the mean over axes {axes} instead of the sum",
-        "forma {got_shape} en vez de {expected_shape}: la media sobre los ejes {axes} en vez de la suma",
-    ),
-    "transposed": ("transposed", "traspuesto"),
-    "permuted": (
-        "axes permuted: transposing it by {axes} gives the expected gradient",
-        "ejes permutados: trasponerlo según {axes} da el gradiente esperado",
-    ),
-    "not-finite": ("not finite (nan or inf)", "no finito (nan o inf)"),
-    "zero": ("zero", "cero"),
-    "sign": ("sign flipped", "signo cambiado"),
-    "factor": ("{factor} times the expected values", "{factor} veces los valores esperados"),
-    "fraction": ("{factor} of the expected values", "{factor} de los valores esperados"),
-    "values": ("different values", "valores distintos"),
-    "error": ("raised {error}", "lanzó {error}"),
-    "error-shapes": ("raised {error} on shapes {shapes}", "lanzó {error} con las formas {shapes}"),
-    "timeout": ("did not finish in time", "no terminó a tiempo"),
-    "died": ("the process ended", "el proceso terminó"),
-    "dtype": ("an integer gradient ({dtype}): truncated", "un gradiente entero ({dtype}): truncado"),
-    "slow": (
-        "{got:.0f} times a plain chain's time per op (at most {expected:.0f} expected)",
-        "{got:.0f} veces el tiempo por operación de una cadena simple (se esperaba como mucho {expected:.0f})",
-    ),
-    "not-engine": (
-        "a plain array, not one of your engine's objects: the graph ends there",
-        "un array simple, no un objeto de tu motor: el grafo termina ahí",
-    ),
-    "shared": ("the two gradients are one array", "los dos gradientes son un mismo array"),
-    "order-dependent": ("depends on the order of a set", "depende del orden de un conjunto"),
-}
-
-# Check ids are machine keys (--json); a learner reading Spanish sees them with these words translated.
-CHECK_WORDS_ES = [
-    ("second-backward-after-zero_grad", "segundo-backward-tras-zero_grad"),
-    ("second-backward-accumulates", "segundo-backward-acumula"),
-    ("small-graph-repeated", "grafo-pequeño-repetido"),
-    ("topological-order", "orden-topológico"),
-    ("three-uses", "tres-usos"),
-    ("diamond", "diamante"),
-    ("deep-chain", "cadena-profunda"),
-    ("integer-input", "entrada-entera"),
-    ("each leaf owns its gradient", "cada hoja tiene su propio gradiente"),
-    ("cat of two pieces", "cat de dos piezas"),
-    ("cat of three pieces", "cat de tres piezas"),
-    (" of a ", " de un "),
-    (" times", " veces"),
-    ("constant", "constante"),
-    ("-logits-", "-logits-"),
-]
-OBSERVATIONS_ES = [
-    ("(first backward)", "(primera retropropagación)"),
-    ("(second backward)", "(segunda retropropagación)"),
-    ("(finite differences of your forward)", "(diferencias finitas de tu pasada hacia delante)"),
-    ("shared: a.grad and b.grad are one array", "compartido: a.grad y b.grad son un mismo array"),
-    ("time per op, relative to a chain", "tiempo por operación, relativo a una cadena"),
-    ("an engine object", "un objeto del motor"),
-    ("forward", "pasada hacia delante"),
-]
-
-# Titles of the bugs that have a hand-written signature and no break page yet.
-HAND_TITLES = {
-    "constant-without-grad": (
-        "a constant without requires_grad crashes backward (None + array)",
-        "una constante sin requires_grad detiene backward() con un error (None + array)",
-    ),
-    "backward-never-attached": (
-        "a backward closure stored but never attached: the op contributes zeros",
-        "una clausura de retropropagación guardada pero nunca enlazada: la operación aporta ceros",
-    ),
-    "number-not-wrapped": (
-        "a number operand is not wrapped (x - 2, 2 - x, -x, 2 / x fail or cut the graph)",
-        "un número como operando no se envuelve (x - 2, 2 - x, -x, 2 / x fallan o cortan el grafo)",
-    ),
-    "math-exp-overflow": (
-        "math.exp overflows: sigmoid(-1000) or tanh(400) raise where PyTorch gives 0 and 1",
-        "math.exp se desborda: sigmoid(-1000) o tanh(400) dan error donde PyTorch da 0 y 1",
-    ),
-    "exponential-walk": (
-        "the walk revisits shared subgraphs: right values, exponential time",
-        "el recorrido vuelve a visitar subgrafos compartidos: valores correctos, tiempo exponencial",
-    ),
-    "softmax-fixed-axis": ("softmax is taken along a fixed axis", "softmax se calcula siempre sobre un eje fijo"),
-    "reflected-op-recursion": (
-        "__rsub__ / __rtruediv__ call themselves forever (RecursionError)",
-        "__rsub__ / __rtruediv__ se llaman a sí mismos sin fin (RecursionError)",
-    ),
-    "getitem-returns-array": (
-        "__getitem__ returns a plain array, which cuts the graph",
-        "__getitem__ devuelve un array simple, lo que corta el grafo",
-    ),
-}
-
-
-GROUPS_ES = {
-    "regimes": "regímenes del enunciado",
-    "broadcast": "difusión (broadcasting)",
-    "ops": "operaciones",
-    "reductions": "reducciones",
-    "reuse": "reutilización",
-    "backward-twice": "retropropagación dos veces",
-    "walk": "recorrido del grafo",
-    "deep-1000": "cadena de 1.000",
-    "deep-100000": "cadena de 100.000",
-    "integers": "enteros",
-}
+def _replacements(prefix: str, lang: str) -> list[tuple[str, str]]:
+    """The (English, ``lang``) pairs of the catalog's numbered entries ``prefix.00``, ``prefix.01``, ... in order."""
+    entries = sorted((key, entry) for key, entry in catalog().items() if key.startswith(prefix + "."))
+    return [(entry["en"], entry[lang]) for _, entry in entries]
 
 
 PRINT_STORM = 200_000  # characters printed by one check that make a finding (not a failure)
@@ -229,23 +40,6 @@ SCHEMA_VERSION = 2  # 2: status, counts, schema_version, not measured, error rep
 MIN_CHECKS = 8  # fewer checks that ran (pass or fail) than this: the engine was not examined, never "ok"
 EXIT_CODES = {"ok": 0, "bugs-found": 1, "error": 2, "not-examined": 3}
 STATUSES = ("pass", "fail", "not present", "not measured")
-STATUS_WORDS = {
-    "not measured": ("not measured", "sin medir"),
-    "not_examined": (
-        "not examined: only {ran} of {total} checks could run (at least {min} are needed)",
-        "sin examinar: solo {ran} de {total} comprobaciones pudieron ejecutarse (hacen falta al menos {min})",
-    ),
-    "not_found": ("the doctor did not find: {missing}", "el doctor no encontró: {missing}"),
-    "unmeasured_count": ("{n} not measured (above)", "{n} sin medir (arriba)"),
-    "adapter_hint": (
-        "Name them in a file (say adapter.py), then run the doctor again with --adapter adapter.py:",
-        "Nómbralas en un archivo (por ejemplo adapter.py) y vuelve a ejecutar el doctor con --adapter adapter.py:",
-    ),
-    "not_measured_title": (
-        "Not measured (not failures)",
-        "Sin medir (no son fallos)",
-    ),
-}
 # What each missing op becomes in an adapter file (OPS keys are the checks' names for them).
 ADAPTER_LINES = {
     "backward": "backward = lambda y: ...  # runs backward from y (a scalar)",
@@ -276,12 +70,15 @@ def adapter_lines(missing: list[str]) -> list[str]:
 
 
 def status_word(key: str, lang: str, **kwargs: Any) -> str:
-    en, es = STATUS_WORDS[key]
-    return (es if lang == "es" else en).format(**kwargs)
+    return text(f"doctor.status.{_key(key)}", lang, **kwargs)
 
 
-def error_report(target: str, error: Any, lang: str = "en", exit_code: int = EXIT_CODES["error"]) -> dict[str, Any]:
-    """The ``--json`` of a run that examined nothing (a refusal, a crash, a time-out while importing, Ctrl-C)."""
+def error_report(
+    target: str, error: Any, lang: str | None = None, exit_code: int = EXIT_CODES["error"]
+) -> dict[str, Any]:
+    """The ``--json`` of a run that examined nothing (a refusal, a crash, a time-out while importing, Ctrl-C);
+    its message in ``lang`` (default: the current language), every other field the same in each language."""
+    lang = lang or current_lang()
     return {
         "schema_version": SCHEMA_VERSION,
         "status": "error",
@@ -299,6 +96,18 @@ def error_report(target: str, error: Any, lang: str = "en", exit_code: int = EXI
     }
 
 
+def group_name(group: str, lang: str) -> str:
+    return text(f"doctor.group.{group}", lang) if f"doctor.group.{group}" in catalog() else group
+
+
+def group_line(group: str, items: list[CheckResult], lang: str, width: int = 0) -> str:
+    """One check group's line: "  grads: 3/4 pass  neg FAIL" (its name padded to ``width``)."""
+    n_pass = sum(c.status == "pass" for c in items)
+    marks = ", ".join(f"{check_name(c.id, lang)} {say(c.status, lang)}" for c in items if c.status != "pass")
+    tally = counted("group_pass", n_pass, lang, total=len(items))
+    return f"  {(group_name(group, lang) + ':').ljust(width)} {tally.ljust(12)} {marks}".rstrip()
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
@@ -310,15 +119,14 @@ def _plain(value: Any) -> Any:
 
 
 def say(key: str, lang: str, **kwargs: Any) -> str:
-    en, es = WORDS[key]
-    return (es if lang == "es" else en).format(**kwargs)
+    return text(f"doctor.report.{_key(key)}", lang, **kwargs)
 
 
 def check_name(check_id: str, lang: str) -> str:
     """A check's id as a learner reads it (``--json`` keeps the id)."""
     if lang != "es":
         return check_id
-    for en, es in CHECK_WORDS_ES:
+    for en, es in _replacements("doctor.check_word", lang):
         check_id = check_id.replace(en, es)
     return check_id
 
@@ -326,7 +134,7 @@ def check_name(check_id: str, lang: str) -> str:
 def observation_name(name: str, lang: str) -> str:
     if lang != "es":
         return name
-    for en, es in OBSERVATIONS_ES:
+    for en, es in _replacements("doctor.observation", lang):
         name = name.replace(en, es)
     return name
 
@@ -368,14 +176,18 @@ def describe(finding: dict[str, Any], lang: str) -> str:
         fields["shapes"] = ", ".join(_tuple(shape) for shape in finding["shapes"])
     elif kind == "slow":
         fields.update(got=float(finding.get("got", 0.0)), expected=float(finding.get("expected", 0.0)))
-    en, es = FINDINGS.get(key, FINDINGS["values"])
-    return (es if lang == "es" else en).format(**fields)
+    known = f"doctor.finding.{key}" in catalog()
+    return text(f"doctor.finding.{key if known else 'values'}", lang, **fields)
+
+
+def has_hand_title(break_id: str) -> bool:
+    """The bug has a hand-written signature and no break page yet: its title is in the doctor's catalog."""
+    return f"doctor.hand_title.{break_id}" in catalog()
 
 
 def bug_title(break_id: str, lang: str) -> str:
-    if break_id in HAND_TITLES:
-        en, es = HAND_TITLES[break_id]
-        return es if lang == "es" else en
+    if has_hand_title(break_id):
+        return text(f"doctor.hand_title.{break_id}", lang)
     from ..breaks import get
 
     return get(break_id).title(lang)
@@ -456,32 +268,28 @@ class Report:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1, default=str)
 
-    def render(self, lang: str = "en") -> str:
-        out = [say("title", lang, target=self.target), ""]
+    def render(self, lang: str | None = None) -> str:
+        """The report a learner reads, in ``lang`` (default: :func:`minigrad.messages.current_lang`)."""
+        lang = lang or current_lang()
+        out = [f"minigrad doctor: {self.target}", ""]  # the command and its argument, as typed
         out += self._api_lines(lang)
         counts = self.counts
         summary = ", ".join(
             counted(key, counts[status], lang)
             for key, status in (("passed", "pass"), ("failed", "fail"), ("absent", "not present"))
         )
-        seconds = f"{self.seconds:.1f} s"
         if counts["not measured"]:
             summary += f", {counts['not measured']} {status_word('not measured', lang)}"
-        out += ["", f"{say('checks', lang)}: {summary}, {'en' if lang == 'es' else 'in'} {seconds}"]
+        out += ["", say("checks_line", lang, checks=say("checks", lang), summary=summary, seconds=self.seconds)]
         groups: dict[str, list[CheckResult]] = {}
         for check in self.checks:
             groups.setdefault(check.group, []).append(check)
-        names = {g: GROUPS_ES.get(g, g) if lang == "es" else g for g in groups}
-        width = max((len(n) for n in names.values()), default=0) + 1
-        for group, items in groups.items():
-            n_pass = sum(c.status == "pass" for c in items)
-            marks = ", ".join(f"{check_name(c.id, lang)} {say(c.status, lang)}" for c in items if c.status != "pass")
-            tally = counted("group_pass", n_pass, lang, total=len(items))
-            out.append((f"  {(names[group] + ':').ljust(width)} {tally.ljust(12)} {marks}").rstrip())
+        width = max((len(group_name(g, lang)) for g in groups), default=0) + 1
+        out += [group_line(group, items, lang, width) for group, items in groups.items()]
         unmeasured = [c for c in self.checks if c.status == "not measured"]
         if unmeasured:
             out += ["", status_word("not_measured_title", lang) + ":"]
-            out += [f"  {c.id}: {not_measured_text(c.info, lang)}" for c in unmeasured[:5]]
+            out += [f"  {check_name(c.id, lang)}: {not_measured_text(c.info, lang)}" for c in unmeasured[:5]]
             if len(unmeasured) > 5:
                 out.append(f"  ... (+{len(unmeasured) - 5}: --json)")
         if self.status == "not-examined":
@@ -524,7 +332,7 @@ class Report:
                 more = " ..." if len(cand.contradicted) > 4 else ""
                 against = counted("against", len(cand.contradicted), lang)
                 out.append(f"      {say('against', lang, counted=against)}: {shown}{more}")
-            if cand.break_id not in HAND_TITLES:
+            if not has_hand_title(cand.break_id):
                 es = " --lang es" if lang == "es" else ""
                 out.append(f"      {say('read', lang)}: minigrad breaks show {cand.break_id}{es}")
         return "\n".join(out)

@@ -24,9 +24,11 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..messages import text
 from . import checks
 
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child.py")
@@ -40,110 +42,27 @@ GIVE_UP_AFTER = 3  # groups out of time, or children dead: the rest is not measu
 MEMORY_LIMIT = 8 * 2**30  # bytes of address space per child: importing CUDA PyTorch alone maps 3.2 GB
 SLOW_GROUPS = ("deep-100000",)
 
-MESSAGES: dict[str, tuple[str, str]] = {
-    "target_form": (
-        "target {target!r}: expected module:Class or path/to/file.py:Class",
-        "objetivo {target!r}: se esperaba módulo:Clase o ruta/al/archivo.py:Clase",
-    ),
-    "no_file": (
-        "{path}: no such file (looked in {cwd}); check the path",
-        "{path}: no existe ese archivo (buscado en {cwd}); revisa la ruta",
-    ),
-    "no_cwd": (
-        "--cwd {cwd}: no such folder; give the root of your repository",
-        "--cwd {cwd}: no existe esa carpeta; indica la raíz de tu repositorio",
-    ),
-    "no_adapter": (
-        "--adapter {path}: no such file; check the path",
-        "--adapter {path}: no existe ese archivo; revisa la ruta",
-    ),
-    "no_class": (
-        "{file} defines no {name}{hint}",
-        "{file} no define {name}{hint}",
-    ),
-    "did_you_mean": ("; did you mean {close}?", "; ¿querías decir {close}?"),
-    "its_classes": ("; its classes: {classes}", "; sus clases: {classes}"),
-    "construct": (
-        "{call} failed ({error}): pass --adapter with make=... (a function (value, requires_grad) -> your leaf)",
-        "{call} falló ({error}): pasa --adapter con make=... (una función (value, requires_grad) -> tu hoja)",
-    ),
-    "import_failed": ("importing {target} failed", "importar {target} falló"),
-    "probe_failed": ("probing {target} failed", "sondear {target} falló"),
-    "adapter_failed": ("running your adapter {file} failed", "ejecutar tu adaptador {file} falló"),
-    "import_slow": (
-        "importing your module took more than {limit:.0f} s ({slowest}); raise the limit with --import-limit",
-        "importar tu módulo tardó más de {limit:.0f} s ({slowest}); sube el límite con --import-limit",
-    ),
-    "slowest_running": ("the slowest import: {name}, still running", "la importación más lenta: {name}, aún en curso"),
-    "slowest_done": (
-        "the slowest import: {name}, {seconds:.1f} s",
-        "la importación más lenta: {name}, {seconds:.1f} s",
-    ),
-    "no_slow_import": (
-        "no import was slow: your module's own top-level code ran that long",
-        "ninguna importación fue lenta: el propio código de nivel superior de tu módulo tardó eso",
-    ),
-    "startup_slow": (
-        "Python and NumPy took more than {limit:.0f} s to start (before your module): is the machine overloaded?",
-        "Python y NumPy tardaron más de {limit:.0f} s en arrancar (antes de tu módulo): ¿la máquina está saturada?",
-    ),
-    "probe_slow": (
-        "probing your class (making a leaf, one op of each kind) took more than {limit:.0f} s",
-        "sondear tu clase (crear una hoja, una operación de cada tipo) tardó más de {limit:.0f} s",
-    ),
-    "import_died": ("importing your module {how}", "importar tu módulo {how}"),
-    "probe_died": (
-        "probing your class (making a leaf, one op of each kind) {how}",
-        "sondear tu clase (crear una hoja, una operación de cada tipo) {how}",
-    ),
-    "who_backward": ("your backward()", "tu backward()"),
-    "who_forward": ("your code (building the graph)", "tu código (al construir el grafo)"),
-    "exited": ("{who} exited with code {code}", "{who} terminó el proceso con el código {code}"),
-    "signalled": ("{who} crashed: signal {code}, {name}", "{who} se cayó: señal {code}, {name}"),
-    "sys_exit": ("{who} called sys.exit({code!r})", "{who} llamó a sys.exit({code!r})"),
-    "interrupted": ("{who} raised KeyboardInterrupt", "{who} lanzó KeyboardInterrupt"),
-    "not_measured": (
-        "not measured: still running after {limit:.3g} s ({per_op})",
-        "sin medir: sigue en marcha tras {limit:.3g} s ({per_op})",
-    ),
-    "per_op": ("{us:.0f} µs per op", "{us:.0f} µs por operación"),
-    "per_op_unknown": ("its speed per op could not be measured", "no se pudo medir su velocidad por operación"),
-    "interrupted_doctor": (
-        "interrupted: every child process stopped",
-        "interrumpido: todos los procesos hijos detenidos",
-    ),
-    "after_crashes": (
-        "not run: your code ended the process in {n} checks before it",
-        "sin ejecutar: tu código terminó el proceso en {n} comprobaciones antes",
-    ),
-    "gave_up": (
-        "not measured: {n} groups ran out of time before it",
-        "no medido: {n} grupos agotaron su tiempo antes",
-    ),
-}
-SIGNAL_NAMES_ES = {
-    signal.SIGSEGV: "fallo de segmentación",
-    signal.SIGABRT: "abortado",
-    signal.SIGKILL: "matado",
-    signal.SIGTERM: "terminado",
-    signal.SIGFPE: "excepción de coma flotante",
-    signal.SIGILL: "instrucción ilegal",
-    signal.SIGBUS: "error de bus",
-}
+
+def message(key: str, lang: str | None = None, **fields: Any) -> str:
+    """The runner's text ``key`` (``messages/doctor.toml``, ``doctor.runner.KEY``) in ``lang`` (default: current)."""
+    return text(f"doctor.runner.{key}", lang, **fields)
 
 
-def message(key: str, lang: str = "en", **fields: Any) -> str:
-    en, es = MESSAGES[key]
-    return (es if lang == "es" else en).format(**fields)
+# Signals the catalog names (doctor.runner.signal.NAME); any other is named as the C library names it.
+NAMED_SIGNALS = ("SIGSEGV", "SIGABRT", "SIGKILL", "SIGTERM", "SIGFPE", "SIGILL", "SIGBUS")
 
 
-def signal_name(number: int, lang: str = "en") -> str:
-    if lang == "es" and number in SIGNAL_NAMES_ES:
-        return SIGNAL_NAMES_ES[signal.Signals(number)]
+def signal_name(number: int, lang: str | None = None) -> str:
     try:
-        return (signal.strsignal(number) or f"signal {number}").lower()
+        name = signal.Signals(number).name
     except ValueError:
-        return f"signal {number}"
+        name = ""
+    if name in NAMED_SIGNALS:
+        return message(f"signal.{name}", lang)
+    try:
+        return (signal.strsignal(number) or message("signal_number", lang, code=number)).lower()
+    except ValueError:
+        return message("signal_number", lang, code=number)
 
 
 def crash_text(exit: dict[str, Any], lang: str = "en") -> str:
@@ -301,12 +220,34 @@ def _progress(path: str) -> list[str]:
     return text.split("\t") if text else []
 
 
+# Told each check group's raw results as soon as its child has written them: (group, results by check id, api).
+GroupDone = Callable[[str, dict[str, Any], dict[str, Any]], None]
+
+
 def _session(
-    job: dict[str, Any], groups: list[str], jobdir: str, limits: dict[str, float], children: Children
+    job: dict[str, Any],
+    groups: list[str],
+    jobdir: str,
+    limits: dict[str, float],
+    children: Children,
+    on_group: GroupDone | None = None,
 ) -> dict[str, Any]:
-    """Run ``groups`` in as few children as possible; returns {"api":..., "results":...} or {"error": TargetError}."""
+    """Run ``groups`` in as few children as possible; returns {"api":..., "results":...} or {"error": TargetError}.
+
+    ``on_group`` hears of each group as soon as its child has written it (from this thread)."""
     out: dict[str, Any] = {"results": {}}
     pending = list(groups)
+    told: set[str] = set()
+
+    def tell(names: list[str]) -> None:
+        if on_group is None or "api" not in out:
+            return
+        for name in names:
+            path = os.path.join(jobdir, f"group-{name}.pkl")
+            if name not in told and os.path.exists(path):  # written whole (os.replace): safe to read while it runs
+                told.add(name)
+                on_group(name, _read(path), out["api"])
+
     skip: set[str] = set()
     attempt, timeouts, crashes = 0, 0, 0
     while pending and not children.stop.is_set():
@@ -345,6 +286,7 @@ def _session(
                         out.update(_read(api_path))
                     if "api" in out and "seconds_per_op" not in out["api"] and os.path.exists(speed_path):
                         out["api"]["seconds_per_op"] = _read(speed_path)
+                    tell(pending)
                     step = where[0] if where else "startup"  # Python and NumPy starting, before their module
                     limit = limits.get(step, limits["default"])
                     if step not in ("startup", "import", "probe", "speed"):
@@ -383,6 +325,7 @@ def _session(
                 tail = _tail(err_path).splitlines()
                 key = "probe_died" if where[:1] == ["probe"] else "import_died"
                 return {"error": (key, tail, {"exit": how})}
+        tell(pending)
         for name in pending:
             path = os.path.join(jobdir, f"group-{name}.pkl")
             if os.path.exists(path):
@@ -470,9 +413,11 @@ def run_learner(
     limits: dict[str, float] | None = None,
     lang: str = "en",
     memory_bytes: int | None = MEMORY_LIMIT,
+    on_group: GroupDone | None = None,
 ) -> ChildRun:
     """Every check group on ``target``, in children; ``limits`` overrides seconds per group, ``import``,
-    ``probe`` and ``default`` (before scaling by the engine's speed)."""
+    ``probe`` and ``default`` (before scaling by the engine's speed).  ``on_group(group, results, api)`` hears
+    of each group as it finishes, from a worker thread (two may call it at once)."""
     started = time.perf_counter()
     check_paths(target, cwd, adapter)
     limits = {**LIMITS, "default": DEFAULT_LIMIT, **(limits or {})}
@@ -496,7 +441,7 @@ def run_learner(
 
         def work(i: int, groups: list[str]) -> None:
             try:
-                outs[i] = _session(job, groups, dirs[i], limits, children)
+                outs[i] = _session(job, groups, dirs[i], limits, children, on_group)
             except BaseException as error:  # reported by the main thread
                 outs[i] = {"crash": error}
             if "error" in outs[i]:
