@@ -393,7 +393,7 @@ def test_a_backward_that_ends_the_process_is_reported_as_such(fixture: str, en: 
     signatures = []
     for lang, text in (("en", en), ("es", es)):
         report = examine(f"{fixture}.py:Value", cwd=str(FIXTURES), limits=FAST_LIMITS, lang=lang)
-        errors = [str(f["got"]) for c in report.failing() for f in c.findings]
+        errors = [str(f["message"]) for c in report.failing() for f in c.findings]
         assert any(text in e for e in errors), errors
         assert report.diagnosis == []  # no check produced a gradient: nothing to diagnose
         assert report.status == "bugs-found" and report.counts["pass"] == 0
@@ -456,7 +456,7 @@ def test_a_child_gets_a_memory_limit() -> None:
 @pytest.mark.slow
 def test_a_backward_that_asks_for_16_gib_meets_the_memory_limit() -> None:
     report = examine("hostile_memory.py:Value", cwd=str(FIXTURES), limits=FAST_LIMITS)
-    errors = {str(f["got"]).split(":")[0] for c in report.failing() for f in c.findings}
+    errors = {str(f["message"]).split(":")[0] for c in report.failing() for f in c.findings}
     assert errors == {"MemoryError"}
 
 
