@@ -23,7 +23,7 @@ from minigrad.breaks.shared import modules
 MODULE_BREAKS = {
     "batchnorm-eval-uses-batch-stats": ("nn.normalization:BatchNorm1d.forward",),
     "dropout-no-rescale": ("nn.layers:Dropout.forward",),
-    "adam-no-bias-correction": ("optim.adam:Adam.step",),
+    "adam-no-bias-correction": ("optim.adam:adam_direction",),  # the seam: the textbook update direction
     "l2-as-adamw": ("optim.adam:Adam.step",),
     "rmsnorm-eps-outside-sqrt": ("nn.normalization:RMSNorm.forward",),
     "residual-removed": ("nn.layers:Residual.forward",),

@@ -215,9 +215,11 @@ def _fake_examine(events: list[str]) -> Callable[..., Report]:
 
 
 def test_the_command_prints_the_first_line_then_each_group_then_the_report(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """In-process, with the examination faked: the order of the lines, in Spanish, with agreement."""
+    (tmp_path / "eng.py").write_text("class Value: ...\n")  # the target file must exist: it is checked first
+    monkeypatch.chdir(tmp_path)
     events: list[str] = []
     monkeypatch.setattr(doctor_cli, "examine", _fake_examine(events))
     monkeypatch.delenv("MINIGRAD_LANG", raising=False)
@@ -234,8 +236,10 @@ def test_the_command_prints_the_first_line_then_each_group_then_the_report(
 
 
 def test_with_json_the_command_prints_no_progress(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    (tmp_path / "eng.py").write_text("class Value: ...\n")
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(doctor_cli, "examine", _fake_examine([]))
     assert doctor_cli.main(["eng.py:Value", "--json"]) == 1
     data = json.loads(capsys.readouterr().out)  # nothing but the one object
