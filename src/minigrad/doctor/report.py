@@ -122,21 +122,22 @@ def say(key: str, lang: str, **kwargs: Any) -> str:
     return text(f"doctor.report.{_key(key)}", lang, **kwargs)
 
 
+def _translated(words: str, table: str, lang: str) -> str:
+    """``words`` with each English word of the catalog's ``table`` replaced by its Spanish one (English: as is)."""
+    if lang != "es":
+        return words
+    for en, es in _replacements(table, lang):
+        words = words.replace(en, es)
+    return words
+
+
 def check_name(check_id: str, lang: str) -> str:
     """A check's id as a learner reads it (``--json`` keeps the id)."""
-    if lang != "es":
-        return check_id
-    for en, es in _replacements("doctor.check_word", lang):
-        check_id = check_id.replace(en, es)
-    return check_id
+    return _translated(check_id, "doctor.check_word", lang)
 
 
 def observation_name(name: str, lang: str) -> str:
-    if lang != "es":
-        return name
-    for en, es in _replacements("doctor.observation", lang):
-        name = name.replace(en, es)
-    return name
+    return _translated(name, "doctor.observation", lang)
 
 
 def _tuple(value: Any) -> str:
