@@ -49,6 +49,7 @@ SCORES: dict[str, float] = {
     "against_per_explained": 3.0,  # more checks against a break than it explains: not a candidate
     "match_share": 0.8,  # of the score: the match
     "coverage_share": 0.2,  # of the score: the share of the learner's failing checks the break explains
+    "near_tie": 0.8,  # a candidate that explains nothing new is still listed when its score is this share of the best
 }
 # Kinds of finding so specific that matching one counts whole, not shared with the check's other observations
 # (two gradients in one array, an op that returns a plain array, a time that grows exponentially).
@@ -345,7 +346,22 @@ def rank(
         cand = _hand_written(break_id, sig, learner)
         if cand is not None:
             found.append(cand)
-    return _named_for(found, scalar)
+    return _distinct(_named_for(found, scalar))
+
+
+def _distinct(ranked: list[Candidate]) -> list[Candidate]:
+    """The best candidate, then each one that explains a failing check no better-ranked candidate explains (a
+    second bug of the engine), or that nearly ties the best (the checks cannot tell the two apart).  A candidate
+    whose every explained check a better one already explains, at a much lower score, is another name for the
+    same evidence: listing it only hides the answer."""
+    kept: list[Candidate] = []
+    covered: set[str] = set()
+    for cand in ranked:
+        new = set(cand.explained) - covered
+        if not kept or new or cand.score >= SCORES["near_tie"] * kept[0].score:
+            kept.append(cand)
+            covered |= set(cand.explained)
+    return kept
 
 
 def _named_for(candidates: list[Candidate], scalar: bool) -> list[Candidate]:
