@@ -32,7 +32,8 @@ class Variable:
             gxs = f.backward(*gys)
             for x, gx in zip(f.inputs, gxs):
                 gx = _unbroadcast(gx, x.data.shape)
-                x.grad = Variable(gx) if x.grad is None else Variable(x.grad.data + gx)
+                # a copy: add hands one gx to both inputs, and two leaves must not share one gradient array
+                x.grad = Variable(gx.copy()) if x.grad is None else Variable(x.grad.data + gx)
                 push(x.creator)
 
 

@@ -31,7 +31,7 @@ class Tensor:
             for p, g in zip(t.grad_fn.parents, t.grad_fn.backward(t.grad)):
                 if p.requires_grad:
                     g = _unbroadcast(g, p.data.shape)
-                    p.grad = g if p.grad is None else p.grad + g
+                    p.grad = g.copy() if p.grad is None else p.grad + g  # each leaf owns its gradient
 
 
 def _unbroadcast(g, shape):
