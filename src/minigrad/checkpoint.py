@@ -34,17 +34,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .messages import text
 from .tensor import Array, Tensor
 
 if TYPE_CHECKING:
     from .nn import IncompatibleKeys, Module
 
 PathLike = str | os.PathLike[str]
-
-MISSING_EXTRA = (
-    "minigrad.checkpoint needs the 'safetensors' package: install the train extra with "
-    "`uv sync --extra train` (or `pip install 'minigrad[train]'`)"
-)
 
 
 class CheckpointMismatchError(ValueError):
@@ -55,7 +51,7 @@ class CheckpointError(ValueError):
     """``FILE is not a valid safetensors checkpoint: REASON``: the file cannot be read as a checkpoint at all."""
 
     def __init__(self, path: PathLike, reason: str) -> None:
-        super().__init__(f"{os.fspath(path)!r} is not a valid safetensors checkpoint: {reason}")
+        super().__init__(text("checkpoint.not_valid", path=os.fspath(path), reason=reason))
         self.path = os.fspath(path)
         self.reason = reason
 
@@ -76,7 +72,7 @@ def _safetensors_numpy() -> Any:
     try:
         return importlib.import_module("safetensors.numpy")  # optional: imported by name, only when used
     except ModuleNotFoundError as error:
-        raise ModuleNotFoundError(MISSING_EXTRA) from error
+        raise ModuleNotFoundError(text("checkpoint.missing_extra")) from error
 
 
 def _other_format(start: bytes, size: int) -> str | None:
@@ -84,29 +80,37 @@ def _other_format(start: bytes, size: int) -> str | None:
     if len(start) == HEADER_LENGTH_BYTES and struct.unpack("<Q", start)[0] <= size - HEADER_LENGTH_BYTES:
         return None  # a header length that fits the file: safetensors, even if its first byte is 0x80
     if start[:1] == b"\x80":
-        return "it is a pickle (pickle.dump, or an old torch.save), which minigrad never loads: unpickling runs code"
+        return text("checkpoint.reason.pickle")
     if start[:2] == b"PK":
-        return "it is a zip archive (torch.save writes one); save the state_dict with safetensors instead"
+        return text("checkpoint.reason.zip")
     return None
 
 
 def _check_entry(key: str, entry: object) -> tuple[int, int]:
     """The byte range of one array entry of the header, after checking its dtype, shape and offsets agree."""
     if not isinstance(entry, dict):
-        raise ValueError(f"header entry {key!r} is not a JSON object")
+        raise ValueError(text("checkpoint.reason.entry_not_object", key=key))
     dtype, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
     if dtype not in ITEM_SIZES:
-        raise ValueError(f"array {key!r} has dtype {dtype!r}; NumPy can read {', '.join(ITEM_SIZES)}")
+        raise ValueError(text("checkpoint.reason.entry_dtype", key=key, dtype=dtype, dtypes=", ".join(ITEM_SIZES)))
     if not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape):
-        raise ValueError(f"array {key!r} has shape {shape!r}; a shape is a list of integers >= 0")
+        raise ValueError(text("checkpoint.reason.entry_shape", key=key, shape=shape))
     if not (isinstance(offsets, list) and len(offsets) == 2 and all(type(n) is int and n >= 0 for n in offsets)):
-        raise ValueError(f"array {key!r} has data_offsets {offsets!r}; expected [begin, end] with integers >= 0")
+        raise ValueError(text("checkpoint.reason.entry_offsets", key=key, offsets=offsets))
     begin, end = offsets
     expected = math.prod(shape) * ITEM_SIZES[dtype]
     if end - begin != expected:
         raise ValueError(
-            f"array {key!r} has data_offsets [{begin}, {end}] ({end - begin} bytes), "
-            f"but {dtype} of shape {tuple(shape)} needs {expected} bytes"
+            text(
+                "checkpoint.reason.entry_size",
+                key=key,
+                begin=begin,
+                end=end,
+                bytes=end - begin,
+                dtype=dtype,
+                shape=tuple(shape),
+                expected=expected,
+            )
         )
     return begin, end
 
@@ -120,23 +124,23 @@ def _check_regular_file(path: PathLike) -> None:
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        raise CheckpointNotFoundError(path, "there is no such file; check the path") from None
+        raise CheckpointNotFoundError(path, text("checkpoint.reason.no_file")) from None
     except OSError as error:
-        raise CheckpointError(path, f"it cannot be read ({error.strerror or error})") from error
+        raise CheckpointError(path, text("checkpoint.reason.unreadable", detail=error.strerror or error)) from error
     if stat.S_ISREG(mode):
         return
     if stat.S_ISDIR(mode):
-        raise CheckpointError(path, "it is a directory; pass the .safetensors file inside it")
+        raise CheckpointError(path, text("checkpoint.reason.directory"))
     kind = (
-        "a named pipe (FIFO)"
+        "fifo"
         if stat.S_ISFIFO(mode)
-        else "a socket"
+        else "socket"
         if stat.S_ISSOCK(mode)
-        else "a device"
+        else "device"
         if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-        else "not a regular file"
+        else "other"
     )
-    raise CheckpointError(path, f"it is {kind}, not a regular file; a checkpoint is a file on disk")
+    raise CheckpointError(path, text("checkpoint.reason.not_regular", kind=text(f"checkpoint.reason.kind.{kind}")))
 
 
 @contextmanager
@@ -145,7 +149,7 @@ def _open_regular(path: PathLike) -> Iterator[Any]:
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise CheckpointError(path, "it stopped being a regular file while it was opened")
+            raise CheckpointError(path, text("checkpoint.reason.swapped"))
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
     except BaseException:
@@ -155,10 +159,10 @@ def _open_regular(path: PathLike) -> Iterator[Any]:
         yield f
 
 
-def _bounded_int(text: str) -> int:
-    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
-        raise _HostileHeaderError(f"it holds an integer of {len(text)} digits; sizes and offsets need at most 20")
-    return int(text)
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise _HostileHeaderError(text("checkpoint.reason.long_integer", digits=len(digits)))
+    return int(digits)
 
 
 class _HostileHeaderError(ValueError):
@@ -173,19 +177,17 @@ def _parse_header(path: PathLike, raw_header: bytes) -> Any:
     deeper than the parser's recursion limit is a reason like any other.
     """
     try:
-        text = raw_header.decode("utf-8")
+        decoded = raw_header.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise CheckpointError(path, f"its header is not valid UTF-8 ({error})") from error
+        raise CheckpointError(path, text("checkpoint.reason.header_not_utf8", detail=error)) from error
     try:
-        return json.loads(text, parse_int=_bounded_int)
+        return json.loads(decoded, parse_int=_bounded_int)
     except _HostileHeaderError as error:
-        raise CheckpointError(path, f"its header is not a safetensors header: {error}") from None
+        raise CheckpointError(path, text("checkpoint.reason.header_hostile", detail=error)) from None
     except RecursionError:
-        raise CheckpointError(
-            path, "its header nests deeper than Python's parser goes; a safetensors header nests 3 deep"
-        ) from None
+        raise CheckpointError(path, text("checkpoint.reason.header_too_deep")) from None
     except ValueError as error:  # json.JSONDecodeError is a ValueError
-        raise CheckpointError(path, f"its header is not valid JSON ({error})") from None
+        raise CheckpointError(path, text("checkpoint.reason.header_not_json", detail=error)) from None
 
 
 def _check_file(path: PathLike) -> dict[str, str]:
@@ -208,29 +210,24 @@ def _read_checked(path: PathLike) -> tuple[dict[str, str], dict[str, tuple[int, 
             if other_format:
                 raise CheckpointError(path, other_format)
             if len(start) < HEADER_LENGTH_BYTES:
-                raise CheckpointError(path, f"the file has {size} bytes, fewer than the 8-byte header length")
+                raise CheckpointError(path, text("checkpoint.reason.too_short", size=size))
             (header_length,) = struct.unpack("<Q", start)
             if header_length > MAX_HEADER_BYTES:
-                raise CheckpointError(
-                    path,
-                    f"the first 8 bytes announce a header of {header_length:,} bytes, over safetensors' limit of "
-                    f"{MAX_HEADER_BYTES:,} (a damaged or hostile file); it was not read",
-                )
+                reason = text("checkpoint.reason.header_over_limit", length=header_length, limit=MAX_HEADER_BYTES)
+                raise CheckpointError(path, reason)
             if header_length > size - HEADER_LENGTH_BYTES:
-                raise CheckpointError(
-                    path,
-                    f"the first 8 bytes give a header of {header_length} bytes, but only "
-                    f"{size - HEADER_LENGTH_BYTES} follow (a truncated file, or another format)",
-                )
+                left = size - HEADER_LENGTH_BYTES
+                reason = text("checkpoint.reason.header_past_end", length=header_length, left=left)
+                raise CheckpointError(path, reason)
             raw_header = f.read(header_length)
     except OSError as error:
-        raise CheckpointError(path, f"it cannot be read ({error.strerror or error})") from error
+        raise CheckpointError(path, text("checkpoint.reason.unreadable", detail=error.strerror or error)) from error
     header = _parse_header(path, raw_header)
     if not isinstance(header, dict):
-        raise CheckpointError(path, f"its header is JSON but not an object (it is a {type(header).__name__})")
+        raise CheckpointError(path, text("checkpoint.reason.header_not_object", kind=type(header).__name__))
     metadata = header.pop("__metadata__", None) or {}
     if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
-        raise CheckpointError(path, "its __metadata__ is not a mapping of strings to strings")
+        raise CheckpointError(path, text("checkpoint.reason.metadata_not_strings"))
     data_size = size - HEADER_LENGTH_BYTES - header_length
     try:
         ranges = sorted(_check_entry(key, entry) for key, entry in header.items())
@@ -239,18 +236,21 @@ def _read_checked(path: PathLike) -> tuple[dict[str, str], dict[str, tuple[int, 
     covered = 0
     for begin, end in ranges:  # the arrays must tile the data section exactly: no gap, no overlap
         if begin != covered:
-            raise CheckpointError(path, f"the arrays' data_offsets leave a gap or overlap at byte {covered}")
+            raise CheckpointError(path, text("checkpoint.reason.gap", byte=covered))
         covered = end
     if covered != data_size:
-        raise CheckpointError(
-            path, f"the header describes {covered} bytes of array data, but the file holds {data_size} (truncated?)"
-        )
+        raise CheckpointError(path, text("checkpoint.reason.data_size", described=covered, held=data_size))
     return dict(metadata), {key: tuple(entry["shape"]) for key, entry in header.items()}
 
 
 def array_shapes(path: PathLike) -> dict[str, tuple[int, ...]]:
     """The name and shape of every array in the file, read from its checked header: no array is loaded."""
     return _read_checked(path)[1]
+
+
+def _held(metadata: Mapping[str, str]) -> str:
+    """The keys a file's metadata holds, for a message: ``['config', 'format']``, or "nothing"."""
+    return str(sorted(metadata)) if metadata else text("checkpoint.reason.nothing")
 
 
 def require_metadata(path: PathLike, metadata: Mapping[str, str], fields: Mapping[str, str]) -> None:
@@ -262,25 +262,24 @@ def require_metadata(path: PathLike, metadata: Mapping[str, str], fields: Mappin
     """
     missing = [f"{name!r} ({what})" for name, what in fields.items() if name not in metadata]
     if missing:
+        held = _held(metadata)
         raise CheckpointError(
-            path,
-            f"its metadata lacks {', '.join(missing)}; it holds {sorted(metadata) or 'nothing'} "
-            "(edited, or written by another program?)",
+            path, text("checkpoint.reason.metadata_lacks_fields", missing=", ".join(missing), held=held)
         )
 
 
 def metadata_json(path: PathLike, metadata: Mapping[str, str], field: str) -> Any:
     """``metadata[field]`` decoded from JSON, or one :class:`CheckpointError` naming the field and the reason."""
     if field not in metadata:
-        raise CheckpointError(path, f"its metadata lacks {field!r}; it holds {sorted(metadata) or 'nothing'}")
+        raise CheckpointError(path, text("checkpoint.reason.metadata_lacks", field=field, held=_held(metadata)))
     try:
         return json.loads(metadata[field], parse_int=_bounded_int)
     except _HostileHeaderError as error:
-        raise CheckpointError(path, f"its metadata {field!r} is not what minigrad writes: {error}") from None
+        raise CheckpointError(path, text("checkpoint.reason.metadata_hostile", field=field, detail=error)) from None
     except RecursionError:
-        raise CheckpointError(path, f"its metadata {field!r} nests deeper than Python's parser goes") from None
+        raise CheckpointError(path, text("checkpoint.reason.metadata_too_deep", field=field)) from None
     except ValueError as error:
-        raise CheckpointError(path, f"its metadata {field!r} is not valid JSON ({error})") from None
+        raise CheckpointError(path, text("checkpoint.reason.metadata_not_json", field=field, detail=error)) from None
 
 
 def check_claimed_shapes(path: PathLike, planned: Mapping[str, tuple[int, ...]], claims: str = "") -> None:
@@ -293,22 +292,17 @@ def check_claimed_shapes(path: PathLike, planned: Mapping[str, tuple[int, ...]],
     (e.g. ``"hidden=1000000000"``) is quoted in the message.
     """
     found = array_shapes(path)
-    problems = [f"{name}: no such array in the file" for name in planned if name not in found]
+    problems = [text("checkpoint.reason.claimed.no_array", name=name) for name in planned if name not in found]
     problems += [
-        f"{name}: the metadata implies {tuple(shape)}, the file holds {found[name]}"
+        text("checkpoint.reason.claimed.shape", name=name, implied=tuple(shape), held=found[name])
         for name, shape in planned.items()
         if name in found and tuple(shape) != found[name]
     ]
-    problems += [
-        f"{name}: in the file, not in the model the metadata describes" for name in found if name not in planned
-    ]
+    problems += [text("checkpoint.reason.claimed.extra", name=name) for name in found if name not in planned]
     if problems:
         said = f" ({claims})" if claims else ""
-        raise CheckpointError(
-            path,
-            f"its metadata{said} does not describe its arrays: " + "; ".join(problems) + " (edited metadata?); "
-            "nothing was built",
-        )
+        reason = text("checkpoint.reason.claimed_shapes", said=said, problems="; ".join(problems))
+        raise CheckpointError(path, reason)
 
 
 def check_claimed_sizes(path: PathLike, sizes: Mapping[str, int]) -> None:
@@ -325,11 +319,8 @@ def check_claimed_sizes(path: PathLike, sizes: Mapping[str, int]) -> None:
     wrong = [f"{name}={size}" for name, size in sizes.items() if size not in lengths]
     if wrong:
         longest = max(lengths, default=0)
-        raise CheckpointError(
-            path,
-            f"its metadata claims {', '.join(wrong)}, but no array in the file has an axis of that length "
-            f"(the longest is {longest}; edited metadata?); nothing was built",
-        )
+        reason = text("checkpoint.reason.claimed_sizes", wrong=", ".join(wrong), longest=longest)
+        raise CheckpointError(path, reason)
 
 
 def save(path: PathLike, state_dict: Mapping[str, Array | Tensor], metadata: Mapping[str, str] | None = None) -> None:
@@ -343,43 +334,31 @@ def save(path: PathLike, state_dict: Mapping[str, Array | Tensor], metadata: Map
     and an older file at ``path`` stays whole.  The mode follows the umask.
     """
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(
-            f"checkpoint.save: path must be a file name, got {type(path).__name__}; call save(path, state_dict)"
-        )
+        raise TypeError(text("checkpoint.save.path", kind=type(path).__name__))
     if not isinstance(state_dict, Mapping):
-        hint = "model.state_dict()" if hasattr(state_dict, "state_dict") else "a dict name -> array"
-        raise TypeError(
-            f"checkpoint.save: state_dict must be a mapping of names to arrays, got "
-            f"{type(state_dict).__name__}; pass {hint}"
-        )
+        hint = "model.state_dict()" if hasattr(state_dict, "state_dict") else text("checkpoint.save.hint_mapping")
+        raise TypeError(text("checkpoint.save.state_dict", kind=type(state_dict).__name__, hint=hint))
     arrays: dict[str, Array] = {}
     for key, value in state_dict.items():
         if not isinstance(key, str):
-            raise TypeError(f"checkpoint.save: keys must be strings, got {key!r} ({type(key).__name__})")
+            raise TypeError(text("checkpoint.save.key", key=key, kind=type(key).__name__))
         array = value.data if isinstance(value, Tensor) else value
         if not isinstance(array, np.ndarray):
-            raise TypeError(
-                f"checkpoint.save: {key!r} is a {type(value).__name__}; values must be NumPy arrays or Tensors"
-            )
+            raise TypeError(text("checkpoint.save.value", key=key, kind=type(value).__name__))
         if array.dtype.kind not in "biuf":
-            raise TypeError(f"checkpoint.save: {key!r} has dtype {array.dtype}, which safetensors cannot store")
+            raise TypeError(text("checkpoint.save.dtype", key=key, dtype=array.dtype))
         # safetensors writes the raw buffer, so it must be C-ordered (np.ascontiguousarray would make 0-d 1-d)
         arrays[key] = array if array.flags.c_contiguous else array.copy(order="C")
     meta = dict(metadata or {})
     for k, v in meta.items():
         if not isinstance(k, str) or not isinstance(v, str):
-            raise TypeError(
-                f"checkpoint.save: metadata must map strings to strings, got {k!r}: {type(v).__name__}; "
-                "encode other values with json.dumps"
-            )
+            raise TypeError(text("checkpoint.save.metadata", key=k, kind=type(v).__name__))
     target = os.fspath(path)
     if os.path.isdir(target):
-        raise IsADirectoryError(
-            f"checkpoint.save: {target!r} is a directory; give a file name such as model.safetensors"
-        )
+        raise IsADirectoryError(text("checkpoint.save.directory", target=target))
     folder = os.path.dirname(target) or "."
     if not os.path.isdir(folder):
-        raise FileNotFoundError(f"checkpoint.save: the folder {folder!r} does not exist; create it first")
+        raise FileNotFoundError(text("checkpoint.save.no_folder", folder=folder))
     payload = _safetensors_numpy().save(arrays, metadata=meta or None)
     _write_atomically(target, payload)
 
@@ -468,7 +447,7 @@ def load(path: PathLike) -> dict[str, Array]:
     try:
         loaded = safetensors_numpy.load_file(os.fspath(path))
     except Exception as error:  # SafetensorError derives from Exception only; the header checks above passed
-        raise CheckpointError(path, f"safetensors cannot read it: {error}") from error
+        raise CheckpointError(path, text("checkpoint.reason.safetensors_failed", detail=error)) from error
     return {key: np.array(value) for key, value in loaded.items()}
 
 
@@ -489,24 +468,22 @@ def check_compatible(
     missing = sorted(k for k in expected if k not in found)
     unexpected = sorted(k for k in found if k not in expected)
     mismatched = [
-        f"{k}: checkpoint {tuple(found[k].shape)}, model {tuple(expected[k])}"
+        text("checkpoint.mismatch.shape", key=k, found=tuple(found[k].shape), expected=tuple(expected[k]))
         for k in expected
         if k in found and tuple(found[k].shape) != tuple(expected[k])
     ]
     problems = []
     if strict and missing:
-        problems.append("missing keys (in the model, not in the checkpoint): " + ", ".join(missing))
+        problems.append(text("checkpoint.mismatch.missing", keys=", ".join(missing)))
     if strict and unexpected:
-        problems.append("unexpected keys (in the checkpoint, not in the model): " + ", ".join(unexpected))
+        problems.append(text("checkpoint.mismatch.unexpected", keys=", ".join(unexpected)))
     if mismatched:
-        problems.append("shape mismatches: " + "; ".join(mismatched))
+        problems.append(text("checkpoint.mismatch.shapes", shapes="; ".join(mismatched)))
     if problems:
         where = f" {source!r}" if source else ""
+        hint = text("checkpoint.mismatch_hint") if not mismatched else ""
         raise CheckpointMismatchError(
-            f"the checkpoint{where} does not match the model:\n  "
-            + "\n  ".join(problems)
-            + "\nBuild the model with the configuration it was saved with"
-            + (", or pass strict=False to skip missing/unexpected keys" if not mismatched else "")
+            text("checkpoint.mismatch", where=where, problems="\n  ".join(problems), hint=hint)
         )
     return missing, unexpected
 
@@ -525,9 +502,9 @@ def load_into(module: Module, path: PathLike, strict: bool = True) -> Incompatib
     if not isinstance(module, Module):
         swapped = isinstance(module, (str, os.PathLike)) and isinstance(path, Module)
         raise TypeError(
-            "checkpoint.load_into: the arguments are swapped; call load_into(model, path)"
+            text("checkpoint.load_into.swapped")
             if swapped
-            else f"checkpoint.load_into: expected a minigrad Module to load into, got {type(module).__name__}"
+            else text("checkpoint.load_into.not_module", kind=type(module).__name__)
         )
     arrays = load(path)
     shapes = {k: v.shape for k, v in module.state_dict().items()}
