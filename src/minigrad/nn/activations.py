@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..messages import text
 from ..tensor import Tensor, TensorLike, as_tensor
 from .module import Module
 
@@ -33,7 +34,7 @@ class GELU(Module):
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
         if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+            raise ValueError(text("nn.layers.gelu_approximate", value=approximate))
         self.approximate = approximate
 
     def forward(self, x: TensorLike) -> Tensor:
@@ -49,7 +50,7 @@ class Softmax(Module):
     def __init__(self, dim: int) -> None:
         super().__init__()
         if isinstance(dim, bool) or not isinstance(dim, int):
-            raise TypeError(f"Softmax: dim must be an int, got {dim!r}")
+            raise TypeError(text("nn.layers.softmax_dim", value=dim))
         self.dim = dim
 
     def forward(self, x: TensorLike) -> Tensor:

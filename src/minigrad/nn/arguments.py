@@ -14,13 +14,19 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ..messages import text
+
 
 def check_size(owner: str, name: str, value: object, minimum: int = 0) -> int:
     """``value`` as an int ``>= minimum`` (a size or a count); bools and floats such as ``3.0`` are refused."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{owner}: {name} must be an int >= {minimum}, got {value!r} ({type(value).__name__})")
+        raise TypeError(
+            text(
+                "nn.argument.size_type", owner=owner, name=name, minimum=minimum, value=value, kind=type(value).__name__
+            )
+        )
     if value < minimum:
-        raise ValueError(f"{owner}: {name} must be an int >= {minimum}, got {value!r}")
+        raise ValueError(text("nn.argument.size_range", owner=owner, name=name, minimum=minimum, value=value))
     return int(value)
 
 
@@ -41,9 +47,19 @@ def check_number(
         for symbol, bound in ((">=", at_least), (">", above), ("<=", at_most), ("<", below))
         if bound is not None
     ]
-    expected = ("a finite number" if finite else "a number") + (" " + " and ".join(bounds) if bounds else "")
+    kind = text("nn.argument.finite_number" if finite else "nn.argument.number")
+    expected = kind + (" " + text("nn.argument.bounds_and").join(bounds) if bounds else "")
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{owner}: {name} must be {expected}, got {value!r} ({type(value).__name__})")
+        raise TypeError(
+            text(
+                "nn.argument.number_type",
+                owner=owner,
+                name=name,
+                expected=expected,
+                value=value,
+                kind=type(value).__name__,
+            )
+        )
     x = float(value)
     valid = (
         not math.isnan(x)
@@ -54,7 +70,7 @@ def check_number(
         and (below is None or x < below)
     )
     if not valid:
-        raise ValueError(f"{owner}: invalid {name}={value!r}; it must be {expected}")
+        raise ValueError(text("nn.argument.number_range", owner=owner, name=name, value=value, expected=expected))
     return x
 
 
@@ -66,12 +82,12 @@ def float_dtype(layer: str, dtype: npt.DTypeLike) -> np.dtype[Any]:
         resolved = None
     if resolved is None or resolved.kind != "f":
         shown = dtype if resolved is None else resolved
-        raise TypeError(f"{layer}: dtype must be a floating point type (np.float64 or np.float32), got {shown!r}")
+        raise TypeError(text("nn.argument.float_dtype", layer=layer, dtype=shown))
     return resolved
 
 
 def check_flag(owner: str, name: str, value: object) -> bool:
     """A yes/no argument: a bool (or NumPy bool), not a string such as ``"no"``, which would count as true."""
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{owner}: {name} must be True or False, got {value!r} ({type(value).__name__})")
+        raise TypeError(text("nn.argument.flag", owner=owner, name=name, value=value, kind=type(value).__name__))
     return bool(value)

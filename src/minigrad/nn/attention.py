@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from ..messages import text
 from ..ops.attention import attention, causal_mask, scale_factor
 from ..ops.nn import linear
 from ..tensor import Array, Tensor, TensorLike, as_tensor
@@ -30,9 +31,7 @@ def _mask_array(name: str, mask: TensorLike | None) -> Array | None:
         return None
     array = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
     if array.dtype != np.bool_ and array.dtype.kind != "f":
-        raise TypeError(
-            f"MultiheadAttention: {name} must be boolean (True = not allowed) or float (added), got dtype {array.dtype}"
-        )
+        raise TypeError(text("nn.attention.mask_dtype", name=name, dtype=array.dtype))
     return array
 
 
@@ -53,14 +52,17 @@ def merge_masks(
             parts.append(attn_mask.reshape(batch, heads, length, source))
         else:
             raise ValueError(
-                f"MultiheadAttention: attn_mask has shape {attn_mask.shape}; expected (L, S) = {(length, source)} "
-                f"or (N*num_heads, L, S) = {(batch * heads, length, source)}"
+                text(
+                    "nn.attention.attn_mask_shape",
+                    shape=attn_mask.shape,
+                    square=(length, source),
+                    per_head=(batch * heads, length, source),
+                )
             )
     if key_padding_mask is not None:
         if key_padding_mask.shape != (batch, source):
             raise ValueError(
-                f"MultiheadAttention: key_padding_mask has shape {key_padding_mask.shape}; expected (N, S) = "
-                f"{(batch, source)}"
+                text("nn.attention.padding_mask_shape", shape=key_padding_mask.shape, expected=(batch, source))
             )
         parts.append(key_padding_mask[:, None, None, :])
     if not parts:
@@ -108,12 +110,12 @@ class MultiheadAttention(Module):
         self.embed_dim = check_size("MultiheadAttention", "embed_dim", embed_dim, 1)
         self.num_heads = check_size("MultiheadAttention", "num_heads", num_heads, 1)
         if embed_dim % num_heads:
-            raise ValueError(f"MultiheadAttention: embed_dim {embed_dim} must be divisible by num_heads {num_heads}")
+            raise ValueError(text("nn.attention.divisible", embed_dim=embed_dim, num_heads=num_heads))
         if not 0 <= dropout < 1:
-            raise ValueError(f"MultiheadAttention: dropout must be in [0, 1), got {dropout!r}")
+            raise ValueError(text("nn.attention.dropout", value=dropout))
         self.head_dim = embed_dim // num_heads
         if rotary is not None and rotary.dim != self.head_dim:
-            raise ValueError(f"MultiheadAttention: rotary.dim is {rotary.dim} but head_dim is {self.head_dim}")
+            raise ValueError(text("nn.attention.rotary_dim", rotary=rotary.dim, head_dim=self.head_dim))
         self.dropout = float(dropout)
         self.batch_first = batch_first
         self.generator = generator
@@ -165,9 +167,13 @@ class MultiheadAttention(Module):
             q, k, v = q.transpose(0, 1), k.transpose(0, 1), v.transpose(0, 1)
         if q.ndim != 3 or k.ndim != 3 or v.ndim != 3 or q.shape[-1] != self.embed_dim or k.shape != v.shape:
             raise ValueError(
-                f"MultiheadAttention: query {as_tensor(query).shape}, key {as_tensor(key).shape} and value "
-                f"{as_tensor(value).shape} must be (N, L, E) with batch_first=True, (L, N, E) otherwise, or (L, E), "
-                f"with E = embed_dim = {self.embed_dim} and key and value of the same shape"
+                text(
+                    "nn.attention.inputs",
+                    query=as_tensor(query).shape,
+                    key=as_tensor(key).shape,
+                    value=as_tensor(value).shape,
+                    embed_dim=self.embed_dim,
+                )
             )
         n, length, source = q.shape[0], q.shape[1], k.shape[1]
         kpm = _mask_array("key_padding_mask", key_padding_mask)

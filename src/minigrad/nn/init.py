@@ -25,6 +25,7 @@ from typing import TypeVar
 import numpy as np
 
 from ..engine import no_grad
+from ..messages import text
 from ..ops.generator import default_generator as default_generator
 from ..ops.generator import manual_seed as manual_seed
 from ..ops.generator import resolve_generator as resolve_generator
@@ -69,31 +70,25 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         elif isinstance(param, (int, float)) and not isinstance(param, bool):
             slope = float(param)
         else:
-            raise ValueError(f"calculate_gain: negative_slope {param!r} is not a valid number")
+            raise ValueError(text("nn.init.slope", param=param))
         return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4
-    raise ValueError(
-        f"calculate_gain: unsupported nonlinearity {nonlinearity!r}; expected one of "
-        f"{', '.join(_LINEAR_LIKE)}, tanh, relu, leaky_relu, selu"
-    )
+    raise ValueError(text("nn.init.nonlinearity", nonlinearity=nonlinearity, choices=", ".join(_LINEAR_LIKE)))
 
 
 def calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     """``(fan_in, fan_out)`` of a weight of shape ``(out, in, *kernel)``; needs at least 2 dimensions."""
     shape = tensor.shape
     if len(shape) < 2:
-        raise ValueError(
-            f"calculate_fan_in_and_fan_out: a tensor of shape {shape} has fewer than 2 dimensions, "
-            "so it has no fan in and fan out (initialize biases with uniform_ or zeros_)"
-        )
+        raise ValueError(text("nn.init.fan", shape=shape))
     receptive_field = math.prod(shape[2:])
     return shape[1] * receptive_field, shape[0] * receptive_field
 
 
 def _fan(fn: str, tensor: Tensor, mode: str) -> int:
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"{fn}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+        raise ValueError(text("nn.init.mode", fn=fn, mode=mode))
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
 
@@ -110,9 +105,9 @@ def _fill(tensor: T, values: Array) -> T:
 
 def _check_float(fn: str, tensor: Tensor) -> None:
     if not isinstance(tensor, Tensor):
-        raise TypeError(f"{fn}: expected a minigrad Tensor, got {type(tensor).__name__}")
+        raise TypeError(text("nn.init.not_tensor", fn=fn, type=type(tensor).__name__))
     if tensor.dtype.kind != "f":
-        raise TypeError(f"{fn}: random initialization needs a floating point tensor, got dtype {tensor.dtype}")
+        raise TypeError(text("nn.init.not_float", fn=fn, dtype=tensor.dtype))
 
 
 def uniform_(tensor: T, a: float = 0.0, b: float = 1.0, generator: np.random.Generator | None = None) -> T:
@@ -120,7 +115,7 @@ def uniform_(tensor: T, a: float = 0.0, b: float = 1.0, generator: np.random.Gen
     _check_float("uniform_", tensor)
     check_number("uniform_", "a", a), check_number("uniform_", "b", b)
     if not a <= b:
-        raise ValueError(f"uniform_: the range needs a <= b, got a={a}, b={b}")
+        raise ValueError(text("nn.init.range", a=a, b=b))
     rng = resolve_generator("uniform_", generator)
     return _fill(tensor, rng.uniform(a, b, size=tensor.shape))
 
@@ -130,7 +125,7 @@ def normal_(tensor: T, mean: float = 0.0, std: float = 1.0, generator: np.random
     _check_float("normal_", tensor)
     check_number("normal_", "mean", mean), check_number("normal_", "std", std)
     if not std >= 0:
-        raise ValueError(f"normal_: std must be >= 0, got {std}")
+        raise ValueError(text("nn.init.std", std=std))
     rng = resolve_generator("normal_", generator)
     return _fill(tensor, rng.normal(mean, std, size=tensor.shape))
 
@@ -138,7 +133,7 @@ def normal_(tensor: T, mean: float = 0.0, std: float = 1.0, generator: np.random
 def constant_(tensor: T, val: float) -> T:
     """Fill with ``val``."""
     if not isinstance(tensor, Tensor):
-        raise TypeError(f"constant_: expected a minigrad Tensor, got {type(tensor).__name__}")
+        raise TypeError(text("nn.init.not_tensor", fn="constant_", type=type(tensor).__name__))
     return _fill(tensor, np.full(tensor.shape, val, dtype=tensor.dtype))
 
 

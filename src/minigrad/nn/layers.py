@@ -18,6 +18,7 @@ from typing import Any, SupportsIndex
 import numpy as np
 import numpy.typing as npt
 
+from ..messages import text
 from ..ops.nn import embedding, linear
 from ..tensor import Tensor, TensorLike, as_tensor
 from . import init
@@ -48,7 +49,7 @@ class Sequential(Module):
 
     def _add(self, fn: str, name: str, module: object) -> None:
         if not isinstance(module, Module):
-            raise TypeError(f"{fn}: {name!r} must be a Module, got {type(module).__name__}")
+            raise TypeError(text("nn.layers.not_module", fn=fn, name=name, type=type(module).__name__))
         self.add_module(name, module)
 
     def append(self, module: Module) -> Sequential:
@@ -70,7 +71,7 @@ class Sequential(Module):
             return Sequential(dict(items[index]))  # keeps the children's names, as PyTorch does
         i = operator.index(index)
         if not -len(items) <= i < len(items):
-            raise IndexError(f"Sequential: index {i} is out of range for {len(items)} modules")
+            raise IndexError(text("nn.module.index", owner="Sequential", index=i, count=len(items)))
         return items[i][1]
 
     def forward(self, x: Any) -> Any:
@@ -89,7 +90,7 @@ class Residual(Module):
     def __init__(self, fn: Module) -> None:
         super().__init__()
         if not isinstance(fn, Module):
-            raise TypeError(f"Residual: fn must be a Module, got {type(fn).__name__}")
+            raise TypeError(text("nn.layers.residual_fn", type=type(fn).__name__))
         self.fn = fn
 
     def forward(self, x: TensorLike) -> Tensor:
@@ -97,9 +98,7 @@ class Residual(Module):
         y = self.fn(x)
         if not isinstance(y, Tensor) or y.shape != x.shape:
             shape = y.shape if isinstance(y, Tensor) else type(y).__name__
-            raise ValueError(
-                f"Residual: fn maps an input of shape {x.shape} to {shape}; x + fn(x) needs the same shape"
-            )
+            raise ValueError(text("nn.layers.residual_shape", shape=x.shape, result=shape))
         return x + y
 
 
@@ -120,7 +119,7 @@ class Flatten(Module):
         super().__init__()
         for name, value in (("start_dim", start_dim), ("end_dim", end_dim)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise TypeError(f"Flatten: {name} must be an int (an axis), got {value!r} ({type(value).__name__})")
+                raise TypeError(text("nn.layers.flatten_axis", name=name, value=value, type=type(value).__name__))
         self.start_dim = int(start_dim)
         self.end_dim = int(end_dim)
 
@@ -179,11 +178,12 @@ class Linear(Module):
     def forward(self, x: TensorLike) -> Tensor:
         x = as_tensor(x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
-            found = "a 0-d input has no feature axis" if x.ndim == 0 else f"its last axis has size {x.shape[-1]}"
-            raise ValueError(
-                f"Linear: input of shape {x.shape} does not fit in_features={self.in_features}: {found}, "
-                f"expected {self.in_features} (the features go on the last axis)"
+            found = (
+                text("nn.layers.linear_no_axis")
+                if x.ndim == 0
+                else text("nn.layers.linear_last_axis", size=x.shape[-1])
             )
+            raise ValueError(text("nn.layers.linear_input", shape=x.shape, features=self.in_features, found=found))
         return linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
@@ -221,13 +221,12 @@ class Embedding(Module):
     def forward(self, ids: TensorLike) -> Tensor:
         index = ids.data if isinstance(ids, Tensor) else np.asarray(ids)
         if index.dtype.kind not in "iu":
-            raise TypeError(f"Embedding: ids must be integers, got dtype {index.dtype}; convert with .astype(np.int64)")
+            raise TypeError(text("nn.layers.embedding_dtype", dtype=index.dtype))
         out_of_range = (index < 0) | (index >= self.num_embeddings)
         if out_of_range.any():
             bad = index[out_of_range].flat[0]
             raise IndexError(
-                f"Embedding: id {bad} is out of range for a table of {self.num_embeddings} embeddings "
-                f"(valid ids: 0 to {self.num_embeddings - 1})"
+                text("nn.layers.embedding_range", id=bad, count=self.num_embeddings, last=self.num_embeddings - 1)
             )
         return embedding(index, self.weight)  # repeated ids accumulate their gradients
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..messages import text
 from ..ops.nn import cross_entropy, mse_loss
 from ..tensor import Tensor, TensorLike
 from .module import Module
@@ -15,7 +16,7 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 def _check_reduction(loss: str, reduction: str) -> str:
     if reduction not in _REDUCTIONS:
-        raise ValueError(f"{loss}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        raise ValueError(text("nn.layers.reduction", loss=loss, value=reduction))
     return reduction
 
 
@@ -31,10 +32,7 @@ class CrossEntropyLoss(Module):
         super().__init__()
         self.reduction = _check_reduction("CrossEntropyLoss", reduction)
         if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
-            raise TypeError(
-                f"CrossEntropyLoss: ignore_index must be an int (a class id to skip), got {ignore_index!r} "
-                f"({type(ignore_index).__name__})"
-            )
+            raise TypeError(text("nn.layers.ignore_index", value=ignore_index, type=type(ignore_index).__name__))
         self.ignore_index = int(ignore_index)
 
     def forward(self, input: TensorLike, target: Any) -> Tensor:

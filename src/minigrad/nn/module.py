@@ -23,6 +23,7 @@ import numpy.typing as npt
 from ..engine import grad_mode, no_grad
 from ..hooks import BackwardCapture
 from ..hooks import RemovableHandle as RemovableHandle  # re-exported: nn.RemovableHandle
+from ..messages import text
 from ..tensor import Array, Tensor
 from .parameter import Parameter
 
@@ -52,7 +53,7 @@ _hook_ids = itertools.count()
 
 
 def _forward_unimplemented(self: Module, *args: Any, **kwargs: Any) -> Any:
-    raise NotImplementedError(f'{type(self).__name__} has no "forward" method; define forward(self, ...) in the class')
+    raise NotImplementedError(text("nn.module.no_forward", cls=type(self).__name__))
 
 
 def _indent(text: str, spaces: int) -> str:
@@ -63,11 +64,11 @@ def _indent(text: str, spaces: int) -> str:
 
 def _check_name(kind: str, module: Module, name: object) -> str:
     if not isinstance(name, str):
-        raise TypeError(f"{kind}: name must be a str, got {type(name).__name__}")
+        raise TypeError(text("nn.module.name_type", kind=kind, type=type(name).__name__))
     if not name or "." in name:
-        raise KeyError(f'{kind}: name {name!r} must be non-empty and contain no "."')
+        raise KeyError(text("nn.module.name_value", kind=kind, name=name))
     if "_parameters" not in module.__dict__:
-        raise AttributeError(f"{kind}: call super().__init__() in {type(module).__name__}.__init__ before assigning")
+        raise AttributeError(text("nn.module.init_first", kind=kind, cls=type(module).__name__))
     return name
 
 
@@ -118,8 +119,7 @@ class Module:
         params = self.__dict__.get("_parameters")
         if isinstance(value, (Parameter, Module)) and params is None:
             raise AttributeError(
-                f"cannot assign {type(value).__name__} {name!r} before Module.__init__(): "
-                f"call super().__init__() first in {type(self).__name__}.__init__"
+                text("nn.module.assign_before_init", type=type(value).__name__, name=name, cls=type(self).__name__)
             )
         if isinstance(value, Parameter):
             self._discard(name, keep=self._parameters)
@@ -127,8 +127,7 @@ class Module:
         elif params is not None and name in params:
             if value is not None:
                 raise TypeError(
-                    f"cannot assign {type(value).__name__} as parameter {name!r} of {type(self).__name__}: "
-                    "wrap it in nn.Parameter (or assign None)"
+                    text("nn.module.assign_parameter", type=type(value).__name__, name=name, cls=type(self).__name__)
                 )
             params[name] = None
         elif isinstance(value, Module):
@@ -136,10 +135,10 @@ class Module:
             self._modules[name] = value
         elif params is not None and name in self._modules:
             if value is not None:
-                raise TypeError(f"cannot assign {type(value).__name__} as submodule {name!r} (a Module or None)")
+                raise TypeError(text("nn.module.assign_submodule", type=type(value).__name__, name=name))
             self._modules[name] = None
         elif params is not None and name in self._buffers:
-            self._buffers[name] = _as_buffer(f"buffer {name!r}", value)
+            self._buffers[name] = _as_buffer(text("nn.module.buffer", name=name), value)
         else:
             object.__setattr__(self, name, value)
 
@@ -150,7 +149,7 @@ class Module:
             entries = own.get(registry)
             if entries is not None and name in entries:
                 return entries[name]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        raise AttributeError(text("nn.module.no_attribute", cls=type(self).__name__, name=name))
 
     def __delattr__(self, name: str) -> None:
         for registry in (self._parameters, self._buffers, self._modules):
@@ -164,9 +163,9 @@ class Module:
         """Register ``param`` under ``name`` (None reserves the name, e.g. for ``bias=False``)."""
         _check_name("register_parameter", self, name)
         if name in self.__dict__ or name in self._buffers or name in self._modules:
-            raise KeyError(f"register_parameter: attribute {name!r} already exists in {type(self).__name__}")
+            raise KeyError(text("nn.module.exists", fn="register_parameter", name=name, cls=type(self).__name__))
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter: {name!r} must be a nn.Parameter or None, got {type(param).__name__}")
+            raise TypeError(text("nn.module.parameter_type", name=name, type=type(param).__name__))
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | Array | None, persistent: bool = True) -> None:
@@ -176,7 +175,7 @@ class Module:
         """
         _check_name("register_buffer", self, name)
         if name in self.__dict__ or name in self._parameters or name in self._modules:
-            raise KeyError(f"register_buffer: attribute {name!r} already exists in {type(self).__name__}")
+            raise KeyError(text("nn.module.exists", fn="register_buffer", name=name, cls=type(self).__name__))
         self._buffers[name] = _as_buffer(f"register_buffer {name!r}", tensor)
         if persistent:
             self._non_persistent_buffers.discard(name)
@@ -187,9 +186,9 @@ class Module:
         """Register ``module`` as a child named ``name`` (what ``self.name = module`` does)."""
         _check_name("add_module", self, name)
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"add_module: {name!r} must be a Module or None, got {type(module).__name__}")
+            raise TypeError(text("nn.module.submodule_type", name=name, type=type(module).__name__))
         if name in self.__dict__ or name in self._parameters or name in self._buffers:
-            raise KeyError(f"add_module: attribute {name!r} already exists in {type(self).__name__}")
+            raise KeyError(text("nn.module.exists", fn="add_module", name=name, cls=type(self).__name__))
         self._modules[name] = module
 
     # ------------------------------------------------------------------ traversal
@@ -274,7 +273,7 @@ class Module:
     def train(self, mode: bool = True) -> Module:
         """Set the ``training`` flag of this module and every submodule; return self."""
         if not isinstance(mode, bool):
-            raise TypeError(f"train: mode must be a bool, got {type(mode).__name__}")
+            raise TypeError(text("nn.module.mode", type=type(mode).__name__))
         for module in self.modules():
             module.training = mode
         return self
@@ -303,9 +302,7 @@ class Module:
         """
         resolved = np.dtype(dtype)
         if resolved.kind != "f":
-            raise TypeError(
-                f"Module.to: dtype must be a floating point type (np.float32 or np.float64), got {resolved}"
-            )
+            raise TypeError(text("nn.module.to_dtype", dtype=resolved))
         for param in self.parameters():
             if param.dtype != resolved:
                 param.data = param.data.astype(resolved)
@@ -347,7 +344,7 @@ class Module:
         are bumped.
         """
         if not isinstance(state_dict, Mapping):
-            raise TypeError(f"load_state_dict: expected a mapping of name -> array, got {type(state_dict).__name__}")
+            raise TypeError(text("nn.module.state_dict_type", type=type(state_dict).__name__))
         targets = dict(self._state_entries())
         missing = [key for key in targets if key not in state_dict]
         unexpected = [str(key) for key in state_dict if key not in targets]
@@ -359,19 +356,20 @@ class Module:
             value = state_dict[key]
             array = value.data if isinstance(value, Tensor) else np.asarray(value)
             if array.dtype.kind not in "biuf":
-                problems.append(f"{key}: not a numeric array (got {type(value).__name__} of dtype {array.dtype})")
+                kind = type(value).__name__
+                problems.append(text("nn.module.state_dict.not_numeric", key=key, type=kind, dtype=array.dtype))
             elif array.shape != target.shape:
-                problems.append(f"{key}: shape {array.shape} in the state dict, {target.shape} in the model")
+                problems.append(text("nn.module.state_dict.shape", key=key, found=array.shape, expected=target.shape))
             elif not np.can_cast(array.dtype, target.dtype, "same_kind"):
-                problems.append(f"{key}: dtype {array.dtype} in the state dict cannot be cast to {target.dtype}")
+                problems.append(text("nn.module.state_dict.dtype", key=key, found=array.dtype, expected=target.dtype))
             else:
                 arrays[key] = array
         if problems or (strict and (missing or unexpected)):
-            lines = [f"load_state_dict: error(s) loading the state dict into {type(self).__name__}; nothing loaded:"]
+            lines = [text("nn.module.state_dict.header", cls=type(self).__name__)]
             if strict and missing:
-                lines.append("  missing keys: " + ", ".join(repr(k) for k in missing))
+                lines.append(text("nn.module.state_dict.missing", keys=", ".join(repr(k) for k in missing)))
             if strict and unexpected:
-                lines.append("  unexpected keys: " + ", ".join(repr(k) for k in unexpected))
+                lines.append(text("nn.module.state_dict.unexpected", keys=", ".join(repr(k) for k in unexpected)))
             lines.extend("  " + problem for problem in problems)
             raise StateDictError("\n".join(lines))
         with no_grad():
@@ -405,7 +403,7 @@ class Module:
         (the hook observes: it cannot replace ``grad_input``).  Returns a handle.
         """
         if not callable(hook):
-            raise TypeError(f"register_full_backward_hook: hook must be callable, got {type(hook).__name__}")
+            raise TypeError(text("nn.module.hook_type", fn="register_full_backward_hook", type=type(hook).__name__))
         hook_id = next(_hook_ids)
         hooks = self._backward_hooks
         hooks[hook_id] = hook
@@ -420,7 +418,7 @@ class Module:
         ``remove()`` unregisters the hook.
         """
         if not callable(hook):
-            raise TypeError(f"register_forward_hook: hook must be callable, got {type(hook).__name__}")
+            raise TypeError(text("nn.module.hook_type", fn="register_forward_hook", type=type(hook).__name__))
         hook_id = next(_hook_ids)
         self._forward_hooks[hook_id] = hook
         hooks, with_kwargs_ids = self._forward_hooks, self._forward_hooks_with_kwargs
@@ -442,7 +440,7 @@ class Module:
         handle that removes the hook from every parameter.
         """
         if not callable(hook):
-            raise TypeError(f"register_parameter_grad_hook: hook must be callable, got {type(hook).__name__}")
+            raise TypeError(text("nn.module.hook_type", fn="register_parameter_grad_hook", type=type(hook).__name__))
         removers = []
         for name, param in self.named_parameters():
 
@@ -477,7 +475,7 @@ def _as_buffer(what: str, value: Any) -> Tensor | None:
         return value
     array = np.array(value)
     if array.dtype.kind not in "biufc":
-        raise TypeError(f"{what}: expected a Tensor, a numeric array or None, got {type(value).__name__}")
+        raise TypeError(text("nn.module.buffer_type", what=what, type=type(value).__name__))
     return Tensor(array)
 
 
@@ -495,7 +493,7 @@ class ModuleList(Module):
 
     def append(self, module: Module) -> ModuleList:
         if not isinstance(module, Module):
-            raise TypeError(f"ModuleList.append: expected a Module, got {type(module).__name__}")
+            raise TypeError(text("nn.module.list_append", type=type(module).__name__))
         self.add_module(str(len(self)), module)
         return self
 
@@ -515,5 +513,5 @@ class ModuleList(Module):
     def __getitem__(self, index: int) -> Module:
         items = [module for module in self._modules.values() if module is not None]
         if not -len(items) <= index < len(items):
-            raise IndexError(f"ModuleList: index {index} is out of range for {len(items)} modules")
+            raise IndexError(text("nn.module.index", owner="ModuleList", index=index, count=len(items)))
         return items[index]

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..engine import no_grad
+from ..messages import text
 from ..ops.nn import layer_norm
 from ..tensor import Tensor, TensorLike, as_tensor
 from .arguments import check_flag, check_number, check_size, float_dtype
@@ -31,19 +32,16 @@ def _normalized_shape(layer: str, shape: int | Sequence[int]) -> tuple[int, ...]
     elif isinstance(shape, (tuple, list)):
         dims = tuple(shape)
     else:
-        raise TypeError(
-            f"{layer}: normalized_shape must be an int or a tuple/list of ints (the trailing axes' sizes), "
-            f"got {shape!r} ({type(shape).__name__})"
-        )
+        raise TypeError(text("nn.norm.shape_type", layer=layer, shape=shape, type=type(shape).__name__))
     if not dims:
-        raise ValueError(f"{layer}: normalized_shape must have at least one dimension")
+        raise ValueError(text("nn.norm.shape_empty", layer=layer))
     return tuple(check_size(layer, "normalized_shape", n, minimum=1) for n in dims)
 
 
 def _float_input(layer: str, x: TensorLike) -> Tensor:
     x = as_tensor(x)
     if x.dtype.kind != "f":
-        raise TypeError(f"{layer}: input must be floating point, got dtype {x.dtype}")
+        raise TypeError(text("nn.norm.float_input", layer=layer, dtype=x.dtype))
     return x
 
 
@@ -51,7 +49,7 @@ def _trailing_axes(layer: str, x: Tensor, normalized_shape: tuple[int, ...]) -> 
     """The last ``len(normalized_shape)`` axes of ``x``, which must have exactly that shape."""
     k = len(normalized_shape)
     if x.shape[x.ndim - k :] != normalized_shape or x.ndim < k:
-        raise ValueError(f"{layer}: input of shape {x.shape} does not end with normalized_shape {normalized_shape}")
+        raise ValueError(text("nn.norm.trailing", layer=layer, shape=x.shape, normalized=normalized_shape))
     return tuple(range(x.ndim - k, x.ndim))
 
 
@@ -204,18 +202,13 @@ class BatchNorm1d(Module):
     def forward(self, x: TensorLike) -> Tensor:
         x = _float_input("BatchNorm1d", x)
         if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
-            raise ValueError(
-                f"BatchNorm1d: expected input of shape (N, {self.num_features}) or (N, {self.num_features}, L), "
-                f"got {x.shape}"
-            )
+            raise ValueError(text("nn.norm.batchnorm_shape", features=self.num_features, shape=x.shape))
         axes = (0,) if x.ndim == 2 else (0, 2)
         stat_shape = (1, self.num_features) + (1,) * (x.ndim - 2)
         if self.training or self.running_mean is None or self.running_var is None:
             per_channel = x.size // self.num_features
             if self.training and per_channel <= 1:
-                raise ValueError(
-                    f"BatchNorm1d: expected more than 1 value per channel when training, got input shape {x.shape}"
-                )
+                raise ValueError(text("nn.norm.batchnorm_one_value", shape=x.shape))
             mean = x.mean(axis=axes, keepdims=True)
             var = x.var(axis=axes, keepdims=True, correction=0)
             if self.training and self.track_running_stats:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..messages import text
 from ..tensor import Tensor, TensorLike
 from .arguments import check_flag
 
@@ -31,10 +32,7 @@ class Parameter(Tensor):
         check_flag("Parameter", "requires_grad", requires_grad)
         array = np.asarray(data.data if isinstance(data, Tensor) else data)  # Tensor.__init__ copies it
         if array.dtype.kind != "f":
-            raise TypeError(
-                f"Parameter: data must be floating point, got dtype {array.dtype}; "
-                "pass float data, e.g. np.asarray(data, dtype=np.float64)"
-            )
+            raise TypeError(text("nn.layers.parameter_dtype", dtype=array.dtype))
         super().__init__(array, requires_grad=requires_grad)
 
     def __repr__(self) -> str:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from ..messages import text
 from ..ops.shape import cat
 from ..tensor import Array, Tensor, TensorLike, as_tensor
 from . import init
@@ -50,10 +51,10 @@ def sinusoidal_table(max_len: int, d_model: int) -> Array:
 
 def _positions(layer: str, x: Tensor, max_len: int, d_model: int) -> int:
     if x.ndim < 2 or x.shape[-1] != d_model:
-        raise ValueError(f"{layer}: input of shape {x.shape} must be (..., T, d_model) with d_model = {d_model}")
+        raise ValueError(text("nn.positional.input_shape", layer=layer, shape=x.shape, d_model=d_model))
     length = x.shape[-2]
     if length > max_len:
-        raise ValueError(f"{layer}: sequence of length {length} is longer than max_len = {max_len}")
+        raise ValueError(text("nn.positional.too_long", layer=layer, length=length, max_len=max_len))
     return int(length)
 
 
@@ -125,7 +126,7 @@ class RotaryEmbedding(Module):
         super().__init__()
         self.dim = check_size("RotaryEmbedding", "dim", dim, 2)
         if dim % 2:
-            raise ValueError(f"RotaryEmbedding: dim must be even (features are rotated in pairs), got {dim}")
+            raise ValueError(text("nn.positional.rotary_odd", dim=dim))
         self.max_len = check_size("RotaryEmbedding", "max_len", max_len, 1)
         self.base = float(base)
         resolved = float_dtype("RotaryEmbedding", dtype)

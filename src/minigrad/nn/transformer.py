@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ..messages import text
 from ..ops.attention import causal_mask
 from ..tensor import Array, Tensor, TensorLike
 from . import init
@@ -118,7 +119,7 @@ class MiniGPT(Module):
     ) -> None:
         super().__init__()
         if positions not in POSITIONS:
-            raise ValueError(f"MiniGPT: positions must be one of {', '.join(POSITIONS)}, got {positions!r}")
+            raise ValueError(text("nn.transformer.positions", choices=", ".join(POSITIONS), value=positions))
         self.vocab_size = check_size("MiniGPT", "vocab_size", vocab_size, 1)
         self.context_length = check_size("MiniGPT", "context_length", context_length, 1)
         n_layers = check_size("MiniGPT", "n_layers", n_layers, 1)
@@ -187,11 +188,9 @@ class MiniGPT(Module):
     def forward(self, ids: TensorLike, key_padding_mask: Array | None = None) -> Tensor:
         index = ids.data if isinstance(ids, Tensor) else np.asarray(ids)
         if index.ndim != 2:
-            raise ValueError(f"MiniGPT: ids must be (N, T) integers, got shape {index.shape}")
+            raise ValueError(text("nn.transformer.ids_shape", shape=index.shape))
         if index.shape[1] > self.context_length:
-            raise ValueError(
-                f"MiniGPT: sequence of length {index.shape[1]} is longer than context_length = {self.context_length}"
-            )
+            raise ValueError(text("nn.transformer.too_long", length=index.shape[1], context_length=self.context_length))
         x = self.tok_emb(index)
         if self.pos_emb is not None:
             x = self.pos_emb(x)
