@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from .messages import text
+
 
 class RemovableHandle:
     """What ``register_*_hook`` returns: ``handle.remove()`` unregisters the hook(s).
@@ -129,8 +131,4 @@ class BackwardCapture:
         self.waiting = self.inputs_with_grad  # ready for another pass over a retained graph
         for hook in self.hooks:
             if hook(self.module, grad_input, grad_output) is not None:
-                raise RuntimeError(
-                    f"register_full_backward_hook: a hook on {type(self.module).__name__} returned a value; "
-                    "minigrad's full backward hooks only observe (replacing grad_input is not supported): "
-                    "return None, or use Tensor.register_hook on the input to change its gradient"
-                )
+                raise RuntimeError(text("nn.hooks.returned_value", cls=type(self.module).__name__))

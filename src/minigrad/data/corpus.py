@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .. import messages
 from .verbs import PERSONS, SPANISH, VERBS, english, spanish
 
 Array = npt.NDArray[Any]
@@ -110,7 +111,7 @@ class Cell:
 
 def _language(language: str) -> str:
     if language not in LANGUAGES:
-        raise ValueError(f"corpus: language must be 'en' or 'es', got {language!r}")
+        raise ValueError(messages.text("data.corpus.language", value=language))
     return language
 
 
@@ -132,7 +133,7 @@ def held_out_split(per_verb: int = 2, seed: int = 0) -> tuple[list[Cell], list[C
     carry the same last word, stay in training.
     """
     if isinstance(per_verb, bool) or not isinstance(per_verb, int) or not 1 <= per_verb <= 4:
-        raise ValueError(f"held_out_split: per_verb must be an int from 1 to 4, got {per_verb!r}")
+        raise ValueError(messages.text("data.corpus.per_verb", value=per_verb))
     rng = np.random.default_rng(seed)
     all_cells = cells()
     held: set[tuple[str, str, str]] = set()
@@ -148,7 +149,7 @@ def held_out_split(per_verb: int = 2, seed: int = 0) -> tuple[list[Cell], list[C
 def paradigm_line(group: Sequence[Cell], language: str) -> str:
     """Cells of one verb and tense on one line, in the given order: ``"eat, perfect: I have eaten, he has eaten"``."""
     if not group or len({(c.verb, c.tense) for c in group}) != 1:
-        raise ValueError("paradigm_line: the cells must be non-empty and share one verb and one tense")
+        raise ValueError(messages.text("data.corpus.paradigm"))
     head = group[0].line(language)
     head = head[: head.index(": ") + 2]
     return head + ", ".join(c.phrase(language) for c in group)
@@ -185,9 +186,9 @@ class CharTokenizer:
     def __init__(self, symbols: Sequence[str]) -> None:
         symbols = list(symbols)
         if any(len(s) != 1 for s in symbols) or len(set(symbols)) != len(symbols):
-            raise ValueError("CharTokenizer: symbols must be distinct single characters")
+            raise ValueError(messages.text("data.corpus.symbols_distinct"))
         if not symbols or symbols[0] != PAD:
-            raise ValueError("CharTokenizer: the first symbol must be the padding symbol '\\x00' (id 0)")
+            raise ValueError(messages.text("data.corpus.symbols_pad"))
         self.symbols: tuple[str, ...] = tuple(symbols)
         self._ids = {s: i for i, s in enumerate(symbols)}
 
@@ -208,8 +209,12 @@ class CharTokenizer:
         unknown = sorted({ch for ch in text if ch not in self._ids or ch == PAD})
         if unknown:
             raise ValueError(
-                f"CharTokenizer.encode: character(s) {unknown!r} are not in the vocabulary of "
-                f"{self.vocab_size} symbols; the corpus' characters are {''.join(self.symbols[1:])!r}"
+                messages.text(
+                    "data.corpus.unknown_characters",
+                    unknown=unknown,
+                    size=self.vocab_size,
+                    characters="".join(self.symbols[1:]),
+                )
             )
         return [self._ids[ch] for ch in text]
 
@@ -219,7 +224,7 @@ class CharTokenizer:
         for i in ids:
             i = int(i)
             if not 0 <= i < self.vocab_size:
-                raise ValueError(f"CharTokenizer.decode: id {i} is out of range (0 to {self.vocab_size - 1})")
+                raise ValueError(messages.text("data.corpus.id_range", id=i, last=self.vocab_size - 1))
             if i != 0:
                 out.append(self.symbols[i])
         return "".join(out)
@@ -231,6 +236,6 @@ def encode_lines(lines: Sequence[str], tokenizer: CharTokenizer, length: int) ->
     for i, line in enumerate(lines):
         ids = tokenizer.encode(NEWLINE + line + NEWLINE)
         if len(ids) > length:
-            raise ValueError(f"encode_lines: line {line!r} needs {len(ids)} positions but length is {length}")
+            raise ValueError(messages.text("data.corpus.line_too_long", line=line, needed=len(ids), length=length))
         out[i, : len(ids)] = ids
     return out

@@ -54,6 +54,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ..messages import text
+
 Array = npt.NDArray[Any]
 
 VERBS: tuple[str, ...] = (
@@ -152,11 +154,11 @@ _ES_FUTURE_ENDING = {"I": "é", "you": "ás", "he": "á"}
 
 def _check(verb: str, tense: str, person: str) -> None:
     if verb not in ENGLISH_FORMS:
-        raise ValueError(f"verbs: unknown verb {verb!r}; the dataset has {', '.join(VERBS)}")
+        raise ValueError(text("data.verbs.unknown_verb", verb=verb, verbs=", ".join(VERBS)))
     if tense not in TENSES:
-        raise ValueError(f"verbs: unknown tense {tense!r}; expected one of {', '.join(TENSES)}")
+        raise ValueError(text("data.verbs.unknown_tense", tense=tense, tenses=", ".join(TENSES)))
     if person not in PERSONS:
-        raise ValueError(f"verbs: unknown person {person!r}; expected one of {', '.join(PERSONS)}")
+        raise ValueError(text("data.verbs.unknown_person", person=person, persons=", ".join(PERSONS)))
 
 
 def english(verb: str, tense: str, person: str) -> str:
@@ -228,7 +230,7 @@ def phrase(row: VerbForm, language: str) -> str:
         return row.english
     if language == "es":
         return row.spanish
-    raise ValueError(f"verbs: language must be 'en' or 'es', got {language!r}")
+    raise ValueError(text("data.verbs.language", value=language))
 
 
 # --------------------------------------------------------------------------- split
@@ -243,7 +245,7 @@ def split_indices(rows: list[VerbForm], val_fraction: float, seed: int, language
     same share of validation rows.  Both index arrays are sorted.
     """
     if not 0 < val_fraction < 1:
-        raise ValueError(f"verbs: val_fraction must be strictly between 0 and 1, got {val_fraction!r}")
+        raise ValueError(text("data.verbs.val_fraction", value=val_fraction))
     rng = np.random.default_rng(seed)
     val: list[int] = []
     for tense in TENSES:
@@ -336,10 +338,10 @@ def load_verbs(
     the same arrays on every run.
     """
     if encode not in ("ngrams", "course"):
-        raise ValueError(f"load_verbs: encode must be 'ngrams' or 'course', got {encode!r}")
+        raise ValueError(text("data.verbs.encode", value=encode))
     low, high = ngram_range
     if not 1 <= low <= high:
-        raise ValueError(f"load_verbs: ngram_range must be (low, high) with 1 <= low <= high, got {ngram_range!r}")
+        raise ValueError(text("data.verbs.ngram_range", value=ngram_range))
     rows = conjugations()
     train_idx, val_idx = split_indices(rows, val_fraction, seed, language)
     train_rows, val_rows = [rows[i] for i in train_idx], [rows[i] for i in val_idx]

@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType, TracebackType
 
+from .. import messages
 from .texts import TrainingError
 
 # The files a run of `minigrad train` or `minigrad train gpt` writes: a folder holding only these
@@ -181,7 +182,9 @@ class RunFolder:
         The second is under ``out`` as the user gave it (relative stays relative), as the command prints it.
         """
         if name not in RUN_FILES:
-            raise ValueError(f"RunFolder: {name!r} is not a run file; add it to RUN_FILES ({', '.join(RUN_FILES)})")
+            raise ValueError(
+                messages.text("loop_errors.runfolder.not_a_run_file", name=name, files=", ".join(RUN_FILES))
+            )
         return self.staging / name, Path(self.shown) / name
 
     def commit(self) -> None:

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import checkpoint, nn
+from .. import checkpoint, messages, nn
 from ..data.verbs import VerbsDataset, load_verbs
 from ..engine import no_grad
 from ..messages import group_thousands
@@ -71,17 +71,19 @@ class TrainConfig:
         for name in ("epochs", "hidden", "batch_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
-                raise ValueError(f"train: {name} must be a positive integer, got {value!r}")
+                raise ValueError(messages.text("loop_errors.train.positive_int", name=name, value=value))
         if not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"train: seed must be an integer >= 0 (NumPy refuses negative seeds), got {self.seed!r}")
+            raise ValueError(messages.text("loop_errors.train.seed", value=self.seed))
         if not math.isfinite(self.lr) or self.lr <= 0:
-            raise ValueError(f"train: lr must be a positive number, got {self.lr!r}")
+            raise ValueError(messages.text("loop_errors.train.lr", value=self.lr))
         if not math.isfinite(self.weight_decay) or self.weight_decay < 0:
-            raise ValueError(f"train: weight_decay must be >= 0, got {self.weight_decay!r}")
+            raise ValueError(messages.text("loop_errors.train.weight_decay", value=self.weight_decay))
         if not 0 < self.val_fraction < 1:
-            raise ValueError(f"train: val_fraction must be strictly between 0 and 1, got {self.val_fraction!r}")
+            raise ValueError(messages.text("loop_errors.train.val_fraction", value=self.val_fraction))
         if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"train: optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
+            raise ValueError(
+                messages.text("loop_errors.train.optimizer", choices=", ".join(OPTIMIZERS), value=self.optimizer)
+            )
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
@@ -122,11 +124,13 @@ def physical_memory() -> int | None:
 
 def format_bytes(n: float) -> str:
     """``n`` bytes in binary units with one decimal (``1.5 GiB``; the decimal point in both languages)."""
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if n < 1024 or unit == "TiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+    if n < 1024:
+        return f"{n:.0f} B"
+    for unit in ("KiB", "MiB", "GiB"):
         n /= 1024
-    raise AssertionError("unreachable")
+        if n < 1024:
+            return f"{n:.1f} {unit}"
+    return f"{n / 1024:.1f} TiB"
 
 
 def memory_error(config: TrainConfig, n_features: int, n_classes: int, have: int | None) -> TrainingError:
