@@ -194,6 +194,12 @@ def _header_past_end(tmp_path: Path) -> Path:
     return path
 
 
+def _header_over_limit(tmp_path: Path) -> Path:
+    path = tmp_path / "huge.safetensors"
+    path.write_bytes(struct.pack("<Q", 300_000_000) + b"{}")
+    return path
+
+
 def _saved(tmp_path: Path, arrays: dict[str, np.ndarray]) -> Path:
     path = tmp_path / "model.safetensors"
     checkpoint.save(path, arrays)
@@ -224,6 +230,16 @@ CASES: list[Case] = [
         "but only 10 follow (a truncated file, or another format)",
         "{path} no es un punto de control safetensors válido: los 8 primeros bytes indican una cabecera de "
         "1000 bytes, pero solo siguen 10 (un archivo truncado, o de otro formato)",
+    ),
+    (
+        "checkpoint-header-over-limit",  # thousands grouped as docs/glossary.md says: a space in Spanish
+        lambda tmp: checkpoint.load(_header_over_limit(tmp)),
+        checkpoint.CheckpointError,
+        "{path} is not a valid safetensors checkpoint: the first 8 bytes announce a header of 300,000,000 bytes, "
+        "over safetensors' limit of 100,000,000 (a damaged or hostile file); it was not read",
+        "{path} no es un punto de control safetensors válido: los 8 primeros bytes anuncian una cabecera de "
+        "300\u00a0000\u00a0000 bytes, más que el límite de safetensors de 100\u00a0000\u00a0000 (un archivo dañado u "
+        "hostil); no se ha leído",
     ),
     (
         "checkpoint-save-dtype",

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .messages import text
+from .messages import group_thousands, text
 from .tensor import Array, Tensor
 
 if TYPE_CHECKING:
@@ -213,7 +213,11 @@ def _read_checked(path: PathLike) -> tuple[dict[str, str], dict[str, tuple[int, 
                 raise CheckpointError(path, text("checkpoint.reason.too_short", size=size))
             (header_length,) = struct.unpack("<Q", start)
             if header_length > MAX_HEADER_BYTES:
-                reason = text("checkpoint.reason.header_over_limit", length=header_length, limit=MAX_HEADER_BYTES)
+                reason = text(
+                    "checkpoint.reason.header_over_limit",
+                    length=group_thousands(header_length),
+                    limit=group_thousands(MAX_HEADER_BYTES),
+                )
                 raise CheckpointError(path, reason)
             if header_length > size - HEADER_LENGTH_BYTES:
                 left = size - HEADER_LENGTH_BYTES
