@@ -206,6 +206,12 @@ def _saved(tmp_path: Path, arrays: dict[str, np.ndarray]) -> Path:
     return path
 
 
+def _with_a_buffer() -> nn.Module:
+    module = nn.Module()
+    module.register_buffer("stats", np.zeros(2))
+    return module
+
+
 def _hook_returning_a_value() -> None:
     layer = nn.Linear(2, 2)
     layer.register_full_backward_hook(lambda module, grad_input, grad_output: grad_input)
@@ -315,6 +321,13 @@ CASES: list[Case] = [
         AttributeError,
         "'Linear' object has no attribute 'wieght'",
         "el objeto 'Linear' no tiene el atributo 'wieght'",
+    ),
+    (
+        "module-buffer-type",
+        lambda tmp: setattr(_with_a_buffer(), "stats", "abc"),
+        TypeError,
+        "buffer 'stats': expected a Tensor, a numeric array or None, got str",
+        "búfer 'stats': se esperaba un Tensor, un array numérico o None, se recibió str",
     ),
     (
         "module-list-index",

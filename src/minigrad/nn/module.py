@@ -138,7 +138,7 @@ class Module:
                 raise TypeError(text("nn.module.assign_submodule", type=type(value).__name__, name=name))
             self._modules[name] = None
         elif params is not None and name in self._buffers:
-            self._buffers[name] = _as_buffer(text("nn.module.buffer", name=name), value)
+            self._buffers[name] = _as_buffer(name, value)
         else:
             object.__setattr__(self, name, value)
 
@@ -176,7 +176,7 @@ class Module:
         _check_name("register_buffer", self, name)
         if name in self.__dict__ or name in self._parameters or name in self._modules:
             raise KeyError(text("nn.module.exists", fn="register_buffer", name=name, cls=type(self).__name__))
-        self._buffers[name] = _as_buffer(f"register_buffer {name!r}", tensor)
+        self._buffers[name] = _as_buffer(name, tensor, caller="register_buffer")
         if persistent:
             self._non_persistent_buffers.discard(name)
         else:
@@ -469,12 +469,16 @@ class Module:
         return f"{type(self).__name__}({body})"
 
 
-def _as_buffer(what: str, value: Any) -> Tensor | None:
-    """A buffer value: None, a Tensor (kept), or array-like data (copied into a constant Tensor)."""
+def _as_buffer(name: str, value: Any, caller: str = "") -> Tensor | None:
+    """A buffer value: None, a Tensor (kept), or array-like data (copied into a constant Tensor).
+
+    An error names ``caller`` (``register_buffer``), or the buffer when it was assigned as an attribute.
+    """
     if value is None or isinstance(value, Tensor):
         return value
     array = np.array(value)
     if array.dtype.kind not in "biufc":
+        what = f"{caller} {name!r}" if caller else text("nn.module.buffer", name=name)
         raise TypeError(text("nn.module.buffer_type", what=what, type=type(value).__name__))
     return Tensor(array)
 
