@@ -286,8 +286,8 @@ CASES: dict[str, Case] = {
         TypeError,
         "np.exp on a minigrad Tensor: NumPy would compute outside the graph; use t.exp() to keep it, "
         "or apply np.exp to the values, t.detach().numpy()",
-        "np.exp sobre un Tensor de minigrad: NumPy calcularía fuera del grafo; usa t.exp() para conservarlo, "
-        "o aplica np.exp a los valores, t.detach().numpy()",
+        "np.exp sobre un Tensor de minigrad: NumPy calcularía fuera del grafo; usa t.exp() para seguir dentro "
+        "del grafo, o aplica np.exp a los valores, t.detach().numpy()",
     ),
     "tensor: add_": (
         _in_place_under_grad,
@@ -319,7 +319,8 @@ CASES: dict[str, Case] = {
         "__setitem__: cannot write a value of shape (4,) into the indexed part of shape (3,); the value must "
         "broadcast to it (NumPy's rules: align on the right; each size equal or 1)",
         "__setitem__: no se puede escribir un valor de forma (4,) en la parte indexada de forma (3,); el valor "
-        "debe poder difundirse a esa forma (reglas de NumPy: se alinean por la derecha; cada tamaño, igual o 1)",
+        "debe poder difundirse a esa forma (reglas de NumPy: se alinean por la derecha; cada tamaño debe ser "
+        "igual o 1)",
     ),
     "tensor: requires_grad": (
         _requires_grad_on_ints,
@@ -522,7 +523,7 @@ CASES: dict[str, Case] = {
         lambda: generate(None, [], 3),
         ValueError,
         "generate: the prompt must have at least one id",
-        "generate: el prompt debe tener al menos un id",
+        "generate: la secuencia inicial (prompt_ids) debe tener al menos un id",
     ),
     # diagnostics/probes.py, diagnostics/namespaces.py
     "probes: causality_probe": (
