@@ -37,7 +37,7 @@ class Optimizer:
         self.defaults: dict[str, Any] = dict(defaults)
         self.param_groups: list[ParamGroup] = []
         self.state: dict[Tensor, dict[str, Any]] = {}
-        items = _parameter_list(name, "params", params)  # what: a key of optim.toml's [what]
+        items = _parameter_list(name, "params", params)
         if not items:
             if iter(params) is params:  # an iterator, such as a generator: it may have been consumed before
                 raise ValueError(text("optim.params_iterator_empty", name=name))
