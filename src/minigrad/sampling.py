@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .messages import text
+
 Array = npt.NDArray[Any]
 
 
@@ -33,19 +35,19 @@ def filter_logits(
     """``logits / temperature`` with the tokens that top-k and top-p drop set to ``-inf`` (last axis)."""
     z = np.asarray(logits, dtype=np.float64)
     if z.ndim == 0 or z.shape[-1] == 0:
-        raise ValueError(f"sampling: logits must have a vocabulary axis, got shape {z.shape}")
+        raise ValueError(text("tools.logits_shape", shape=z.shape))
     if not temperature > 0:
-        raise ValueError(f"sampling: temperature must be > 0 to sample (use greedy for 0), got {temperature!r}")
+        raise ValueError(text("tools.temperature", temperature=temperature))
     z = z / temperature
     if top_k is not None:
         if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1:
-            raise ValueError(f"sampling: top_k must be an int >= 1, got {top_k!r}")
+            raise ValueError(text("tools.top_k", top_k=top_k))
         k = min(int(top_k), z.shape[-1])
         kth = -np.sort(-z, axis=-1)[..., k - 1 : k]
         z = np.where(z < kth, -np.inf, z)
     if top_p is not None:
         if not 0 < top_p <= 1:
-            raise ValueError(f"sampling: top_p must be in (0, 1], got {top_p!r}")
+            raise ValueError(text("tools.top_p", top_p=top_p))
         probs = softmax(z)
         order = np.argsort(-probs, axis=-1, kind="stable")
         sorted_probs = np.take_along_axis(probs, order, axis=-1)
@@ -81,7 +83,7 @@ def sample(
     probs = softmax(filter_logits(logits, temperature, top_k, top_p))
     rng = generator if generator is not None else np.random.default_rng()
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"sampling: generator must be a numpy.random.Generator, got {type(rng).__name__}")
+        raise TypeError(text("tools.generator", type=type(rng).__name__))
     u = rng.random((*probs.shape[:-1], 1))
     cdf = np.cumsum(probs, axis=-1)
     ids = np.minimum((cdf <= u * cdf[..., -1:]).sum(axis=-1), probs.shape[-1] - 1)
@@ -103,7 +105,7 @@ def generate(
 
     ids = [int(i) for i in np.asarray(prompt_ids).reshape(-1)]
     if not ids:
-        raise ValueError("generate: the prompt must have at least one id")
+        raise ValueError(text("tools.empty_prompt"))
     context = int(getattr(model, "context_length", len(ids) + max_new_tokens))
     with no_grad():
         for _ in range(max_new_tokens):

@@ -22,6 +22,8 @@ import math
 from collections.abc import Callable
 from typing import NoReturn
 
+from .messages import text
+
 Number = int | float
 
 
@@ -48,10 +50,8 @@ class Value:
 
     def __init__(self, data: Number, label: str = "") -> None:
         if not isinstance(data, (int, float)):
-            raise TypeError(
-                f"Value: data must be a Python int or float, got {type(data).__name__} {data!r:.60}"
-                + ("; use its .data" if isinstance(data, Value) else "")
-            )
+            hint = text("tensor.value_data.hint") if isinstance(data, Value) else ""
+            raise TypeError(text("tensor.value_data", type=type(data).__name__, data=data, hint=hint))
         self.data = float(data)
         self.grad = 0.0
         self.label = label
@@ -120,7 +120,7 @@ class Value:
         """
         other = _as_value(other)
         if other.data == 0.0:
-            raise ZeroDivisionError(f"Value division: {self.data} / 0.0; the divisor must be nonzero")
+            raise ZeroDivisionError(text("tensor.value_division", dividend=self.data))
         out = Value._node(self.data / other.data, "/", (self, other))
 
         def _backward() -> None:
@@ -149,16 +149,13 @@ class Value:
         real) and ``a == 0`` needs ``n >= 0``.
         """
         if not isinstance(exponent, (int, float)):
-            raise TypeError(
-                f"Value ** {type(exponent).__name__}: only int or float exponents are supported; "
-                "for a Value exponent b write (b * a.log()).exp()"
-            )
+            raise TypeError(text("tensor.value_pow_type", type=type(exponent).__name__))
         n = float(exponent)
         x = self.data
         if x == 0.0 and n < 0:
-            raise ZeroDivisionError(f"Value ** {exponent}: 0.0 cannot be raised to a negative power")
+            raise ZeroDivisionError(text("tensor.value_pow_zero", exponent=exponent))
         if x < 0 and not n.is_integer():
-            raise ValueError(f"Value ** {exponent}: a negative base ({x}) needs a whole-number exponent")
+            raise ValueError(text("tensor.value_pow_negative_base", exponent=exponent, base=x))
         out = Value._node(math.pow(x, n), f"**{exponent}", (self,))
 
         def _backward() -> None:
@@ -168,10 +165,7 @@ class Value:
         return out
 
     def __rpow__(self, base: Number) -> NoReturn:
-        raise TypeError(
-            f"{type(base).__name__} ** Value: only int or float exponents are supported, not a Value "
-            "exponent; for b ** v write (v * math.log(b)).exp()"
-        )
+        raise TypeError(text("tensor.value_rpow", type=type(base).__name__))
 
     # Python calls these when the number is on the left: 2 + v, 2 - v, 2 * v, 2 / v.
     def __radd__(self, other: Number) -> Value:
@@ -193,9 +187,7 @@ class Value:
         try:
             value = math.exp(self.data)
         except OverflowError:
-            raise OverflowError(
-                f"exp: e**{self.data} is too large for a float (inputs above ~709.78 overflow)"
-            ) from None
+            raise OverflowError(text("tensor.value_exp_overflow", x=self.data)) from None
         out = Value._node(value, "exp", (self,))
 
         def _backward() -> None:
@@ -207,7 +199,7 @@ class Value:
     def log(self) -> Value:
         """``out = ln(a)`` for ``a > 0``.  Backward: ``da += dout / a``."""
         if self.data <= 0.0:
-            raise ValueError(f"log: the argument must be positive, got {self.data}")
+            raise ValueError(text("tensor.value_log", x=self.data))
         out = Value._node(math.log(self.data), "log", (self,))
 
         def _backward() -> None:
@@ -287,7 +279,7 @@ def _as_value(x: Value | Number) -> Value:
         return x
     if isinstance(x, (int, float)):
         return Value._node(float(x), "", ())
-    raise TypeError(f"Value: cannot combine a Value with {type(x).__name__} {x!r:.60}; use a Value or a number")
+    raise TypeError(text("tensor.value_combine", type=type(x).__name__, x=x))
 
 
 def _power_slope(x: float, n: float) -> float:

@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 from .engine import BackwardFn, Grads, Node, check_finite_forward, grad_mode, run_backward, state
 from .hooks import RemovableHandle, remover
+from .messages import text
 from .unbroadcast import unbroadcast
 
 Array = npt.NDArray[Any]
@@ -130,10 +131,7 @@ class Tensor:
     def data(self, value: TensorLike) -> None:
         array = value._data if isinstance(value, Tensor) else to_array(".data", value, None, copy=False, what="value")
         if self._rg and array.dtype.kind != "f":
-            raise TypeError(
-                f".data: this tensor requires grad, so its data must stay floating point; got dtype {array.dtype}. "
-                "Convert first, e.g. np.asarray(value, dtype=np.float64)"
-            )
+            raise TypeError(text("tensor.data_dtype", dtype=array.dtype))
         self._data = array
         self._version += 1
 
@@ -150,15 +148,9 @@ class Tensor:
             return
         array = value._data if isinstance(value, Tensor) else np.asarray(value)
         if array.dtype.kind != "f":
-            raise TypeError(
-                f".grad: cannot assign a gradient of dtype {array.dtype} to a {self._data.dtype} tensor; "
-                "a gradient must be floating point (e.g. np.zeros(t.shape))"
-            )
+            raise TypeError(text("tensor.grad_dtype", dtype=array.dtype, tensor_dtype=self._data.dtype))
         if array.shape != self._data.shape:
-            raise ValueError(
-                f".grad: cannot assign a gradient of shape {array.shape} to a tensor of shape {self._data.shape}; "
-                "the shapes must be equal (e.g. np.zeros(t.shape))"
-            )
+            raise ValueError(text("tensor.grad_shape", shape=array.shape, tensor_shape=self._data.shape))
         array = array.astype(self._data.dtype, copy=False)
         self._grad = array if array.flags.writeable else array.copy()  # backward adds into it in place
 
@@ -192,13 +184,9 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
         if flag and self._data.dtype.kind != "f":
-            raise TypeError(
-                f"requires_grad: only floating point tensors can require gradients, got dtype {self._data.dtype} "
-                "(as in PyTorch); create it as floating point, e.g. Tensor([1, 2], dtype=np.float64), "
-                "or convert with t.double()"
-            )
+            raise TypeError(text("tensor.requires_grad_dtype", dtype=self._data.dtype))
         if self._ctx is not None and not flag:
-            raise RuntimeError("requires_grad can only be switched off on leaf tensors; use .detach()")
+            raise RuntimeError(text("tensor.requires_grad_off"))
         self._rg = bool(flag)
 
     def requires_grad_(self, flag: bool = True) -> Tensor:
@@ -237,7 +225,7 @@ class Tensor:
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
-            raise TypeError("len(): a 0-d tensor has no length (shape ()); use .item() for its value")
+            raise TypeError(text("tensor.len_0d"))
         return len(self._data)
 
     def __iter__(self) -> Iterator[Tensor]:
@@ -259,16 +247,13 @@ class Tensor:
     def _one_element(self, op: str) -> Array:
         """The data reshaped to 0-d, for Python's ``bool()``, ``float()`` and ``int()``."""
         if self._data.size != 1:
-            hint = "use .any() or .all()" if op == "bool" else "reduce it first (e.g. .sum()) or index one element"
-            raise ValueError(
-                f"{op}(): only a single-element tensor converts to a Python {op}, this one has shape "
-                f"{self._data.shape} ({self._data.size} elements); {hint}"
-            )
+            hint = text("tensor.one_element.hint_bool" if op == "bool" else "tensor.one_element.hint_number")
+            raise ValueError(text("tensor.one_element", op=op, shape=self._data.shape, size=self._data.size, hint=hint))
         return self._data.reshape(())
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub":
-            raise TypeError(f"only integer tensors can be used as an index, got dtype {self._data.dtype}")
+            raise TypeError(text("tensor.index_dtype", dtype=self._data.dtype))
         return int(self._data)
 
     def __repr__(self) -> str:
@@ -303,7 +288,7 @@ class Tensor:
         if not self._rg and not grad_mode.enabled:
             return self
         if not self._rg:
-            raise RuntimeError("retain_grad: this tensor does not require grad")
+            raise RuntimeError(text("tensor.retain_grad"))
         self._retains_grad = True
         return self
 
@@ -320,12 +305,9 @@ class Tensor:
         rather than changing it in place (the engine may share it).
         """
         if not callable(hook):
-            raise TypeError(f"register_hook: hook must be callable, got {type(hook).__name__}")
+            raise TypeError(text("tensor.hook_not_callable", op="register_hook", type=type(hook).__name__))
         if not self._rg:
-            raise RuntimeError(
-                "register_hook: this tensor does not require grad, so no gradient will ever reach it; "
-                "create it with requires_grad=True (or register the hook on a tensor computed from one)"
-            )
+            raise RuntimeError(text("tensor.hook_no_grad"))
         hooks = self._grad_hooks
         if hooks is None:
             hooks = self._grad_hooks = {}
@@ -344,9 +326,7 @@ class Tensor:
             array = result._data if isinstance(result, Tensor) else np.asarray(result)
             if array.shape != self._data.shape or array.dtype.kind != "f":
                 raise RuntimeError(
-                    f"register_hook: a hook on a tensor of shape {self._data.shape} returned a gradient of shape "
-                    f"{array.shape} and dtype {array.dtype}; return None, or a floating-point array of the "
-                    "tensor's own shape"
+                    text("tensor.hook_returned", shape=self._data.shape, grad_shape=array.shape, dtype=array.dtype)
                 )
             grad = np.array(array, dtype=self._data.dtype)  # a fresh copy: the hook may keep its own array
         return grad
@@ -359,9 +339,10 @@ class Tensor:
         after the :meth:`register_hook` hooks, in the order registered.
         """
         if not callable(hook):
-            raise TypeError(f"register_post_accumulate_grad_hook: hook must be callable, got {type(hook).__name__}")
+            op = "register_post_accumulate_grad_hook"
+            raise TypeError(text("tensor.hook_not_callable", op=op, type=type(hook).__name__))
         if self._ctx is not None:
-            raise RuntimeError("register_post_accumulate_grad_hook: only leaf tensors accumulate gradients")
+            raise RuntimeError(text("tensor.post_hook_leaf"))
         hooks = self._hooks
         if hooks is None:
             hooks = self._hooks = []
@@ -390,7 +371,7 @@ class Tensor:
 
     def item(self) -> Any:
         if self._data.size != 1:
-            raise ValueError(f"item: only single-element tensors can be converted, shape is {self._data.shape}")
+            raise ValueError(text("tensor.item", shape=self._data.shape))
         return self._data.item()
 
     def numpy(self) -> Array:
@@ -401,10 +382,7 @@ class Tensor:
         array is outside the graph.
         """
         if self._rg:
-            raise RuntimeError(
-                "numpy(): this tensor requires grad, and a NumPy array shares its data outside the graph; "
-                "use t.detach().numpy() (or t.detach().numpy().copy() to keep the values)"
-            )
+            raise RuntimeError(text("tensor.numpy_requires_grad"))
         return self._data
 
     def tolist(self) -> Any:
@@ -414,12 +392,9 @@ class Tensor:
 
     def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> Array:
         if self._rg:
-            raise RuntimeError(
-                "np.array(t) / np.asarray(t): this tensor requires grad, and a NumPy array of it would be outside "
-                "the graph; use np.array(t.detach()) (or t.detach().numpy())"
-            )
+            raise RuntimeError(text("tensor.array_requires_grad"))
         if copy is False and dtype is not None and np.dtype(dtype) != self._data.dtype:
-            raise ValueError(f"np.asarray(t, dtype={dtype}, copy=False): a change of dtype needs a copy")
+            raise ValueError(text("tensor.asarray_copy", dtype=dtype))
         return np.array(self._data, dtype=dtype, copy=True if copy else None)
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -443,10 +418,7 @@ class Tensor:
 
     def _check_inplace(self, op: str) -> None:
         if self._rg and grad_mode.enabled:
-            raise RuntimeError(
-                f"{op}: in-place change of a tensor that requires grad while gradients are recorded; "
-                "wrap the update in `with minigrad.no_grad():` or use the out-of-place op"
-            )
+            raise RuntimeError(text("tensor.inplace_recorded", op=op))
 
     def _inplace(self, op: str, ufunc: Any, other: TensorLike) -> Tensor:
         """``self = ufunc(self, other)`` written into this tensor's own array."""
@@ -459,7 +431,7 @@ class Tensor:
             except ValueError:
                 fits = False
             if not fits:
-                raise ValueError(f"{op}: cannot update a tensor of shape {self._data.shape} with shape {value.shape}")
+                raise ValueError(text("tensor.inplace_shape", op=op, shape=self._data.shape, value_shape=value.shape))
         if ufunc is None:
             np.copyto(self._data, value, casting="same_kind")
         else:
@@ -472,9 +444,7 @@ class Tensor:
         produced = np.result_type(self._data, value)
         if not np.can_cast(produced, self._data.dtype, casting="same_kind"):
             raise TypeError(
-                f"{op}: the value {_brief(given)} gives dtype {produced}, but this tensor is {self._data.dtype} "
-                "and an in-place op cannot change a tensor's dtype (the value would be truncated); "
-                "use the out-of-place op (t + x) or convert first (t = t.double())"
+                text("tensor.inplace_cast", op=op, value=_brief(given), produced=produced, dtype=self._data.dtype)
             )
 
     def add_(self, other: TensorLike, alpha: float = 1.0) -> Tensor:
@@ -546,9 +516,9 @@ class Tensor:
         try:
             target = self._data[index]
         except IndexError as err:
-            raise IndexError(f"{op}: {err} (tensor shape {self._data.shape})") from None
+            raise IndexError(text("tensor.index_error", op=op, err=err, shape=self._data.shape)) from None
         target_shape = np.shape(target)
-        fitted = _fit_value(op, array, target_shape, "the tensor" if index is ... else "the indexed part")
+        fitted = _fit_value(op, array, target_shape, "whole" if index is ... else "part")
         self._data[index] = array.reshape(fitted)
         self._version += 1
         if recorded:
@@ -557,18 +527,9 @@ class Tensor:
     def _check_recordable_write(self, op: str) -> None:
         """Refuse the writes that minigrad cannot record (see ``__setitem__``), before anything changes."""
         if self._rg and self._ctx is None:
-            raise RuntimeError(
-                f"{op}: in-place change of a leaf tensor that requires grad while gradients are recorded "
-                "(its values are what the gradient is taken with respect to); wrap the update in "
-                "`with minigrad.no_grad():`, or write into a tensor computed from it"
-            )
+            raise RuntimeError(text("tensor.write_leaf", op=op))
         if self._view_version >= 0:
-            raise RuntimeError(
-                f"{op}: this tensor (shape {self._data.shape}) is a view of another tensor (made by indexing, "
-                "reshape or transpose); writing a value that requires grad into it would change the other tensor "
-                "without a record in the graph; write into the base tensor itself (buf[t, :] = value, "
-                "not buf[t][:] = value)"
-            )
+            raise RuntimeError(text("tensor.write_view", op=op, shape=self._data.shape))
 
     def _record_write(self, op: str, index: Any, value: Tensor, fitted: tuple[int, ...]) -> None:
         """Give this tensor a new history: a node whose inputs are its history so far and ``value``.
@@ -776,7 +737,7 @@ class Tensor:
         if axis is not None:
             axis = _axes.resolve_axis(op, axis, self._data.ndim)
         if self._data.size == 0:
-            raise ValueError(f"{op}: the tensor has no elements (shape {self._data.shape})")
+            raise ValueError(text("tensor.arg_empty", op=op, shape=self._data.shape))
         return Tensor._wrap(np.asarray(fn(self._data, axis=axis if self._data.ndim else None, keepdims=keepdims)))
 
     # ------------------------------------------------------------------ shape and indexing
@@ -842,7 +803,10 @@ def _index_arrays(index: Any) -> Any:
 
 
 def _fit_value(op: str, value: Array, target: tuple[int, ...], where: str) -> tuple[int, ...]:
-    """``value``'s shape without the leading 1s that ``target`` lacks, checked to broadcast to ``target``."""
+    """``value``'s shape without the leading 1s that ``target`` lacks, checked to broadcast to ``target``.
+
+    ``where`` is ``"whole"`` (``t[...] = value``, ``copy_``) or ``"part"`` (an indexed part).
+    """
     shape = value.shape
     while len(shape) > len(target) and shape[0] == 1:
         shape = shape[1:]
@@ -851,10 +815,8 @@ def _fit_value(op: str, value: Array, target: tuple[int, ...], where: str) -> tu
     except ValueError:
         fits = False
     if not fits:
-        raise ValueError(
-            f"{op}: cannot write a value of shape {value.shape} into {where} of shape {target}; the value must "
-            "broadcast to it (NumPy's rules: align on the right; each size equal or 1)"
-        )
+        into = text(f"tensor.fit_value.{where}")
+        raise ValueError(text("tensor.fit_value", op=op, value_shape=value.shape, where=into, target=target))
     return shape
 
 
@@ -878,41 +840,43 @@ def _brief(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _what(what: str) -> str:
+    """The argument ``to_array`` read, as its messages name it: ``"data"``, ``"value"`` or ``"grad"``."""
+    return text(f"tensor.what.{what}")
+
+
 def to_array(op: str, data: Any, dtype: DTypeLike | None, *, copy: bool = True, what: str = "data") -> Array:
-    """``data`` as a NumPy array of a real numeric dtype, or an error that names ``op``, ``what`` and the problem."""
+    """``data`` as a NumPy array of a real numeric dtype, or an error that names ``op``, ``what`` and the problem.
+
+    ``what`` is ``"data"``, ``"value"`` or ``"grad"`` (a key of ``messages/tensor.toml``'s ``what``).
+    """
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
-        raise TypeError(
-            f"{op}: {what} is a list of tensors; copying their values would drop the graph: to join tensors use "
-            "minigrad.stack(tensors) (it keeps the graph), or pass t.detach().numpy() of each"
-        )
+        raise TypeError(text("tensor.list_of_tensors", op=op, what=_what(what)))
     try:
         array = np.array(data, dtype=dtype, copy=copy if copy else None)
     except ValueError as err:
         if "inhomogeneous" not in str(err):
-            raise ValueError(f"{op}: cannot make a numeric array from {what} {_brief(data)}: {err}") from None
-        raise ValueError(
-            f"{op}: the nested lists of {what} are ragged (rows of different lengths, e.g. {_brief(data)}); "
-            "a tensor needs a rectangular array: pad the rows to one length"
-        ) from None
+            raise ValueError(text("tensor.not_an_array", op=op, what=_what(what), data=_brief(data), err=err)) from None
+        raise ValueError(text("tensor.ragged", op=op, what=_what(what), data=_brief(data))) from None
     except TypeError as err:
-        raise TypeError(f"{op}: cannot make a numeric array from {what} {_brief(data)}: {err}") from None
+        raise TypeError(text("tensor.not_an_array", op=op, what=_what(what), data=_brief(data), err=err)) from None
     if dtype is None and isinstance(data, (int, list, tuple)) and array.dtype.kind in "uOf":
         array = _python_ints_checked(op, data, array, what)
     kind = array.dtype.kind
     if kind not in _NUMERIC_KINDS:
         if kind == "c":
-            raise TypeError(
-                f"{op}: complex {what} ({array.dtype}) is not supported: minigrad differentiates real numbers only; "
-                "pass the real and imaginary parts as two real tensors"
-            )
+            raise TypeError(text("tensor.complex", op=op, what=_what(what), dtype=array.dtype))
         if kind in "US":
-            fix = "convert the text to numbers first, e.g. float('1.5')"
+            fix = text("tensor.not_numeric.fix_text")
         elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
-            fix = "to join tensors use minigrad.stack(tensors) (it keeps the graph), or pass t.data of each"
+            fix = text("tensor.not_numeric.fix_tensors")
         else:
-            fix = "pass numbers, lists of numbers or a NumPy array of numbers"
+            fix = text("tensor.not_numeric.fix_other")
+        found = type(data).__name__
         raise TypeError(
-            f"{op}: {what} must be numeric, got {type(data).__name__} {_brief(data)} (dtype {array.dtype}); {fix}"
+            text(
+                "tensor.not_numeric", op=op, what=_what(what), type=found, data=_brief(data), dtype=array.dtype, fix=fix
+            )
         )
     return array
 
@@ -949,30 +913,22 @@ def _python_ints_checked(op: str, data: Any, array: Array, what: str) -> Array:
         return array
     if has_float:
         return np.array(data, dtype=np.float64)
-    shown = (
-        _brief(big) if big.bit_length() < 200 else f"{'-' if big < 0 else ''}(an integer of {big.bit_length()} bits)"
-    )
-    raise ValueError(
-        f"{op}: the integer {shown} in {what} is outside int64's range [-2**63, 2**63 - 1]; a tensor of "
-        "integers cannot hold it exactly (PyTorch refuses it too); pass it as a float (float(x)) to round it, or "
-        "scale the data"
-    )
+    if big.bit_length() < 200:
+        shown = _brief(big)
+    else:
+        shown = ("-" if big < 0 else "") + text("tensor.int64_range.bits", bits=big.bit_length())
+    raise ValueError(text("tensor.int64_range", op=op, shown=shown, what=_what(what)))
 
 
 def upstream_gradient(out: Tensor, grad: Any) -> Array:
     """The ``grad`` given to ``out.backward(grad)``, checked: real numbers, finite, exactly ``out``'s shape."""
     array = grad._data if isinstance(grad, Tensor) else to_array("backward", grad, None, copy=False, what="grad")
     if array.dtype.kind not in "iuf":
-        raise TypeError(
-            f"backward: grad has dtype {array.dtype}; it must hold real numbers (the output is {out._data.dtype})"
-        )
+        raise TypeError(text("tensor.upstream_dtype", dtype=array.dtype, out_dtype=out._data.dtype))
     if array.shape != out._data.shape:
-        raise ValueError(
-            f"backward: grad has shape {array.shape} but the output has shape {out._data.shape}; "
-            "they must be equal (no broadcasting: pass e.g. np.ones(out.shape))"
-        )
+        raise ValueError(text("tensor.upstream_shape", shape=array.shape, out_shape=out._data.shape))
     if not np.isfinite(array).all():
-        raise ValueError(f"backward: grad contains NaN or Inf ({_brief(array)}); the upstream gradient must be finite")
+        raise ValueError(text("tensor.upstream_finite", values=_brief(array)))
     return array
 
 
@@ -1052,10 +1008,7 @@ def floating(op: str, x: TensorLike, promote: bool) -> Tensor:
         return a
     if promote:
         return Tensor._wrap(a._data.astype(np.float64))
-    raise TypeError(
-        f"{op}: needs a floating point tensor, got dtype {a._data.dtype} (PyTorch refuses it too, rather than "
-        "round the result to an integer); convert first: t.double() (float64) or t.float() (float32)"
-    )
+    raise TypeError(text("tensor.floating", op=op, dtype=a._data.dtype))
 
 
 def widened(x: Array) -> Array:
@@ -1140,19 +1093,12 @@ def _numpy_refusal(name: str) -> str:
     """The message for a NumPy function or ufunc called on a Tensor: the minigrad spelling, and the way out."""
     spelling = _MINIGRAD_SPELLING.get(name)
     if spelling is None:
-        spelling = f"t.{name}()" if hasattr(Tensor, name) else "the Tensor's own methods (t.exp(), t.sum(), ...)"
-    return (
-        f"np.{name} on a minigrad Tensor: NumPy would compute outside the graph; use {spelling} to keep it, or "
-        f"apply np.{name} to the values, t.detach().numpy()"
-    )
+        spelling = f"t.{name}()" if hasattr(Tensor, name) else text("tensor.numpy_refusal.own_methods")
+    return text("tensor.numpy_refusal", name=name, spelling=spelling)
 
 
 def _stale_view_error(op: str, view: Tensor) -> RuntimeError:
-    return RuntimeError(
-        f"{op}: an input (shape {view._data.shape}) is a view (indexing, reshape, transpose) taken before a "
-        "recorded assignment into the tensor it views (buf[i] = value); its values may have changed without its "
-        "graph knowing, so its gradient would be wrong. Take the view again after the assignment (row = buf[0])"
-    )
+    return RuntimeError(text("tensor.stale_view", op=op, shape=view._data.shape))
 
 
 def compare(ufunc: Any, a: TensorLike, b: TensorLike) -> Tensor:

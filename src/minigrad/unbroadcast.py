@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .messages import text
+
 
 def broadcast_axes(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, tuple[int, ...]] | None:
     """How ``shape`` was broadcast to ``grad_shape``: ``(lead, stretched)``, or None if it cannot have been.
@@ -50,10 +52,7 @@ def unbroadcast(grad: npt.NDArray[Any], shape: tuple[int, ...]) -> npt.NDArray[A
         return grad
     axes = broadcast_axes(grad.shape, shape)
     if axes is None:
-        raise ValueError(
-            f"unbroadcast: a gradient of shape {grad.shape} cannot come from broadcasting shape {shape}; "
-            "check the op's forward shapes"
-        )
+        raise ValueError(text("tensor.unbroadcast", grad_shape=grad.shape, shape=shape))
     lead, stretched = axes
     dtype = grad.dtype
     if dtype == np.float16:  # accumulate in float32, as PyTorch does, and round once at the end

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from .engine import Node, topological_order
+from .messages import text
 from .tensor import Tensor
 
 HIGHLIGHT = 'color="red", fontcolor="red", penwidth=2'
@@ -62,7 +63,7 @@ def _as_roots(tensors: Tensor | Sequence[Tensor]) -> list[Tensor]:
     roots = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     for i, t in enumerate(roots):
         if not isinstance(t, Tensor):
-            raise TypeError(f"to_dot: item {i} is a {type(t).__name__}, not a minigrad Tensor")
+            raise TypeError(text("tools.to_dot_item", index=i, type=type(t).__name__))
     return roots
 
 
@@ -156,22 +157,19 @@ def render(
     target = Path(path)
     fmt = (format or target.suffix.lstrip(".") or "svg").lower()
     if fmt not in FORMATS:
-        raise ValueError(f"render: format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        raise ValueError(text("tools.render_format", formats=", ".join(FORMATS), format=fmt))
     if target.suffix.lower() != f".{fmt}":
         target = target.with_name(target.name + f".{fmt}")
     dot_path = target.with_suffix(".dot")
     dot_path.write_text(to_dot(tensor_or_tensors, highlight=highlight, show_grad=show_grad))
     dot_program = shutil.which("dot")
     if dot_program is None:
-        raise GraphvizNotFoundError(
-            f"render: Graphviz's `dot` program is not on PATH, so {target} was not made. Install Graphviz "
-            f"(`apt-get install graphviz`, `brew install graphviz`); the DOT text was written to {dot_path}"
-        )
+        raise GraphvizNotFoundError(text("tools.graphviz_missing", target=target, dot_path=dot_path))
     done = subprocess.run(
         [dot_program, f"-T{fmt}", str(dot_path), "-o", str(target)], capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
-        raise RuntimeError(f"render: `dot -T{fmt}` failed on {dot_path}: {done.stderr.strip()}")
+        raise RuntimeError(text("tools.dot_failed", format=fmt, dot_path=dot_path, stderr=done.stderr.strip()))
     return target
 
 

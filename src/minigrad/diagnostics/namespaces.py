@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..messages import text
 from ..ops import elementwise as _ew
 from ..ops import matmul as _mm
 from ..ops import nn as _nn
@@ -29,7 +30,7 @@ Dim = int | Sequence[int] | None
 def _dim(op: str, dim: Dim, axis: Dim, default: Dim = None) -> Dim:
     """PyTorch's ``dim`` or NumPy's ``axis``: either spelling, not both."""
     if dim is not None and axis is not None:
-        raise TypeError(f"F.{op}: give dim or axis, not both")
+        raise TypeError(text("tools.dim_or_axis", op=op))
     return dim if dim is not None else axis if axis is not None else default
 
 
@@ -145,7 +146,7 @@ class MinigradFunctions:
 
 def _as_int(dim: Dim) -> int:
     if not isinstance(dim, int):
-        raise TypeError(f"expected a single int axis, got {dim!r}")
+        raise TypeError(text("tools.single_axis", dim=dim))
     return dim
 
 

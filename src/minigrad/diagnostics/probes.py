@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..engine import no_grad
+from ..messages import text
 from ..tensor import Tensor
 
 Array = npt.NDArray[Any]
@@ -47,7 +48,7 @@ class ProbeResult:
 
     def summary(self, language: str = "en") -> str:
         if language not in ("en", "es"):
-            raise ValueError(f"ProbeResult.summary: language must be 'en' or 'es', got {language!r}")
+            raise ValueError(text("tools.summary_language", language=language))
         return self.summary_en if language == "en" else self.summary_es
 
     def __bool__(self) -> bool:
@@ -67,7 +68,7 @@ def _outputs(fn: Callable[[Any], Any], inputs: Array) -> Array:
 
 def _check_sequence(probe: str, inputs: Array) -> None:
     if inputs.ndim < 2 or inputs.shape[1] < 2:
-        raise ValueError(f"{probe}: inputs must be (N, T, ...) with T >= 2 positions, got shape {inputs.shape}")
+        raise ValueError(text("tools.sequence_inputs", probe=probe, shape=inputs.shape))
 
 
 def causality_probe(
@@ -92,12 +93,12 @@ def causality_probe(
     length = inputs.shape[1]
     t = length // 2 if position is None else position
     if not 1 <= t < length:
-        raise ValueError(f"causality_probe: position must be in [1, {length - 1}], got {t}")
+        raise ValueError(text("tools.causality_position", last=length - 1, position=t))
     rng = np.random.default_rng(seed)
     changed = inputs.copy()
     if inputs.dtype.kind in "iu":
         if vocab_size is None or vocab_size < 2:
-            raise ValueError("causality_probe: integer inputs (token ids) need vocab_size >= 2")
+            raise ValueError(text("tools.causality_vocab"))
         changed[:, t] = (inputs[:, t] + rng.integers(1, vocab_size, inputs[:, t].shape)) % vocab_size
     else:
         changed[:, t] = rng.standard_normal(inputs[:, t].shape)

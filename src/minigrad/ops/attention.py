@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ..messages import text
 from ..tensor import Array, Tensor, TensorLike, as_tensor
 from . import elementwise, matmul, nn
 from .generator import resolve_generator
@@ -60,16 +61,11 @@ def causal_mask(length: int, source_length: int | None = None) -> Array:
 def _check_mask(op: str, mask: Any, scores_shape: tuple[int, ...]) -> Array:
     array = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
     if array.dtype != np.bool_ and array.dtype.kind != "f":
-        raise TypeError(
-            f"{op}: attn_mask must be boolean (True = may attend) or float (added), got dtype {array.dtype}"
-        )
+        raise TypeError(text("tensor.attn_mask_dtype", op=op, dtype=array.dtype))
     try:
         np.broadcast_shapes(array.shape, scores_shape)
     except ValueError:
-        raise ValueError(
-            f"{op}: attn_mask of shape {array.shape} does not broadcast to the scores' shape {scores_shape} "
-            "(batch..., queries L, keys S)"
-        ) from None
+        raise ValueError(text("tensor.attn_mask_shape", op=op, shape=array.shape, scores_shape=scores_shape)) from None
     return array
 
 
@@ -122,16 +118,13 @@ def scaled_dot_product_attention(
     op = "scaled_dot_product_attention"
     q, k, v = as_tensor(query), as_tensor(key), as_tensor(value)
     if q.ndim < 2 or k.ndim < 2 or v.ndim < 2:
-        raise ValueError(f"{op}: query, key and value need at least 2 axes (L, E), got {q.shape}, {k.shape}, {v.shape}")
+        raise ValueError(text("tensor.attention_ndim", op=op, q_shape=q.shape, k_shape=k.shape, v_shape=v.shape))
     if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
-        raise ValueError(
-            f"{op}: query {q.shape}, key {k.shape} and value {v.shape} do not fit: query and key need the same "
-            "last axis E, key and value the same length S (axis -2)"
-        )
+        raise ValueError(text("tensor.attention_fit", op=op, q_shape=q.shape, k_shape=k.shape, v_shape=v.shape))
     if not 0 <= dropout_p < 1:
-        raise ValueError(f"{op}: dropout_p must be in [0, 1), got {dropout_p!r}")
+        raise ValueError(text("tensor.attention_dropout", op=op, dropout_p=dropout_p))
     if is_causal and attn_mask is not None:
-        raise ValueError(f"{op}: give attn_mask or is_causal=True, not both")
+        raise ValueError(text("tensor.attention_mask_and_causal", op=op))
     length, source = q.shape[-2], k.shape[-2]
     scores_shape = (*np.broadcast_shapes(q.shape[:-2], k.shape[:-2]), length, source)
     mask = causal_mask(length, source) if is_causal else None

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ..messages import text
+
 Axis = int | Sequence[int] | None
 
 
@@ -23,9 +25,7 @@ def pick(op: str, axis: Any, dim: Any, default: Any = None) -> Any:
     if dim is None:
         return default if axis is None else axis
     if axis is not None:
-        raise TypeError(
-            f"{op}: give axis or dim, not both (got axis={axis!r} and dim={dim!r}; dim is PyTorch's name for axis)"
-        )
+        raise TypeError(text("tensor.axis_or_dim", op=op, axis=axis, dim=dim))
     return dim
 
 
@@ -37,13 +37,16 @@ def resolve_axis(op: str, axis: Any, ndim: int, *, new: bool = False, word: str 
     ``word`` is what the op calls its argument in messages ("dim" for squeeze).
     """
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-        hint = f"; write {word}={int(axis)}" if isinstance(axis, float) and axis.is_integer() else ""
-        raise TypeError(f"{op}: {word} must be an int, got {type(axis).__name__} {axis!r}{hint}")
+        whole = isinstance(axis, float) and axis.is_integer()
+        hint = text("tensor.axis_type.hint", word=word, value=int(axis)) if whole else ""
+        raise TypeError(text("tensor.axis_type", op=op, word=word, type=type(axis).__name__, axis=axis, hint=hint))
     positions = ndim + 1 if new else max(ndim, 1)
     if not -positions <= axis < positions:
-        where = f"the result's {positions} dimensions" if new else f"a tensor with {ndim} dimension(s)"
+        where = (
+            text("tensor.axis_range.new", positions=positions) if new else text("tensor.axis_range.existing", ndim=ndim)
+        )
         raise np.exceptions.AxisError(
-            f"{op}: {word} {axis} is out of range for {where} (valid: {-positions} to {positions - 1})"
+            text("tensor.axis_range", op=op, word=word, axis=axis, where=where, low=-positions, high=positions - 1)
         )
     return int(axis) % positions
 
@@ -58,5 +61,5 @@ def resolve_axes(op: str, axis: Axis, dim: Axis, ndim: int, *, word: str = "axis
     if ndim == 0:
         return ()
     if len(set(resolved)) != len(resolved):
-        raise ValueError(f"{op}: repeated {word} in {items}: each axis may appear once")
+        raise ValueError(text("tensor.axis_repeated", op=op, word=word, items=items))
     return tuple(sorted(resolved))

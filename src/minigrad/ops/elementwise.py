@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Grads
+from ..messages import text
 from ..tensor import Array, Tensor, TensorLike, as_tensor, floating, result, result_dtype
 from ..unbroadcast import unbroadcast
 from . import rules
@@ -49,10 +50,7 @@ def _broadcast(op: str, fn: Any, a: Tensor, b: Tensor) -> Array:
     try:
         out: Array = fn(a._data, b._data)
     except ValueError:
-        raise ValueError(
-            f"{op}: shapes {a._data.shape} and {b._data.shape} do not broadcast together "
-            "(NumPy's rules: align on the right; each pair of sizes must be equal or 1)"
-        ) from None
+        raise ValueError(text("tensor.no_broadcast", op=op, a_shape=a._data.shape, b_shape=b._data.shape)) from None
     return out
 
 
@@ -176,10 +174,7 @@ def _power_by_number(a: Tensor, c: float) -> Tensor:
     """``a ** c`` for a Python number ``c``.  Backward: ``dL/da = g * c * a**(c-1)`` (0 when ``c == 0``)."""
     a_data = a._data
     if a_data.dtype.kind in "iub" and type(c) is int and c < 0:
-        raise ValueError(
-            f"pow: an integer tensor (dtype {a_data.dtype}) to the negative integer power {c} is not an integer; "
-            f"convert first: t.double() ** {c}"
-        )
+        raise ValueError(text("tensor.pow_negative_int", dtype=a_data.dtype, c=c))
 
     def backward(g: Array) -> Grads:
         if c == 0:  # the rule's a**(-1) would be inf at a == 0, times 0: NaN where the gradient is 0
@@ -266,7 +261,7 @@ def gelu(a: TensorLike, approximate: str = "none") -> Tensor:
     ``dL/da = g * (0.5 (1 + t) + 0.5 a (1 - t**2) sqrt(2/pi) (1 + 3 * 0.044715 a**2))``.
     """
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        raise ValueError(text("tensor.gelu_approximate", approximate=approximate))
     a = floating("gelu", a, promote=False)
     x = a._data
     if approximate == "none":
@@ -316,7 +311,7 @@ def clip(a: TensorLike, min: float | None = None, max: float | None = None) -> T
     sitting on a bound is treated as clipped).
     """
     if min is None and max is None:
-        raise ValueError("clip: give at least one of min and max")
+        raise ValueError(text("tensor.clip_bounds"))
     a = as_tensor(a, op="clip")
     a_data = a._data
     out = np.clip(a_data, min, max)
@@ -342,9 +337,9 @@ def astype(a: TensorLike, dtype: Any) -> Tensor:
     try:
         target = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"astype: {dtype!r} is not a dtype; use e.g. np.float64 or np.float32") from None
+        raise TypeError(text("tensor.astype_not_dtype", dtype=dtype)) from None
     if target.kind not in "biuf":
-        raise TypeError(f"astype: cannot cast to {target}: a tensor holds bool, integer or floating point numbers")
+        raise TypeError(text("tensor.astype_kind", target=target))
     if target.kind != "f":
         return Tensor._wrap(a._data.astype(target))
 
@@ -390,14 +385,14 @@ def where(condition: TensorLike, a: TensorLike, b: TensorLike) -> Tensor:
     """
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
-        raise TypeError(f"where: the condition must be boolean, got dtype {cond.dtype}; compare first (e.g. x > 0)")
+        raise TypeError(text("tensor.where_condition", dtype=cond.dtype))
     a, b = _pair(a, b, "where")
     a_shape, b_shape = a._data.shape, b._data.shape
     try:
         out = np.where(cond, a._data, b._data)
     except ValueError:
         raise ValueError(
-            f"where: shapes {cond.shape} (condition), {a_shape} and {b_shape} do not broadcast together"
+            text("tensor.where_broadcast", cond_shape=cond.shape, a_shape=a_shape, b_shape=b_shape)
         ) from None
 
     def backward(g: Array) -> Grads:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..messages import text
+
 _default_generator: np.random.Generator = np.random.default_rng()
 
 
@@ -17,9 +19,9 @@ def manual_seed(seed: int) -> np.random.Generator:
     """Reseed minigrad's default generator (init functions, layer constructors, Dropout); return it."""
     global _default_generator
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"manual_seed: seed must be an int, got {type(seed).__name__}")
+        raise TypeError(text("tensor.seed_type", type=type(seed).__name__))
     if seed < 0:
-        raise ValueError(f"manual_seed: seed must be >= 0 (NumPy's generators take no negative seed), got {seed}")
+        raise ValueError(text("tensor.seed_negative", seed=seed))
     _default_generator = np.random.default_rng(int(seed))
     return _default_generator
 
@@ -34,8 +36,5 @@ def resolve_generator(fn: str, generator: np.random.Generator | None) -> np.rand
     if generator is None:
         return _default_generator
     if not isinstance(generator, np.random.Generator):
-        raise TypeError(
-            f"{fn}: generator must be a numpy.random.Generator (np.random.default_rng(seed)), "
-            f"got {type(generator).__name__}"
-        )
+        raise TypeError(text("tensor.generator_type", fn=fn, type=type(generator).__name__))
     return generator

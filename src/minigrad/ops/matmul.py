@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Grads
+from ..messages import text
 from ..tensor import Array, Tensor, TensorLike, as_tensor, result, widened
 from ..unbroadcast import unbroadcast
 from .rules import is_textbook, matmul_backward
@@ -29,24 +30,25 @@ def matmul(a: TensorLike, b: TensorLike) -> Tensor:
     b = as_tensor(b, a, "matmul")
     a_data, b_data = widened(a._data), widened(b._data)
     if a_data.ndim == 0 or b_data.ndim == 0:
-        raise ValueError(
-            f"matmul: both operands need at least one dimension, got shapes {a_data.shape} and {b_data.shape}; "
-            "use * for scaling"
-        )
+        raise ValueError(text("tensor.matmul_0d", a_shape=a_data.shape, b_shape=b_data.shape))
     inner_a = a_data.shape[-1]
     inner_b = b_data.shape[-2] if b_data.ndim > 1 else b_data.shape[0]
     if inner_a != inner_b:
+        which = text("tensor.matmul_inner.second_to_last" if b_data.ndim > 1 else "tensor.matmul_inner.only")
         raise ValueError(
-            f"matmul: shapes {a_data.shape} and {b_data.shape} are not aligned: the last axis of the first "
-            f"({inner_a}) must equal the {'second-to-last' if b_data.ndim > 1 else 'only'} axis of the second "
-            f"({inner_b})"
+            text(
+                "tensor.matmul_inner",
+                a_shape=a_data.shape,
+                b_shape=b_data.shape,
+                inner_a=inner_a,
+                which=which,
+                inner_b=inner_b,
+            )
         )
     try:
         out = np.matmul(a_data, b_data)
     except ValueError:
-        raise ValueError(
-            f"matmul: the batch axes of shapes {a_data.shape} and {b_data.shape} do not broadcast together"
-        ) from None
+        raise ValueError(text("tensor.matmul_batch", a_shape=a_data.shape, b_shape=b_data.shape)) from None
 
     A = a_data if a_data.ndim > 1 else a_data[np.newaxis, :]
     B = b_data if b_data.ndim > 1 else b_data[:, np.newaxis]

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Grads
+from ..messages import text
 from ..tensor import Array, Tensor, TensorLike, as_tensor, floating, result, widened
 from . import elementwise, reductions
 from .axes import pick, resolve_axis
@@ -86,28 +87,31 @@ def cross_entropy(logits: TensorLike, targets: Any, reduction: str = "mean", *, 
     divided by the number of counted targets for ``'mean'``.
     """
     if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        raise ValueError(text("tensor.reduction_name", op="cross_entropy", reduction=reduction))
     logits = floating("cross_entropy", logits, promote=False)
     z = widened(logits._data)  # float16 sums in float32, as in PyTorch
     t = np.asarray(targets._data if isinstance(targets, Tensor) else targets)
     if z.ndim == 0:
-        raise ValueError("cross_entropy: logits must have a class axis, got a 0-d tensor")
+        raise ValueError(text("tensor.cross_entropy_0d"))
     if t.dtype.kind not in "iu":
-        raise TypeError(
-            f"cross_entropy: targets must be integer class indices, got dtype {t.dtype} "
-            "(class probabilities are not supported)"
-        )
+        raise TypeError(text("tensor.cross_entropy_targets_dtype", dtype=t.dtype))
     class_axis = 0 if z.ndim == 1 else 1
     expected = z.shape[:class_axis] + z.shape[class_axis + 1 :]
     if t.shape != expected:
-        raise ValueError(f"cross_entropy: logits of shape {z.shape} need targets of shape {expected}, got {t.shape}")
+        raise ValueError(text("tensor.cross_entropy_targets_shape", shape=z.shape, expected=expected, got=t.shape))
     n_classes = z.shape[class_axis]
     counted = t != ignore_index
     bad = counted & ((t < 0) | (t >= n_classes))
     if bad.any():
+        target = t[bad].flat[0]
         raise IndexError(
-            f"cross_entropy: target {t[bad].flat[0]} is out of range for {n_classes} classes "
-            f"(valid: 0 to {n_classes - 1}, or ignore_index={ignore_index})"
+            text(
+                "tensor.cross_entropy_target_range",
+                target=target,
+                n_classes=n_classes,
+                last=n_classes - 1,
+                ignore_index=ignore_index,
+            )
         )
     safe_t = np.where(counted, t, 0)
     logp = _log_softmax(z, class_axis)
@@ -167,14 +171,11 @@ def mse_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> 
     ``dL/dinput = 2 (input - target) / N`` for ``'mean'``.
     """
     if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"mse_loss: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        raise ValueError(text("tensor.reduction_name", op="mse_loss", reduction=reduction))
     x = floating("mse_loss", input, promote=False)
     y = as_tensor(target, x, "mse_loss")
     if x._data.shape != y._data.shape:
-        raise ValueError(
-            f"mse_loss: input shape {x._data.shape} and target shape {y._data.shape} differ; "
-            "broadcasting here is almost always a bug (reshape the target)"
-        )
+        raise ValueError(text("tensor.mse_shapes", input_shape=x._data.shape, target_shape=y._data.shape))
     diff = elementwise.sub(x, y)
     squared = elementwise.mul(diff, diff)
     if reduction == "none":
@@ -196,15 +197,10 @@ def linear(x: TensorLike, weight: TensorLike, bias: TensorLike | None = None) ->
     b = None if bias is None else as_tensor(bias, x, "linear")
     x_data, w_data = widened(x._data), widened(w._data)  # float16 products accumulate in float32, as in PyTorch
     if w_data.ndim != 2 or x_data.ndim == 0 or x_data.shape[-1] != w_data.shape[1]:
-        raise ValueError(
-            f"linear: input of shape {x_data.shape} and weight of shape {w_data.shape} do not fit: the weight "
-            "must be (out_features, in_features) with in_features equal to the input's last axis"
-        )
+        raise ValueError(text("tensor.linear_weight", x_shape=x_data.shape, w_shape=w_data.shape))
     n_out = w_data.shape[0]
     if b is not None and b._data.shape != (n_out,):
-        raise ValueError(
-            f"linear: bias has shape {b._data.shape}, expected ({n_out},) for a weight of shape {w_data.shape}"
-        )
+        raise ValueError(text("tensor.linear_bias", b_shape=b._data.shape, n_out=n_out, w_shape=w_data.shape))
     # The batch axes are flattened so that BLAS sees one (N, in) @ (in, out) product: NumPy's matmul of a
     # 3-D array runs one small product per leading index, about a third slower for MiniGPT's (32, 16, 64).
     n_in = w_data.shape[1]

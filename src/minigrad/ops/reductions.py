@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Grads
+from ..messages import text
 from ..tensor import Array, Tensor, TensorLike, as_tensor, floating, result, widened
 from .axes import Axis, resolve_axes
 from .rules import is_textbook, mean_backward, sum_backward, var_backward
@@ -108,7 +109,7 @@ def _extreme(op: str, fn: Any, a: TensorLike, axis: Axis, keepdims: bool, dim: A
     x = a._data
     axes = resolve_axes(op, axis, dim, x.ndim)
     if x.size == 0:
-        raise ValueError(f"{op}: cannot reduce a tensor with no elements (shape {x.shape})")
+        raise ValueError(text("tensor.reduce_empty", op=op, shape=x.shape))
     kept = fn(x, axis=axes, keepdims=True)
 
     def backward(g: Array) -> Grads:

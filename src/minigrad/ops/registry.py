@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import numpy.typing as npt
 
+from ..messages import text
 from ..tensor import Tensor, TensorLike, as_tensor, floating, result
 
 Array = npt.NDArray[Any]
@@ -53,10 +54,7 @@ UNARY_OPS: dict[str, UnaryOp] = {}
 def _not_bool(op: str, a: Tensor) -> Tensor:
     """``a``, unless it is boolean: PyTorch refuses ``-``, ``abs`` and ``relu`` on masks, and so do we."""
     if a._data.dtype.kind == "b":
-        raise TypeError(
-            f"{op}: not defined for a boolean tensor (dtype bool); for a mask use ~mask, or convert first "
-            "(mask.double())"
-        )
+        raise TypeError(text("tensor.bool_refused", op=op))
     return a
 
 
@@ -73,7 +71,7 @@ def unary(
 ) -> Callable[[TensorLike], Tensor]:
     """Declare an elementwise op of one tensor; return its op function (``op(x) -> Tensor``)."""
     if name in UNARY_OPS or name in HAND_WRITTEN_UNARY:
-        raise ValueError(f"unary: an op named {name!r} is already declared")
+        raise ValueError(text("tensor.op_declared", name=name))
     spec = UnaryOp(name, torch_name or name, forward, backward, domain, saves, inputs, doc)
     UNARY_OPS[name] = spec
 
@@ -132,7 +130,7 @@ HAND_WRITTEN_UNARY: dict[str, tuple[str, tuple[float, float], str]] = {}
 def hand_written_unary(name: str, *, torch_name: str, domain: tuple[float, float], inputs: str = "real") -> None:
     """Add a hand-written op of one tensor (``gelu(x, approximate)``) to :func:`op_table`."""
     if name in UNARY_OPS or name in HAND_WRITTEN_UNARY:
-        raise ValueError(f"unary: an op named {name!r} is already declared")
+        raise ValueError(text("tensor.op_declared", name=name))
     HAND_WRITTEN_UNARY[name] = (torch_name, domain, inputs)
 
 

@@ -14,6 +14,7 @@ from typing import Any, SupportsIndex
 import numpy as np
 
 from ..engine import Grads
+from ..messages import text
 from ..tensor import Array, Tensor, TensorLike, _index, as_tensor, result
 from ..unbroadcast import unbroadcast
 from .axes import pick, resolve_axes, resolve_axis
@@ -28,7 +29,7 @@ def _shape_args(op: str, args: tuple[Any, ...]) -> tuple[int, ...]:
         try:
             sizes.append(operator.index(n))  # refuses 2.5 rather than truncate it to 2
         except TypeError:
-            raise TypeError(f"{op}: sizes and axes must be ints, got {type(n).__name__} {n!r} in {args}") from None
+            raise TypeError(text("tensor.sizes_type", op=op, type=type(n).__name__, value=n, args=args)) from None
     return tuple(sizes)
 
 
@@ -40,9 +41,7 @@ def reshape(a: TensorLike, *shape: SupportsIndex | Sequence[SupportsIndex]) -> T
     try:
         out = a._data.reshape(new_shape)
     except ValueError:
-        raise ValueError(
-            f"reshape: cannot reshape a tensor of shape {in_shape} ({a._data.size} elements) into {new_shape}"
-        ) from None
+        raise ValueError(text("tensor.reshape", shape=in_shape, size=a._data.size, new_shape=new_shape)) from None
 
     def backward(g: Array) -> Grads:
         return (g.reshape(in_shape),)
@@ -53,7 +52,7 @@ def reshape(a: TensorLike, *shape: SupportsIndex | Sequence[SupportsIndex]) -> T
 def _permute(op: str, a: Tensor, perm: tuple[int, ...]) -> Tensor:
     ndim = a._data.ndim
     if sorted(p % ndim if ndim else p for p in perm) != list(range(ndim)) or any(not -ndim <= p < ndim for p in perm):
-        raise ValueError(f"{op}: {perm} is not a permutation of the {ndim} axes of a tensor of shape {a._data.shape}")
+        raise ValueError(text("tensor.permutation", op=op, perm=perm, ndim=ndim, shape=a._data.shape))
     perm = tuple(p % ndim for p in perm)
     inverse = tuple(np.argsort(perm))
 
@@ -104,7 +103,7 @@ def broadcast_to(a: TensorLike, shape: Sequence[int]) -> Tensor:
     try:
         out = np.broadcast_to(a._data, target)
     except ValueError:
-        raise ValueError(f"broadcast_to: cannot broadcast shape {in_shape} to {tuple(shape)}") from None
+        raise ValueError(text("tensor.broadcast_to", shape=in_shape, target=tuple(shape))) from None
 
     def backward(g: Array) -> Grads:
         return (unbroadcast(g, in_shape),)
@@ -143,7 +142,7 @@ def flatten(a: TensorLike, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     ndim = len(shape)
     start, end = (resolve_axis("flatten", d, ndim, word="dim") for d in (start_dim, end_dim))
     if start > end:
-        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {shape}")
+        raise ValueError(text("tensor.flatten_order", start_dim=start_dim, end_dim=end_dim, shape=shape))
     merged = int(np.prod(shape[start : end + 1]))
     return reshape(a, (*shape[:start], merged, *shape[end + 1 :]))
 
@@ -170,7 +169,7 @@ def getitem(a: TensorLike, index: Any) -> Tensor:
     try:
         out = a._data[index]
     except IndexError as err:
-        raise IndexError(f"getitem: {err} (tensor shape {a._data.shape})") from None
+        raise IndexError(text("tensor.index_error", op="getitem", err=err, shape=a._data.shape)) from None
     shape, dtype = a._data.shape, a._data.dtype
     advanced = _is_advanced(index)
 
@@ -188,12 +187,10 @@ def getitem(a: TensorLike, index: Any) -> Tensor:
 
 def _parts(op: str, tensors: Sequence[TensorLike]) -> tuple[Tensor, ...]:
     if isinstance(tensors, (Tensor, np.ndarray)):
-        raise TypeError(
-            f"{op}: expected a list or tuple of tensors, got one {type(tensors).__name__}; write {op}([a, b])"
-        )
+        raise TypeError(text("tensor.parts_not_sequence", op=op, type=type(tensors).__name__))
     parts = tuple(as_tensor(t, op=op) for t in tensors)
     if not parts:
-        raise ValueError(f"{op}: expected at least one tensor, got an empty sequence")
+        raise ValueError(text("tensor.parts_empty", op=op))
     return parts
 
 
@@ -202,19 +199,13 @@ def cat(tensors: Sequence[TensorLike], axis: int | None = None, *, dim: int | No
     parts = _parts("cat", tensors)
     first = parts[0]._data.shape
     if not first:
-        raise ValueError(
-            "cat: zero-dimensional tensors cannot be concatenated (they have no axis to join along); "
-            "use minigrad.stack, or reshape them to shape (1,) first"
-        )
+        raise ValueError(text("tensor.cat_0d"))
     axis = resolve_axis("cat", pick("cat", axis, dim, 0), len(first))
     for i, t in enumerate(parts):
         shape = t._data.shape
         if len(shape) != len(first) or shape[:axis] + shape[axis + 1 :] != first[:axis] + first[axis + 1 :]:
             shapes = ", ".join(str(p._data.shape) for p in parts)
-            raise ValueError(
-                f"cat: cannot join shapes {shapes} along axis {axis}: tensor {i} has shape {shape}, but every "
-                f"size except on axis {axis} must equal tensor 0's {first}"
-            )
+            raise ValueError(text("tensor.cat_shapes", shapes=shapes, axis=axis, index=i, shape=shape, first=first))
     out = np.concatenate([t._data for t in parts], axis=axis)
     bounds = np.cumsum([t._data.shape[axis] for t in parts])[:-1]
 
@@ -232,10 +223,7 @@ def stack(tensors: Sequence[TensorLike], axis: int | None = None, *, dim: int | 
     for i, t in enumerate(parts):
         if t._data.shape != first:
             shapes = ", ".join(str(p._data.shape) for p in parts)
-            raise ValueError(
-                f"stack: cannot stack shapes {shapes}: tensor {i} has shape {t._data.shape} but tensor 0 has "
-                f"{first}; stack needs equal shapes (cat joins along an existing axis)"
-            )
+            raise ValueError(text("tensor.stack_shapes", shapes=shapes, index=i, shape=t._data.shape, first=first))
     out = np.stack([t._data for t in parts], axis=new_axis)
 
     def backward(g: Array) -> Grads:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import no_grad
+from ..messages import text
 from ..nn.arguments import check_number
 from ..tensor import Array, Tensor
 from .optimizer import Optimizer, ParamGroup, Params, gradient
@@ -66,7 +67,7 @@ class Adam(Optimizer):
         name = type(self).__name__
         betas = group["betas"]
         if not isinstance(betas, (tuple, list, np.ndarray)) or len(betas) != 2:
-            raise TypeError(f"{name}: betas must be a pair (beta1, beta2), e.g. (0.9, 0.999), got {betas!r}")
+            raise TypeError(text("optim.betas", name=name, betas=betas))
         # stored as a tuple of floats whatever pair was passed (a list, an array)
         group["betas"] = tuple(
             check_number(name, f"betas[{i}]", beta, at_least=0, below=1) for i, beta in enumerate(betas)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from ..messages import text
 from ..nn.arguments import check_number
 from ..nn.module import Module
 from ..tensor import Tensor
@@ -29,19 +30,13 @@ def clip_grad_norm_(
     clipping, as a 0-d Tensor (as PyTorch does).
     """
     if isinstance(parameters, Module):
-        raise TypeError(
-            f"clip_grad_norm_: parameters must be tensors, got the module {type(parameters).__name__} itself; "
-            "pass model.parameters()"
-        )
+        raise TypeError(text("optim.clip_module", type=type(parameters).__name__))
     if not isinstance(parameters, (Tensor, Iterable)):
-        raise TypeError(
-            f"clip_grad_norm_: parameters must be a Tensor or an iterable of tensors (e.g. model.parameters()), "
-            f"got {type(parameters).__name__}"
-        )
+        raise TypeError(text("optim.clip_not_iterable", type=type(parameters).__name__))
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     for index, p in enumerate(params):
         if not isinstance(p, Tensor):
-            raise TypeError(f"clip_grad_norm_: parameter {index} is a {type(p).__name__}, not a minigrad Tensor")
+            raise TypeError(text("optim.clip_param_type", index=index, type=type(p).__name__))
     check_number("clip_grad_norm_", "max_norm", max_norm, at_least=0)
     norm_type = check_number("clip_grad_norm_", "norm_type", norm_type, above=0, finite=False)  # inf: the max norm
     with_grad = [p for p in params if p.grad is not None]
@@ -55,10 +50,7 @@ def clip_grad_norm_(
         per_param = np.array([np.sum(np.abs(g) ** norm_type) ** (1 / norm_type) for g in grads], dtype=dtype)
         total = float(np.sum(per_param**norm_type) ** (1 / norm_type))
     if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(
-            f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {total}; "
-            "pass error_if_nonfinite=False to clip anyway"
-        )
+        raise RuntimeError(text("optim.clip_nonfinite", norm_type=norm_type, total=total))
     scale = min(1.0, max_norm / (total + 1e-6))
     for p, g in zip(with_grad, grads):
         if g is p.grad and g.flags.writeable:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..messages import text
 from ..nn.arguments import check_number
 from .optimizer import Optimizer
 
@@ -26,7 +27,7 @@ def step_count(scheduler: str, name: str, value: object) -> int:
     """A number of steps: a whole number >= 1 (``5.0`` is accepted as 5, ``2.5`` and ``"5"`` are not)."""
     number = check_number(scheduler, name, value, at_least=1)
     if not number.is_integer():
-        raise ValueError(f"{scheduler}: invalid {name}={value!r}; it must be a whole number of steps >= 1")
+        raise ValueError(text("optim.steps_whole", scheduler=scheduler, name=name, value=value))
     return int(number)
 
 
@@ -35,10 +36,7 @@ class LRScheduler:
 
     def __init__(self, optimizer: Optimizer) -> None:
         if not isinstance(optimizer, Optimizer):
-            raise TypeError(
-                f"{type(self).__name__}: expected a minigrad.optim.Optimizer (e.g. SGD(model.parameters(), lr=0.1)), "
-                f"got {type(optimizer).__name__}"
-            )
+            raise TypeError(text("optim.scheduler_optimizer", name=type(self).__name__, type=type(optimizer).__name__))
         self.optimizer = optimizer
         for group in optimizer.param_groups:
             group.setdefault("initial_lr", group["lr"])  # what the schedule scales, as in PyTorch
@@ -64,15 +62,10 @@ class LRScheduler:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         if not isinstance(state, dict) or not {"base_lrs", "last_epoch"} <= state.keys():
-            raise TypeError(
-                f"{type(self).__name__}.load_state_dict: expected the dict that scheduler.state_dict() returns "
-                f"(keys 'last_epoch' and 'base_lrs'), got {state!r:.80}"
-            )
+            raise TypeError(text("optim.scheduler_load_not_dict", name=type(self).__name__, state=state))
         if len(state["base_lrs"]) != len(self.base_lrs):
-            raise ValueError(
-                f"{type(self).__name__}.load_state_dict: {len(state['base_lrs'])} saved groups, "
-                f"{len(self.base_lrs)} here"
-            )
+            saved, here = len(state["base_lrs"]), len(self.base_lrs)
+            raise ValueError(text("optim.scheduler_load_groups", name=type(self).__name__, saved=saved, here=here))
         self.base_lrs = list(state["base_lrs"])
         self.last_epoch = int(state["last_epoch"])
         for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs):
@@ -141,10 +134,7 @@ class WarmupCosine(LRScheduler):
         self.warmup_steps = step_count("WarmupCosine", "warmup_steps", warmup_steps)
         self.total_steps = step_count("WarmupCosine", "total_steps", total_steps)
         if self.total_steps <= self.warmup_steps:
-            raise ValueError(
-                f"WarmupCosine: total_steps={total_steps!r} must be larger than warmup_steps={warmup_steps!r} "
-                "(the cosine decay needs at least one step)"
-            )
+            raise ValueError(text("optim.warmup_cosine_total", total_steps=total_steps, warmup_steps=warmup_steps))
         check_number("WarmupCosine", "start_factor", start_factor, above=0, at_most=1)
         check_number("WarmupCosine", "eta_min", eta_min, at_least=0)
         self.start_factor, self.eta_min = start_factor, eta_min

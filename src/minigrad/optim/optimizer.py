@@ -14,6 +14,7 @@ from typing import Any, Union
 
 import numpy as np
 
+from ..messages import text
 from ..nn.arguments import check_number
 from ..nn.module import Module
 from ..tensor import Array, Tensor
@@ -39,13 +40,8 @@ class Optimizer:
         items = _parameter_list(name, "params", params)
         if not items:
             if iter(params) is params:  # an iterator, such as a generator: it may have been consumed before
-                raise ValueError(
-                    f"{name}: got an empty parameter list from an iterator: the model has no parameters, or the "
-                    "iterator was used up before. model.parameters() is a generator, used up after one pass "
-                    "(e.g. by another optimizer or a loop): call model.parameters() again, or keep a list, "
-                    "params = list(model.parameters())"
-                )
-            raise ValueError(f"{name}: got an empty parameter list; pass model.parameters() of a model that has some")
+                raise ValueError(text("optim.params_iterator_empty", name=name))
+            raise ValueError(text("optim.params_empty", name=name))
         groups = items if isinstance(items[0], Mapping) else [{"params": items}]
         for group in groups:
             self.add_param_group(group)
@@ -54,28 +50,25 @@ class Optimizer:
         """Add ``{"params": [...], **hyperparameters}``; unset hyperparameters take the defaults."""
         name = type(self).__name__
         if not isinstance(group, Mapping) or "params" not in group:
-            raise TypeError(f"{name}: a parameter group must be a dict with a 'params' key, got {group!r:.80}")
+            raise TypeError(text("optim.group_not_dict", name=name, group=group))
         raw = group["params"]
-        params = [raw] if isinstance(raw, Tensor) else _parameter_list(name, "a group's 'params'", raw)
+        params = [raw] if isinstance(raw, Tensor) else _parameter_list(name, "group_params", raw)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         for index, p in enumerate(params):
             if not isinstance(p, Tensor):
-                raise TypeError(f"{name}: parameter {index} is of type {type(p).__name__}, not a minigrad Tensor")
+                raise TypeError(text("optim.param_type", name=name, index=index, type=type(p).__name__))
             if not p.requires_grad:
-                raise ValueError(
-                    f"{name}: parameter {index} (shape {p.shape}) does not require grad; "
-                    "an optimizer can only update tensors created with requires_grad=True"
-                )
+                raise ValueError(text("optim.param_no_grad", name=name, index=index, shape=p.shape))
             if not p.is_leaf:
-                raise ValueError(f"{name}: parameter {index} (shape {p.shape}) is not a leaf tensor; use a Parameter")
+                raise ValueError(text("optim.param_not_leaf", name=name, index=index, shape=p.shape))
             if id(p) in seen:
-                raise ValueError(f"{name}: parameter {index} (shape {p.shape}) appears twice; each may appear once")
+                raise ValueError(text("optim.param_twice", name=name, index=index, shape=p.shape))
             seen.add(id(p))
         unknown = sorted(k for k in group if k not in self.defaults and k not in ("params", "initial_lr"))
         if unknown:  # a misspelt option would otherwise be stored and never used
+            known = ", ".join(self.defaults)
             raise TypeError(
-                f"{name}: unknown option(s) {', '.join(map(repr, unknown))} in a parameter group; "
-                f"{name} takes {', '.join(self.defaults)}"
+                text("optim.unknown_options", name=name, unknown=", ".join(map(repr, unknown)), known=known)
             )
         full: ParamGroup = {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
         self._check_hyperparameters(full)
@@ -112,7 +105,7 @@ class Optimizer:
 
     def step(self) -> None:
         """Update every parameter that has a gradient; see the subclasses."""
-        raise NotImplementedError(f"{type(self).__name__} does not implement step()")
+        raise NotImplementedError(text("optim.step_missing", name=type(self).__name__))
 
     # ------------------------------------------------------------------ saving and restoring
 
@@ -137,38 +130,36 @@ class Optimizer:
         """Restore hyperparameters and buffers saved by :meth:`state_dict` from an optimizer over the same model."""
         name = type(self).__name__
         if not isinstance(state_dict, Mapping):
-            raise TypeError(
-                f"{name}.load_state_dict: expected the dict that optimizer.state_dict() returns, "
-                f"got {type(state_dict).__name__}"
-            )
+            raise TypeError(text("optim.load_not_dict", name=name, type=type(state_dict).__name__))
         groups = state_dict.get("param_groups")
         saved_state = state_dict.get("state")
         if not isinstance(groups, list) or not isinstance(saved_state, Mapping):
-            raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups'")
+            raise ValueError(text("optim.load_keys", name=name))
         if len(groups) != len(self.param_groups):
-            raise ValueError(
-                f"{name}.load_state_dict: the saved state has {len(groups)} parameter group(s), "
-                f"this optimizer has {len(self.param_groups)}"
-            )
+            raise ValueError(text("optim.load_groups", name=name, saved=len(groups), here=len(self.param_groups)))
         for i, (saved, mine) in enumerate(zip(groups, self.param_groups)):
             if len(saved["params"]) != len(mine["params"]):
-                raise ValueError(
-                    f"{name}.load_state_dict: group {i} has {len(saved['params'])} parameters in the saved state "
-                    f"and {len(mine['params'])} here"
-                )
+                saved_size, size = len(saved["params"]), len(mine["params"])
+                raise ValueError(text("optim.load_group_size", name=name, index=i, saved=saved_size, here=size))
         by_index = dict(enumerate(self.params()))
         new_state: dict[Tensor, dict[str, Any]] = {}
         for key, buffers in saved_state.items():
             p = by_index.get(int(key))
             if p is None:
-                raise ValueError(f"{name}.load_state_dict: state for parameter {key}, which does not exist here")
+                raise ValueError(text("optim.load_unknown_param", name=name, key=key))
             restored: dict[str, Any] = {}
             for k, v in buffers.items():
                 if isinstance(v, np.ndarray):
                     if v.shape != p.shape:
                         raise ValueError(
-                            f"{name}.load_state_dict: buffer {k!r} of parameter {key} has shape {v.shape}, "
-                            f"but the parameter has shape {p.shape}"
+                            text(
+                                "optim.load_buffer_shape",
+                                name=name,
+                                buffer=k,
+                                key=key,
+                                shape=v.shape,
+                                param_shape=p.shape,
+                            )
                         )
                     v = np.array(v, dtype=p.dtype)
                 restored[k] = v
@@ -189,21 +180,18 @@ class Optimizer:
 
 
 def _parameter_list(owner: str, what: str, params: object) -> list[Any]:
-    """``params`` as a list, or a ``TypeError`` saying what to pass instead of a module, a tensor, a non-iterable."""
+    """``params`` as a list, or a ``TypeError`` saying what to pass instead of a module, a tensor, a non-iterable.
+
+    ``what`` names the argument: ``"params"`` or ``"group_params"`` (keys of ``messages/optim.toml``'s ``what``).
+    """
     if isinstance(params, Tensor):
-        raise TypeError(
-            f"{owner}: {what} must be an iterable of tensors (e.g. model.parameters()), got a single Tensor; "
-            "wrap it in a list"
-        )
+        raise TypeError(text("optim.not_iterable_tensor", owner=owner, what=text(f"optim.what.{what}")))
     if isinstance(params, Module):
-        raise TypeError(
-            f"{owner}: {what} must be the tensors to update, got the module {type(params).__name__} itself; "
-            "pass model.parameters()"
-        )
+        found = type(params).__name__
+        raise TypeError(text("optim.not_iterable_module", owner=owner, what=text(f"optim.what.{what}"), type=found))
     if isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
-        raise TypeError(
-            f"{owner}: {what} must be an iterable of tensors (e.g. model.parameters()), got {type(params).__name__}"
-        )
+        found = type(params).__name__
+        raise TypeError(text("optim.not_iterable", owner=owner, what=text(f"optim.what.{what}"), type=found))
     return list(params)
 
 

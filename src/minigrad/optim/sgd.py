@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import no_grad
+from ..messages import text
 from ..nn.arguments import check_flag, check_number
 from .optimizer import Optimizer, ParamGroup, Params, gradient
 
@@ -47,10 +48,7 @@ class SGD(Optimizer):
         dampening = check_number("SGD", "dampening", group["dampening"], at_least=0, at_most=1)
         check_flag("SGD", "nesterov", group["nesterov"])
         if group["nesterov"] and (momentum <= 0 or dampening != 0):
-            raise ValueError(
-                f"SGD: nesterov=True needs momentum > 0 and dampening = 0, got momentum={momentum}, "
-                f"dampening={dampening}"
-            )
+            raise ValueError(text("optim.nesterov", momentum=momentum, dampening=dampening))
 
     def step(self) -> None:
         with no_grad():  # an update is not part of any model: record no graph
