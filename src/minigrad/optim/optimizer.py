@@ -77,7 +77,7 @@ class Optimizer:
 
     def _check_hyperparameters(self, group: ParamGroup) -> None:
         """Raise ``ValueError`` for invalid values; subclasses extend it."""
-        check_number(type(self).__name__, "learning rate lr", group["lr"], at_least=0)
+        check_number(type(self).__name__, text("optim.lr_name"), group["lr"], at_least=0)
         check_number(type(self).__name__, "weight_decay", group.get("weight_decay", 0.0), at_least=0)
 
     # ------------------------------------------------------------------ the training-loop API
