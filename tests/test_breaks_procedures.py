@@ -19,8 +19,7 @@ from typing import Any
 import pytest
 from breaks_measured import cases, measured_once
 
-from minigrad.breaks import Outcome, all_breaks
-from minigrad.breaks import cli as breaks_cli
+from minigrad.breaks import Outcome, all_breaks, breaks_command
 from minigrad.breaks.report import run_script
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,7 +69,7 @@ def test_show_prints_each_case_script_verbatim(
 ) -> None:
     brk = all_breaks()["unbroadcast-mean"]
     measured_once(monkeypatch)
-    assert breaks_cli.main(["show", brk.id]) == 0
+    assert breaks_command.main(["show", brk.id]) == 0
     section = capsys.readouterr().out.split("Run procedure:")[1].split("Failure with the break on")[0]
     printed: list[list[str]] = []
     for line in section.splitlines():

@@ -23,8 +23,7 @@ import numpy as np
 import pytest
 from breaks_measured import measured_once
 
-from minigrad.breaks import Break, all_breaks
-from minigrad.breaks import cli as breaks_cli
+from minigrad.breaks import Break, all_breaks, breaks_command
 from minigrad.breaks import core as breaks_core
 from minigrad.breaks.diagnose import Row, diagnose, probe_label, without_torch
 from minigrad.breaks.report import describe_value, procedure_source, quantity, script_comments
@@ -135,7 +134,7 @@ def lab(
                 each(row)
         return list(_rows_without_torch(brk.id))
 
-    monkeypatch.setattr(breaks_cli, "diagnose", rows)
+    monkeypatch.setattr(breaks_command, "diagnose", rows)
     monkeypatch.setenv("MINIGRAD_MYSTERY_STATE", str(tmp_path / "mystery.json"))
     monkeypatch.delenv("MINIGRAD_LANG", raising=False)
 
@@ -144,7 +143,7 @@ def lab(
         if where == "environment":
             monkeypatch.setenv("MINIGRAD_LANG", "es")
             args = list(argv)
-        breaks_cli.main(args)
+        breaks_command.main(args)
         monkeypatch.delenv("MINIGRAD_LANG", raising=False)
         captured = capsys.readouterr()
         return captured.out + captured.err
@@ -245,7 +244,7 @@ def test_show_and_export_are_spanish(lab: Callable[..., str], tmp_path: Path) ->
 
 def test_verify_is_spanish(lab: Callable[..., str], monkeypatch: pytest.MonkeyPatch) -> None:
     three = {k: all_breaks()[k] for k in ("value-grad-not-reset", "skip-unbroadcast", "graph-not-freed")}
-    monkeypatch.setattr(breaks_cli, "all_breaks", lambda: three)
+    monkeypatch.setattr(breaks_command, "all_breaks", lambda: three)
     out = lab("verify")
     assert out.splitlines()[0].startswith("fallo provocado") and "verify superado: 3 fallos provocados" in out
     assert sum(line.startswith(tuple(three)) for line in out.splitlines()) == 3
@@ -282,7 +281,7 @@ def test_errors_are_one_spanish_line(argv: list[str], lab: Callable[..., str]) -
 
 
 def test_an_unknown_id_suggests_the_closest(capsys: pytest.CaptureFixture[str]) -> None:
-    assert breaks_cli.main(["show", "skip-unbroadcst"]) == 2
+    assert breaks_command.main(["show", "skip-unbroadcst"]) == 2
     assert "(did you mean 'skip-unbroadcast' or 'skip-unbroadcast-mul'?)" in capsys.readouterr().err
 
 
@@ -399,7 +398,7 @@ def test_run_into_a_closed_pipe_ends_quietly(
     """`minigrad breaks run skip-unbroadcast | head -2`: exit 141, nothing on stderr (no "[Errno 32]")."""
     lab("run", "skip-unbroadcast")  # measured (cached) before the pipe closes
     monkeypatch.setattr("sys.stdout", _ClosedAfter(2))
-    assert breaks_cli.main(["run", "skip-unbroadcast"]) == 141
+    assert breaks_command.main(["run", "skip-unbroadcast"]) == 141
     assert capsys.readouterr().err == ""
 
 
@@ -433,7 +432,7 @@ def test_mystery_promises_only_what_mystery_run_does(
     the learner's to call, and names them."""
     monkeypatch.setenv("MINIGRAD_MYSTERY_STATE", str(tmp_path / "state.json"))
     monkeypatch.delenv("MINIGRAD_LANG", raising=False)
-    assert breaks_cli.main(["mystery", "--seed", "1"]) == 0
+    assert breaks_command.main(["mystery", "--seed", "1"]) == 0
     out = capsys.readouterr().out
     assert "and the diagnostics, against it" not in out
     assert "The diagnostics are yours to run inside your script (minigrad.gradcheck" in out
@@ -443,7 +442,7 @@ def test_mystery_run_takes_lang_and_leaves_the_learners_own_arguments_alone(
     lab: Callable[..., str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ran: list[list[str]] = []
-    monkeypatch.setattr(breaks_cli.subprocess, "call", lambda command, env: ran.append(command) or 0)
+    monkeypatch.setattr(breaks_command.subprocess, "call", lambda command, env: ran.append(command) or 0)
     lab("mystery", "--seed", "3")
     out = lab("mystery-run", "--", "python", "mine.py", "--lang", "fr", where="before")
     assert ran == [["python", "mine.py", "--lang", "fr"]] and out == ""
