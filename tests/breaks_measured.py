@@ -16,7 +16,7 @@ import pytest
 from minigrad import nn
 from minigrad.breaks import Break, all_breaks, breaks_command
 from minigrad.breaks import export as breaks_export
-from minigrad.breaks.diagnose import Row, diagnose
+from minigrad.breaks.case_diagnostics import Row, diagnose
 from minigrad.breaks.report import CaseResult, run_cases
 
 

@@ -20,8 +20,8 @@ import minigrad
 import minigrad.breaks as breaks
 from minigrad import Tensor
 from minigrad.breaks import BreakError, Outcome, active, all_breaks, breaks_command, disable, enable, inject
+from minigrad.breaks.case_diagnostics import Verdict
 from minigrad.breaks.core import original_source, resolve
-from minigrad.breaks.diagnose import Verdict
 from minigrad.engine import GraphFreedError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,7 +15,7 @@ import pytest
 from breaks_measured import cases, measured_once, rows
 
 from minigrad.breaks import all_breaks, breaks_command
-from minigrad.breaks.diagnose import Row
+from minigrad.breaks.case_diagnostics import Row
 from minigrad.breaks.report import CaseResult
 from minigrad.messages import catalog
 

@@ -146,7 +146,7 @@ class Break:
     hypothesis: Text
     patches: tuple[Patch, ...]
     cases: tuple[Case, ...]
-    catches: tuple[str, ...]  # diagnostics that must catch it (see breaks.diagnose)
+    catches: tuple[str, ...]  # diagnostics that must catch it (see breaks.case_diagnostics)
     family: str
     phase: int  # the course phase where the learner meets the code it breaks
     folder: Path

@@ -11,8 +11,8 @@ import numpy as np
 
 from .. import __version__
 from ..messages import text
+from .case_diagnostics import Verdict, diagnose, probe_text, verdict_word, without_torch
 from .core import Break, diff
-from .diagnose import Verdict, diagnose, probe_text, verdict_word, without_torch
 from .report import describe, predicted_text, procedure_source, run_cases, word
 from .report import observed_text as observed_words
 
