@@ -17,7 +17,7 @@ from minigrad import nn
 from minigrad.breaks import Break, all_breaks, breaks_command
 from minigrad.breaks import export as breaks_export
 from minigrad.breaks.case_diagnostics import Row, diagnose
-from minigrad.breaks.report import CaseResult, run_cases
+from minigrad.breaks.case_report import CaseResult, run_cases
 
 
 @functools.cache

@@ -16,7 +16,7 @@ from breaks_measured import cases, measured_once, rows
 
 from minigrad.breaks import all_breaks, breaks_command
 from minigrad.breaks.case_diagnostics import Row
-from minigrad.breaks.report import CaseResult
+from minigrad.breaks.case_report import CaseResult
 from minigrad.messages import catalog
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ from breaks_measured import residual_block_grad_norms
 
 from minigrad import Tensor, optim
 from minigrad.breaks import all_breaks
-from minigrad.breaks.report import run_script
+from minigrad.breaks.case_report import run_script
 
 
 def test_skip_unbroadcast_case_5_why_in_place_refuses_and_out_of_place_keeps_the_wrong_shape() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from minigrad.breaks.case_report import CaseResult, classify, measure, observed_text
 from minigrad.breaks.core import Case, Expect, Outcome, Text
-from minigrad.breaks.report import CaseResult, classify, measure, observed_text
 
 CASE = Case("c", Text("c", "c"), Path("c.py"), frozenset({Outcome.WRONG_VALUES}), expect=Expect("x", factor=2.0))
 

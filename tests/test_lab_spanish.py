@@ -26,7 +26,7 @@ from breaks_measured import measured_once
 from minigrad.breaks import Break, all_breaks, breaks_command
 from minigrad.breaks import core as breaks_core
 from minigrad.breaks.case_diagnostics import Row, diagnose, probe_label, without_torch
-from minigrad.breaks.report import describe_value, procedure_source, quantity, script_comments
+from minigrad.breaks.case_report import describe_value, procedure_source, quantity, script_comments
 from minigrad.messages import catalog, using_lang
 
 CATALOG = Path(breaks_core.__file__).parent / "catalog"

@@ -19,10 +19,10 @@ from ..commandline import UsageError, command_parser, entry_point, help_text, nu
 from ..messages import current_lang, text
 from . import mystery
 from .case_diagnostics import DIAGNOSTICS, Row, Verdict, diagnose, diagnostic_name, probe_text, verdict_word
+from .case_report import CaseResult, describe, outcome_text, procedure_source, render_case, run_cases, word
 from .catalog import one
 from .core import Break, UnknownBreakError, all_breaks, diff
 from .export import export_page
-from .report import CaseResult, describe, outcome_text, procedure_source, render_case, run_cases, word
 
 WIDTH = 104
 

@@ -35,8 +35,8 @@ from ..engine import AnomalyError, GradShapeError, detect_anomaly, shape_check
 from ..messages import catalog, current_lang, text
 from ..scalar import Value
 from ..tensor import Tensor
+from .case_report import word
 from .core import Break, Probe, inject, suspended
-from .report import word
 
 
 class Verdict(enum.Enum):

@@ -12,9 +12,9 @@ import numpy as np
 from .. import __version__
 from ..messages import text
 from .case_diagnostics import Verdict, diagnose, probe_text, verdict_word, without_torch
+from .case_report import describe, predicted_text, procedure_source, run_cases, word
+from .case_report import observed_text as observed_words
 from .core import Break, diff
-from .report import describe, predicted_text, procedure_source, run_cases, word
-from .report import observed_text as observed_words
 
 
 def _markdown_table(rows: list[tuple[str, ...]]) -> list[str]:
