@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from ..diagnostics.checks import grad_shape_problems
 from ..diagnostics.crosscheck import crosscheck, import_torch
+from ..diagnostics.grad_shape_check import grad_shape_problems
 from ..diagnostics.gradcheck import gradcheck_report
 from ..diagnostics.namespaces import MinigradFunctions
 from ..engine import AnomalyError, GradShapeError, detect_anomaly, shape_check

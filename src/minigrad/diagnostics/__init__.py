@@ -14,8 +14,8 @@ The engine's own guards complete the set: the per-contribution shape check
 version counter.  ``minigrad.viz`` draws a graph with flagged nodes in red.
 """
 
-from .checks import check_grad_shapes, grad_shape_problems
 from .crosscheck import CrosscheckError, CrosscheckResult, Difference, crosscheck
+from .grad_shape_check import check_grad_shapes, grad_shape_problems
 from .gradcheck import GradcheckError, GradcheckReport, InputCheck, gradcheck, gradcheck_report, gradgradcheck
 from .namespaces import MinigradFunctions, TorchFunctions
 from .probes import ProbeResult, causality_probe, permutation_probe, scale_probe, shift_probe
