@@ -126,7 +126,7 @@ def test_matmul_backward_2d_only_case_3_why_names_the_core_dimension_mismatch() 
 def test_tied_head_detached_lesson_states_the_two_shares_of_the_gradient() -> None:
     from minigrad import no_grad
     from minigrad.breaks import inject
-    from minigrad.breaks.shared.attention import CONTEXT, IDS, VOCAB, _gpt
+    from minigrad.breaks.shared.attention_probes import CONTEXT, IDS, VOCAB, _gpt
 
     upstream = np.random.default_rng(751).standard_normal((2, CONTEXT, VOCAB))  # the tied-gradient check's
 

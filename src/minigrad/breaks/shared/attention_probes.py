@@ -214,7 +214,7 @@ PROBE_CHECKS = {
 }
 
 
-def _probes(*claimed: str) -> dict[str, Any]:
+def family_checks(*claimed: str) -> dict[str, Any]:
     """Every probe, those the break's page claims last: `breaks verify` shows a break's own checks in one
     column, the last one."""
     unclaimed = {name: check for name, check in PROBE_CHECKS.items() if name not in claimed}
