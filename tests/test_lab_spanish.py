@@ -31,6 +31,13 @@ from minigrad.messages import catalog, using_lang
 
 CATALOG = Path(breaks_core.__file__).parent / "catalog"
 
+
+def in_language(lang: str, fn: Callable[..., str], *args: object) -> str:
+    """``fn(*args)`` as a command run with ``--lang LANG`` calls it: the language is set once, outside."""
+    with using_lang(lang):
+        return fn(*args)
+
+
 # English words that must not appear in the lab's Spanish output once code is removed.  Not here: words that are
 # Spanish too or are names in both languages ("error", "no", "final", "logits", "tokens", "embedding", "lr",
 # "std" as in code, "broadcasting" as the glossary's gloss of difusión, "in" of "in situ").
@@ -326,29 +333,33 @@ def test_every_result_name_that_is_a_phrase_has_a_spanish_text() -> None:
     names = _result_names()
     assert len(names) > 60 and "first step / lr" in names
     phrases = [n for n in names if not re.fullmatch(r"[A-Za-z_][\w.]*", n)]  # a.grad, loss: code
-    missing = [f"{n!r} ({names[n]})" for n in phrases if quantity(n, "es") == n]
+    missing = [f"{n!r} ({names[n]})" for n in phrases if in_language("es", quantity, n) == n]
     assert not missing, f"no lab.quantity entry in messages/lab.toml for: {missing}"
-    assert quantity("logit std at d_k=64", "es") == "desviación típica de los logits con d_k=64"
-    assert quantity("first step / lr", "en") == "first step / lr"
+    assert in_language("es", quantity, "logit std at d_k=64") == "desviación típica de los logits con d_k=64"
+    assert in_language("en", quantity, "first step / lr") == "first step / lr"
 
 
 def test_probe_labels_are_whole_formulas_or_catalog_texts_never_private_names() -> None:
     for brk in all_breaks().values():
         for lang in ("en", "es"):
-            label = probe_label(brk, lang)
+            label = in_language(lang, probe_label, brk)
             assert "lambda" not in label and "_probe" not in label and not re.search(r"(?<![\w.])_\w", label), label
             assert label.count("(") == label.count(")"), f"{brk.id}: cut off: {label}"
             assert label.count("`") in (0, 2), label
-    assert probe_label(all_breaks()["skip-unbroadcast"]) == "`f(a, b, w) = ((a + b) * w).sum()`"
-    assert "attention" in probe_label(all_breaks()["lm-loss-unshifted"], "en")
+    assert in_language("en", probe_label, all_breaks()["skip-unbroadcast"]) == "`f(a, b, w) = ((a + b) * w).sum()`"
+    assert "attention" in in_language("en", probe_label, all_breaks()["lm-loss-unshifted"])
 
 
 def test_values_spanning_more_than_three_decades_are_printed_in_scientific_notation() -> None:
     norms = np.array([7.148e-12, 4.383e-10, 1.068e-07, 4.072e-05, 4.627e-02, 9.867e00])  # residual-removed, case 3
-    shown = describe_value(norms, "en")
+    shown = in_language("en", describe_value, norms)
     assert "7.148e-12" in shown and "9.867e+00" in shown and " 0. " not in shown
-    assert describe_value(np.array([384.9215, 87.201]), "en").startswith("[384.9215 87.201")  # one decade: plain
-    assert describe_value(np.array([0.0, 1e-9, 1.0]), "en").count("e") >= 2  # zeros do not count as decades
+    assert in_language("en", describe_value, np.array([384.9215, 87.201])).startswith(
+        "[384.9215 87.201"
+    )  # one decade: plain
+    assert (
+        in_language("en", describe_value, np.array([0.0, 1e-9, 1.0])).count("e") >= 2
+    )  # zeros do not count as decades
 
 
 def test_every_case_script_comment_has_a_spanish_text_and_show_prints_it(lab: Callable[..., str]) -> None:
@@ -360,11 +371,11 @@ def test_every_case_script_comment_has_a_spanish_text_and_show_prints_it(lab: Ca
                 missing.append(f"{script.parent.parent.name}/{script.name}: {comment}")
     assert not missing, f"no lab.comment entry in messages/lab.toml for: {missing}"
     case = next(c for c in all_breaks()["value-grad-not-reset"].cases if c.id == "second-backward-all-zeroed")
-    spanish = procedure_source(case, "es")
+    spanish = in_language("es", procedure_source, case)
     assert "# pone a cero cada nodo del grafo, intermedios incluidos" in spanish
-    assert procedure_source(case, "en") == case.script.read_text(encoding="utf-8")
+    assert in_language("en", procedure_source, case) == case.script.read_text(encoding="utf-8")
     assert [line.split("#")[0] for line in spanish.splitlines()] == [
-        line.split("#")[0] for line in procedure_source(case, "en").splitlines()
+        line.split("#")[0] for line in in_language("en", procedure_source, case).splitlines()
     ]  # the code itself is untouched
     shown = lab("show", "value-grad-not-reset")
     assert "# lo que hace el zero_grad() de un optimizador: solo conoce los parámetros" in shown

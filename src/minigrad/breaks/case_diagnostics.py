@@ -250,19 +250,19 @@ def diagnose(brk: Break, each: Callable[[Row], None] | None = None) -> list[Row]
     return rows
 
 
-def verdict_word(row: Row, finding_of: str, lang: str) -> str:
+def verdict_word(row: Row, finding_of: str) -> str:
     finding = row.correct if finding_of == "correct" else row.broken
     if finding.verdict == Verdict.NA:
-        return word("v.na", lang)
+        return word("v.na")
     if finding.verdict == Verdict.SKIPPED:
-        return word("v.skipped", lang)
+        return word("v.skipped")
     if finding_of == "correct":
-        return word("v.false-alarm" if row.false_alarm else "v.no-alarm", lang)
+        return word("v.false-alarm" if row.false_alarm else "v.no-alarm")
     if finding.verdict == Verdict.FIRED:
-        return word("v.caught", lang)
+        return word("v.caught")
     if finding.verdict == Verdict.CRASH:
-        return word("v.failed", lang)
-    return word("v.NOT-CAUGHT" if row.claimed else "v.not-caught", lang)
+        return word("v.failed")
+    return word("v.NOT-CAUGHT" if row.claimed else "v.not-caught")
 
 
 def _formula(fn: Callable[..., Any]) -> str | None:
@@ -290,14 +290,14 @@ def _formula(fn: Callable[..., Any]) -> str | None:
     return None
 
 
-def probe_label(brk: Break, lang: str | None = None) -> str:
+def probe_label(brk: Break) -> str:
     """What the probe computes, for a reader: its formula as code (``(a + b) * w``), or a catalog text
     (``lab.probe_label.<name>``, from the function ``_probe_<name>``) when it is more than one formula or calls a
     private helper.  A private name (``_probe_reuse``) is never shown."""
     fn = brk.probe.fn
     name = fn.__name__.removeprefix("_probe_")
     if f"lab.probe_label.{name}" in catalog():
-        return text(f"lab.probe_label.{name}", lang)
+        return text(f"lab.probe_label.{name}")
     formula = _formula(fn)
     if formula is None or re.search(r"(?<![\w.])_\w", formula):
         raise ValueError(f"break {brk.id}: its probe {fn.__name__} needs a label lab.probe_label.{name} in lab.toml")
@@ -305,14 +305,14 @@ def probe_label(brk: Break, lang: str | None = None) -> str:
     return f"`f({', '.join(arguments)}) = {formula}`"  # code, in any language
 
 
-def probe_text(brk: Break, lang: str | None = None) -> str:
+def probe_text(brk: Break) -> str:
     shapes = ", ".join(str(np.shape(a)) for a in brk.probe.arrays)
-    return f"{word('probe', lang)}: {probe_label(brk, lang)} ({word('probe-inputs', lang)} {shapes})"
+    return f"{word('probe')}: {probe_label(brk)} ({word('probe-inputs')} {shapes})"
 
 
-def diagnostic_name(name: str, lang: str | None = None) -> str:
+def diagnostic_name(name: str) -> str:
     """A diagnostic's name (an id: shape-guard) and, under Spanish, what it is (a gloss from the catalog)."""
-    if (lang or current_lang()) == "en":
+    if current_lang() == "en":
         return name
-    gloss = text(f"lab.gloss.{name}" if name in DIAGNOSTICS else "lab.gloss.own", lang)
+    gloss = text(f"lab.gloss.{name}" if name in DIAGNOSTICS else "lab.gloss.own")
     return f"{name} ({gloss})"

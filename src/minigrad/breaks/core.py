@@ -41,13 +41,16 @@ class BreakError(RuntimeError):
 
 @dataclass(frozen=True)
 class Text:
-    """A text in the course's two languages."""
+    """A text in the course's two languages: ``text()`` reads it in the current language (the command chose it),
+    ``text("es")`` in the one named, as :func:`minigrad.messages.text` does."""
 
     en: str
     es: str
 
-    def __call__(self, lang: str) -> str:
-        return self.es if lang == "es" else self.en
+    def __call__(self, lang: str | None = None) -> str:
+        from ..messages import current_lang
+
+        return self.es if (lang or current_lang()) == "es" else self.en
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import numpy as np
 
 from ...diagnostics.sequence_probes import causality_probe, permutation_probe, scale_probe, shift_probe
 from ...engine import no_grad
-from ...messages import current_lang, text
+from ...messages import text
 from ...nn import MiniGPT, MultiheadAttention, RotaryEmbedding, SinusoidalPositionalEncoding, TransformerBlock
 from ...ops import attention as attention_ops
 from ...tensor import Tensor
@@ -50,7 +50,7 @@ def _gpt(n_layers: int = 2, positions: str = "sinusoidal") -> MiniGPT:
 
 def _fired(result: Any) -> str:
     """A check's answer: what the probe saw when it failed, else an empty string (silent)."""
-    return "" if result.passed else str(result.summary(current_lang()))
+    return "" if result.passed else str(result.summary())
 
 
 # A finite additive causal mask, written here rather than taken from minigrad's causal_mask: the probe tests
