@@ -16,6 +16,7 @@ import pytest
 
 from minigrad import checkpoint
 from minigrad.data.verbs import load_verbs
+from minigrad.messages import using_lang
 from minigrad.training import experiments, train_command
 from minigrad.training.train import TrainConfig, evaluate_checkpoint, save_run, train
 
@@ -316,7 +317,8 @@ def test_norm_header_claims_the_factor_its_own_table_shows(
     monkeypatch.setitem(experiments.EXPERIMENTS, "norm", (functools.partial(run, steps=2), summarize, plotter))
     assert train_command.experiment_main(["norm", "--out", str(tmp_path)]) == 0
     english = capsys.readouterr().out
-    spanish = experiments.summarize_norm(json.loads((tmp_path / "norm.json").read_text()), "es")
+    with using_lang("es"):  # as `minigrad experiment norm --lang es` sets it, once
+        spanish = experiments.summarize_norm(json.loads((tmp_path / "norm.json").read_text()))
     for out in (english, spanish):
         _check_norm_claims(out)
 
