@@ -174,10 +174,10 @@ def _diagnostic_cells(row: Row) -> tuple[str, ...]:
 def _messages(rows: list[Row]) -> str:
     text = ""
     for row in rows:
-        for finding_of, finding in (("col.correct", row.correct), ("col.broken", row.broken)):
-            if finding.message and finding.verdict != Verdict.SKIPPED:
-                label = f"{row.diagnostic}, {word(finding_of)}, {word('message')}:"
-                text += f"\n\n{label}\n" + textwrap.indent(finding.message, "    ")
+        for column, outcome in (("col.correct", row.correct), ("col.broken", row.broken)):
+            if outcome.message and outcome.verdict != Verdict.SKIPPED:
+                label = f"{row.diagnostic}, {word(column)}, {word('message')}:"
+                text += f"\n\n{label}\n" + textwrap.indent(outcome.message, "    ")
     return text
 
 
@@ -241,9 +241,9 @@ def cmd_verify() -> int:
         if not any(row.caught or row.skipped for row in rows if row.claimed):
             failures.append(word("fail.escapes").format(id=brk.id))
         for row in rows:
-            for finding in (row.correct, row.broken):
-                if finding.verdict == Verdict.SKIPPED and row.diagnostic not in skipped.setdefault(finding.message, []):
-                    skipped[finding.message].append(row.diagnostic)
+            for outcome in (row.correct, row.broken):
+                if outcome.verdict == Verdict.SKIPPED and row.diagnostic not in skipped.setdefault(outcome.message, []):
+                    skipped[outcome.message].append(row.diagnostic)
     say("\n" + textwrap.fill(word("verify-legend"), WIDTH))
     if current_lang() != "en":  # the columns are the diagnostics' names (ids): say once what each one is
         say(textwrap.fill("; ".join(diagnostic_name(n) for n in DIAGNOSTICS), WIDTH))

@@ -250,17 +250,17 @@ def diagnose(brk: Break, each: Callable[[Row], None] | None = None) -> list[Row]
     return rows
 
 
-def verdict_word(row: Row, finding_of: str) -> str:
-    finding = row.correct if finding_of == "correct" else row.broken
-    if finding.verdict == Verdict.NA:
+def verdict_word(row: Row, run: str) -> str:
+    outcome = row.correct if run == "correct" else row.broken
+    if outcome.verdict == Verdict.NA:
         return word("v.na")
-    if finding.verdict == Verdict.SKIPPED:
+    if outcome.verdict == Verdict.SKIPPED:
         return word("v.skipped")
-    if finding_of == "correct":
+    if run == "correct":
         return word("v.false-alarm" if row.false_alarm else "v.no-alarm")
-    if finding.verdict == Verdict.FIRED:
+    if outcome.verdict == Verdict.FIRED:
         return word("v.caught")
-    if finding.verdict == Verdict.CRASH:
+    if outcome.verdict == Verdict.CRASH:
         return word("v.failed")
     return word("v.NOT-CAUGHT" if row.claimed else "v.not-caught")
 
