@@ -6,6 +6,7 @@ the map written by hand in ``docs/layout.md`` and ``docs/layout.es.md``.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -90,3 +91,80 @@ def test_the_layout_page_maps_every_file_once(lang: str) -> None:
     assert repeated == []
     assert sorted(tree - set(mapped)) == [], f"{MAPS[lang].name} lacks these files (one table row each)"
     assert sorted(set(mapped) - tree) == [], f"{MAPS[lang].name} lists files that do not exist"
+
+
+# ------------------------------------------------------------------------------------------- the layers' arrows
+
+LAYERS = ("texts", "engine", "library", "diagnostics", "lab", "doctor", "training", "edge")  # docs/layout.md
+# The arrows that still run the wrong way, each named in docs/layout.md ("The arrows that still run the wrong
+# way"): a new one fails the test below; removing one needs no change here.
+KNOWN_UPWARD = {
+    ("breaks/shared/attention_probes.py", "training/gpt.py"),
+    ("dashboard.py", "commandline.py"),
+    ("training/gpt.py", "commandline.py"),
+    ("training/gpt.py", "training/train_command.py"),
+    ("training/loop.py", "commandline.py"),
+    ("training/plots.py", "commandline.py"),
+}
+
+
+def layers_of(page: Path) -> dict[str, str]:
+    rows = (re.match(r"\| `([^`]+)` \| (\w+) \|", line) for line in page.read_text(encoding="utf-8").splitlines())
+    return {row.group(1): row.group(2) for row in rows if row}
+
+
+def _module_file(dotted: list[str]) -> str | None:
+    path = PACKAGE.joinpath(*dotted)
+    if (path / "__init__.py").is_file():
+        return (path / "__init__.py").relative_to(PACKAGE).as_posix()
+    if path.with_suffix(".py").is_file():
+        return path.with_suffix(".py").relative_to(PACKAGE).as_posix()
+    return None
+
+
+def relative_imports(file: str) -> set[str]:
+    """The package files that ``file`` imports, at the top or inside a function (relative imports only: the
+    package imports itself no other way)."""
+    folder = file.split("/")[:-1]
+    found = set()
+    for node in ast.walk(ast.parse((PACKAGE / file).read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = folder[: len(folder) - (node.level - 1)]
+            module = [*base, *(node.module.split(".") if node.module else [])]
+            for alias in node.names:  # `from . import mystery` imports a module; `from .core import Break` a name
+                target = _module_file([*module, alias.name]) or _module_file(module)
+                if target is not None and target != file:
+                    found.add(target)
+    return found
+
+
+def upward_arrows(layers: dict[str, str]) -> set[tuple[str, str]]:
+    """(importer, imported) where the imported file sits in a later layer; the edge and the package root, which
+    only start things or re-export them, are left out."""
+    arrows = set()
+    for file, layer in layers.items():
+        if file.endswith(".py") and layer != "edge" and file != "__init__.py":
+            for target in relative_imports(file):
+                if LAYERS.index(layers[target]) > LAYERS.index(layer):
+                    arrows.add((file, target))
+    return arrows
+
+
+def test_every_layer_of_the_map_is_a_known_layer() -> None:
+    for page in MAPS.values():
+        assert set(layers_of(MAPS["en"])) == set(layers_of(page))
+    assert set(layers_of(MAPS["en"]).values()) <= set(LAYERS)
+
+
+def test_imports_run_down_the_layers_but_for_the_named_exceptions() -> None:
+    new = sorted(upward_arrows(layers_of(MAPS["en"])) - KNOWN_UPWARD)
+    assert new == [], f"imports from a later layer (docs/layout.md, the layers): {new}"
+
+
+def test_the_arrow_check_sees_an_import_from_a_later_layer() -> None:
+    # tensor.py (engine) imports messages (texts): allowed; with the layers swapped it is an arrow the wrong way.
+    layers = layers_of(MAPS["en"])
+    assert ("tensor.py", "messages/__init__.py") not in upward_arrows(layers)
+    assert "messages/__init__.py" in relative_imports("engine.py")
+    swapped = {**layers, "engine.py": "texts", "messages/__init__.py": "edge"}
+    assert ("engine.py", "messages/__init__.py") in upward_arrows(swapped)
