@@ -14,11 +14,10 @@ import numpy as np
 import pytest
 
 from minigrad import nn
-from minigrad.breaks import Break, all_breaks
-from minigrad.breaks import cli as breaks_cli
+from minigrad.breaks import Break, all_breaks, breaks_command
 from minigrad.breaks import export as breaks_export
-from minigrad.breaks.diagnose import Row, diagnose
-from minigrad.breaks.report import CaseResult, run_cases
+from minigrad.breaks.case_diagnostics import Row, diagnose
+from minigrad.breaks.case_report import CaseResult, run_cases
 
 
 @functools.cache
@@ -52,10 +51,10 @@ def _cached_rows(brk: Break, each: Callable[[Row], None] | None = None) -> list[
 def measured_once(monkeypatch: pytest.MonkeyPatch, diagnostics: bool = True) -> None:
     """Make the command line print the session's measurements instead of measuring again (the case results,
     and unless ``diagnostics=False`` the diagnostics too)."""
-    monkeypatch.setattr(breaks_cli, "run_cases", _cached_cases)
+    monkeypatch.setattr(breaks_command, "run_cases", _cached_cases)
     monkeypatch.setattr(breaks_export, "run_cases", _cached_cases)
     if diagnostics:
-        monkeypatch.setattr(breaks_cli, "diagnose", _cached_rows)
+        monkeypatch.setattr(breaks_command, "diagnose", _cached_rows)
 
 
 def residual_block_grad_norms(depth: int) -> np.ndarray:

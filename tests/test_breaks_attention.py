@@ -1,4 +1,4 @@
-"""The attention family (``minigrad.breaks.shared.attention`` holds its shared probe and checks): each break's
+"""The attention family (``minigrad.breaks.shared.attention_probes`` holds its shared probe and checks): each break's
 stated numbers against an independent oracle (NumPy, PyTorch float64, finite differences), and its behavioural
 probes naming what they saw.  Its case scripts run standalone in fresh interpreters with the others, in
 test_breaks_procedures.py.
@@ -15,7 +15,7 @@ from breaks_measured import cases, rows
 
 from minigrad import Tensor, no_grad
 from minigrad.breaks import all_breaks, inject
-from minigrad.breaks.shared import attention as catalog
+from minigrad.breaks.shared import attention_probes as catalog
 from minigrad.ops import attention
 from minigrad.training.gpt import language_model_loss
 

@@ -19,10 +19,9 @@ from breaks_measured import cases, measured_once, rows
 import minigrad
 import minigrad.breaks as breaks
 from minigrad import Tensor
-from minigrad.breaks import BreakError, Outcome, active, all_breaks, disable, enable, inject
-from minigrad.breaks import cli as breaks_cli
+from minigrad.breaks import BreakError, Outcome, active, all_breaks, breaks_command, disable, enable, inject
+from minigrad.breaks.case_diagnostics import Verdict
 from minigrad.breaks.core import original_source, resolve
-from minigrad.breaks.diagnose import Verdict
 from minigrad.engine import GraphFreedError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,7 +153,7 @@ def test_show_prints_the_diff_of_the_real_source(
 ) -> None:
     brk = by_id(break_id)
     measured_once(monkeypatch)
-    assert breaks_cli.main(["show", break_id]) == 0
+    assert breaks_command.main(["show", break_id]) == 0
     out = capsys.readouterr().out
     assert brk.title.en in out
     for target in brk.targets:
@@ -183,7 +182,7 @@ def changed_lines(source: str, old: str, new: str) -> tuple[list[str], list[str]
 def test_show_in_spanish(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     brk = by_id("getitem-plain-add")
     measured_once(monkeypatch)
-    assert breaks_cli.main(["show", brk.id, "--lang", "es"]) == 0
+    assert breaks_command.main(["show", brk.id, "--lang", "es"]) == 0
     out = capsys.readouterr().out
     assert brk.title.es in out and "Hipótesis" in out and brk.title.en not in out
 
@@ -233,7 +232,7 @@ def test_unknown_id_in_inject_is_a_clear_error_and_switches_nothing() -> None:
 
 
 def test_unknown_id_on_the_command_line_exits_with_the_known_ids(capsys: pytest.CaptureFixture[str]) -> None:
-    assert breaks_cli.main(["run", "no-such-break"]) == 2
+    assert breaks_command.main(["run", "no-such-break"]) == 2
     assert "unknown break 'no-such-break'" in capsys.readouterr().err
 
 
@@ -300,7 +299,7 @@ def test_breaks_on_different_ops_compose() -> None:
 
 def test_verify_passes(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     measured_once(monkeypatch)
-    assert breaks_cli.main(["verify"]) == 0
+    assert breaks_command.main(["verify"]) == 0
     out = capsys.readouterr().out
     assert f"verify passed: {len(BREAK_IDS)} breaks" in out
     rows = {line.split()[0]: line for line in out.splitlines() if line.split() and line.split()[0] in BREAK_IDS}

@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 from breaks_measured import cases, measured_once, rows
 
-from minigrad.breaks import all_breaks
-from minigrad.breaks import cli as breaks_cli
-from minigrad.breaks.diagnose import Row
-from minigrad.breaks.report import CaseResult
+from minigrad.breaks import all_breaks, breaks_command
+from minigrad.breaks.case_diagnostics import Row
+from minigrad.breaks.case_report import CaseResult
 from minigrad.messages import catalog
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +31,7 @@ WORDS = {
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    code = breaks_cli.main(list(argv))
+    code = breaks_command.main(list(argv))
     return code, capsys.readouterr().out
 
 
@@ -116,7 +115,7 @@ def test_mystery_is_seeded_recorded_outside_the_package_and_never_named(
 
 def _seeds_picking(break_id: str, phase: int) -> list[int]:
     """Two --seed values with which ``mystery --phase`` picks ``break_id``, as mystery.choose does."""
-    candidates = breaks_cli.selected(phase)
+    candidates = breaks_command.selected(phase)
     return [s for s in range(1000) if random.Random(s).choice(candidates).id == break_id][:2]
 
 
@@ -151,7 +150,7 @@ def test_mystery_run_switches_the_break_on_in_the_learners_script_and_reveal_sco
 
 
 def test_reveal_without_a_mystery_is_a_clear_error(capsys: pytest.CaptureFixture[str], mystery_state: Path) -> None:
-    assert breaks_cli.main(["reveal"]) == 2
+    assert breaks_command.main(["reveal"]) == 2
     assert "no mystery is running" in capsys.readouterr().err
 
 
@@ -217,7 +216,7 @@ def test_spanish_output_has_no_english_scaffolding(
     argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     measured_once(monkeypatch)
-    breaks_cli.main([*argv, "--lang", "es"])
+    breaks_command.main([*argv, "--lang", "es"])
     out = _prose_only(capsys.readouterr().out)
     found = _english(out)
     assert not found, f"English scaffolding in `minigrad breaks {' '.join(argv)} --lang es`: {found}"
@@ -227,9 +226,9 @@ def test_verify_in_spanish_has_no_english_scaffolding(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     two = {k: all_breaks()[k] for k in ("value-assign-not-accumulate", "graph-not-freed")}
-    monkeypatch.setattr(breaks_cli, "all_breaks", lambda: two)
+    monkeypatch.setattr(breaks_command, "all_breaks", lambda: two)
     measured_once(monkeypatch)
-    assert breaks_cli.main(["verify", "--lang", "es"]) == 0
+    assert breaks_command.main(["verify", "--lang", "es"]) == 0
     out = _prose_only(capsys.readouterr().out)
     assert "verify superado: 2 fallos provocados" in out
     found = _english(out)
@@ -246,11 +245,11 @@ def test_run_prints_a_legend_and_verbose_prints_each_diagnostics_full_message(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     measured_once(monkeypatch)
-    breaks_cli.main(["run", "skip-unbroadcast"])
+    breaks_command.main(["run", "skip-unbroadcast"])
     short = capsys.readouterr().out
     assert "Legend: 'should catch'" in short and "run on the probe" in short
     assert "GradShapeError" not in short.split("Diagnostics (")[1]
-    breaks_cli.main(["run", "skip-unbroadcast", "--verbose"])
+    breaks_command.main(["run", "skip-unbroadcast", "--verbose"])
     full = capsys.readouterr().out.split("Diagnostics (")[1]
     message = full.split("shape-guard, with the break, the diagnostic's message:\n")[1]
     first = message.split("\n\n")[0].strip()
@@ -280,9 +279,9 @@ def test_run_prints_its_header_before_any_case_and_each_case_and_diagnostic_as_i
             each(row)
         return list(rows("skip-unbroadcast"))
 
-    monkeypatch.setattr(breaks_cli, "run_cases", fake_cases)
-    monkeypatch.setattr(breaks_cli, "diagnose", fake_rows)
-    assert breaks_cli.main(["run", "skip-unbroadcast"]) == 0
+    monkeypatch.setattr(breaks_command, "run_cases", fake_cases)
+    monkeypatch.setattr(breaks_command, "diagnose", fake_rows)
+    assert breaks_command.main(["run", "skip-unbroadcast"]) == 0
     assert seen[0].startswith("skip-unbroadcast: ") and "Observed:" in seen[0] and "Case 1" not in seen[0]
     assert [s.count("  Case ") for s in seen[1:5]] == [1, 1, 1, 1]  # case n printed before case n + 1 ran
     assert "shape-guard" in seen[6] and "diagnostic" in seen[5]  # the table's head, then a row per diagnostic
@@ -292,15 +291,15 @@ def test_verify_prints_a_row_per_break_as_it_goes(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     two = {k: all_breaks()[k] for k in ("value-assign-not-accumulate", "skip-unbroadcast")}
-    monkeypatch.setattr(breaks_cli, "all_breaks", lambda: two)
+    monkeypatch.setattr(breaks_command, "all_breaks", lambda: two)
     printed: list[str] = []
 
     def fake_rows(brk: object, each: Callable[[Row], None] | None = None) -> list[Row]:
         printed.append(capsys.readouterr().out)
         return list(rows(brk.id))  # type: ignore[attr-defined]
 
-    monkeypatch.setattr(breaks_cli, "diagnose", fake_rows)
-    assert breaks_cli.main(["verify"]) == 0
+    monkeypatch.setattr(breaks_command, "diagnose", fake_rows)
+    assert breaks_command.main(["verify"]) == 0
     assert "value-assign-not-accumulate" not in printed[0] and printed[1].strip().startswith("value-assign")
 
 
@@ -334,7 +333,7 @@ def test_list_show_and_export_never_import_torch(
 ) -> None:
     measured_once(monkeypatch)
     for argv in (["list"], ["show", "skip-unbroadcast"], ["export", "batchnorm-eval-uses-batch-stats"]):
-        assert breaks_cli.main(argv) == 0
+        assert breaks_command.main(argv) == 0
     out = capsys.readouterr().out
     assert no_torch.attempts == 0
     assert "`crosscheck`, `torch-batchnorm-eval` skipped: it compares with PyTorch, which this command" in out
@@ -344,7 +343,7 @@ def test_run_without_torch_skips_the_crosscheck_in_one_line_and_exits_0(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, no_torch: _NoTorch
 ) -> None:
     measured_once(monkeypatch, diagnostics=False)
-    assert breaks_cli.main(["run", "skip-unbroadcast"]) == 0
+    assert breaks_command.main(["run", "skip-unbroadcast"]) == 0
     out = capsys.readouterr().out
     assert no_torch.attempts > 0
     crosscheck = next(line for line in out.splitlines() if line.strip().startswith("crosscheck "))
@@ -360,8 +359,8 @@ def test_verify_without_torch_marks_the_crosscheck_skipped_not_failed(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, no_torch: _NoTorch
 ) -> None:
     two = {k: all_breaks()[k] for k in ("skip-unbroadcast", "dropout-no-rescale")}
-    monkeypatch.setattr(breaks_cli, "all_breaks", lambda: two)
-    assert breaks_cli.main(["verify"]) == 0
+    monkeypatch.setattr(breaks_command, "all_breaks", lambda: two)
+    assert breaks_command.main(["verify"]) == 0
     out = capsys.readouterr().out
     assert "skipped*" in out and "NOT CAUGHT" not in out and "verify passed: 2 breaks" in out
     assert "crosscheck, torch-dropout-expectation skipped: it compares with PyTorch, which is not installed" in out

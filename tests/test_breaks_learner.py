@@ -17,7 +17,7 @@ from breaks_measured import cases, rows
 
 from minigrad import Tensor
 from minigrad.breaks import all_breaks, inject
-from minigrad.breaks.diagnose import Verdict
+from minigrad.breaks.case_diagnostics import Verdict
 from minigrad.breaks.shared import learner_engine
 from minigrad.ops.shape import stack
 from minigrad.scalar import Value

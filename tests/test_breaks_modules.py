@@ -15,8 +15,7 @@ from breaks_measured import cases, measured_once, residual_block_grad_norms, row
 
 import minigrad.breaks as breaks
 from minigrad import Tensor, nn, optim
-from minigrad.breaks import Outcome, inject
-from minigrad.breaks import cli as breaks_cli
+from minigrad.breaks import Outcome, breaks_command, inject
 from minigrad.breaks.core import all_breaks
 from minigrad.breaks.shared import modules
 
@@ -97,7 +96,7 @@ def test_the_torch_checks_catch_each_break_and_say_what_they_saw(break_id: str) 
 def test_show_in_spanish(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     brk = by_id("l2-as-adamw")
     measured_once(monkeypatch)
-    assert breaks_cli.main(["show", brk.id, "--lang", "es"]) == 0
+    assert breaks_command.main(["show", brk.id, "--lang", "es"]) == 0
     out = capsys.readouterr().out
     assert brk.title.es in out and brk.lesson.es[:40] in out and brk.title.en not in out
 

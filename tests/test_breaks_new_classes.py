@@ -15,7 +15,7 @@ from breaks_measured import cases, rows
 
 from minigrad import Tensor
 from minigrad.breaks import inject
-from minigrad.breaks.diagnose import Verdict
+from minigrad.breaks.case_diagnostics import Verdict
 from minigrad.breaks.shared.learner_engine import LearnerTensor, count_walk_expansions
 from minigrad.scalar import Value
 

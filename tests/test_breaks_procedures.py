@@ -19,9 +19,8 @@ from typing import Any
 import pytest
 from breaks_measured import cases, measured_once
 
-from minigrad.breaks import Outcome, all_breaks
-from minigrad.breaks import cli as breaks_cli
-from minigrad.breaks.report import run_script
+from minigrad.breaks import Outcome, all_breaks, breaks_command
+from minigrad.breaks.case_report import run_script
 
 ROOT = Path(__file__).resolve().parents[1]
 BREAK_IDS = list(all_breaks())
@@ -70,7 +69,7 @@ def test_show_prints_each_case_script_verbatim(
 ) -> None:
     brk = all_breaks()["unbroadcast-mean"]
     measured_once(monkeypatch)
-    assert breaks_cli.main(["show", brk.id]) == 0
+    assert breaks_command.main(["show", brk.id]) == 0
     section = capsys.readouterr().out.split("Run procedure:")[1].split("Failure with the break on")[0]
     printed: list[list[str]] = []
     for line in section.splitlines():
@@ -130,11 +129,11 @@ def test_the_lab_loaded_as_src_minigrad_runs_its_scripts_on_that_very_package() 
     code = (
         "import sys\n"
         "from src.minigrad.breaks import all_breaks\n"
-        "from src.minigrad.breaks.report import run_cases\n"
+        "from src.minigrad.breaks.case_report import run_cases\n"
         "results = run_cases(all_breaks()['skip-unbroadcast'])\n"
         "print(results[0].outcome, results[1].outcome)\n"
         "print(sorted(m for m in sys.modules if m == 'minigrad' or m.startswith('minigrad.')))\n"
-        "from src.minigrad.breaks.report import _as_public_package\n"
+        "from src.minigrad.breaks.case_report import _as_public_package\n"
         "assert 'src.minigrad.training.gpt' not in sys.modules\n"
         "with _as_public_package():\n"
         "    import minigrad.training.gpt as gpt\n"  # not loaded yet: imported once, as src.minigrad's

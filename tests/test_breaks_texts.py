@@ -8,7 +8,7 @@ from breaks_measured import residual_block_grad_norms
 
 from minigrad import Tensor, optim
 from minigrad.breaks import all_breaks
-from minigrad.breaks.report import run_script
+from minigrad.breaks.case_report import run_script
 
 
 def test_skip_unbroadcast_case_5_why_in_place_refuses_and_out_of_place_keeps_the_wrong_shape() -> None:
@@ -126,7 +126,7 @@ def test_matmul_backward_2d_only_case_3_why_names_the_core_dimension_mismatch() 
 def test_tied_head_detached_lesson_states_the_two_shares_of_the_gradient() -> None:
     from minigrad import no_grad
     from minigrad.breaks import inject
-    from minigrad.breaks.shared.attention import CONTEXT, IDS, VOCAB, _gpt
+    from minigrad.breaks.shared.attention_probes import CONTEXT, IDS, VOCAB, _gpt
 
     upstream = np.random.default_rng(751).standard_normal((2, CONTEXT, VOCAB))  # the tied-gradient check's
 

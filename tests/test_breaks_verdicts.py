@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from minigrad.breaks.case_report import CaseResult, classify, measure, observed_text
 from minigrad.breaks.core import Case, Expect, Outcome, Text
-from minigrad.breaks.report import CaseResult, classify, measure, observed_text
+from minigrad.messages import using_lang
+
+
+def in_language(lang: str, fn: Callable[..., str], *args: object) -> str:
+    """``fn(*args)`` as a command run with ``--lang LANG`` calls it: the language is set once, outside."""
+    with using_lang(lang):
+        return fn(*args)
+
 
 CASE = Case("c", Text("c", "c"), Path("c.py"), frozenset({Outcome.WRONG_VALUES}), expect=Expect("x", factor=2.0))
 
@@ -23,7 +32,8 @@ def test_outputs_within_tolerance_are_the_same_and_say_so() -> None:
     tiny = x * (1 + 5e-10)  # within rtol 1e-9
     assert classify({"x": x}, {"x": tiny}) == Outcome.SAME
     result = _result({"x": x}, {"x": tiny}, Case("c", Text("c", "c"), Path("c.py"), frozenset({Outcome.SAME})))
-    assert "wrong values" not in observed_text(result, "en") and "agree within rtol 1e-9" in observed_text(result, "en")
+    observed = in_language("en", observed_text, result)
+    assert "wrong values" not in observed and "agree within rtol 1e-9" in observed
 
 
 def test_a_small_difference_is_wrong_values_with_its_size_shown() -> None:
@@ -33,20 +43,20 @@ def test_a_small_difference_is_wrong_values_with_its_size_shown() -> None:
         {"x": x}, {"x": broken}, Case("c", Text("c", "c"), Path("c.py"), frozenset({Outcome.WRONG_VALUES}))
     )
     assert result.outcome == Outcome.WRONG_VALUES
-    assert "largest difference 3e-06 in x" in observed_text(result, "en")
+    assert "largest difference 3e-06 in x" in in_language("en", observed_text, result)
 
 
 def test_the_stated_factor_is_checked() -> None:
     x = np.array([1.0, -2.0, 3.0])
     held = _result({"x": x}, {"x": 2 * x})
     assert held.hypothesis_holds and held.measured.factor == pytest.approx(2.0)
-    assert "x multiplied by 2" in observed_text(held, "en")
+    assert "x multiplied by 2" in in_language("en", observed_text, held)
     other = _result({"x": x}, {"x": 3 * x})  # wrong values, as predicted, but not the number stated
     assert other.outcome == Outcome.WRONG_VALUES and not other.hypothesis_holds
-    assert "x multiplied by 3" in observed_text(other, "en")
+    assert "x multiplied by 3" in in_language("en", observed_text, other)
     no_multiple = _result({"x": x}, {"x": x + 1})
-    assert not no_multiple.hypothesis_holds and "x is not a multiple" in observed_text(no_multiple, "en")
-    assert "`x` no es un múltiplo" in observed_text(no_multiple, "es")
+    assert not no_multiple.hypothesis_holds and "x is not a multiple" in in_language("en", observed_text, no_multiple)
+    assert "`x` no es un múltiplo" in in_language("es", observed_text, no_multiple)
 
 
 def test_a_stated_sign_and_shape_are_checked() -> None:

@@ -24,7 +24,7 @@ import pytest
 import minigrad
 from minigrad import cli, commandline, messages
 from minigrad.messages import LANGS, catalog, current_lang, placeholders, using_lang
-from minigrad.training import cli as training_cli
+from minigrad.training import train_command
 
 SRC = Path(minigrad.__file__).resolve().parents[1]
 
@@ -269,7 +269,7 @@ def test_bad_input_is_refused_in_spanish_in_one_line_and_exit_2(
 def test_a_missing_optional_package_says_what_to_install_in_spanish(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(training_cli, "missing_packages", lambda names: [n for n in names if n == "matplotlib"])
+    monkeypatch.setattr(train_command, "missing_packages", lambda names: [n for n in names if n == "matplotlib"])
     code, out = run_main(cli.main, ["train", "--out", str(tmp_path / "run"), "--lang", "es"], capsys)
     assert code == 1
     assert "faltan paquetes opcionales: matplotlib" in out and "uv sync --extra train" in out

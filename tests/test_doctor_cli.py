@@ -20,8 +20,7 @@ from typing import Any
 
 import pytest
 
-from minigrad.doctor import CheckResult, Report
-from minigrad.doctor import cli as doctor_cli
+from minigrad.doctor import CheckResult, Report, doctor_command
 from minigrad.doctor.runner import crash_text, not_measured_text
 
 ROOT = Path(__file__).parents[1]
@@ -221,9 +220,9 @@ def test_the_command_prints_the_first_line_then_each_group_then_the_report(
     (tmp_path / "eng.py").write_text("class Value: ...\n")  # the target file must exist: it is checked first
     monkeypatch.chdir(tmp_path)
     events: list[str] = []
-    monkeypatch.setattr(doctor_cli, "examine", _fake_examine(events))
+    monkeypatch.setattr(doctor_command, "examine", _fake_examine(events))
     monkeypatch.delenv("MINIGRAD_LANG", raising=False)
-    status = doctor_cli.main(["eng.py:Value", "--lang", "es"])
+    status = doctor_command.main(["eng.py:Value", "--lang", "es"])
     lines = capsys.readouterr().out.splitlines()
     assert status == 1 and events == ["told ops"]
     assert lines[:4] == [
@@ -240,8 +239,8 @@ def test_with_json_the_command_prints_no_progress(
 ) -> None:
     (tmp_path / "eng.py").write_text("class Value: ...\n")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(doctor_cli, "examine", _fake_examine([]))
-    assert doctor_cli.main(["eng.py:Value", "--json"]) == 1
+    monkeypatch.setattr(doctor_command, "examine", _fake_examine([]))
+    assert doctor_command.main(["eng.py:Value", "--json"]) == 1
     data = json.loads(capsys.readouterr().out)  # nothing but the one object
     assert data["status"] == "bugs-found" and data["counts"]["fail"] == 1
 
@@ -262,7 +261,7 @@ class _Terminal:
 
 def test_on_a_terminal_the_group_lines_share_one_line() -> None:
     terminal = _Terminal()
-    printer = doctor_cli.GroupPrinter(terminal)  # type: ignore[arg-type]
+    printer = doctor_command.GroupPrinter(terminal)  # type: ignore[arg-type]
     printer.write("examining eng.py:Value ...", keep=True)
     printer.write("ops: 2/2 pass")
     printer.write("walk: 1/1 pass")

@@ -1,4 +1,5 @@
-"""The stored fingerprints: one file per break, each with the hash of the sources it was measured on.
+"""The stored fingerprints: one file per break, in its folder (``breaks/catalog/<id>/fingerprint.json``), each with
+the hash of the sources it was measured on.
 
 Staleness is a hash comparison (milliseconds): ``python -m minigrad.doctor.fingerprints`` measures again only
 the files whose sources changed.
@@ -14,7 +15,20 @@ from minigrad.doctor import checks, fingerprints
 
 def test_no_stored_fingerprint_is_stale() -> None:
     stale = fingerprints.stale()
-    assert stale == [], f"stale fingerprints {stale}: run python -m minigrad.doctor.fingerprints"
+    assert stale == [], fingerprints.stale_report(stale)
+
+
+def test_a_break_folder_without_a_fingerprint_is_reported_with_the_command_that_makes_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: os.PathLike[str]
+) -> None:
+    # A new break folder: measured by the checks, no fingerprint.json beside its page yet.
+    real = fingerprints.path_of
+    missing = os.path.join(tmp_path, "new-break", "fingerprint.json")
+    monkeypatch.setattr(fingerprints, "path_of", lambda name: missing if name == "grad-aliasing" else real(name))
+    assert "grad-aliasing" in fingerprints.stale()
+    report = fingerprints.stale_report(["grad-aliasing"])
+    assert "missing" in report
+    assert "python -m minigrad.doctor.fingerprints grad-aliasing" in report
 
 
 def test_a_change_to_a_break_s_target_stales_that_break_alone(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -29,10 +43,13 @@ def test_a_change_to_a_break_s_target_stales_that_break_alone(monkeypatch: pytes
     assert fingerprints.stale() == ["cat-split-at-sizes"]
 
 
-def test_every_measured_break_has_one_file_and_no_file_is_left_over() -> None:
-    files = {name[: -len(".json")] for name in os.listdir(fingerprints.FOLDER) if name.endswith(".json")}
-    assert files == {fingerprints.REFERENCE, *fingerprints.measured_breaks()}
-    for name in files:
+def test_every_measured_break_has_one_file_in_its_folder_and_no_file_is_left_over() -> None:
+    from minigrad.breaks.page import catalog_dir
+
+    in_folders = {p.parent.name for p in catalog_dir().glob("*/fingerprint.json")}
+    assert in_folders == set(fingerprints.measured_breaks())
+    assert os.listdir(fingerprints.FOLDER) == ["reference.json"]  # no break's file left in the doctor's folder
+    for name in [fingerprints.REFERENCE, *in_folders]:
         with open(fingerprints.path_of(name)) as f:
             assert len(json.load(f)["hash"]) == 16
 

@@ -27,7 +27,7 @@ from test_cli_lang import CODE, ENGLISH, NAMES
 import minigrad
 import minigrad.functional as F
 from minigrad import Tensor, unbroadcast
-from minigrad.diagnostics import probes
+from minigrad.diagnostics import sequence_probes as probes
 from minigrad.diagnostics.namespaces import MinigradFunctions
 from minigrad.messages import catalog, using_lang
 from minigrad.nn import Linear
@@ -46,7 +46,7 @@ MODULES = sorted(
         SRC / "sampling.py",
         SRC / "viz.py",
         SRC / "diagnostics" / "namespaces.py",
-        SRC / "diagnostics" / "probes.py",
+        SRC / "diagnostics" / "sequence_probes.py",
         *(SRC / "ops").glob("*.py"),
         *(SRC / "optim").glob("*.py"),
     ]

@@ -23,14 +23,20 @@ import numpy as np
 import pytest
 from breaks_measured import measured_once
 
-from minigrad.breaks import Break, all_breaks
-from minigrad.breaks import cli as breaks_cli
+from minigrad.breaks import Break, all_breaks, breaks_command
 from minigrad.breaks import core as breaks_core
-from minigrad.breaks.diagnose import Row, diagnose, probe_label, without_torch
-from minigrad.breaks.report import describe_value, procedure_source, quantity, script_comments
+from minigrad.breaks.case_diagnostics import Row, diagnose, probe_label, without_torch
+from minigrad.breaks.case_report import describe_value, procedure_source, quantity, script_comments
 from minigrad.messages import catalog, using_lang
 
 CATALOG = Path(breaks_core.__file__).parent / "catalog"
+
+
+def in_language(lang: str, fn: Callable[..., str], *args: object) -> str:
+    """``fn(*args)`` as a command run with ``--lang LANG`` calls it: the language is set once, outside."""
+    with using_lang(lang):
+        return fn(*args)
+
 
 # English words that must not appear in the lab's Spanish output once code is removed.  Not here: words that are
 # Spanish too or are names in both languages ("error", "no", "final", "logits", "tokens", "embedding", "lr",
@@ -135,7 +141,7 @@ def lab(
                 each(row)
         return list(_rows_without_torch(brk.id))
 
-    monkeypatch.setattr(breaks_cli, "diagnose", rows)
+    monkeypatch.setattr(breaks_command, "diagnose", rows)
     monkeypatch.setenv("MINIGRAD_MYSTERY_STATE", str(tmp_path / "mystery.json"))
     monkeypatch.delenv("MINIGRAD_LANG", raising=False)
 
@@ -144,7 +150,7 @@ def lab(
         if where == "environment":
             monkeypatch.setenv("MINIGRAD_LANG", "es")
             args = list(argv)
-        breaks_cli.main(args)
+        breaks_command.main(args)
         monkeypatch.delenv("MINIGRAD_LANG", raising=False)
         captured = capsys.readouterr()
         return captured.out + captured.err
@@ -245,7 +251,7 @@ def test_show_and_export_are_spanish(lab: Callable[..., str], tmp_path: Path) ->
 
 def test_verify_is_spanish(lab: Callable[..., str], monkeypatch: pytest.MonkeyPatch) -> None:
     three = {k: all_breaks()[k] for k in ("value-grad-not-reset", "skip-unbroadcast", "graph-not-freed")}
-    monkeypatch.setattr(breaks_cli, "all_breaks", lambda: three)
+    monkeypatch.setattr(breaks_command, "all_breaks", lambda: three)
     out = lab("verify")
     assert out.splitlines()[0].startswith("fallo provocado") and "verify superado: 3 fallos provocados" in out
     assert sum(line.startswith(tuple(three)) for line in out.splitlines()) == 3
@@ -282,7 +288,7 @@ def test_errors_are_one_spanish_line(argv: list[str], lab: Callable[..., str]) -
 
 
 def test_an_unknown_id_suggests_the_closest(capsys: pytest.CaptureFixture[str]) -> None:
-    assert breaks_cli.main(["show", "skip-unbroadcst"]) == 2
+    assert breaks_command.main(["show", "skip-unbroadcst"]) == 2
     assert "(did you mean 'skip-unbroadcast' or 'skip-unbroadcast-mul'?)" in capsys.readouterr().err
 
 
@@ -327,29 +333,33 @@ def test_every_result_name_that_is_a_phrase_has_a_spanish_text() -> None:
     names = _result_names()
     assert len(names) > 60 and "first step / lr" in names
     phrases = [n for n in names if not re.fullmatch(r"[A-Za-z_][\w.]*", n)]  # a.grad, loss: code
-    missing = [f"{n!r} ({names[n]})" for n in phrases if quantity(n, "es") == n]
+    missing = [f"{n!r} ({names[n]})" for n in phrases if in_language("es", quantity, n) == n]
     assert not missing, f"no lab.quantity entry in messages/lab.toml for: {missing}"
-    assert quantity("logit std at d_k=64", "es") == "desviación típica de los logits con d_k=64"
-    assert quantity("first step / lr", "en") == "first step / lr"
+    assert in_language("es", quantity, "logit std at d_k=64") == "desviación típica de los logits con d_k=64"
+    assert in_language("en", quantity, "first step / lr") == "first step / lr"
 
 
 def test_probe_labels_are_whole_formulas_or_catalog_texts_never_private_names() -> None:
     for brk in all_breaks().values():
         for lang in ("en", "es"):
-            label = probe_label(brk, lang)
+            label = in_language(lang, probe_label, brk)
             assert "lambda" not in label and "_probe" not in label and not re.search(r"(?<![\w.])_\w", label), label
             assert label.count("(") == label.count(")"), f"{brk.id}: cut off: {label}"
             assert label.count("`") in (0, 2), label
-    assert probe_label(all_breaks()["skip-unbroadcast"]) == "`f(a, b, w) = ((a + b) * w).sum()`"
-    assert "attention" in probe_label(all_breaks()["lm-loss-unshifted"], "en")
+    assert in_language("en", probe_label, all_breaks()["skip-unbroadcast"]) == "`f(a, b, w) = ((a + b) * w).sum()`"
+    assert "attention" in in_language("en", probe_label, all_breaks()["lm-loss-unshifted"])
 
 
 def test_values_spanning_more_than_three_decades_are_printed_in_scientific_notation() -> None:
     norms = np.array([7.148e-12, 4.383e-10, 1.068e-07, 4.072e-05, 4.627e-02, 9.867e00])  # residual-removed, case 3
-    shown = describe_value(norms, "en")
+    shown = in_language("en", describe_value, norms)
     assert "7.148e-12" in shown and "9.867e+00" in shown and " 0. " not in shown
-    assert describe_value(np.array([384.9215, 87.201]), "en").startswith("[384.9215 87.201")  # one decade: plain
-    assert describe_value(np.array([0.0, 1e-9, 1.0]), "en").count("e") >= 2  # zeros do not count as decades
+    assert in_language("en", describe_value, np.array([384.9215, 87.201])).startswith(
+        "[384.9215 87.201"
+    )  # one decade: plain
+    assert (
+        in_language("en", describe_value, np.array([0.0, 1e-9, 1.0])).count("e") >= 2
+    )  # zeros do not count as decades
 
 
 def test_every_case_script_comment_has_a_spanish_text_and_show_prints_it(lab: Callable[..., str]) -> None:
@@ -361,11 +371,11 @@ def test_every_case_script_comment_has_a_spanish_text_and_show_prints_it(lab: Ca
                 missing.append(f"{script.parent.parent.name}/{script.name}: {comment}")
     assert not missing, f"no lab.comment entry in messages/lab.toml for: {missing}"
     case = next(c for c in all_breaks()["value-grad-not-reset"].cases if c.id == "second-backward-all-zeroed")
-    spanish = procedure_source(case, "es")
+    spanish = in_language("es", procedure_source, case)
     assert "# pone a cero cada nodo del grafo, intermedios incluidos" in spanish
-    assert procedure_source(case, "en") == case.script.read_text(encoding="utf-8")
+    assert in_language("en", procedure_source, case) == case.script.read_text(encoding="utf-8")
     assert [line.split("#")[0] for line in spanish.splitlines()] == [
-        line.split("#")[0] for line in procedure_source(case, "en").splitlines()
+        line.split("#")[0] for line in in_language("en", procedure_source, case).splitlines()
     ]  # the code itself is untouched
     shown = lab("show", "value-grad-not-reset")
     assert "# lo que hace el zero_grad() de un optimizador: solo conoce los parámetros" in shown
@@ -399,7 +409,7 @@ def test_run_into_a_closed_pipe_ends_quietly(
     """`minigrad breaks run skip-unbroadcast | head -2`: exit 141, nothing on stderr (no "[Errno 32]")."""
     lab("run", "skip-unbroadcast")  # measured (cached) before the pipe closes
     monkeypatch.setattr("sys.stdout", _ClosedAfter(2))
-    assert breaks_cli.main(["run", "skip-unbroadcast"]) == 141
+    assert breaks_command.main(["run", "skip-unbroadcast"]) == 141
     assert capsys.readouterr().err == ""
 
 
@@ -433,7 +443,7 @@ def test_mystery_promises_only_what_mystery_run_does(
     the learner's to call, and names them."""
     monkeypatch.setenv("MINIGRAD_MYSTERY_STATE", str(tmp_path / "state.json"))
     monkeypatch.delenv("MINIGRAD_LANG", raising=False)
-    assert breaks_cli.main(["mystery", "--seed", "1"]) == 0
+    assert breaks_command.main(["mystery", "--seed", "1"]) == 0
     out = capsys.readouterr().out
     assert "and the diagnostics, against it" not in out
     assert "The diagnostics are yours to run inside your script (minigrad.gradcheck" in out
@@ -443,7 +453,7 @@ def test_mystery_run_takes_lang_and_leaves_the_learners_own_arguments_alone(
     lab: Callable[..., str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ran: list[list[str]] = []
-    monkeypatch.setattr(breaks_cli.subprocess, "call", lambda command, env: ran.append(command) or 0)
+    monkeypatch.setattr(breaks_command.subprocess, "call", lambda command, env: ran.append(command) or 0)
     lab("mystery", "--seed", "3")
     out = lab("mystery-run", "--", "python", "mine.py", "--lang", "fr", where="before")
     assert ran == [["python", "mine.py", "--lang", "fr"]] and out == ""

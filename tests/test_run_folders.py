@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from minigrad.training import cli, gpt
+from minigrad.training import gpt, train_command
 from minigrad.training.runfolder import RunFolder
 
 # The module, not the function `minigrad.training.train` that the package exports under the same name.
@@ -80,7 +80,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def previous_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     """The files of a finished small run, to put in place before each test's run."""
     out = tmp_path_factory.mktemp("previous") / "run"
-    assert cli.train_main([*SMALL_TRAIN, "--seed", "7", "--out", str(out)]) == 0
+    assert train_command.train_main([*SMALL_TRAIN, "--seed", "7", "--out", str(out)]) == 0
     return snapshot(out)
 
 
@@ -126,7 +126,7 @@ def test_a_second_training_into_the_same_folder_fails_at_once(tmp_path: Path) ->
     assert gpt_too.returncode == 2 and f"(process {first.pid}) is writing its run there" in gpt_too.stderr
     assert not out.exists()  # the first run was stopped before its move into place, the second refused
     # The lock goes with the process that held it: the next run writes its folder.
-    assert cli.train_main([*SMALL_TRAIN, "--out", str(out)]) == 0
+    assert train_command.train_main([*SMALL_TRAIN, "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["loss.png", "metrics.json", "model.safetensors"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run", "writing"]
 
@@ -135,7 +135,7 @@ def test_a_new_run_replaces_the_folder_whole(previous_run: dict[str, bytes], tmp
     out = tmp_path / "run"
     place(previous_run, out)
     (out / "samples.txt").write_text("from a MiniGPT run in the same folder")
-    assert cli.train_main([*SMALL_TRAIN, "--seed", "3", "--out", str(out)]) == 0
+    assert train_command.train_main([*SMALL_TRAIN, "--seed", "3", "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["loss.png", "metrics.json", "model.safetensors"]
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["seed"] == 3 and metrics["files"]["checkpoint"] == str(out / "model.safetensors")
@@ -176,12 +176,13 @@ def test_out_is_checked_before_training(
         str(tmp_path / "mine"): "holds files that no run writes (thesis.tex)",
     }
     for out, said in cases.items():
-        assert cli.train_main([*model, "--out", out]) == 2, out
+        assert train_command.train_main([*model, "--out", out]) == 2, out
         err = capsys.readouterr().err
         assert said in err and "Traceback" not in err
-    assert cli.train_main([*model, "--out", "", "--lang", "es"]) == 2
+    assert train_command.train_main([*model, "--out", "", "--lang", "es"]) == 2
     assert "--out está vacío" in capsys.readouterr().err
-    assert cli.experiment_main(["residual", "--out", ""]) == 2  # experiments too: "" is never the current folder
+    # experiments too: "" is never the current folder
+    assert train_command.experiment_main(["residual", "--out", ""]) == 2
     assert "--out is empty" in capsys.readouterr().err
     assert no_training == []
     assert (foreign / "thesis.tex").read_text() == "not a run's file"
@@ -194,7 +195,7 @@ def test_leftovers_of_a_killed_run_are_removed_by_the_next(tmp_path: Path) -> No
     (tmp_path / ".run.tmp-k1ll3d" / "model.safetensors").write_bytes(b"\0" * 1000)
     (tmp_path / ".run.lock").write_text("12345\n")  # its flock died with its process
     (tmp_path / ".other.tmp-keep").mkdir()  # another folder's: not ours to remove
-    assert cli.train_main([*SMALL_TRAIN, "--out", str(out)]) == 0
+    assert train_command.train_main([*SMALL_TRAIN, "--out", str(out)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [".other.tmp-keep", "run"]
 
 

@@ -16,7 +16,8 @@ import pytest
 
 from minigrad import checkpoint
 from minigrad.data.verbs import load_verbs
-from minigrad.training import cli, experiments
+from minigrad.messages import using_lang
+from minigrad.training import experiments, train_command
 from minigrad.training.train import TrainConfig, evaluate_checkpoint, save_run, train
 
 # The module, not the function `minigrad.training.train` that the package exports under the same name.
@@ -29,7 +30,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 def default_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], str]:
     """One `minigrad train` with the default settings, shared by the tests that inspect its output."""
     out = tmp_path_factory.mktemp("run")
-    code = cli.train_main(["--out", str(out), "--quiet"])
+    code = train_command.train_main(["--out", str(out), "--quiet"])
     assert code == 0
     metrics = json.loads((out / "metrics.json").read_text())
     return out, metrics, str(out / "model.safetensors")
@@ -72,7 +73,7 @@ def test_checkpoint_reproduces_validation_accuracy_exactly(default_run: tuple[Pa
 
 def test_eval_command(default_run: tuple[Path, dict[str, Any], str], capsys: pytest.CaptureFixture[str]) -> None:
     _, _, ckpt = default_run
-    assert cli.train_main(["--eval", ckpt]) == 0
+    assert train_command.train_main(["--eval", ckpt]) == 0
     assert "identical to the accuracy saved at training time" in capsys.readouterr().out
 
 
@@ -82,7 +83,7 @@ def test_eval_detects_a_tampered_checkpoint(default_run: tuple[Path, dict[str, A
     meta = checkpoint.load_metadata(ckpt)
     state["2.bias"] = state["2.bias"] + np.array([100.0, 0, 0, 0, 0])  # always predict the infinitive
     checkpoint.save(tmp_path / "bad.safetensors", state, metadata=meta)
-    assert cli.train_main(["--eval", str(tmp_path / "bad.safetensors")]) == 1
+    assert train_command.train_main(["--eval", str(tmp_path / "bad.safetensors")]) == 1
     checkpoint.save(tmp_path / "foreign.safetensors", state)
     with pytest.raises(ValueError, match="was not written by `minigrad train`"):
         evaluate_checkpoint(tmp_path / "foreign.safetensors")
@@ -114,12 +115,12 @@ def test_eval_refuses_metadata_sizes_the_arrays_do_not_have_before_building(
 ) -> None:
     """A 7 KB checkpoint whose metadata claims hidden=10**9 must not allocate: refused before any model is built."""
     small = tmp_path / "small"
-    assert cli.train_main(["--epochs", "1", "--hidden", "1", "--out", str(small), "--quiet"]) == 0
+    assert train_command.train_main(["--epochs", "1", "--hidden", "1", "--out", str(small), "--quiet"]) == 0
     path = _tampered(str(small / "model.safetensors"), tmp_path, {}, hidden=10**9)
     assert path.stat().st_size < 10_000  # the feature names are most of it
     built: list[object] = []
     monkeypatch.setattr(train_module, "build_model", lambda *args: built.append(args))
-    assert cli.train_main(["--eval", str(path), "--lang", lang]) == 2
+    assert train_command.train_main(["--eval", str(path), "--lang", lang]) == 2
     err = capsys.readouterr().err
     said = {
         "en": f"{path}: its metadata claims sizes its arrays do not have: "
@@ -177,7 +178,7 @@ def test_eval_of_metadata_with_a_missing_key_says_what_is_missing(
 ) -> None:
     _, _, ckpt = default_run
     path = _tampered(ckpt, tmp_path, metadata_changes, **config_changes)
-    assert cli.train_main(["--eval", str(path), "--lang", lang]) == 2
+    assert train_command.train_main(["--eval", str(path), "--lang", lang]) == 2
     err = capsys.readouterr().err
     assert f"minigrad: error: {path}: " in err and said[lang] in err and "Traceback" not in err, err
 
@@ -198,7 +199,7 @@ def test_same_seed_same_metrics_and_another_seed_differs() -> None:
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_each_optimizer_reaches_the_target_with_its_cli_defaults(optimizer: str, tmp_path: Path) -> None:
-    assert cli.train_main(["--optimizer", optimizer, "--out", str(tmp_path), "--quiet"]) == 0
+    assert train_command.train_main(["--optimizer", optimizer, "--out", str(tmp_path), "--quiet"]) == 0
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["config"]["optimizer"] == optimizer
     assert metrics["final"]["val_accuracy"] >= 0.95
@@ -238,22 +239,22 @@ def test_save_run_without_plot(tmp_path: Path) -> None:
     ],
 )
 def test_bad_arguments_exit_2(argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.train_main([*argv, "--out", str(tmp_path), "--quiet"]) == 2
+    assert train_command.train_main([*argv, "--out", str(tmp_path), "--quiet"]) == 2
     assert capsys.readouterr().err
     assert not list(tmp_path.iterdir())
 
 
 def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.train_main(["--help"]) == 0
+    assert train_command.train_main(["--help"]) == 0
     assert "--batch-size" in capsys.readouterr().out
-    assert cli.experiment_main(["--help"]) == 0
+    assert train_command.experiment_main(["--help"]) == 0
 
 
 def test_missing_optional_packages_name_the_extra(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(cli, "missing_packages", lambda names: [n for n in names if n == "matplotlib"])
-    assert cli.train_main(["--out", str(tmp_path)]) == 1
+    monkeypatch.setattr(train_command, "missing_packages", lambda names: [n for n in names if n == "matplotlib"])
+    assert train_command.train_main(["--out", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "matplotlib" in err and "uv sync --extra train" in err
     assert not list(tmp_path.iterdir())
@@ -314,9 +315,10 @@ def test_norm_header_claims_the_factor_its_own_table_shows(
     """
     run, summarize, plotter = experiments.EXPERIMENTS["norm"]  # training steps do not change the init table
     monkeypatch.setitem(experiments.EXPERIMENTS, "norm", (functools.partial(run, steps=2), summarize, plotter))
-    assert cli.experiment_main(["norm", "--out", str(tmp_path)]) == 0
+    assert train_command.experiment_main(["norm", "--out", str(tmp_path)]) == 0
     english = capsys.readouterr().out
-    spanish = experiments.summarize_norm(json.loads((tmp_path / "norm.json").read_text()), "es")
+    with using_lang("es"):  # as `minigrad experiment norm --lang es` sets it, once
+        spanish = experiments.summarize_norm(json.loads((tmp_path / "norm.json").read_text()))
     for out in (english, spanish):
         _check_norm_claims(out)
 
@@ -348,12 +350,12 @@ def test_residual_experiment_effects() -> None:
 
 
 def test_experiment_command_writes_png_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.experiment_main(["residual", "--out", str(tmp_path)]) == 0
+    assert train_command.experiment_main(["residual", "--out", str(tmp_path)]) == 0
     assert "times more gradient with the skip connections" in capsys.readouterr().out
     assert (tmp_path / "residual.png").read_bytes()[:8] == PNG_MAGIC
     saved = json.loads((tmp_path / "residual.json").read_text())
     assert saved["blocks"] == 50 and len(saved["variants"]["plain"]["weight_grad_norm"]) == 50
-    assert cli.experiment_main(["dropout"]) == 2
+    assert train_command.experiment_main(["dropout"]) == 2
 
 
 def test_run_experiment_small_init_writes_files(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ import pytest
 from minigrad import checkpoint
 from minigrad.data.verbs import conjugations, split_indices
 from minigrad.messages import LANGS
-from minigrad.training import cli, experiments, plots, runfolder
+from minigrad.training import experiments, plots, runfolder, train_command
 from minigrad.training.blas import _loaded_openblas, single_blas_thread
 
 # The module, not the function `minigrad.training.train` that the package exports under the same name.
@@ -56,7 +56,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_bad_numbers_name_the_option_and_exit_2(
     argv: list[str], named: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli.train_main([*argv, "--out", str(tmp_path / "run"), "--quiet"]) == 2
+    assert train_command.train_main([*argv, "--out", str(tmp_path / "run"), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "minigrad: error:" in err and named in err and "Traceback" not in err
     assert not (tmp_path / "run").exists()
@@ -90,11 +90,11 @@ def test_out_under_a_file_fails_before_training(
     blocker = tmp_path / "notes.txt"
     blocker.write_text("a file, not a folder")
     for out in (blocker / "run", blocker):
-        assert cli.train_main(["--out", str(out), "--quiet"]) == 2
+        assert train_command.train_main(["--out", str(out), "--quiet"]) == 2
         err = capsys.readouterr().err
         assert f"--out {out}" in err and f"{blocker} is a file, not a folder" in err
         assert "Traceback" not in err
-    assert cli.experiment_main(["residual", "--out", str(blocker / "exp")]) == 2
+    assert train_command.experiment_main(["residual", "--out", str(blocker / "exp")]) == 2
     assert f"{blocker} is a file" in capsys.readouterr().err
     assert no_training == []
     assert blocker.read_text() == "a file, not a folder"
@@ -109,7 +109,7 @@ def test_unwritable_out_fails_before_training(
 
     # The run is staged in a folder beside --out: its parent is where the permission is needed.
     monkeypatch.setattr(runfolder.tempfile, "mkdtemp", refuse)
-    assert cli.train_main(["--out", str(tmp_path / "run"), "--quiet", "--lang", "es"]) == 2
+    assert train_command.train_main(["--out", str(tmp_path / "run"), "--quiet", "--lang", "es"]) == 2
     err = capsys.readouterr().err
     assert f"no hay permiso de escritura en {tmp_path}" in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # nor a lock file left behind
@@ -148,10 +148,10 @@ def test_each_encoding_has_its_own_default_folder(monkeypatch: pytest.MonkeyPatc
         folders.append(out)
         raise ValueError("stop before training")
 
-    monkeypatch.setattr(cli, "RunFolder", record)
-    assert cli.train_main(["--quiet"]) == 2
-    assert cli.train_main(["--encode", "course", "--quiet"]) == 2
-    assert cli.train_main(["--encode", "course", "--out", "mine", "--quiet"]) == 2
+    monkeypatch.setattr(train_command, "RunFolder", record)
+    assert train_command.train_main(["--quiet"]) == 2
+    assert train_command.train_main(["--encode", "course", "--quiet"]) == 2
+    assert train_command.train_main(["--encode", "course", "--out", "mine", "--quiet"]) == 2
     assert folders == ["runs/verbs", "runs/verbs-course", "mine"]
 
 
@@ -176,7 +176,7 @@ def test_progress_bar_only_on_a_terminal(
 ) -> None:
     monkeypatch.setattr(sys.stdout, "isatty", lambda: stdout_tty, raising=False)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: stderr_tty, raising=False)
-    assert cli.show_progress(quiet) is shown
+    assert train_command.show_progress(quiet) is shown
 
 
 # ---------------------------------------------------------------------- the course encoding's 0%
@@ -189,7 +189,7 @@ def test_course_encoding_explains_its_zero_percent(tmp_path: Path, capsys: pytes
     train_idx, val_idx = split_indices(rows, 0.2, 0)
     seen = {(rows[i].verb, rows[i].person, rows[i].tense) for i in train_idx}
     assert all((rows[i].verb, rows[i].person, rows[i].tense) not in seen for i in val_idx)
-    assert cli.train_main(["--encode", "course", "--out", str(tmp_path), "--quiet"]) == 0
+    assert train_command.train_main(["--encode", "course", "--out", str(tmp_path), "--quiet"]) == 0
     out = capsys.readouterr().out
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["final"]["val_accuracy"] == 0.0
@@ -244,7 +244,7 @@ def test_spanish_output_has_no_english_scaffolding(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], figure_texts: list[str]
 ) -> None:
     pytest.importorskip("tqdm")
-    monkeypatch.setattr(cli, "show_progress", lambda quiet: True)  # the bar's texts too
+    monkeypatch.setattr(train_command, "show_progress", lambda quiet: True)  # the bar's texts too
     small_experiments(monkeypatch)
     outputs = []
     for argv in (
@@ -257,11 +257,11 @@ def test_spanish_output_has_no_english_scaffolding(
         ["--optimizer", "rmsprop", "--lang", "es"],
         ["--help", "--lang", "es"],
     ):
-        cli.train_main(argv)
+        train_command.train_main(argv)
         captured = capsys.readouterr()
         outputs.append(captured.out + captured.err)
     for name in ("init", "norm", "residual"):
-        assert cli.experiment_main([name, "--out", str(tmp_path / "exp"), "--lang", "es"]) == 0
+        assert train_command.experiment_main([name, "--out", str(tmp_path / "exp"), "--lang", "es"]) == 0
         captured = capsys.readouterr()
         outputs.append(captured.out + captured.err)
     everything = "\n".join(outputs)
@@ -273,7 +273,7 @@ def test_spanish_output_has_no_english_scaffolding(
     assert not leaks, leaks
     assert not english_words("\n".join(figure_texts)), english_words("\n".join(figure_texts))
     # The check itself can fail: the English run's texts are caught.
-    cli.train_main([*SMALL_TRAIN, "--out", str(tmp_path / "c"), "--lang", "en"])
+    train_command.train_main([*SMALL_TRAIN, "--out", str(tmp_path / "c"), "--lang", "en"])
     assert {"accuracy", "validation", "loss"} <= english_words(capsys.readouterr().out)
 
 
@@ -315,9 +315,9 @@ def _overlaps(a: Any, b: Any) -> bool:
 def test_legends_hide_no_panel_and_curves_are_told_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     saved = _saved_figures(monkeypatch)
     small_experiments(monkeypatch)
-    assert cli.train_main([*SMALL_TRAIN, "--encode", "course", "--out", str(tmp_path), "--quiet"]) == 0
+    assert train_command.train_main([*SMALL_TRAIN, "--encode", "course", "--out", str(tmp_path), "--quiet"]) == 0
     for name in ("init", "norm", "residual"):
-        assert cli.experiment_main([name, "--out", str(tmp_path)]) == 0
+        assert train_command.experiment_main([name, "--out", str(tmp_path)]) == 0
     assert len(saved) == 4
     for fig in saved:
         assert fig["axes_legends"] == [] and len(fig["legend_boxes"]) == 1
@@ -332,7 +332,7 @@ def test_init_console_says_xavier_does_not_keep_the_variance(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     small_experiments(monkeypatch)
-    assert cli.experiment_main(["init", "--out", str(tmp_path)]) == 0
+    assert train_command.experiment_main(["init", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "Xavier does NOT keep the variance in a ReLU network" in out
     assert "the factor 2^-1.5 the theory predicts" in out  # 4 layers: three halvings of the variance
@@ -379,7 +379,7 @@ def test_a_model_too_big_says_how_much_memory_it_needs(
         done = run_cli(*argv)
         status, stderr = done.returncode, done.stderr
     else:
-        status, stderr = cli.train_main(argv[1:]), capsys.readouterr().err
+        status, stderr = train_command.train_main(argv[1:]), capsys.readouterr().err
     assert status == 2, stderr
     assert "Traceback" not in stderr and "MemoryError" not in stderr
     data = train_module.TrainConfig().dataset()
@@ -406,7 +406,7 @@ def test_memory_error_while_training_is_a_message(
 
     monkeypatch.setattr(train_module, "physical_memory", lambda: None)  # the early check cannot tell
     monkeypatch.setattr(train_module, "build_model", no_memory)
-    assert cli.train_main([*SMALL_TRAIN, "--out", str(tmp_path / "run"), "--quiet", "--lang", "es"]) == 2
+    assert train_command.train_main([*SMALL_TRAIN, "--out", str(tmp_path / "run"), "--quiet", "--lang", "es"]) == 2
     err = capsys.readouterr().err
     assert "--hidden 8: el modelo tendría" in err and "la memoria se agotó" in err
     assert list(tmp_path.iterdir()) == []

@@ -43,10 +43,10 @@ class Command(NamedTuple):
 
 
 COMMANDS: dict[str, Command] = {
-    "breaks": Command(".breaks.cli", "main", "cli.command.breaks"),
-    "doctor": Command(".doctor.cli", "main", "cli.command.doctor"),
-    "train": Command(".training.cli", "train_main", "cli.command.train"),
-    "experiment": Command(".training.cli", "experiment_main", "cli.command.experiment"),
+    "breaks": Command(".breaks.breaks_command", "main", "cli.command.breaks"),
+    "doctor": Command(".doctor.doctor_command", "main", "cli.command.doctor"),
+    "train": Command(".training.train_command", "train_main", "cli.command.train"),
+    "experiment": Command(".training.train_command", "experiment_main", "cli.command.experiment"),
     "run": Command(".training.loop", "run_main", "run.command"),
     "dashboard": Command(".dashboard", "dashboard_main", "run.dashboard.command"),
 }

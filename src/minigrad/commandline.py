@@ -26,7 +26,7 @@ Two pieces, used by ``minigrad`` itself (:mod:`minigrad.cli`), ``minigrad train 
   Any other exception is a fallo (bug) in minigrad and keeps its traceback; ``MINIGRAD_TRACEBACK=1``
   shows the traceback of every error.
 
-Adopting it in another command line (``breaks/cli.py``, ``doctor/cli.py``) is a small change:
+Adopting it in another command line (``breaks/breaks_command.py``, ``doctor/doctor_command.py``) is a small change:
 
 1. build the parser with ``command_parser("minigrad breaks", description, epilog=...)`` instead of
    ``argparse.ArgumentParser(...)``; its subparsers (``parser.add_subparsers(...)``) are

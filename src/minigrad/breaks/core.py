@@ -41,13 +41,16 @@ class BreakError(RuntimeError):
 
 @dataclass(frozen=True)
 class Text:
-    """A text in the course's two languages."""
+    """A text in the course's two languages: ``text()`` reads it in the current language (the command chose it),
+    ``text("es")`` in the one named, as :func:`minigrad.messages.text` does."""
 
     en: str
     es: str
 
-    def __call__(self, lang: str) -> str:
-        return self.es if lang == "es" else self.en
+    def __call__(self, lang: str | None = None) -> str:
+        from ..messages import current_lang
+
+        return self.es if (lang or current_lang()) == "es" else self.en
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,7 @@ class Break:
     hypothesis: Text
     patches: tuple[Patch, ...]
     cases: tuple[Case, ...]
-    catches: tuple[str, ...]  # diagnostics that must catch it (see breaks.diagnose)
+    catches: tuple[str, ...]  # diagnostics that must catch it (see breaks.case_diagnostics)
     family: str
     phase: int  # the course phase where the learner meets the code it breaks
     folder: Path

@@ -11,10 +11,10 @@ import numpy as np
 
 from .. import __version__
 from ..messages import text
+from .case_diagnostics import Verdict, diagnose, probe_text, verdict_word, without_torch
+from .case_report import describe, predicted_text, procedure_source, run_cases, word
+from .case_report import observed_text as observed_words
 from .core import Break, diff
-from .diagnose import Verdict, diagnose, probe_text, verdict_word, without_torch
-from .report import describe, predicted_text, procedure_source, run_cases, word
-from .report import observed_text as observed_words
 
 
 def _markdown_table(rows: list[tuple[str, ...]]) -> list[str]:
@@ -22,23 +22,23 @@ def _markdown_table(rows: list[tuple[str, ...]]) -> list[str]:
     return lines + ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows[1:]]
 
 
-def export_page(brk: Break, lang: str) -> str:
+def export_page(brk: Break) -> str:
     def w(key: str) -> str:
-        return word(key, lang)
+        return word(key)
 
     lines = [
-        f"# {brk.title(lang)}",
+        f"# {brk.title()}",
         "",
         f"`{brk.id}` · "
         + w("x.at-a-glance").format(
             phase=brk.phase,
-            family=text(f"lab.family_name.{brk.family}", lang),
+            family=text(f"lab.family_name.{brk.family}"),
             targets=", ".join(f"`{t}`" for t in brk.targets),
         ),
     ]
-    lines += ["", f"## {w('hypothesis')}", "", brk.hypothesis(lang), "", f"## {w('lesson')}", "", brk.lesson(lang)]
+    lines += ["", f"## {w('hypothesis')}", "", brk.hypothesis(), "", f"## {w('lesson')}", "", brk.lesson()]
     if brk.engine_note is not None:
-        lines += ["", f"## {w('engine')}", "", brk.engine_note(lang)]
+        lines += ["", f"## {w('engine')}", "", brk.engine_note()]
     lines += ["", f"## {w('diff')}", "", "```diff", diff(brk).rstrip(), "```"]
     lines += ["", f"## {w('x.try')}", "", w("how").format(id=brk.id), "", f"    minigrad breaks run {brk.id}"]
     lines += ["", f"## {w('x.cases')}", ""]
@@ -47,20 +47,20 @@ def export_page(brk: Break, lang: str) -> str:
         case = result.case
         lines += [
             "",
-            f"### {w('case')} {i}: {case.name(lang)}",
+            f"### {w('case')} {i}: {case.name()}",
             "",
             "```python",
-            procedure_source(case, lang).rstrip(),
+            procedure_source(case).rstrip(),
             "```",
         ]
-        lines += ["", f"- {w('correct')}:"] + [f"  - `{line}`" for line in describe(result.correct, lang)]
-        lines += [f"- {w('broken')}:"] + [f"  - `{line}`" for line in describe(result.broken, lang)]
+        lines += ["", f"- {w('correct')}:"] + [f"  - `{line}`" for line in describe(result.correct)]
+        lines += [f"- {w('broken')}:"] + [f"  - `{line}`" for line in describe(result.broken)]
         lines += [f"  - {w('warning')}: `{warning}`" for warning in result.broken_warnings]
         verdict = w("holds" if result.hypothesis_holds else "fails")
-        lines += [f"- {w('predicted')}: {predicted_text(case, lang)}"]
-        lines += [f"- {w('observed-short')}: {observed_words(result, lang)}: **{verdict}**"]
+        lines += [f"- {w('predicted')}: {predicted_text(case)}"]
+        lines += [f"- {w('observed-short')}: {observed_words(result)}: **{verdict}**"]
         if case.note is not None:
-            lines += [f"- {w('why')}: {case.note(lang)}"]
+            lines += [f"- {w('why')}: {case.note()}"]
     with without_torch():
         rows = diagnose(brk)
     keys = ("col.diagnostic", "col.should", "col.correct", "col.broken")
@@ -69,12 +69,12 @@ def export_page(brk: Break, lang: str) -> str:
         (
             f"`{r.diagnostic}`",
             w("yes") if r.claimed else "",
-            verdict_word(r, "correct", lang),
-            verdict_word(r, "broken", lang),
+            verdict_word(r, "correct"),
+            verdict_word(r, "broken"),
         )
         for r in rows
     ]
-    lines += ["", f"## {w('diagnostics')}", "", probe_text(brk, lang) + ".", "", *_markdown_table(table)]
+    lines += ["", f"## {w('diagnostics')}", "", probe_text(brk) + ".", "", *_markdown_table(table)]
     reasons = dict.fromkeys(f.message for r in rows for f in (r.correct, r.broken) if f.verdict == Verdict.SKIPPED)
     for reason in reasons:
         names = [f"`{r.diagnostic}`" for r in rows if reason in (r.correct.message, r.broken.message)]

@@ -6,7 +6,7 @@
 - :func:`crosscheck`: the same function in minigrad and PyTorch float64,
   forward and gradients compared.
 - :func:`check_grad_shapes`: the after-backward invariant ``grad.shape == data.shape``.
-- :mod:`~minigrad.diagnostics.probes`: behavioural probes of attention models (causality,
+- :mod:`~minigrad.diagnostics.sequence_probes`: behavioural probes of attention models (causality,
   permutation, scale, shift), for bugs whose gradients are right for the wrong function.
 
 The engine's own guards complete the set: the per-contribution shape check
@@ -14,11 +14,11 @@ The engine's own guards complete the set: the per-contribution shape check
 version counter.  ``minigrad.viz`` draws a graph with flagged nodes in red.
 """
 
-from .checks import check_grad_shapes, grad_shape_problems
 from .crosscheck import CrosscheckError, CrosscheckResult, Difference, crosscheck
+from .grad_shape_check import check_grad_shapes, grad_shape_problems
 from .gradcheck import GradcheckError, GradcheckReport, InputCheck, gradcheck, gradcheck_report, gradgradcheck
 from .namespaces import MinigradFunctions, TorchFunctions
-from .probes import ProbeResult, causality_probe, permutation_probe, scale_probe, shift_probe
+from .sequence_probes import ProbeResult, causality_probe, permutation_probe, scale_probe, shift_probe
 
 __all__ = [
     "CrosscheckError",

@@ -6,12 +6,14 @@ check on minigrad with that break switched on, through the same adapter:
 tensor checks on :class:`minigrad.Tensor`, scalar checks on 0-d tensors
 (tensor breaks) or on :class:`minigrad.scalar.Value` (scalar breaks).
 
-Each is stored in ``fingerprints/<name>.json`` with the hash of the sources it
-was measured on: for a break, the source text of its patch targets, its
-patches, and the doctor's checks; for the reference, the checks and minigrad's
-engine and ops.  A change stales only what it touches, and ``python -m
-minigrad.doctor.fingerprints`` regenerates only the stale files (``--all``:
-every one); a fast test compares the hashes.
+A break's fingerprint lives in its own folder, ``breaks/catalog/<id>/fingerprint.json``,
+beside its page and cases; the reference, which belongs to no break, in
+``doctor/fingerprints/reference.json``.  Each file holds the hash of the
+sources it was measured on: for a break, the source text of its patch targets,
+its patches, and the doctor's checks; for the reference, the checks and
+minigrad's engine and ops.  A change stales only what it touches, and ``python
+-m minigrad.doctor.fingerprints`` regenerates only the stale or missing files
+(``--all``: every one); a fast test compares the hashes.
 """
 
 from __future__ import annotations
@@ -34,8 +36,10 @@ from .diagnose import ORDER_DEPENDENT
 from .outcome import outcome, to_json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FOLDER = os.path.join(HERE, "fingerprints")
+FOLDER = os.path.join(HERE, "fingerprints")  # the reference alone: each break's file is in its own folder
 REFERENCE = "reference"  # fingerprints/reference.json: minigrad's correct observations
+FILE_NAME = "fingerprint.json"  # breaks/catalog/<id>/fingerprint.json
+COMMAND = "python -m minigrad.doctor.fingerprints"
 SEED = 0
 SKIPPED_FAMILIES = (
     "modules",
@@ -195,8 +199,20 @@ def measured_breaks() -> list[str]:
     )
 
 
+def _catalog() -> str:
+    return os.path.join(os.path.dirname(HERE), "breaks", "catalog")
+
+
 def path_of(name: str) -> str:
-    return os.path.join(FOLDER, f"{name}.json")
+    """Where a fingerprint is stored: in the break's folder; the reference in ``doctor/fingerprints/``."""
+    if name == REFERENCE:
+        return os.path.join(FOLDER, f"{REFERENCE}.json")
+    return os.path.join(_catalog(), name, FILE_NAME)
+
+
+def stored_breaks() -> list[str]:
+    """The breaks whose folder holds a fingerprint, by id (no page is read)."""
+    return sorted(os.path.basename(os.path.dirname(p)) for p in glob.glob(os.path.join(_catalog(), "*", FILE_NAME)))
 
 
 def _stored_hash(name: str) -> str | None:
@@ -210,6 +226,16 @@ def stale() -> list[str]:
     """The stored files whose sources changed (or that are missing): hash comparison only, no measurement."""
     names = [REFERENCE] if _stored_hash(REFERENCE) != reference_hash() else []
     return names + [b for b in measured_breaks() if _stored_hash(b) != break_hash(b)]
+
+
+def stale_report(names: Sequence[str]) -> str:
+    """What to tell whoever finds ``names`` stale: which file is missing or out of date, and the command."""
+    lines = []
+    for name in names:
+        path = os.path.relpath(path_of(name), os.path.dirname(os.path.dirname(HERE)))
+        state = "out of date" if os.path.exists(path_of(name)) else "missing"
+        lines.append(f"  {path}: {state}")
+    return "\n".join(["fingerprints to measure:", *lines, f"run: uv run {COMMAND} {' '.join(names)}"])
 
 
 def measure_reference() -> dict[str, Any]:
@@ -241,7 +267,6 @@ def dumps(data: dict[str, Any]) -> str:
 
 
 def _write(name: str, data: dict[str, Any]) -> None:
-    os.makedirs(FOLDER, exist_ok=True)
     text = dumps(data)  # measured first: an interrupted run leaves the stored copy as it was
     with open(path_of(name), "w", encoding="utf-8") as f:
         f.write(text)
@@ -255,10 +280,10 @@ def regenerate(names: Sequence[str]) -> None:
         if name != REFERENCE:
             _write(name, measure_break(name, ref))
             print(f"fingerprints: {name}", file=sys.stderr)
-    known = {REFERENCE, *measured_breaks()}
-    for path in glob.glob(os.path.join(FOLDER, "*.json")):  # a break renamed or removed leaves no file behind
-        if os.path.basename(path)[: -len(".json")] not in known:
-            os.remove(path)
+    measured = set(measured_breaks())
+    for name in stored_breaks():  # a break that the checks no longer measure keeps no stale file behind
+        if name not in measured:
+            os.remove(path_of(name))
 
 
 _LOADED: dict[str, Any] = {}
@@ -269,19 +294,17 @@ def load() -> dict[str, Any]:
     if not _LOADED:
         ref = json.loads(_read(path_of(REFERENCE)))
         data: dict[str, Any] = {kind: {"reference": ref[kind], "breaks": {}} for kind in ("tensor", "scalar")}
-        for path in sorted(glob.glob(os.path.join(FOLDER, "*.json"))):
-            name = os.path.basename(path)[: -len(".json")]
-            if name != REFERENCE:
-                stored = json.loads(_read(path))
-                for kind in ("tensor", "scalar"):
-                    if stored.get(kind):
-                        data[kind]["breaks"][name] = stored[kind]
+        for name in stored_breaks():
+            stored = json.loads(_read(path_of(name)))
+            for kind in ("tensor", "scalar"):
+                if stored.get(kind):
+                    data[kind]["breaks"][name] = stored[kind]
         _LOADED.update(data)
     return _LOADED
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m minigrad.doctor.fingerprints", description=__doc__)
+    parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__)
     parser.add_argument("--all", action="store_true", help="measure every break and the reference again")
     parser.add_argument("breaks", nargs="*", help="measure these breaks again (default: the stale ones)")
     args = parser.parse_args(argv)

@@ -133,8 +133,8 @@ def weight_variance(scheme: str, fan_in: int, fan_out: int) -> float:
     return 2 / fan_in  # kaiming, ReLU gain sqrt(2): a = sqrt(6 / fan_in)
 
 
-def init_display_name(scheme: str, lang: str) -> str:
-    return text(f"init.scheme.{scheme}", lang, bound=UNIFORM_BOUND)
+def init_display_name(scheme: str) -> str:
+    return text(f"init.scheme.{scheme}", bound=UNIFORM_BOUND)
 
 
 def relu_mlp(dim: int, width: int, depth: int, classes: int, rng: np.random.Generator) -> nn.Sequential:
@@ -188,16 +188,15 @@ def init_experiment(
     return results
 
 
-def summarize_init(results: dict[str, Any], lang: str = "en") -> str:
+def summarize_init(results: dict[str, Any]) -> str:
     depth = results["depth"]
-    lines = [text("init.header", lang, depth=depth, width=results["width"])]
+    lines = [text("init.header", depth=depth, width=results["width"])]
     for name, r in results["schemes"].items():
         std, loss, per_layer = r["activation_std"], r["loss"], r["predicted_factor_per_layer"]
         lines.append(
             text(
                 "init.scheme_line",
-                lang,
-                name=init_display_name(name, lang),
+                name=init_display_name(name),
                 first=f"{std[0]:.3g}",
                 depth=len(std),
                 last=f"{std[-1]:.3g}",
@@ -206,16 +205,15 @@ def summarize_init(results: dict[str, Any], lang: str = "en") -> str:
                 per_layer=f"{per_layer:.3g}",
                 grad=f"{r['weight_grad_norm'][0]:.3g}",
                 loss_first=f"{loss[0]:.3f}",
-                loss_last=_tail_mean(loss, lang),
+                loss_last=_tail_mean(loss),
             )
         )
-    lines.append(text("init.theory", lang))
+    lines.append(text("init.theory"))
     if "xavier" in results["schemes"]:
         xavier = results["schemes"]["xavier"]["activation_std"]
         lines.append(
             text(
                 "init.xavier_verdict",
-                lang,
                 first=f"{xavier[0]:.3g}",
                 last=f"{xavier[-1]:.3g}",
                 depth=len(xavier),
@@ -225,10 +223,10 @@ def summarize_init(results: dict[str, Any], lang: str = "en") -> str:
     return "\n".join(lines)
 
 
-def _tail_mean(losses: list[float | None], lang: str, n: int = 10) -> str:
+def _tail_mean(losses: list[float | None], n: int = 10) -> str:
     """The mean of the last ``n`` mini-batch losses (one batch is noisy), as text."""
     tail = [v for v in losses[-n:] if v is not None]
-    return text("exp.tail_mean", lang, value=f"{np.mean(tail):.3f}", n=n) if len(tail) == len(losses[-n:]) else "nan"
+    return text("exp.tail_mean", value=f"{np.mean(tail):.3f}", n=n) if len(tail) == len(losses[-n:]) else "nan"
 
 
 # --------------------------------------------------------------------------- norm
@@ -293,14 +291,13 @@ def norm_experiment(
     }
 
 
-def summarize_norm(results: dict[str, Any], lang: str = "en") -> str:
+def summarize_norm(results: dict[str, Any]) -> str:
     depth, variants = results["depth"], results["variants"]
-    names = {name: text(f"norm.variant.{name}", lang) for name in variants}
+    names = {name: text(f"norm.variant.{name}") for name in variants}
     pad = max(len(n) for n in names.values())
     lines = [
         text(
             "norm.header",
-            lang,
             depth=depth,
             width=results["width"],
             lr=results["lr"],
@@ -310,11 +307,11 @@ def summarize_norm(results: dict[str, Any], lang: str = "en") -> str:
         )
     ]
     for key, statistic in (("norm.stds", "activation_std"), ("norm.grads", "weight_grad_norm")):
-        lines.append(text(key, lang, depth=depth))
+        lines.append(text(key, depth=depth))
         lines += [f"    {names[name]:<{pad}}  {_sig(r[statistic])}" for name, r in variants.items()]
-    lines.append(text("norm.losses", lang))
+    lines.append(text("norm.losses"))
     for name, r in variants.items():
-        lines.append(f"    {names[name]:<{pad}}  {r['loss'][0]:.3f} -> {_tail_mean(r['loss'], lang)}")
+        lines.append(f"    {names[name]:<{pad}}  {r['loss'][0]:.3f} -> {_tail_mean(r['loss'])}")
     return "\n".join(lines)
 
 
@@ -355,17 +352,16 @@ def residual_experiment(blocks: int = 50, width: int = 64, batch: int = 128, see
     }
 
 
-def summarize_residual(results: dict[str, Any], lang: str = "en") -> str:
+def summarize_residual(results: dict[str, Any]) -> str:
     blocks = results["blocks"]
-    lines = [text("residual.header", lang, blocks=blocks, width=results["width"], batch=results["batch"])]
+    lines = [text("residual.header", blocks=blocks, width=results["width"], batch=results["batch"])]
     for name, r in results["variants"].items():
         g = r["weight_grad_norm"]
         middle = len(g) // 2
         lines.append(
             text(
                 "residual.line",
-                lang,
-                name=text(f"residual.variant.{name}", lang),
+                name=text(f"residual.variant.{name}"),
                 first=f"{g[0]:.3g}",
                 middle=middle,
                 mid=f"{g[middle - 1]:.3g}",
@@ -379,7 +375,6 @@ def summarize_residual(results: dict[str, Any], lang: str = "en") -> str:
         lines.append(
             text(
                 "residual.ratio",
-                lang,
                 ratio=f"{res / plain:.3g}",
                 decades=f"{results['decades_gained_at_block_1']:.1f}",
                 plain_decades=f"{results['decades_lost_without_skips']:.1f}",
@@ -391,17 +386,16 @@ def summarize_residual(results: dict[str, Any], lang: str = "en") -> str:
 
 # --------------------------------------------------------------------------- running and saving
 
-EXPERIMENTS: dict[str, tuple[Callable[..., dict[str, Any]], Callable[[dict[str, Any], str], str], str]] = {
+EXPERIMENTS: dict[str, tuple[Callable[..., dict[str, Any]], Callable[[dict[str, Any]], str], str]] = {
     "init": (init_experiment, summarize_init, "plot_init"),
     "norm": (norm_experiment, summarize_norm, "plot_norm"),
     "residual": (residual_experiment, summarize_residual, "plot_residual"),
 }
 
 
-def run_experiment(
-    name: str, out_dir: str | os.PathLike[str], plot: bool = True, lang: str = "en", **kwargs: Any
-) -> dict[str, Any]:
-    """Run one experiment, write ``<name>.json`` (and ``<name>.png``, texts in ``lang``) into ``out_dir``."""
+def run_experiment(name: str, out_dir: str | os.PathLike[str], plot: bool = True, **kwargs: Any) -> dict[str, Any]:
+    """Run one experiment, write ``<name>.json`` (and ``<name>.png``) into ``out_dir``; texts in the current
+    language."""
     if name not in EXPERIMENTS:
         raise ValueError(f"experiment: unknown experiment {name!r}; choose from {', '.join(EXPERIMENTS)}")
     run, summarize, plotter = EXPERIMENTS[name]
@@ -410,13 +404,13 @@ def run_experiment(
     with single_blas_thread():
         results = run(**kwargs)
     results["elapsed_seconds"] = time.perf_counter() - start
-    results["summary"] = summarize(results, lang)
+    results["summary"] = summarize(results)
     files = {"json": str(out / f"{name}.json")}
     if plot:
         from . import plots
 
         files["plot"] = str(out / f"{name}.png")
-        getattr(plots, plotter)(results, files["plot"], lang)
+        getattr(plots, plotter)(results, files["plot"])
     results["files"] = files
     Path(files["json"]).write_text(json.dumps(results, indent=2) + "\n")
     return results

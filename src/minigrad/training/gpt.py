@@ -580,7 +580,7 @@ def gpt_main(argv: Sequence[str]) -> int:
         def progress(total: int) -> Any:
             return Bar(total=total, desc=desc, unit=unit)
 
-    from .cli import claimed_run_folder  # the command's edge, shared with `minigrad train`
+    from .train_command import claimed_run_folder  # the command's edge, shared with `minigrad train`
 
     with claimed_run_folder(args.out) as run:  # checked and locked (exit 2) before any training
         print(text("training.gpt.header", layers=config.n_layers, d_model=config.d_model, steps=config.steps))

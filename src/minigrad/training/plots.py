@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from ..commandline import require
-from ..messages import current_lang, using_lang
+from ..messages import using_lang
 from .texts import text
 
 PathLike = str | os.PathLike[str]
@@ -163,7 +163,7 @@ def plot_init(results: Mapping[str, Any], path: PathLike) -> None:
     all_stds: list[float] = []
     all_grads: list[float] = []
     for index, ((name, r), style) in enumerate(zip(results["schemes"].items(), STYLES)):
-        label = init_display_name(name, current_lang())
+        label = init_display_name(name)
         _per_layer(axes, label, r["activation_std"], r["weight_grad_norm"], style)
         layers = range(1, len(r["activation_std"]) + 1)
         predicted = [r["activation_std"][0] * r["predicted_factor_per_layer"] ** (i - 1) for i in layers]

@@ -37,7 +37,7 @@ Array = np.ndarray[Any, np.dtype[np.float64]]
 
 def _torch() -> Any:
     """PyTorch, imported on first use; without it the check is skipped, saying how to install it."""
-    from ..diagnose import lab_torch
+    from ..case_diagnostics import lab_torch
 
     return lab_torch()
 

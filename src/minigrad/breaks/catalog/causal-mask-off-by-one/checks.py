@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ...shared.attention import _probes
+from ...shared.attention_probes import family_checks
 
-CHECKS = _probes("causality-probe")
+CHECKS = family_checks("causality-probe")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...shared.engine import leaf
+from ...shared.engine_checks import leaf
 
 
 def _grads_share_memory() -> bool:

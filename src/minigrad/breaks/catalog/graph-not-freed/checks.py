@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ....engine import GraphFreedError
-from ...shared.engine import leaf, raises
+from ...shared.engine_checks import leaf, raises
 
 
 def _second_backward_succeeds() -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ....tensor import Tensor
-from ...shared.engine import leaf, raises
+from ...shared.engine_checks import leaf, raises
 
 
 def const(data: Any) -> Tensor:

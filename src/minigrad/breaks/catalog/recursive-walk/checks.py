@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...shared.engine import leaf, raises
+from ...shared.engine_checks import leaf, raises
 
 
 def _deep_chain_fails() -> bool:

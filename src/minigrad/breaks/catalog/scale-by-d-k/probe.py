@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ...shared.attention import PROBE
+from ...shared.attention_probes import PROBE
 
 __all__ = ["PROBE"]

@@ -1,7 +1,7 @@
 import numpy as np
 
 from minigrad import no_grad
-from minigrad.diagnostics.probes import causality_probe
+from minigrad.diagnostics import causality_probe
 from minigrad.nn.transformer import MiniGPT
 
 ids = np.random.default_rng(700).integers(0, 16, (2, 8))

@@ -1,6 +1,6 @@
 import numpy as np
 
-from minigrad.diagnostics.probes import causality_probe
+from minigrad.diagnostics import causality_probe
 from minigrad.nn.attention import MultiheadAttention
 
 x = np.random.default_rng(782).standard_normal((2, 8, 16))

@@ -1,4 +1,4 @@
-from minigrad.diagnostics.probes import shift_probe
+from minigrad.diagnostics import shift_probe
 from minigrad.training.gpt import language_model_loss
 
 observed = dict(shift_probe(language_model_loss, vocab_size=16).measurements)

@@ -321,8 +321,7 @@ def experiment_main(argv: list[str]) -> int:
     prepare_out_dir(args.out)
     names = list(EXPERIMENTS) if args.name == "all" else [args.name]
     for name in names:
-        # experiments.py still takes its language as an argument
-        results = run_experiment(name, args.out, seed=args.seed, lang=current_lang())
+        results = run_experiment(name, args.out, seed=args.seed)
         print(results["summary"])
         seconds = f"{results['elapsed_seconds']:.1f}"
         print(text("exp.wrote", seconds=seconds, **results["files"]))

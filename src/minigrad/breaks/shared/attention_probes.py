@@ -6,7 +6,7 @@ LayerNorm placement, weight tying and the language-model loss.
 These bugs compute the *wrong function with the right gradients*: every op is still differentiated
 correctly, so finite differences stay silent.  A cross-check against PyTorch catches those on the path of
 ``scaled_dot_product_attention`` (the probe every break here shares); the rest are caught only by
-behavioural probes, run as every break's checks: the public ones of :mod:`minigrad.diagnostics.probes`
+behavioural probes, run as every break's checks: the public ones of :mod:`minigrad.diagnostics.sequence_probes`
 (causality, permutation, scale, shift), the permutation probe after the positional encoding, and three
 that test a property of one component (RoPE's relative positions, the Pre-LN residual path, the tied
 weight's gradient).  Each check returns what it saw when it fires, and an empty string when the
@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from ...diagnostics.probes import causality_probe, permutation_probe, scale_probe, shift_probe
+from ...diagnostics.sequence_probes import causality_probe, permutation_probe, scale_probe, shift_probe
 from ...engine import no_grad
-from ...messages import current_lang, text
+from ...messages import text
 from ...nn import MiniGPT, MultiheadAttention, RotaryEmbedding, SinusoidalPositionalEncoding, TransformerBlock
 from ...ops import attention as attention_ops
 from ...tensor import Tensor
@@ -50,7 +50,7 @@ def _gpt(n_layers: int = 2, positions: str = "sinusoidal") -> MiniGPT:
 
 def _fired(result: Any) -> str:
     """A check's answer: what the probe saw when it failed, else an empty string (silent)."""
-    return "" if result.passed else str(result.summary(current_lang()))
+    return "" if result.passed else str(result.summary())
 
 
 # A finite additive causal mask, written here rather than taken from minigrad's causal_mask: the probe tests
@@ -214,7 +214,7 @@ PROBE_CHECKS = {
 }
 
 
-def _probes(*claimed: str) -> dict[str, Any]:
+def family_checks(*claimed: str) -> dict[str, Any]:
     """Every probe, those the break's page claims last: `breaks verify` shows a break's own checks in one
     column, the last one."""
     unclaimed = {name: check for name, check in PROBE_CHECKS.items() if name not in claimed}

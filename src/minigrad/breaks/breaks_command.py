@@ -18,11 +18,11 @@ from pathlib import Path
 from ..commandline import UsageError, command_parser, entry_point, help_text, number
 from ..messages import current_lang, text
 from . import mystery
+from .case_diagnostics import DIAGNOSTICS, Row, Verdict, diagnose, diagnostic_name, probe_text, verdict_word
+from .case_report import CaseResult, describe, outcome_text, procedure_source, render_case, run_cases, word
 from .catalog import one
 from .core import Break, UnknownBreakError, all_breaks, diff
-from .diagnose import DIAGNOSTICS, Row, Verdict, diagnose, diagnostic_name, probe_text, verdict_word
 from .export import export_page
-from .report import CaseResult, describe, outcome_text, procedure_source, render_case, run_cases, word
 
 WIDTH = 104
 
@@ -51,16 +51,16 @@ def say(text: str = "") -> None:
 VERDICT_KEYS = ("v.caught", "v.not-caught", "v.NOT-CAUGHT", "v.no-alarm", "v.false-alarm", "v.na", "v.failed")
 
 
-def _verdict_width(lang: str, star: bool = False) -> int:
-    return max(len(word(k, lang)) for k in (*VERDICT_KEYS, "v.skipped")) + star
+def _verdict_width(star: bool = False) -> int:
+    return max(len(word(k)) for k in (*VERDICT_KEYS, "v.skipped")) + star
 
 
-def _skip_lines(brk: Break, rows: list[Row], lang: str) -> list[str]:
+def _skip_lines(brk: Break, rows: list[Row]) -> list[str]:
     """One line per reason a diagnostic was skipped, naming the diagnostics and how to run them."""
     lines = []
     for reason in dict.fromkeys(f.message for r in rows for f in (r.correct, r.broken) if f.verdict == Verdict.SKIPPED):
         names = list(dict.fromkeys(r.diagnostic for r in rows if reason in (r.correct.message, r.broken.message)))
-        lines.append(word(reason, lang).format(diagnostic=", ".join(names), id=brk.id))
+        lines.append(word(reason).format(diagnostic=", ".join(names), id=brk.id))
     return lines
 
 
@@ -103,114 +103,114 @@ def no_match() -> str:
     return text("lab.no_match", phases=", ".join(map(str, phases())), families=shown)
 
 
-def cmd_list(lang: str, phase: int | None, family: str | None) -> int:
+def cmd_list(phase: int | None, family: str | None) -> int:
     breaks = selected(phase, family_id(family))
     if not breaks:
         print(no_match())
         return 1
     keys = ("col.phase", "col.family", "col.target", "col.title")
-    head = [word(k, lang) for k in keys]
+    head = [word(k) for k in keys]
     rows = [(head[0], "id", *head[1:])]
-    rows += [(str(b.phase), b.id, family_name(b.family), ", ".join(b.targets), b.title(lang)) for b in breaks]
+    rows += [(str(b.phase), b.id, family_name(b.family), ", ".join(b.targets), b.title()) for b in breaks]
     print(_table(rows))
-    print("\n" + textwrap.fill(word("start", lang), WIDTH))
+    print("\n" + textwrap.fill(word("start"), WIDTH))
     return 0
 
 
-def _header(brk: Break, lang: str) -> list[str]:
+def _header(brk: Break) -> list[str]:
     lines = [
-        f"{brk.id}: {brk.title(lang)}",
-        f"{word('phase', lang)}: {brk.phase}    {word('family', lang)}: {family_name(brk.family)}",
-        f"{word('target', lang)}: {', '.join(brk.targets)}",
+        f"{brk.id}: {brk.title()}",
+        f"{word('phase')}: {brk.phase}    {word('family')}: {family_name(brk.family)}",
+        f"{word('target')}: {', '.join(brk.targets)}",
         "",
-        f"{word('hypothesis', lang)}:",
-        _wrap(brk.hypothesis(lang)),
+        f"{word('hypothesis')}:",
+        _wrap(brk.hypothesis()),
         "",
-        f"{word('lesson', lang)}:",
-        _wrap(brk.lesson(lang)),
+        f"{word('lesson')}:",
+        _wrap(brk.lesson()),
     ]
     if brk.engine_note is not None:
-        lines += ["", f"{word('engine', lang)}:", _wrap(brk.engine_note(lang))]
+        lines += ["", f"{word('engine')}:", _wrap(brk.engine_note())]
     return lines
 
 
-def cmd_show(brk: Break, lang: str) -> int:
-    lines = _header(brk, lang)
-    lines += ["", f"{word('diff', lang)}:", textwrap.indent(diff(brk), "  ")]
-    how = word("how", lang).format(id=brk.id)
-    lines += [f"{word('procedure', lang)}:", "  " + how, "  minigrad breaks run " + brk.id]
+def cmd_show(brk: Break) -> int:
+    lines = _header(brk)
+    lines += ["", f"{word('diff')}:", textwrap.indent(diff(brk), "  ")]
+    how = word("how").format(id=brk.id)
+    lines += [f"{word('procedure')}:", "  " + how, "  minigrad breaks run " + brk.id]
     for i, case in enumerate(brk.cases, 1):
-        lines.append(f"  {word('case', lang)} {i}: {case.name(lang)}")
-        lines.append(textwrap.indent(procedure_source(case, lang).rstrip(), "    | ", lambda line: True))
-    lines += ["", f"{word('failure', lang)}:"]
+        lines.append(f"  {word('case')} {i}: {case.name()}")
+        lines.append(textwrap.indent(procedure_source(case).rstrip(), "    | ", lambda line: True))
+    lines += ["", f"{word('failure')}:"]
     for i, result in enumerate(run_cases(brk), 1):  # measured now, on this machine: never written by hand
-        shown = describe(result.broken, lang)
-        lines.append(f"  {word('case', lang)} {i}: {outcome_text(result.outcome, lang)}: {shown[0] if shown else ''}")
+        shown = describe(result.broken)
+        lines.append(f"  {word('case')} {i}: {outcome_text(result.outcome)}: {shown[0] if shown else ''}")
         lines += [f"    {line}" for line in shown[1:]]
-    lines += ["", f"{word('catches', lang)}: {', '.join(brk.catches)}"]
+    lines += ["", f"{word('catches')}: {', '.join(brk.catches)}"]
     print("\n".join(lines))
     return 0
 
 
-def _diagnostic_widths(brk: Break, lang: str) -> list[int]:
-    names = [diagnostic_name(n, lang) for n in (*DIAGNOSTICS, *brk.checks)]
+def _diagnostic_widths(brk: Break) -> list[int]:
+    names = [diagnostic_name(n) for n in (*DIAGNOSTICS, *brk.checks)]
     return [
-        max(len(word("col.diagnostic", lang)), *map(len, names)),
-        max(len(word("col.should", lang)), len(word("yes", lang))),
-        max(len(word("col.correct", lang)), _verdict_width(lang)),
+        max(len(word("col.diagnostic")), *map(len, names)),
+        max(len(word("col.should")), len(word("yes"))),
+        max(len(word("col.correct")), _verdict_width()),
     ]
 
 
-def _diagnostic_cells(row: Row, lang: str) -> tuple[str, ...]:
-    should = word("yes", lang) if row.claimed else ""
+def _diagnostic_cells(row: Row) -> tuple[str, ...]:
+    should = word("yes") if row.claimed else ""
     return (
-        diagnostic_name(row.diagnostic, lang),
+        diagnostic_name(row.diagnostic),
         should,
-        verdict_word(row, "correct", lang),
-        verdict_word(row, "broken", lang),
+        verdict_word(row, "correct"),
+        verdict_word(row, "broken"),
     )
 
 
-def _messages(rows: list[Row], lang: str) -> str:
+def _messages(rows: list[Row]) -> str:
     text = ""
     for row in rows:
-        for finding_of, finding in (("col.correct", row.correct), ("col.broken", row.broken)):
-            if finding.message and finding.verdict != Verdict.SKIPPED:
-                label = f"{row.diagnostic}, {word(finding_of, lang)}, {word('message', lang)}:"
-                text += f"\n\n{label}\n" + textwrap.indent(finding.message, "    ")
+        for column, outcome in (("col.correct", row.correct), ("col.broken", row.broken)):
+            if outcome.message and outcome.verdict != Verdict.SKIPPED:
+                label = f"{row.diagnostic}, {word(column)}, {word('message')}:"
+                text += f"\n\n{label}\n" + textwrap.indent(outcome.message, "    ")
     return text
 
 
-def cmd_run(brk: Break, lang: str, verbose: bool) -> int:
+def cmd_run(brk: Break, verbose: bool) -> int:
     """The header at once, then each case and each diagnostic as it finishes."""
-    say("\n".join([*_header(brk, lang), "", f"{word('observed', lang)}:"]))
+    say("\n".join([*_header(brk), "", f"{word('observed')}:"]))
 
     def case_done(index: int, result: CaseResult) -> None:
-        say(textwrap.indent(render_case(index, result, lang), "  "))
+        say(textwrap.indent(render_case(index, result), "  "))
 
     results = run_cases(brk, case_done)
-    say("  " + word("held", lang).format(held=sum(r.hypothesis_holds for r in results), total=len(results)))
+    say("  " + word("held").format(held=sum(r.hypothesis_holds for r in results), total=len(results)))
     say()
-    say(f"{word('diagnostics', lang)} ({probe_text(brk, lang)}):")
+    say(f"{word('diagnostics')} ({probe_text(brk)}):")
     keys = ("col.diagnostic", "col.should", "col.correct", "col.broken")
-    widths = _diagnostic_widths(brk, lang)
-    say("  " + _row([word(k, lang) for k in keys], widths))
-    rows = diagnose(brk, lambda row: say("  " + _row(_diagnostic_cells(row, lang), widths)))
-    lines = [f"  {line}" for line in _skip_lines(brk, rows, lang)]
+    widths = _diagnostic_widths(brk)
+    say("  " + _row([word(k) for k in keys], widths))
+    rows = diagnose(brk, lambda row: say("  " + _row(_diagnostic_cells(row), widths)))
+    lines = [f"  {line}" for line in _skip_lines(brk, rows)]
     if verbose:
-        lines.append(textwrap.indent(_messages(rows, lang), "  "))
-    say("\n".join([*lines, "", _wrap(word("legend", lang))]))
+        lines.append(textwrap.indent(_messages(rows), "  "))
+    say("\n".join([*lines, "", _wrap(word("legend"))]))
     return 0 if all(r.ok for r in rows) else 1
 
 
-def cmd_verify(lang: str) -> int:
+def cmd_verify() -> int:
     """The whole matrix, a row per break as it is measured: every general diagnostic, plus its own checks."""
     breaks = list(all_breaks().values())
-    own = word("own-check", lang)
+    own = word("own-check")
     names = [*DIAGNOSTICS, own]
     widths = [
-        max(len(word("col.break", lang)), *(len(b.id) for b in breaks)),
-        *(max(len(n), _verdict_width(lang, star=True), len(word("v.false-alarm", lang))) for n in DIAGNOSTICS),
+        max(len(word("col.break")), *(len(b.id) for b in breaks)),
+        *(max(len(n), _verdict_width(star=True), len(word("v.false-alarm"))) for n in DIAGNOSTICS),
         0,
     ]
     failures: list[str] = []
@@ -220,11 +220,11 @@ def cmd_verify(lang: str) -> int:
         if row is None or row.broken.verdict == Verdict.NA:
             return "."
         if row.false_alarm:
-            return word("v.false-alarm", lang)
-        text = verdict_word(row, "broken", lang) + ("*" if row.claimed else "")
+            return word("v.false-alarm")
+        text = verdict_word(row, "broken") + ("*" if row.claimed else "")
         return text if row.diagnostic in DIAGNOSTICS else f"{text} ({row.diagnostic})"
 
-    say(_row((word("col.break", lang), *names, ""), widths))
+    say(_row((word("col.break"), *names, ""), widths))
     for brk in breaks:
         rows = diagnose(brk)
         # A break's own checks (e.g. a comparison with torch.optim) share one column, named in the cell.
@@ -233,33 +233,31 @@ def cmd_verify(lang: str) -> int:
         for row in rows:
             if row.false_alarm:
                 failures.append(
-                    word("fail.false-alarm", lang).format(
-                        id=brk.id, diagnostic=row.diagnostic, message=row.correct.message
-                    )
+                    word("fail.false-alarm").format(id=brk.id, diagnostic=row.diagnostic, message=row.correct.message)
                 )
             elif row.claimed and not row.caught and not row.skipped:
                 detail = f": {row.broken.message}" if row.broken.message else ""
-                failures.append(word("fail.missed", lang).format(id=brk.id, diagnostic=row.diagnostic, detail=detail))
+                failures.append(word("fail.missed").format(id=brk.id, diagnostic=row.diagnostic, detail=detail))
         if not any(row.caught or row.skipped for row in rows if row.claimed):
-            failures.append(word("fail.escapes", lang).format(id=brk.id))
+            failures.append(word("fail.escapes").format(id=brk.id))
         for row in rows:
-            for finding in (row.correct, row.broken):
-                if finding.verdict == Verdict.SKIPPED and row.diagnostic not in skipped.setdefault(finding.message, []):
-                    skipped[finding.message].append(row.diagnostic)
-    say("\n" + textwrap.fill(word("verify-legend", lang), WIDTH))
-    if lang != "en":  # the columns are the diagnostics' names (ids): say once what each one is
-        say(textwrap.fill("; ".join(diagnostic_name(n, lang) for n in DIAGNOSTICS), WIDTH))
+            for outcome in (row.correct, row.broken):
+                if outcome.verdict == Verdict.SKIPPED and row.diagnostic not in skipped.setdefault(outcome.message, []):
+                    skipped[outcome.message].append(row.diagnostic)
+    say("\n" + textwrap.fill(word("verify-legend"), WIDTH))
+    if current_lang() != "en":  # the columns are the diagnostics' names (ids): say once what each one is
+        say(textwrap.fill("; ".join(diagnostic_name(n) for n in DIAGNOSTICS), WIDTH))
     for reason, diagnostics in skipped.items():
-        say("\n" + word(reason, lang).format(diagnostic=", ".join(diagnostics), id="ID"))
+        say("\n" + word(reason).format(diagnostic=", ".join(diagnostics), id="ID"))
     if failures:
-        say("\n" + word("verify-failed", lang))
+        say("\n" + word("verify-failed"))
         say("\n".join(f"  - {f}" for f in failures))
         return 1
-    say("\n" + word("verify-passed", lang).format(n=len(breaks)))
+    say("\n" + word("verify-passed").format(n=len(breaks)))
     return 0
 
 
-def cmd_mystery(lang: str, phase: int | None, family: str | None, seed: int | None) -> int:
+def cmd_mystery(phase: int | None, family: str | None, seed: int | None) -> int:
     family = family_id(family)
     candidates = selected(phase, family)
     if not candidates:
@@ -296,13 +294,13 @@ def cmd_mystery_run(command: list[str]) -> int:
         raise UsageError(text("lab.mystery.cannot_start", command=command[0], error=exc)) from exc
 
 
-def cmd_reveal(lang: str, guess: str | None) -> int:
+def cmd_reveal(guess: str | None) -> int:
     state = mystery.current()
     if guess is not None and guess not in all_breaks():  # a typo must not end the game
         raise UnknownBreakError(guess, "lab.unknown_guess")
     answer = all_breaks()[mystery.break_of_token(state.token)]
     points = mystery.score(guess, answer)
-    print(text("lab.reveal.named", id=answer.id, title=answer.title(lang)))
+    print(text("lab.reveal.named", id=answer.id, title=answer.title()))
     print(
         text(
             "lab.reveal.scored",
@@ -311,13 +309,13 @@ def cmd_reveal(lang: str, guess: str | None) -> int:
             why=text(f"lab.reveal.why{points}"),
         )
     )
-    print(f"minigrad breaks run {answer.id}{' --lang es' if lang == 'es' else ''}")
+    print(f"minigrad breaks run {answer.id}{' --lang es' if current_lang() == 'es' else ''}")
     mystery.finish()
     return 0
 
 
-def cmd_export(brk: Break, lang: str, out: str | None) -> int:
-    page = export_page(brk, lang)
+def cmd_export(brk: Break, out: str | None) -> int:
+    page = export_page(brk)
     if out is None:
         print(page, end="")
         return 0
@@ -381,22 +379,21 @@ def main(argv: list[str]) -> int:
     if "mystery-run" in argv:  # the learner's command is not ours to parse: its own --lang stays its own
         argv, command = _mystery_run_argv(argv)
     args = _parser().parse_args(argv)
-    lang = current_lang()
     if args.command == "list":
-        return cmd_list(lang, args.phase, args.family)
+        return cmd_list(args.phase, args.family)
     if args.command == "verify":
-        return cmd_verify(lang)
+        return cmd_verify()
     if args.command == "mystery":
-        return cmd_mystery(lang, args.phase, args.family, args.seed)
+        return cmd_mystery(args.phase, args.family, args.seed)
     if args.command == "mystery-run":
         return cmd_mystery_run([*args.cmd, *command])
     if args.command == "reveal":
-        return cmd_reveal(lang, args.guess)
+        return cmd_reveal(args.guess)
     brk = one(args.id)  # this break's page alone: the header prints at once
     if brk is None:
         raise UnknownBreakError(args.id)
     if args.command == "show":
-        return cmd_show(brk, lang)
+        return cmd_show(brk)
     if args.command == "export":
-        return cmd_export(brk, lang, args.out)
-    return cmd_run(brk, lang, args.verbose)
+        return cmd_export(brk, args.out)
+    return cmd_run(brk, args.verbose)

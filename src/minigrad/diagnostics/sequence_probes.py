@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..engine import no_grad
-from ..messages import text
+from ..messages import current_lang, text
 from ..tensor import Tensor
 
 Array = npt.NDArray[Any]
@@ -46,10 +46,12 @@ class ProbeResult:
     summary_es: str
     measurements: dict[str, Any] = field(default_factory=dict)
 
-    def summary(self, language: str = "en") -> str:
-        if language not in ("en", "es"):
-            raise ValueError(text("tools.summary_language", language=language))
-        return self.summary_en if language == "en" else self.summary_es
+    def summary(self, language: str | None = None) -> str:
+        """The verdict in words: in the current language (the command line's ``--lang``), or in ``language``."""
+        chosen = current_lang() if language is None else language
+        if chosen not in ("en", "es"):
+            raise ValueError(text("tools.summary_language", language=chosen))
+        return self.summary_en if chosen == "en" else self.summary_es
 
     def __bool__(self) -> bool:
         return self.passed

@@ -33,10 +33,10 @@ from ..messages import catalog, current_lang, template
 from .core import PACKAGE, Break, BreakError, Case, Expect, Observation, Outcome, inject, suspended
 
 
-def word(key: str, lang: str | None = None) -> str:
-    """The lab's text ``key`` (``messages/lab.toml``) in ``lang``, else the current language; placeholders unfilled
-    (the caller fills them with ``.format``)."""
-    return template("lab." + key.replace(" ", "_"), lang)
+def word(key: str) -> str:
+    """The lab's text ``key`` (``messages/lab.toml``) in the current language (the command chose it); placeholders
+    unfilled (the caller fills them with ``.format``)."""
+    return template("lab." + key.replace(" ", "_"))
 
 
 PUBLIC = "minigrad"  # how a case script imports the package, whatever name it was loaded under here
@@ -232,8 +232,8 @@ def run_cases(brk: Break, each: Callable[[int, CaseResult], None] | None = None)
 # --------------------------------------------------------------------------- formatting
 
 
-def describe_error(exc: BaseException, lang: str | None = None) -> str:
-    return f"{word('raised', lang)}: {type(exc).__name__}: {exc}"
+def describe_error(exc: BaseException) -> str:
+    return f"{word('raised')}: {type(exc).__name__}: {exc}"
 
 
 DECADES = 3  # values whose nonzero magnitudes span more decades than this are printed in scientific notation
@@ -251,9 +251,9 @@ def spans_decades(array: np.ndarray[Any, Any]) -> bool:
     return magnitudes.size > 1 and float(np.log10(magnitudes.max() / magnitudes.min())) > DECADES
 
 
-def describe_value(value: Any, lang: str | None = None) -> str:
+def describe_value(value: Any) -> str:
     if value is None:
-        return word("no-grad", lang)
+        return word("no-grad")
     array = np.asarray(value)
     if array.ndim == 0:
         return str(array.item()) if array.dtype.kind == "b" else f"{array.item():.6g}"  # True/False: code
@@ -267,7 +267,7 @@ def describe_value(value: Any, lang: str | None = None) -> str:
         floatmode="maxprec",
         formatter={"float_kind": lambda v: f"{v:.3e}"} if scientific else None,
     )
-    return f"{' '.join(body.split())}  {word('shape', lang)} {array.shape}"
+    return f"{' '.join(body.split())}  {word('shape')} {array.shape}"
 
 
 @functools.cache
@@ -282,11 +282,11 @@ def _quantity_patterns(lang: str) -> tuple[tuple[re.Pattern[str], str], ...]:
     return tuple(patterns)
 
 
-def quantity(name: str, lang: str | None = None, *, in_sentence: bool = False) -> str:
+def quantity(name: str, *, in_sentence: bool = False) -> str:
     """A case's name for a result, as the reader reads it: translated when it is a phrase (``"first step / lr"``),
     as it is when it is code (``a.grad``) or has no translation.  ``in_sentence``: a name that is code, inside a
     sentence of another language than English, is marked as code (``mayor diferencia inf en `loss```)."""
-    chosen = lang or current_lang()
+    chosen = current_lang()
     if chosen == "en":
         return name
     for pattern, shown in _quantity_patterns(chosen):
@@ -296,46 +296,46 @@ def quantity(name: str, lang: str | None = None, *, in_sentence: bool = False) -
     return f"`{name}`" if in_sentence and re.fullmatch(r"[A-Za-z_][\w.]*", name) else name
 
 
-def describe(observation: Observation | BaseException, lang: str | None = None) -> list[str]:
+def describe(observation: Observation | BaseException) -> list[str]:
     if isinstance(observation, BaseException):
-        return [describe_error(observation, lang)]
-    return [f"{quantity(key, lang)} = {describe_value(value, lang)}" for key, value in observation.items()]
+        return [describe_error(observation)]
+    return [f"{quantity(key)} = {describe_value(value)}" for key, value in observation.items()]
 
 
-def outcome_text(outcome: Outcome, lang: str | None = None) -> str:
-    return word(f"outcome.{outcome.value}", lang)
+def outcome_text(outcome: Outcome) -> str:
+    return word(f"outcome.{outcome.value}")
 
 
-def expect_text(expect: Expect, lang: str | None = None) -> str:
+def expect_text(expect: Expect) -> str:
     if expect.factor is not None:
-        return word("factor", lang).format(key=quantity(expect.key, lang, in_sentence=True), factor=expect.factor)
-    return word("shape-of", lang).format(key=quantity(expect.key, lang, in_sentence=True), shape=expect.shape)
+        return word("factor").format(key=quantity(expect.key, in_sentence=True), factor=expect.factor)
+    return word("shape-of").format(key=quantity(expect.key, in_sentence=True), shape=expect.shape)
 
 
-def predicted_text(case: Case, lang: str | None = None) -> str:
+def predicted_text(case: Case) -> str:
     ordered = sorted(case.predicted, key=lambda o: list(Outcome).index(o))
-    text = f" {word('or', lang)} ".join(outcome_text(o, lang) for o in ordered)
-    return f"{text}, {expect_text(case.expect, lang)}" if case.expect is not None else text
+    text = f" {word('or')} ".join(outcome_text(o) for o in ordered)
+    return f"{text}, {expect_text(case.expect)}" if case.expect is not None else text
 
 
-def observed_text(result: CaseResult, lang: str) -> str:
-    text = outcome_text(result.outcome, lang)
+def observed_text(result: CaseResult) -> str:
+    text = outcome_text(result.outcome)
     m, expect = result.measured, result.case.expect
     if expect is not None and not isinstance(result.broken, BaseException):
         if expect.factor is not None:
             got = (
-                word("factor", lang).format(key=quantity(expect.key, lang, in_sentence=True), factor=m.factor)
+                word("factor").format(key=quantity(expect.key, in_sentence=True), factor=m.factor)
                 if m.factor is not None
-                else word("no-factor", lang).format(key=quantity(expect.key, lang, in_sentence=True))
+                else word("no-factor").format(key=quantity(expect.key, in_sentence=True))
             )
         else:
             shape = np.shape(np.asarray(result.broken.get(expect.key)))
-            got = word("shape-of", lang).format(key=quantity(expect.key, lang, in_sentence=True), shape=shape)
+            got = word("shape-of").format(key=quantity(expect.key, in_sentence=True), shape=shape)
         text += f", {got}"
     if result.outcome == Outcome.WRONG_VALUES and m.key is not None:
-        text += f" ({word('max-diff', lang).format(diff=m.max_abs_diff, key=quantity(m.key, lang, in_sentence=True))})"
+        text += f" ({word('max-diff').format(diff=m.max_abs_diff, key=quantity(m.key, in_sentence=True))})"
     elif result.outcome == Outcome.SAME:
-        text += f" ({word('within-tol', lang)})"
+        text += f" ({word('within-tol')})"
     return text
 
 
@@ -352,11 +352,11 @@ def script_comments(source: str) -> list[tuple[int, int, str]]:
     return [(t.start[0], t.start[1], t.string[1:].strip()) for t in tokens if t.type == tokenize.COMMENT]
 
 
-def procedure_source(case: Case, lang: str | None = None) -> str:
+def procedure_source(case: Case) -> str:
     """The case's script for ``show`` and ``export``: verbatim in English; in another language, the same code with
     its comments in that language (the script on disk stays one runnable file)."""
     source = case.script.read_text(encoding="utf-8")
-    chosen = lang or current_lang()
+    chosen = current_lang()
     if chosen == "en":
         return source
     lines = source.splitlines(keepends=True)
@@ -368,18 +368,18 @@ def procedure_source(case: Case, lang: str | None = None) -> str:
     return "".join(lines)
 
 
-def render_case(index: int, result: CaseResult, lang: str) -> str:
-    lines = [f"{word('case', lang)} {index}: {result.case.name(lang)}"]
-    correct, broken = describe(result.correct, lang), describe(result.broken, lang)
-    warn = word("warning", lang)
-    lines += [f"  {word('correct', lang)}:"] + [f"    {line}" for line in correct]
+def render_case(index: int, result: CaseResult) -> str:
+    lines = [f"{word('case')} {index}: {result.case.name()}"]
+    correct, broken = describe(result.correct), describe(result.broken)
+    warn = word("warning")
+    lines += [f"  {word('correct')}:"] + [f"    {line}" for line in correct]
     lines += [f"    {warn}: {w}" for w in result.correct_warnings]
-    lines += [f"  {word('broken', lang)}:"] + [f"    {line}" for line in broken]
+    lines += [f"  {word('broken')}:"] + [f"    {line}" for line in broken]
     lines += [f"    {warn}: {w}" for w in result.broken_warnings]
-    verdict = word("holds" if result.hypothesis_holds else "fails", lang)
-    lines.append(f"  {word('predicted', lang)}: {predicted_text(result.case, lang)}")
-    lines.append(f"  {word('observed-short', lang)}: {observed_text(result, lang)}   -> {verdict}")
+    verdict = word("holds" if result.hypothesis_holds else "fails")
+    lines.append(f"  {word('predicted')}: {predicted_text(result.case)}")
+    lines.append(f"  {word('observed-short')}: {observed_text(result)}   -> {verdict}")
     if result.case.note is not None:
-        label = f"  {word('why', lang)}: "
-        lines += textwrap.wrap(result.case.note(lang), 104, initial_indent=label, subsequent_indent=" " * len(label))
+        label = f"  {word('why')}: "
+        lines += textwrap.wrap(result.case.note(), 104, initial_indent=label, subsequent_indent=" " * len(label))
     return "\n".join(lines)

@@ -27,16 +27,16 @@ from typing import Any
 
 import numpy as np
 
-from ..diagnostics.checks import grad_shape_problems
 from ..diagnostics.crosscheck import crosscheck, import_torch
+from ..diagnostics.grad_shape_check import grad_shape_problems
 from ..diagnostics.gradcheck import gradcheck_report
 from ..diagnostics.namespaces import MinigradFunctions
 from ..engine import AnomalyError, GradShapeError, detect_anomaly, shape_check
 from ..messages import catalog, current_lang, text
 from ..scalar import Value
 from ..tensor import Tensor
+from .case_report import word
 from .core import Break, Probe, inject, suspended
-from .report import word
 
 
 class Verdict(enum.Enum):
@@ -83,7 +83,12 @@ def lab_torch() -> types.ModuleType:
 
 
 @dataclass(frozen=True)
-class Finding:
+class DiagnosticOutcome:
+    """One diagnostic on one run of the probe (correct or broken code): its verdict, and its message when it fired.
+
+    (The doctor's :class:`minigrad.doctor.compare.Finding` is another thing: what a check saw in a learner's engine.)
+    """
+
     verdict: Verdict
     message: str = ""
 
@@ -108,29 +113,29 @@ def _run_backward(probe: Probe) -> tuple[Any, list[Tensor]]:
     return out, tensors
 
 
-def shape_guard(probe: Probe) -> Finding:
+def shape_guard(probe: Probe) -> DiagnosticOutcome:
     """The engine's per-contribution shape check (on by default)."""
     if probe.scalar:
-        return Finding(Verdict.NA)
+        return DiagnosticOutcome(Verdict.NA)
     with shape_check(True):
         try:
             _run_backward(probe)
         except GradShapeError as exc:
-            return Finding(Verdict.FIRED, f"GradShapeError: {exc}")
-    return Finding(Verdict.SILENT)
+            return DiagnosticOutcome(Verdict.FIRED, f"GradShapeError: {exc}")
+    return DiagnosticOutcome(Verdict.SILENT)
 
 
-def grad_shapes(probe: Probe) -> Finding:
+def grad_shapes(probe: Probe) -> DiagnosticOutcome:
     """The after-backward invariant ``grad.shape == data.shape`` (check_grad_shapes)."""
     if probe.scalar:
-        return Finding(Verdict.NA)
+        return DiagnosticOutcome(Verdict.NA)
     with shape_check(False):
         _, tensors = _run_backward(probe)
     problems = grad_shape_problems(tensors)
-    return Finding(Verdict.FIRED, problems[0]) if problems else Finding(Verdict.SILENT)
+    return DiagnosticOutcome(Verdict.FIRED, problems[0]) if problems else DiagnosticOutcome(Verdict.SILENT)
 
 
-def gradcheck(probe: Probe) -> Finding:
+def gradcheck(probe: Probe) -> DiagnosticOutcome:
     """Central finite differences in float64 (minigrad.gradcheck)."""
     if probe.scalar:
         values = _values(probe)
@@ -139,32 +144,32 @@ def gradcheck(probe: Probe) -> Finding:
         with shape_check(False):
             tensors = _tensors(probe)
             report = gradcheck_report(lambda *t: probe.fn(MinigradFunctions(), *t), tensors)
-    return Finding(Verdict.SILENT) if report.ok else Finding(Verdict.FIRED, report.message)
+    return DiagnosticOutcome(Verdict.SILENT) if report.ok else DiagnosticOutcome(Verdict.FIRED, report.message)
 
 
-def crosscheck_torch(probe: Probe) -> Finding:
+def crosscheck_torch(probe: Probe) -> DiagnosticOutcome:
     """The same function in PyTorch float64 (minigrad.crosscheck)."""
     if probe.scalar:
-        return Finding(Verdict.NA)
+        return DiagnosticOutcome(Verdict.NA)
     lab_torch()  # skipped, saying how to get PyTorch, when it is not installed
     with shape_check(False):
         result = crosscheck(probe.fn, *probe.arrays, raise_exception=False)
-    return Finding(Verdict.SILENT) if result.ok else Finding(Verdict.FIRED, result.message)
+    return DiagnosticOutcome(Verdict.SILENT) if result.ok else DiagnosticOutcome(Verdict.FIRED, result.message)
 
 
-def anomaly(probe: Probe) -> Finding:
+def anomaly(probe: Probe) -> DiagnosticOutcome:
     """NaN/Inf detection naming the op (minigrad.detect_anomaly)."""
     if probe.scalar:
-        return Finding(Verdict.NA)
+        return DiagnosticOutcome(Verdict.NA)
     with detect_anomaly(), shape_check(False):
         try:
             _run_backward(probe)
         except AnomalyError as exc:
-            return Finding(Verdict.FIRED, f"AnomalyError: {exc}")
-    return Finding(Verdict.SILENT)
+            return DiagnosticOutcome(Verdict.FIRED, f"AnomalyError: {exc}")
+    return DiagnosticOutcome(Verdict.SILENT)
 
 
-DIAGNOSTICS: dict[str, Callable[[Probe], Finding]] = {
+DIAGNOSTICS: dict[str, Callable[[Probe], DiagnosticOutcome]] = {
     "shape-guard": shape_guard,
     "grad-shapes": grad_shapes,
     "gradcheck": gradcheck,
@@ -173,22 +178,22 @@ DIAGNOSTICS: dict[str, Callable[[Probe], Finding]] = {
 }
 
 
-def _guarded(run: Callable[[], Finding]) -> Finding:
+def _guarded(run: Callable[[], DiagnosticOutcome]) -> DiagnosticOutcome:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the verdicts report what matters; the cases show the warnings
         try:
             return run()
         except TorchUnavailableError as skipped:
-            return Finding(Verdict.SKIPPED, skipped.reason)
+            return DiagnosticOutcome(Verdict.SKIPPED, skipped.reason)
         except Exception as exc:
-            return Finding(Verdict.CRASH, f"{type(exc).__name__}: {exc}")
+            return DiagnosticOutcome(Verdict.CRASH, f"{type(exc).__name__}: {exc}")
 
 
-def _custom(check: Callable[[], bool | str]) -> Finding:
+def _custom(check: Callable[[], bool | str]) -> DiagnosticOutcome:
     fired = check()
     if not fired:
-        return Finding(Verdict.SILENT)
-    return Finding(Verdict.FIRED, fired if isinstance(fired, str) else text("lab.check.failed"))
+        return DiagnosticOutcome(Verdict.SILENT)
+    return DiagnosticOutcome(Verdict.FIRED, fired if isinstance(fired, str) else text("lab.check.failed"))
 
 
 @dataclass(frozen=True)
@@ -197,8 +202,8 @@ class Row:
 
     diagnostic: str
     claimed: bool
-    correct: Finding
-    broken: Finding
+    correct: DiagnosticOutcome
+    broken: DiagnosticOutcome
 
     @property
     def skipped(self) -> bool:
@@ -223,7 +228,7 @@ def diagnose(brk: Break, each: Callable[[Row], None] | None = None) -> list[Row]
 
     ``each(row)`` is called as each diagnostic finishes.
     """
-    runners: dict[str, Callable[[], Finding]] = {}
+    runners: dict[str, Callable[[], DiagnosticOutcome]] = {}
     for name, diagnostic in DIAGNOSTICS.items():
         runners[name] = functools.partial(diagnostic, brk.probe)
     for name, check in brk.checks.items():
@@ -245,19 +250,19 @@ def diagnose(brk: Break, each: Callable[[Row], None] | None = None) -> list[Row]
     return rows
 
 
-def verdict_word(row: Row, finding_of: str, lang: str) -> str:
-    finding = row.correct if finding_of == "correct" else row.broken
-    if finding.verdict == Verdict.NA:
-        return word("v.na", lang)
-    if finding.verdict == Verdict.SKIPPED:
-        return word("v.skipped", lang)
-    if finding_of == "correct":
-        return word("v.false-alarm" if row.false_alarm else "v.no-alarm", lang)
-    if finding.verdict == Verdict.FIRED:
-        return word("v.caught", lang)
-    if finding.verdict == Verdict.CRASH:
-        return word("v.failed", lang)
-    return word("v.NOT-CAUGHT" if row.claimed else "v.not-caught", lang)
+def verdict_word(row: Row, run: str) -> str:
+    outcome = row.correct if run == "correct" else row.broken
+    if outcome.verdict == Verdict.NA:
+        return word("v.na")
+    if outcome.verdict == Verdict.SKIPPED:
+        return word("v.skipped")
+    if run == "correct":
+        return word("v.false-alarm" if row.false_alarm else "v.no-alarm")
+    if outcome.verdict == Verdict.FIRED:
+        return word("v.caught")
+    if outcome.verdict == Verdict.CRASH:
+        return word("v.failed")
+    return word("v.NOT-CAUGHT" if row.claimed else "v.not-caught")
 
 
 def _formula(fn: Callable[..., Any]) -> str | None:
@@ -285,14 +290,14 @@ def _formula(fn: Callable[..., Any]) -> str | None:
     return None
 
 
-def probe_label(brk: Break, lang: str | None = None) -> str:
+def probe_label(brk: Break) -> str:
     """What the probe computes, for a reader: its formula as code (``(a + b) * w``), or a catalog text
     (``lab.probe_label.<name>``, from the function ``_probe_<name>``) when it is more than one formula or calls a
     private helper.  A private name (``_probe_reuse``) is never shown."""
     fn = brk.probe.fn
     name = fn.__name__.removeprefix("_probe_")
     if f"lab.probe_label.{name}" in catalog():
-        return text(f"lab.probe_label.{name}", lang)
+        return text(f"lab.probe_label.{name}")
     formula = _formula(fn)
     if formula is None or re.search(r"(?<![\w.])_\w", formula):
         raise ValueError(f"break {brk.id}: its probe {fn.__name__} needs a label lab.probe_label.{name} in lab.toml")
@@ -300,14 +305,14 @@ def probe_label(brk: Break, lang: str | None = None) -> str:
     return f"`f({', '.join(arguments)}) = {formula}`"  # code, in any language
 
 
-def probe_text(brk: Break, lang: str | None = None) -> str:
+def probe_text(brk: Break) -> str:
     shapes = ", ".join(str(np.shape(a)) for a in brk.probe.arrays)
-    return f"{word('probe', lang)}: {probe_label(brk, lang)} ({word('probe-inputs', lang)} {shapes})"
+    return f"{word('probe')}: {probe_label(brk)} ({word('probe-inputs')} {shapes})"
 
 
-def diagnostic_name(name: str, lang: str | None = None) -> str:
+def diagnostic_name(name: str) -> str:
     """A diagnostic's name (an id: shape-guard) and, under Spanish, what it is (a gloss from the catalog)."""
-    if (lang or current_lang()) == "en":
+    if current_lang() == "en":
         return name
-    gloss = text(f"lab.gloss.{name}" if name in DIAGNOSTICS else "lab.gloss.own", lang)
+    gloss = text(f"lab.gloss.{name}" if name in DIAGNOSTICS else "lab.gloss.own")
     return f"{name} ({gloss})"
