@@ -526,13 +526,13 @@ CASES: dict[str, Case] = {
         "generate: la secuencia inicial (prompt_ids) debe tener al menos un id",
     ),
     # diagnostics/probes.py, diagnostics/namespaces.py
-    "probes: causality_probe": (
+    "sequence_probes: causality_probe": (
         lambda: probes.causality_probe(lambda x: x, np.zeros((2, 4), dtype=np.int64)),
         ValueError,
         "causality_probe: integer inputs (token ids) need vocab_size >= 2",
         "causality_probe: unas entradas enteras (ids de token) necesitan vocab_size >= 2",
     ),
-    "probes: sequence": (
+    "sequence_probes: sequence": (
         lambda: probes.causality_probe(lambda x: x, np.zeros((2, 1))),
         ValueError,
         "causality_probe: inputs must be (N, T, ...) with T >= 2 positions, got shape (2, 1)",
