@@ -640,8 +640,9 @@ def add_run_options(parser: argparse.ArgumentParser, defaults: LoopConfig, out_d
     out_help = (
         help_text("run.help.out") if out_default is None else help_text("run.help.out_default", default=out_default)
     )
-    where.add_argument("--out", metavar="RUN_DIR", default=out_default, help=out_help)
-    where.add_argument("--resume", metavar="RUN_DIR", help=help_text("run.help.resume"))
+    folder = text("training.metavar.folder")
+    where.add_argument("--out", metavar=folder, default=out_default, help=out_help)
+    where.add_argument("--resume", metavar=folder, help=help_text("run.help.resume"))
     for name in COMMAND_OPTIONS:
         kind = {"lr": "positive_float", "seed": "seed"}.get(name, "positive_int")
         parser.add_argument(
