@@ -419,10 +419,8 @@ class _Console:
             self.bar = None
 
 
-def _config_of(args: argparse.Namespace) -> LoopConfig:
-    if args.resume is not None:
-        return LoopConfig.from_dict(json.loads((Path(args.resume) / loop.MANIFEST).read_text("utf-8"))["config"])
-    return loop.config_from_args(args, TRAIN_GPT)
+def _manifest_config(run_dir: str) -> LoopConfig:
+    return LoopConfig.from_dict(json.loads((Path(run_dir) / loop.MANIFEST).read_text("utf-8"))["config"])
 
 
 def gpt_main(argv: Sequence[str]) -> int:
@@ -440,11 +438,12 @@ def gpt_main(argv: Sequence[str]) -> int:
         require_mlflow()
     bar = not args.quiet and sys.stdout.isatty() and importlib.util.find_spec("tqdm") is not None
     console = _Console(bar)
+    config = loop.chosen_config(args, TRAIN_GPT)
     folder = args.resume if args.resume is not None else args.out
-    with loop.locked_run_dir(folder, resuming=args.resume is not None):  # checked and locked before training
+    with loop.locked_run_dir(folder, resuming=config is None):  # checked and locked before training
         started = time.perf_counter()
         try:
-            run = loop.start_or_resume(args, TRAIN_GPT, console, start=train_gpt)
+            run = loop.start_or_resume(args, config, console, start=train_gpt)
         except RunInterruptedError as stop:
             console.close()
             sys.stdout.flush()
@@ -452,7 +451,7 @@ def gpt_main(argv: Sequence[str]) -> int:
             return stop.status
         except MemoryError as error:  # NumPy's "Unable to allocate ...": a size the user chose, not a fallo
             console.close()
-            config = _config_of(args)
+            config = config or _manifest_config(folder)
             raise TrainingError(
                 "gpt.too_big",
                 d_model=config.d_model,

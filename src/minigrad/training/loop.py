@@ -722,28 +722,36 @@ class Observer(Protocol):
     def __call__(self, step: int, record: dict[str, Any]) -> None: ...
 
 
+def chosen_config(args: argparse.Namespace, defaults: LoopConfig) -> LoopConfig | None:
+    """The configuration of a new run (:func:`config_from_args`), or None for ``--resume``.
+
+    ``--resume`` takes everything from the run's manifest: an option passed with it is a usage error
+    rather than silently ignored.  Called before the run folder is touched.
+    """
+    if args.resume is None:
+        return config_from_args(args, defaults)
+    passed = [f"--{name.replace('_', '-')}" for name in COMMAND_OPTIONS if getattr(args, name) is not None]
+    passed += ["--inspect"] if args.inspect else []
+    if passed:
+        raise UsageError(text("run.error.resume_options", options=", ".join(passed), path=args.resume))
+    return None
+
+
 def start_or_resume(
     args: argparse.Namespace,
-    defaults: LoopConfig,
+    config: LoopConfig | None,
     observer: Observer | None = None,
     start: Callable[[LoopConfig, str, Observer | None], Run] | None = None,
 ) -> Run:
-    """Train the run that ``args`` asks for (``--resume`` or ``--out``) to its end, on one BLAS thread.
+    """Train a new run of ``config`` in ``args.out``, or the run ``args.resume``, to its end, on one BLAS thread.
 
-    ``start`` starts a new run (:func:`train` unless a command gives its own).
-
-    Raises :class:`RunInterruptedError` on Ctrl-C or SIGTERM.  ``--resume`` takes everything from the
-    run's manifest: an option passed with it is a usage error rather than silently ignored.
+    ``start`` starts a new run (:func:`train` unless a command gives its own).  Raises
+    :class:`RunInterruptedError` on Ctrl-C or SIGTERM.
     """
-    if args.resume is not None:
-        passed = [f"--{name.replace('_', '-')}" for name in COMMAND_OPTIONS if getattr(args, name) is not None]
-        if passed or args.inspect:
-            passed += ["--inspect"] if args.inspect else []
-            raise UsageError(text("run.error.resume_options", options=", ".join(passed), path=args.resume))
     with single_blas_thread(), sigterm_as_interrupt():
-        if args.resume is not None:
+        if config is None:
             return resume(args.resume, observer)
-        return (start or train)(config_from_args(args, defaults), args.out, observer)
+        return (start or train)(config, args.out, observer)
 
 
 def interrupted_line(stop: RunInterruptedError, run_dir: str, command: str) -> str:
@@ -783,10 +791,11 @@ def run_main(argv: Sequence[str]) -> int:
         from .tracking import require_mlflow
 
         require_mlflow()
+    config = chosen_config(args, LoopConfig())
     folder = args.resume if args.resume is not None else args.out
-    with locked_run_dir(folder, resuming=args.resume is not None):
+    with locked_run_dir(folder, resuming=config is None):
         try:
-            run = start_or_resume(args, LoopConfig())
+            run = start_or_resume(args, config)
         except RunInterruptedError as stop:
             print(interrupted_line(stop, folder, "minigrad run"), file=sys.stderr)
             return stop.status
