@@ -10,12 +10,17 @@ forensic record in ``run_dir``:
   (:func:`minigrad.checkpoint.save`: temporary file, fsync, rename);
 * ``inspector.log.jsonl``: one JSON object per logged step (schema below).
 
-The command is ``minigrad run --out RUN_DIR [--inspect]`` (an inspected run
-ends with ``dashboard.html``, :mod:`minigrad.dashboard`) and ``minigrad run
---resume RUN_DIR``; Ctrl-C prints one line naming the last checkpoint and
-exits with status 130.  ``resume(run_dir)`` rebuilds the run from its manifest and checkpoint and
-goes on: the weights at the end are bit-identical to those of a run that
-never stopped (``tests/test_loop_resume.py`` stops a real run with SIGINT).
+Two commands run this loop, each with its preset of :class:`LoopConfig` and the
+same options (:func:`add_run_options`): ``minigrad run`` (the defaults below, the
+phase-18 course: one cell per line) and ``minigrad train gpt`` (``TRAIN_GPT`` in
+:mod:`.gpt`: paradigm lines, then the exact-match evaluation).  Each takes
+``--out RUN_DIR`` (a new or empty folder, locked while the command runs) or
+``--resume RUN_DIR``, ``--inspect`` (an inspected run ends with ``dashboard.html``,
+:mod:`minigrad.dashboard`) and ``--mlflow`` (:mod:`.tracking`).  Ctrl-C prints one
+line naming the last checkpoint and exits with status 130 (SIGTERM: 143).
+``resume(run_dir)`` rebuilds the run from its manifest and checkpoint and goes
+on: the weights at the end are bit-identical to those of a run that never
+stopped (``tests/test_loop_resume.py`` stops a real run with SIGINT).
 
 One step, on a batch ``(input, target, loss_mask, attn_pad_mask)``:
 
