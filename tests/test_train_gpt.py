@@ -320,3 +320,48 @@ def test_a_minigpt_too_big_for_memory_is_a_message(tmp_path, monkeypatch, capsys
     assert "minigrad: error: MiniGPT with --d-model 16, --d-ff 32 and --n-layers 1 does not fit" in err
     assert "Unable to allocate 112. GiB" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_train_gpt_stopped_by_a_real_sigint_resumes_bit_identical(tmp_path):
+    """A real SIGINT at a random step of `train gpt` (a fresh interpreter), one line on stderr, then --resume."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    steps = 120
+    options = [*TINY[2:], "--steps", str(steps), "--checkpoint-every", "7", "--val-every", "40", "--quiet", "--no-plot"]
+    env = {**os.environ, "MINIGRAD_LANG": "en"}
+
+    def command(*args):
+        return [sys.executable, "-m", "minigrad", "train", "gpt", *args]
+
+    reference, stopped = tmp_path / "reference", tmp_path / "stopped"
+    done = subprocess.run(command("--out", str(reference), *options), capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    stop_at = int(np.random.default_rng().integers(5, steps - 30))  # random on purpose; printed on failure
+    proc = subprocess.Popen(
+        command("--out", str(stopped), *options), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    log = stopped / loop.LOG
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if log.exists() and log.read_text("utf-8").count("\n") >= stop_at:
+            break
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (stop_at, err)
+    (line,) = err.strip().splitlines()
+    assert line.startswith("interrupted at step") and f"minigrad train gpt --resume {stopped}" in line, line
+    resumed = subprocess.run(
+        command("--resume", str(stopped), "--quiet", "--no-plot"), capture_output=True, text=True, env=env
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert loop.weights_digest(stopped) == loop.weights_digest(reference), f"stopped at step {stop_at}"
+    assert (
+        json.loads((stopped / "metrics.json").read_text())["held_out_exact"]
+        == json.loads((reference / "metrics.json").read_text())["held_out_exact"]
+    )
