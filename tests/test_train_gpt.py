@@ -282,6 +282,12 @@ def test_eval_of_tampered_metadata_says_what_is_wrong_and_builds_nothing(
     assert built == []
 
 
+def test_eval_of_a_model_from_before_the_loop_says_to_train_again(tiny_run, tmp_path, capsys):
+    path = tampered(tmp_path, tiny_run, format="minigrad-minigpt-corpus/1")
+    assert main(["train", "gpt", "--eval", str(path)]) == 2
+    assert "before it trained on the phase-18 loop" in capsys.readouterr().err
+
+
 def test_eval_of_an_untampered_tiny_run_still_matches(tiny_run, tmp_path, capsys):
     assert main(["train", "gpt", "--eval", str(tampered(tmp_path, tiny_run))]) == 0
     assert "identical to training time" in capsys.readouterr().out

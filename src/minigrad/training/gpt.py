@@ -56,7 +56,8 @@ from .train import (
     physical_memory,
 )
 
-MODEL_FORMAT = "minigrad-minigpt-corpus/2"  # /1 held train gpt's own configuration, before the loop
+MODEL_FORMAT = "minigrad-minigpt-corpus/2"
+OLD_MODEL_FORMAT = "minigrad-minigpt-corpus/1"  # train gpt's own configuration, before it ran on the loop
 DEFAULT_OUT = "runs/gpt"
 
 # Measured (held-out exact EN / ES, seed 0, see the README), before the loop: 1,200 steps 100 / 87.5, 1,500
@@ -191,10 +192,10 @@ class GPTResult:
     samples: list[str]
 
 
-def train_gpt(config: LoopConfig, run_dir: str | os.PathLike[str], observer: loop.Observer | None = None) -> Run:
+def train_gpt(config: LoopConfig, run_dir: str | os.PathLike[str], progress: loop.Progress | None = None) -> Run:
     """Train a new run in ``run_dir`` on the loop (one BLAS thread); Ctrl-C raises ``RunInterruptedError``."""
     with single_blas_thread():
-        return loop.train(config, run_dir, observer)
+        return loop.train(config, run_dir, progress)
 
 
 def evaluate_run(run: Run, train_seconds: float) -> GPTResult:
@@ -344,6 +345,8 @@ def claimed_sizes(path: str | os.PathLike[str], metadata: dict[str, str]) -> tup
 def evaluate_gpt_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Rebuild the model from the model file's metadata and score the held-out cells again."""
     metadata = read_checkpoint_metadata(path)  # a TrainingError naming the file when it is not a checkpoint
+    if metadata.get("format") == OLD_MODEL_FORMAT:
+        raise CatalogError("training.gpt.before_the_loop", path=os.fspath(path))
     if metadata.get("format") != MODEL_FORMAT:
         raise CatalogError("training.gpt.not_a_checkpoint", path=os.fspath(path), found=metadata.get("format"))
     config, context_length, saved = claimed_sizes(path, metadata)

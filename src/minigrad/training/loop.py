@@ -538,7 +538,7 @@ def _kept_log_lines(path: Path, up_to_step: int) -> list[str]:
 # --------------------------------------------------------------------------- train and resume
 
 
-def train(config: LoopConfig, run_dir: str | os.PathLike[str], observer: Observer | None = None) -> Run:
+def train(config: LoopConfig, run_dir: str | os.PathLike[str], progress: Progress | None = None) -> Run:
     """Start a run in ``run_dir`` (created; it must not hold a run already) and train it to the end.
 
     The model is built before anything is written: a size that does not fit in memory leaves no run behind.
@@ -550,10 +550,10 @@ def train(config: LoopConfig, run_dir: str | os.PathLike[str], observer: Observe
     folder.mkdir(parents=True, exist_ok=True)
     (folder / MANIFEST).write_text(json.dumps(manifest(config), indent=2) + "\n", "utf-8")
     (folder / LOG).write_text("", "utf-8")
-    return _continue(run, observer)
+    return _continue(run, progress)
 
 
-def resume(run_dir: str | os.PathLike[str], observer: Observer | None = None) -> Run:
+def resume(run_dir: str | os.PathLike[str], progress: Progress | None = None) -> Run:
     """Go on with the run in ``run_dir`` from its last checkpoint (from step 0 when it has none yet)."""
     folder = Path(run_dir)
     if not (folder / MANIFEST).exists():
@@ -564,13 +564,14 @@ def resume(run_dir: str | os.PathLike[str], observer: Observer | None = None) ->
         run.load(folder / CHECKPOINT)
     log = folder / LOG
     log.write_text("".join(_kept_log_lines(log, run.step)), "utf-8")
-    return _continue(run, observer)
+    return _continue(run, progress)
 
 
-def _continue(run: Run, observer: Observer | None) -> Run:
+def _continue(run: Run, progress: Progress | None) -> Run:
     config = run.config
-    if observer is not None:
-        observer.start(run)
+    start = getattr(progress, "start", None)  # an Observer
+    if start is not None:
+        start(run)
     inspector = Inspector(run.model).register_all(max_depth=INSPECT_DEPTH) if config.inspect else None
     saved: Path | None = run.run_dir / CHECKPOINT if (run.run_dir / CHECKPOINT).exists() else None
     saved_step = run.step if saved is not None else 0
@@ -596,8 +597,8 @@ def _continue(run: Run, observer: Observer | None) -> Run:
                 log.flush()
                 if run.step % config.checkpoint_every == 0 or run.step == config.steps:
                     saved, saved_step = run.save(), run.step
-                if observer is not None:
-                    observer(run.step, record)
+                if progress is not None:
+                    progress(run.step, record)
     except KeyboardInterrupt as signal_:
         raise RunInterruptedError(run.step, saved, saved_step, isinstance(signal_, Terminated)) from None
     finally:
@@ -719,8 +720,11 @@ def locked_run_dir(run_dir: str, resuming: bool) -> Iterator[Path]:
             os.close(descriptor)
 
 
+Progress = Callable[[int, dict[str, Any]], None]  # called after every step with the step and its log record
+
+
 class Observer(Protocol):
-    """What a command watches a run with: ``start(run)`` once, then :data:`Progress` after every step."""
+    """A :data:`Progress` that also wants ``start(run)`` once, before the first step (a command's console)."""
 
     def start(self, run: Run) -> None: ...
 
@@ -746,7 +750,7 @@ def start_or_resume(
     args: argparse.Namespace,
     config: LoopConfig | None,
     observer: Observer | None = None,
-    start: Callable[[LoopConfig, str, Observer | None], Run] | None = None,
+    start: Callable[[LoopConfig, str, Progress | None], Run] | None = None,
 ) -> Run:
     """Train a new run of ``config`` in ``args.out``, or the run ``args.resume``, to its end, on one BLAS thread.
 
