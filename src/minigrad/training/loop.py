@@ -699,6 +699,8 @@ def locked_run_dir(run_dir: str, resuming: bool) -> Iterator[Path]:
                 reason = TrainingError("error.out_is_file", path=ancestor)
                 raise TrainingError("error.out_unwritable", path=run_dir, reason=reason)
             break
+    if resuming and not (folder / MANIFEST).exists():
+        raise FileNotFoundError(text("run.error.no_run", path=run_dir))
     if not resuming and folder.is_dir():
         if (folder / MANIFEST).exists():
             raise FileExistsError(text("run.error.exists", path=run_dir))
