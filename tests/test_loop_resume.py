@@ -195,3 +195,14 @@ def test_sigterm_stops_a_run_with_status_143_and_the_same_one_line(
         f"interrupted at step 3; the last checkpoint is {out / loop.CHECKPOINT} (step 2); "
         f"resume with: minigrad run --resume {out}"
     )
+
+
+def test_the_inspected_statistics_of_a_step_leave_out_validation(tmp_path: Path) -> None:
+    """Validation runs the model ~40 times on other lines: a step's activation statistics must not count them."""
+    options = {"steps": 5, "warmup_steps": 2, "d_model": 16, "n_layers": 1, "batch_size": 2, "inspect": True}
+    loop.train(loop.LoopConfig(**options, val_every=1), tmp_path / "every")  # type: ignore[arg-type]
+    loop.train(loop.LoopConfig(**options, val_every=100), tmp_path / "last")  # type: ignore[arg-type]
+    every, last = _log(tmp_path / "every"), _log(tmp_path / "last")
+    assert all(r["val_loss"] is not None for r in every)
+    assert [r["activations"] for r in every] == [r["activations"] for r in last]
+    assert [r["gradients"] for r in every] == [r["gradients"] for r in last]

@@ -101,6 +101,7 @@ CHECKPOINT_FORMAT = "minigrad-run-checkpoint/1"
 INSPECT_DEPTH = 2
 MANIFEST, CHECKPOINT, LOG = "manifest.json", "checkpoint.safetensors", "inspector.log.jsonl"
 EXIT_TERMINATED = 143  # 128 + SIGTERM, as shells report it
+VALIDATION_KEYS = ("val_loss", "val_loss_regular", "val_loss_irregular")
 
 
 @dataclass(frozen=True)
@@ -578,17 +579,14 @@ def _continue(run: Run, progress: Progress | None) -> Run:
     try:
         with open(run.run_dir / LOG, "a", encoding="utf-8") as log:
             while run.step < config.steps:
-                record: dict[str, Any] = {"schema": LOG_SCHEMA}
                 numbers = run.train_step()
-                record["step"] = run.step
-                record.update(numbers)
+                # the step's statistics, taken before validation's forward passes could add to them
+                statistics = inspector.snapshot() if inspector is not None else {}
                 due = run.step % config.val_every == 0 or run.step == config.steps
-                record.update(
-                    run.validate() if due else dict.fromkeys(("val_loss", "val_loss_regular", "val_loss_irregular"))
-                )
+                scores: dict[str, Any] = run.validate() if due else dict.fromkeys(VALIDATION_KEYS)
+                record: dict[str, Any] = {"schema": LOG_SCHEMA, "step": run.step, **numbers, **scores, **statistics}
                 if inspector is not None:
-                    record.update(inspector.snapshot())
-                    inspector.reset()
+                    inspector.reset()  # drops what validation added
                     if due:
                         record["spectral_norms"] = {
                             name: spectral_norm(p.data) for name, p in run.model.named_parameters() if p.ndim == 2
