@@ -14,7 +14,8 @@ once the run has ended, so that ``mlflow ui --backend-store-uri RUN_DIR/mlruns``
 
 MLflow 3 keeps the file store in maintenance mode and refuses it unless ``MLFLOW_ALLOW_FILE_STORE`` is
 true (it asks for a database instead, which would need SQLAlchemy); this module sets that variable for
-its own process when it is not set.
+its own process when it is not set, and ``MLFLOW_DISABLE_TELEMETRY`` too (MLflow 3 otherwise sends usage
+records over the network; a run's record stays on the learner's disk).  Set either yourself to decide.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def require_mlflow() -> None:
 def _mlflow() -> Any:
     require_mlflow()
     os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     return importlib.import_module("mlflow")
 
 
