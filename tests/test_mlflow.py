@@ -16,6 +16,7 @@ TINY += ["--d-ff", "32", "--batch-size", "4", "--val-every", "4", "--checkpoint-
 
 def _client(run_dir: Path):  # type: ignore[no-untyped-def]
     import mlflow  # the test group installs it (CI too); without it the command above has already failed
+
     client = mlflow.MlflowClient(tracking_uri=(run_dir / "mlruns").resolve().as_uri())
     experiment = client.get_experiment_by_name(tracking.EXPERIMENT)
     assert experiment is not None
