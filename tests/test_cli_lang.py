@@ -239,7 +239,7 @@ BAD_INPUT = [
     ["train", "transformer"],
     ["train", "--epochs", "2", "gpt"],
     ["train", "--eval", "no-such.safetensors"],
-    ["train", "gpt", "--steps", "60"],
+    ["train", "gpt", "--steps", "5", "--warmup-steps", "10"],
     ["train", "gpt", "--steps", "x"],
     ["train", "gpt", "--eval", "no-such.safetensors"],
     ["experiment"],
@@ -327,7 +327,7 @@ def test_train_gpt_speaks_spanish_console_progress_bar_and_plot(
     assert not leaks(drawn), leaks(drawn)
     assert not re.search(r"×10", drawn)  # plain tick labels on the log axis, never 6×10^0
     # The check can fail: the same lines in English are caught.
-    english = [messages.template(f"training.gpt.{key}", "en") for key in ("progress", "help_steps", "eval_same")]
+    english = [messages.template(f"training.gpt.{key}", "en") for key in ("progress", "header", "eval_same")]
     assert {"training", "steps", "identical", "time"} <= {w.lower() for w in english_words("\n".join(english))}
 
 

@@ -162,3 +162,47 @@ def test_validation_scored_from_prefixes_equals_the_teacher_forced_loss_under_a_
     assert any(regular) and not all(regular)
     assert min(got["val_loss_regular"], got["val_loss_irregular"]) <= got["val_loss"]
     assert got["val_loss"] <= max(got["val_loss_regular"], got["val_loss_irregular"])
+
+
+def test_run_scales_its_warmup_to_short_runs_and_keeps_the_phase_18_preset() -> None:
+    def config(*argv: str) -> loop.LoopConfig:
+        return loop.config_from_args(loop.run_parser().parse_args(["--out", "x", *argv]), loop.LoopConfig())
+
+    assert config() == loop.LoopConfig()  # the issue's hyperparameters: 600 steps, warmup 60, 3e-4 -> 3e-5
+    assert config("--steps", "60").warmup_steps == 6  # a tenth of the steps when shorter than the preset's 60
+    assert config("--steps", "60", "--inspect").inspect is True
+
+
+def test_sigterm_stops_a_run_with_status_143_and_the_same_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from minigrad.cli import main
+    from minigrad.training.runfolder import Terminated
+
+    train_step = loop.Run.train_step
+
+    def terminated(run: loop.Run) -> dict[str, float]:
+        if run.step == 3:
+            raise Terminated  # what SIGTERM raises inside the command (sigterm_as_interrupt)
+        return train_step(run)
+
+    monkeypatch.setattr(loop.Run, "train_step", terminated)
+    out = tmp_path / "run"
+    options = ["--steps", "20", "--warmup-steps", "2", "--d-model", "16", "--n-layers", "1", "--batch-size", "2"]
+    assert main(["run", "--out", str(out), *options, "--checkpoint-every", "2"]) == 143
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line == (
+        f"interrupted at step 3; the last checkpoint is {out / loop.CHECKPOINT} (step 2); "
+        f"resume with: minigrad run --resume {out}"
+    )
+
+
+def test_the_inspected_statistics_of_a_step_leave_out_validation(tmp_path: Path) -> None:
+    """Validation runs the model ~40 times on other lines: a step's activation statistics must not count them."""
+    options = {"steps": 5, "warmup_steps": 2, "d_model": 16, "n_layers": 1, "batch_size": 2, "inspect": True}
+    loop.train(loop.LoopConfig(**options, val_every=1), tmp_path / "every")  # type: ignore[arg-type]
+    loop.train(loop.LoopConfig(**options, val_every=100), tmp_path / "last")  # type: ignore[arg-type]
+    every, last = _log(tmp_path / "every"), _log(tmp_path / "last")
+    assert all(r["val_loss"] is not None for r in every)
+    assert [r["activations"] for r in every] == [r["activations"] for r in last]
+    assert [r["gradients"] for r in every] == [r["gradients"] for r in last]

@@ -1,7 +1,9 @@
-"""`minigrad train gpt` on a tiny, fast configuration; the language-model loss against torch."""
+"""`minigrad train gpt` on a tiny, fast configuration, on the phase-18 loop; the language-model loss against torch."""
 
 import json
 import re
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,7 +12,7 @@ import torch
 from minigrad import Tensor, checkpoint
 from minigrad.cli import main
 from minigrad.data.corpus import CharTokenizer, held_out_split
-from minigrad.training import gpt
+from minigrad.training import gpt, loop
 
 TINY = ["--steps", "12", "--warmup-steps", "2", "--d-model", "16", "--n-heads", "2", "--n-layers", "1", "--d-ff", "32"]
 
@@ -31,10 +33,12 @@ def test_language_model_loss_matches_torch_with_shift_and_padding():
     np.testing.assert_allclose(logits.grad, ref_logits.grad.numpy(), rtol=1e-7, atol=1e-12)
 
 
+TINY_CONFIG = replace(gpt.TRAIN_GPT, steps=3, warmup_steps=1, d_model=16, n_heads=2, n_layers=1, d_ff=32)
+
+
 def test_batched_greedy_completions_equal_one_prompt_at_a_time():
-    config = gpt.GPTConfig(steps=3, warmup_steps=1, d_model=16, n_heads=2, n_layers=1, d_ff=32)
-    task = gpt.corpus_task(config)
-    model = gpt.build_model(config, task.length)
+    task = gpt.corpus_task(TINY_CONFIG)
+    model = loop.build_model(TINY_CONFIG, loop.context_length(TINY_CONFIG))
     prompts = task.prompts(task.held_out[:5], "es")
     batched = gpt.greedy_completions(model, task.tokenizer, prompts, max_new=6)
     alone = [gpt.complete(model, task.tokenizer, p, max_new=6, temperature=0) for p in prompts]
@@ -42,12 +46,14 @@ def test_batched_greedy_completions_equal_one_prompt_at_a_time():
 
 
 def test_training_batches_hold_no_held_out_cell():
-    task = gpt.corpus_task(gpt.GPTConfig())
-    rng = np.random.default_rng(0)
     # every augmentation on: headless lines, subsets of persons, a repeated person
-    batches = [task.batch(rng, 32, headless=0.5, subsets=0.3, repeats=0.5) for _ in range(20)]
-    lines = [task.tokenizer.decode(row).strip("\x00\n") for batch in batches for row in batch]
-    assert max(batch.shape[1] for batch in batches) <= task.length
+    config = replace(gpt.TRAIN_GPT, headless=0.5, subsets=0.3, repeats=0.5)
+    run = loop.Run(config, Path("unused"))
+    task = gpt.corpus_task(config)
+    batches = [run.next_batch() for _ in range(20)]
+    lines = [task.tokenizer.decode(row).strip("\x00\n") for batch in batches for row in batch.input]
+    assert all(batch.input.shape[0] == config.batch_size for batch in batches)
+    assert max(batch.input.shape[1] for batch in batches) <= run.model.context_length
     assert any(": " not in line for line in lines) and any(": " in line for line in lines)
     phrases = {phrase for line in lines for phrase in line.split(": ", 1)[-1].split(", ")}
     for cell in task.held_out:
@@ -61,37 +67,99 @@ def test_training_batches_hold_no_held_out_cell():
 
 def test_train_gpt_command_writes_the_run_and_eval_reproduces_it(tmp_path, capsys):
     out = tmp_path / "gpt"
-    assert main(["train", "gpt", *TINY, "--out", str(out), "--quiet"]) == 0
+    assert main(["train", "gpt", *TINY, "--out", str(out), "--quiet", "--inspect", "--val-every", "6"]) == 0
     printed = capsys.readouterr().out
     assert "held-out exact match: English" in printed and "Spanish" in printed
-    for name in ("metrics.json", "loss.png", "samples.txt", "model.safetensors"):
+    assert f"dashboard: {out / 'dashboard.html'}" in printed
+    for name in ("metrics.json", "loss.png", "samples.txt", "model.safetensors", "dashboard.html"):
+        assert (out / name).is_file(), name
+    for name in (loop.MANIFEST, loop.CHECKPOINT, loop.LOG):  # the loop's run folder
         assert (out / name).is_file(), name
     metrics = json.loads((out / "metrics.json").read_text("utf-8"))
     _, held = held_out_split(2, 0)
     assert metrics["n_held_out_cells"] == len(held) == 40
     assert set(metrics["held_out_exact"]) == {"en", "es"}
     assert len(metrics["held_out_misses"]["en"]) == round((1 - metrics["held_out_exact"]["en"]) * 40)
-    assert metrics["config"]["steps"] == 12
+    assert metrics["config"]["steps"] == 12 and metrics["config"]["lines"] == "paradigms"
+    records = [json.loads(line) for line in (out / loop.LOG).read_text("utf-8").splitlines()]
+    assert [r["step"] for r in records] == list(range(1, 13))
+    assert [r["val_loss"] is not None for r in records] == [step % 6 == 0 for step in range(1, 13)]
+    assert "activations" in records[0]  # --inspect
+    manifest = json.loads((out / loop.MANIFEST).read_text("utf-8"))
+    assert manifest["config"] == metrics["config"]
+    # the weights of model.safetensors are the loop's final checkpoint's
+    model, final = checkpoint.load(out / "model.safetensors"), checkpoint.load(out / loop.CHECKPOINT)
+    assert sorted(model) == sorted(k.removeprefix("model.") for k in final if k.startswith("model."))
+    assert all(np.array_equal(model[k], final["model." + k]) for k in model)
     assert main(["train", "gpt", "--eval", str(out / "model.safetensors")]) == 0
     assert "identical to training time" in capsys.readouterr().out
 
 
-def test_train_gpt_rejects_bad_arguments(capsys):
+def test_train_gpt_scales_its_warmup_to_short_runs_and_rejects_a_warmup_too_long(capsys):
+    def config(*argv):
+        return loop.config_from_args(gpt.gpt_parser().parse_args(list(argv)), gpt.TRAIN_GPT)
+
+    assert config().warmup_steps == 100 and config().steps == 2400  # the preset
+    assert config("--steps", "60").warmup_steps == 6  # a tenth of the steps, shorter than the preset's 100
+    assert config("--steps", "1200").warmup_steps == 100
+    assert config("--steps", "60", "--warmup-steps", "30").warmup_steps == 30
     assert main(["train", "gpt", "--steps", "5", "--warmup-steps", "10"]) == 2
     err = capsys.readouterr().err
     assert "--warmup-steps (10)" in err and "pass --warmup-steps 1 or fewer" in err  # says what to pass
-    assert main(["train", "gpt", "--steps", "60"]) == 2  # the default warmup (100) is longer than 60 steps
-    assert "pass --warmup-steps 6 or fewer" in capsys.readouterr().err
+
+
+def test_a_new_run_never_overwrites_a_folder_and_resume_takes_no_options(tmp_path, capsys):
+    out = tmp_path / "gpt"
+    out.mkdir()
+    (out / loop.MANIFEST).write_text("{}")
+    assert main(["train", "gpt", *TINY, "--out", str(out), "--quiet", "--no-plot"]) == 2
+    assert f"{out} already holds a run (manifest.json); resume it with --resume {out}" in capsys.readouterr().err
+    (out / loop.MANIFEST).unlink()
+    (out / "metrics.json").write_text("{}")  # a run from before the loop: no manifest to resume from
+    assert main(["train", "gpt", *TINY, "--out", str(out), "--quiet", "--no-plot"]) == 2
+    assert "holds files of an earlier run (metrics.json) but no manifest.json" in capsys.readouterr().err
+    assert main(["train", "gpt", "--resume", str(out), "--steps", "30", "--lang", "es"]) == 2
+    assert f"--resume {out} sigue con la configuración de la propia ejecución" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["metrics.json"]
+
+
+def test_ctrl_c_says_where_the_checkpoint_is_and_resume_ends_bit_identical(tmp_path, monkeypatch, capsys):
+    """Ctrl-C at step 9 (after the checkpoint of step 8), then --resume: the weights of a run that never stopped."""
+    options = [*TINY, "--checkpoint-every", "4", "--quiet", "--no-plot"]
+    assert main(["train", "gpt", *options, "--out", str(tmp_path / "whole")]) == 0
+    whole = capsys.readouterr().out
+    train_step = loop.Run.train_step
+
+    def interrupted(run):
+        if run.step == 8:
+            raise KeyboardInterrupt
+        return train_step(run)
+
+    monkeypatch.setattr(loop.Run, "train_step", interrupted)
+    stopped = tmp_path / "stopped"
+    assert main(["train", "gpt", *options, "--out", str(stopped)]) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"interrupted at step 8; the last checkpoint is {stopped / loop.CHECKPOINT} (step 8); "
+        f"resume with: minigrad train gpt --resume {stopped}"
+    ]
+    monkeypatch.setattr(loop.Run, "train_step", train_step)
+    assert main(["train", "gpt", "--resume", str(stopped), "--quiet", "--no-plot"]) == 0
+    assert loop.weights_digest(stopped) == loop.weights_digest(tmp_path / "whole")
+    result = re.compile(r"exact match: .*")
+    assert result.findall(capsys.readouterr().out) == result.findall(whole)
 
 
 def test_tokenizer_of_the_run_fits_the_course_vocabulary():
-    assert CharTokenizer.from_corpus().vocab_size <= gpt.build_model(gpt.GPTConfig(), 8).vocab_size
+    assert CharTokenizer.from_corpus().vocab_size <= loop.build_model(gpt.TRAIN_GPT, 8).vocab_size
 
 
 def test_line_augmentation_shares_are_checked():
     for shares in ({"headless": -0.1}, {"subsets": 1.5}, {"subsets": 0.6, "repeats": 0.6}):
         with pytest.raises(ValueError, match="subsets \\+ repeats <= 1"):
-            gpt.GPTConfig(**shares)
+            replace(gpt.TRAIN_GPT, **shares)
+    with pytest.raises(ValueError, match="shape paradigm lines"):
+        loop.LoopConfig(headless=0.5)  # the phase-18 preset trains on cell lines
 
 
 def test_a_checkpoint_whose_header_length_starts_with_0x80_loads(tmp_path):
@@ -207,11 +275,17 @@ def test_eval_of_tampered_metadata_says_what_is_wrong_and_builds_nothing(
     path = tampered(tmp_path, tiny_run, **changes)
     assert path.stat().st_size < 30_000
     built = []
-    monkeypatch.setattr(gpt, "build_model", lambda *args: built.append(args))
+    monkeypatch.setattr(loop, "build_model", lambda *args: built.append(args))
     assert main(["train", "gpt", "--eval", str(path), "--lang", lang]) == 2
     err = capsys.readouterr().err
     assert f"minigrad: error: {path}: " in err and said[lang] in err, err
     assert built == []
+
+
+def test_eval_of_a_model_from_before_the_loop_says_to_train_again(tiny_run, tmp_path, capsys):
+    path = tampered(tmp_path, tiny_run, format="minigrad-minigpt-corpus/1")
+    assert main(["train", "gpt", "--eval", str(path)]) == 2
+    assert "before it trained on the phase-18 loop" in capsys.readouterr().err
 
 
 def test_eval_of_an_untampered_tiny_run_still_matches(tiny_run, tmp_path, capsys):
@@ -246,9 +320,54 @@ def test_a_minigpt_too_big_for_memory_is_a_message(tmp_path, monkeypatch, capsys
     def no_memory(*args):
         raise MemoryError("Unable to allocate 112. GiB for an array with shape (300000, 100000) and data type float32")
 
-    monkeypatch.setattr(gpt, "build_model", no_memory)
+    monkeypatch.setattr(loop, "build_model", no_memory)
     assert main(["train", "gpt", *TINY, "--out", str(tmp_path / "run"), "--quiet", "--no-plot"]) == 2
     err = capsys.readouterr().err
     assert "minigrad: error: MiniGPT with --d-model 16, --d-ff 32 and --n-layers 1 does not fit" in err
     assert "Unable to allocate 112. GiB" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_train_gpt_stopped_by_a_real_sigint_resumes_bit_identical(tmp_path):
+    """A real SIGINT at a random step of `train gpt` (a fresh interpreter), one line on stderr, then --resume."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    steps = 120
+    options = [*TINY[2:], "--steps", str(steps), "--checkpoint-every", "7", "--val-every", "40", "--quiet", "--no-plot"]
+    env = {**os.environ, "MINIGRAD_LANG": "en"}
+
+    def command(*args):
+        return [sys.executable, "-m", "minigrad", "train", "gpt", *args]
+
+    reference, stopped = tmp_path / "reference", tmp_path / "stopped"
+    done = subprocess.run(command("--out", str(reference), *options), capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    stop_at = int(np.random.default_rng().integers(5, steps - 30))  # random on purpose; printed on failure
+    proc = subprocess.Popen(
+        command("--out", str(stopped), *options), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    log = stopped / loop.LOG
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if log.exists() and log.read_text("utf-8").count("\n") >= stop_at:
+            break
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (stop_at, err)
+    (line,) = err.strip().splitlines()
+    assert line.startswith("interrupted at step") and f"minigrad train gpt --resume {stopped}" in line, line
+    resumed = subprocess.run(
+        command("--resume", str(stopped), "--quiet", "--no-plot"), capture_output=True, text=True, env=env
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert loop.weights_digest(stopped) == loop.weights_digest(reference), f"stopped at step {stop_at}"
+    assert (
+        json.loads((stopped / "metrics.json").read_text())["held_out_exact"]
+        == json.loads((reference / "metrics.json").read_text())["held_out_exact"]
+    )

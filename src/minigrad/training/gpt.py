@@ -1,20 +1,20 @@
-"""``minigrad train gpt``: MiniGPT learns the phase 12 corpus, then completes held-out cells.
+"""``minigrad train gpt``: MiniGPT learns the phase 12 corpus on the phase-18 loop, then completes held-out cells.
 
-Training lines are paradigm lines: the training cells of one verb and tense,
-in a fresh random order of persons at every step, in one language
-("eat, perfect: he has eaten, I have eaten, you have eaten"), framed by
-newlines.  Some lines drop their "verb, tense: " header, keep a subset of
-the persons, or repeat one person (see :class:`GPTConfig`): each makes the
-model predict a word by copying it from the line, the skill that held-out
-cells need.  The model is the course's MiniGPT (:meth:`minigrad.nn.MiniGPT.course`)
-in float32, trained with AdamW, linear warmup then cosine decay, and gradient
-clipping.  The metric: for each held-out cell (never in any training line),
-the greedy completion of its prompt, the other persons of its verb and tense
-then its own start ("eat, perfect: I have eaten, you have eaten, he has "),
-up to the first comma or newline, must equal the cell's last word ("eaten"),
-scored per language.  The run folder gets ``metrics.json``, ``loss.png``,
-``samples.txt`` and ``model.safetensors`` (the configuration in its
-metadata, so that ``--eval`` rebuilds the model and scores it again).
+The training is :mod:`minigrad.training.loop`'s, with the preset :data:`TRAIN_GPT` (the loop's
+configuration measured best for this task, see the README): paradigm lines, the training cells of
+one verb and tense in a fresh random order of persons, in one language ("eat, perfect: he has
+eaten, I have eaten, you have eaten"), framed by newlines.  Some lines drop their "verb, tense: "
+header, keep a subset of the persons, or repeat one person (:func:`~.loop.draw_paradigm_lines`):
+each makes the model predict a word by copying it from the line, the skill that held-out cells
+need.  The run folder is the loop's (``manifest.json``, ``checkpoint.safetensors``,
+``inspector.log.jsonl``; ``--resume``, Ctrl-C, ``--inspect`` and its ``dashboard.html``, ``--mlflow``).
+
+The metric, once the loop has ended: for each held-out cell (never in any training line), the
+greedy completion of its prompt, the other persons of its verb and tense then its own start ("eat,
+perfect: I have eaten, you have eaten, he has "), up to the first comma or newline, must equal the
+cell's last word ("eaten"), scored per language.  The run folder also gets ``metrics.json``,
+``loss.png``, ``samples.txt`` and ``model.safetensors`` (the weights alone, the configuration and
+the scores in its metadata, so that ``--eval`` rebuilds the model and scores it again).
 """
 
 from __future__ import annotations
@@ -26,37 +26,24 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .. import checkpoint, nn
-from ..commandline import UsageError, command_parser, help_text, number, require
-from ..data.corpus import (
-    LANGUAGES,
-    NEWLINE,
-    Cell,
-    CharTokenizer,
-    cells,
-    encode_lines,
-    held_out_split,
-    paradigm_groups,
-    paradigm_line,
-    paradigm_prompt,
-)
+from ..commandline import command_parser, help_text, require
+from ..data.corpus import LANGUAGES, NEWLINE, Cell, CharTokenizer, held_out_split, paradigm_prompt
 from ..engine import no_grad
 from ..messages import CatalogError, group_thousands, text
-from ..nn import init
 from ..ops.nn import cross_entropy
-from ..optim import AdamW
-from ..optim.clip import clip_grad_norm_
-from ..optim.lr_scheduler import WarmupCosine
 from ..sampling import generate
 from ..tensor import Array, Tensor
+from . import loop
 from .blas import single_blas_thread
-from .runfolder import RunFolder
+from .loop import LoopConfig, Run, RunInterruptedError
 from .texts import TrainingError
 from .train import _read_metadata as read_checkpoint_metadata
 from .train import (
@@ -69,7 +56,31 @@ from .train import (
     physical_memory,
 )
 
-CHECKPOINT_FORMAT = "minigrad-minigpt-corpus/1"
+MODEL_FORMAT = "minigrad-minigpt-corpus/2"
+OLD_MODEL_FORMAT = "minigrad-minigpt-corpus/1"  # train gpt's own configuration, before it ran on the loop
+DEFAULT_OUT = "runs/gpt"
+
+# Measured (held-out exact EN / ES, seed 0, see the README), before the loop: 1,200 steps 100 / 87.5, 1,500
+# 100 / 92.5, 2,000 100 / 95.0, 2,400 100 / 97.5 (100 / 92.5 on the project's machine); on the loop, 2,400
+# steps: 100 / 92.5 on the project's machine.  One Spanish cell is 2.5 points.  lr 1e-2 with betas 0.9/0.99
+# and weight decay 0.01 learns the copy; the phase-18 preset's lr 3e-4 is for the course's lines.
+TRAIN_GPT = LoopConfig(
+    steps=2400,
+    batch_size=16,
+    lr=1e-2,
+    min_lr=0.0,
+    warmup_steps=100,
+    warmup_start_factor=0.01,
+    weight_decay=0.01,
+    beta2=0.99,
+    embedding_std=0.3,
+    lines="paradigms",
+    headless=0.5,
+    subsets=0.2,
+    repeats=0.8,
+    checkpoint_every=100,
+    val_every=200,  # scoring 80 held-out lines from their prefixes costs about 40 training steps
+)
 
 
 def language_model_loss(logits: Tensor, ids: Array, pad_id: int = 0) -> Tensor:
@@ -81,67 +92,12 @@ def language_model_loss(logits: Tensor, ids: Array, pad_id: int = 0) -> Tensor:
 
 
 @dataclass(frozen=True)
-class GPTConfig:
-    """Everything that decides a run's numbers (the defaults are the best measured; see the README)."""
-
-    # Measured (held-out exact EN / ES, seed 0): 1,200 steps 100 / 87.5, 1,500 100 / 92.5, 2,000 100 / 95.0,
-    # 2,400 100 / 97.5 (seed 1: 2,000 and 2,400 both 100 / 97.5); one Spanish cell is 2.5 points.
-    steps: int = 2400
-    batch_size: int = 16
-    lr: float = 1e-2
-    warmup_steps: int = 100
-    weight_decay: float = 0.01
-    clip: float = 1.0
-    seed: int = 0
-    # Token embeddings start at N(0, 0.3^2) rather than GPT-2's 0.02: next to the sinusoidal table
-    # (amplitude 1) a 0.02 embedding carries almost no token identity; measured, 0.3 learns far faster.
-    embedding_std: float = 0.3
-    held_out_per_verb: int = 2
-    # Share of training lines written without their "verb, tense: " header.  Without it the first
-    # person's word cannot be recalled, only the later persons can, by copying it: this pushes
-    # the model to learn the copy that held-out cells need, instead of memorizing line by line.
-    headless: float = 0.5
-    # Share of training lines that keep a random non-empty subset of their group's persons, so
-    # that every person is seen at every position and after every other one.
-    subsets: float = 0.2
-    # Share of training lines that draw one person more than their group holds, with replacement,
-    # so that the line repeats a phrase: one more word that can only be predicted by copying.
-    repeats: float = 0.8
-    d_model: int = 64
-    n_heads: int = 4
-    n_layers: int = 2
-    d_ff: int = 256
-
-    def __post_init__(self) -> None:
-        for name in ("steps", "batch_size", "warmup_steps", "d_model", "n_heads", "n_layers", "d_ff"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"train gpt: {name} must be a positive integer, got {value!r}")
-        if self.steps <= self.warmup_steps:
-            raise ValueError(f"train gpt: steps ({self.steps}) must be larger than warmup_steps ({self.warmup_steps})")
-        if not self.lr > 0 or self.clip <= 0 or self.weight_decay < 0 or not self.embedding_std > 0:
-            raise ValueError("train gpt: lr, clip and embedding_std must be > 0, weight_decay >= 0")
-        shares = (self.headless, self.subsets, self.repeats)
-        if not all(0 <= share <= 1 for share in shares) or self.subsets + self.repeats > 1:
-            raise ValueError(
-                f"train gpt: headless, subsets, repeats must be in [0, 1] and subsets + repeats <= 1, got {shares}"
-            )
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> GPTConfig:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in known})
-
-
-@dataclass(frozen=True)
 class CorpusTask:
-    """The data of a run: the tokenizer, the training groups, the held-out cells and the context length."""
+    """What the evaluation needs: the tokenizer, the training cells and the held-out cells."""
 
     tokenizer: CharTokenizer
-    groups: list[list[Cell]]
     train: list[Cell]
     held_out: list[Cell]
-    length: int
 
     def context_of(self, cell: Cell) -> list[Cell]:
         """The training cells of ``cell``'s verb and tense, other than ``cell``, in the corpus' order."""
@@ -150,55 +106,10 @@ class CorpusTask:
     def prompts(self, targets: Sequence[Cell], language: str) -> list[str]:
         return [paradigm_prompt(self.context_of(c), c, language) for c in targets]
 
-    def batch(
-        self, rng: np.random.Generator, size: int, headless: float = 0.0, subsets: float = 0.0, repeats: float = 0.0
-    ) -> Array:
-        """``size`` paradigm lines, random groups, languages and person orders; padding cut to the longest.
 
-        A share ``subsets`` of the lines keeps a random non-empty subset of the persons, and a
-        share ``headless`` drops the "verb, tense: " header (the line then starts at the first person).
-        """
-        lines = []
-        for g in rng.integers(0, len(self.groups), size):
-            group = self.groups[g]
-            order = rng.permutation(len(group))
-            draw = rng.random()
-            if draw < subsets:
-                order = order[: int(rng.integers(1, len(group) + 1))]
-            elif draw < subsets + repeats:
-                order = rng.integers(0, len(group), len(group) + 1)
-            line = paradigm_line([group[i] for i in order], LANGUAGES[int(rng.integers(len(LANGUAGES)))])
-            lines.append(line.split(": ", 1)[1] if rng.random() < headless else line)
-        return encode_lines(lines, self.tokenizer, max(len(line) for line in lines) + 2)
-
-
-def corpus_task(config: GPTConfig) -> CorpusTask:
+def corpus_task(config: LoopConfig) -> CorpusTask:
     train, held_out = held_out_split(config.held_out_per_verb, config.seed)
-    groups = paradigm_groups(train)
-    full = [[c for c in cells() if (c.verb, c.tense) == (g[0].verb, g[0].tense)] for g in groups]
-    # room for the longest line: the full group, or a line that repeats its longest phrase
-    # (see GPTConfig.repeats), with its two newlines
-    longest = [
-        len(paradigm_line([max(g, key=lambda c: len(c.phrase(lang)))] * (len(g) + 1), lang))
-        for g in groups
-        for lang in LANGUAGES
-    ]
-    length = max(*longest, *(len(paradigm_line(g, lang)) for g in full for lang in LANGUAGES)) + 2
-    return CorpusTask(CharTokenizer.from_corpus(), groups, train, held_out, length)
-
-
-def build_model(config: GPTConfig, context_length: int) -> nn.MiniGPT:
-    model = nn.MiniGPT.course(
-        d_model=config.d_model,
-        n_heads=config.n_heads,
-        n_layers=config.n_layers,
-        d_ff=config.d_ff,
-        context_length=context_length,
-        dtype=np.float32,
-        generator=np.random.default_rng(config.seed),
-    )
-    init.normal_(model.tok_emb.weight, 0.0, config.embedding_std, generator=np.random.default_rng(config.seed + 2))
-    return model
+    return CorpusTask(CharTokenizer.from_corpus(), train, held_out)
 
 
 class _TokenizerLogits:
@@ -272,9 +183,6 @@ def exact_match(model: nn.MiniGPT, task: CorpusTask, cells_: Sequence[Cell]) -> 
     return out
 
 
-ProgressFactory = Callable[[int], Any]
-
-
 @dataclass
 class GPTResult:
     model: nn.MiniGPT
@@ -284,92 +192,83 @@ class GPTResult:
     samples: list[str]
 
 
-def train_gpt(config: GPTConfig, progress: ProgressFactory | None = None) -> GPTResult:
-    """Train, then score the held-out cells (and as many training cells) greedily, on one BLAS thread."""
+def train_gpt(config: LoopConfig, run_dir: str | os.PathLike[str], progress: loop.Progress | None = None) -> Run:
+    """Train a new run in ``run_dir`` on the loop (one BLAS thread); Ctrl-C raises ``RunInterruptedError``."""
     with single_blas_thread():
-        return _train_gpt(config, progress)
+        return loop.train(config, run_dir, progress)
 
 
-def _train_gpt(config: GPTConfig, progress: ProgressFactory | None) -> GPTResult:
+def evaluate_run(run: Run, train_seconds: float) -> GPTResult:
+    """Score the held-out cells (and as many training cells) greedily, and write sample completions."""
     start = time.perf_counter()
+    config, model = run.config, run.model
     task = corpus_task(config)
-    model = build_model(config, task.length)
-    optimizer = AdamW(model.parameters(), lr=config.lr, betas=(0.9, 0.99), weight_decay=config.weight_decay)
-    scheduler = WarmupCosine(optimizer, config.warmup_steps, config.steps, start_factor=0.01)
-    rng = np.random.default_rng(config.seed + 1)
-    losses: list[float] = []
-    bar = progress(config.steps) if progress is not None else None
-    for _ in range(config.steps):
-        batch = task.batch(rng, config.batch_size, config.headless, config.subsets, config.repeats)
-        optimizer.zero_grad()
-        loss = language_model_loss(model(batch), batch)
-        loss.backward()
-        clip_grad_norm_(model.parameters(), config.clip)
-        optimizer.step()
-        scheduler.step()
-        losses.append(float(loss.item()))
-        if bar is not None:
-            bar.update(1)
-            bar.set_postfix(loss=f"{losses[-1]:.3f}")
-    if bar is not None:
-        bar.close()
-    train_seconds = time.perf_counter() - start
     model.eval()
-    held = exact_match(model, task, task.held_out)
-    seen = np.random.default_rng(config.seed).choice(len(task.train), 40, replace=False)
-    train_scores = exact_match(model, task, [task.train[i] for i in seen])
-    generator = np.random.default_rng(config.seed)
-    samples = []
-    for cell in task.held_out[:8]:
-        for lang in LANGUAGES:
-            prompt = task.prompts([cell], lang)[0]
-            greedy = completion_word(complete(model, task.tokenizer, prompt, temperature=0))
-            sampled = complete(model, task.tokenizer, prompt, temperature=0.8, top_k=10, top_p=0.9, generator=generator)
-            samples.append(f"{prompt!r} -> greedy {greedy!r}, sampled {sampled!r} (expected {cell.completion(lang)!r})")
+    with single_blas_thread():
+        held = exact_match(model, task, task.held_out)
+        seen = np.random.default_rng(config.seed).choice(len(task.train), 40, replace=False)
+        train_scores = exact_match(model, task, [task.train[i] for i in seen])
+        generator = np.random.default_rng(config.seed)
+        samples = []
+        for cell in task.held_out[:8]:
+            for lang in LANGUAGES:
+                prompt = task.prompts([cell], lang)[0]
+                greedy = completion_word(complete(model, task.tokenizer, prompt, temperature=0))
+                options: dict[str, Any] = {"temperature": 0.8, "top_k": 10, "top_p": 0.9, "generator": generator}
+                sampled = complete(model, task.tokenizer, prompt, **options)
+                expected = cell.completion(lang)
+                samples.append(f"{prompt!r} -> greedy {greedy!r}, sampled {sampled!r} (expected {expected!r})")
+    records = [json.loads(line) for line in (run.run_dir / loop.LOG).read_text("utf-8").splitlines()]
+    losses = [float(r["loss"]) for r in records]
     metrics = {
         "config": asdict(config),
         "parameters": sum(p.size for p in model.parameters()),
-        "context_length": task.length,
+        "context_length": model.context_length,
         "n_train_cells": len(task.train),
         "n_held_out_cells": len(task.held_out),
         "held_out_exact": {lang: held[lang]["exact"] for lang in LANGUAGES},
         "held_out_misses": {lang: held[lang]["misses"] for lang in LANGUAGES},
         "train_exact_sample": {lang: train_scores[lang]["exact"] for lang in LANGUAGES},
         "final_loss": float(np.mean(losses[-50:])),
+        "final_val_loss": next((r["val_loss"] for r in reversed(records) if r["val_loss"] is not None), None),
         "train_seconds": train_seconds,
-        "elapsed_seconds": time.perf_counter() - start,
+        "elapsed_seconds": train_seconds + time.perf_counter() - start,
     }
     return GPTResult(model, task.tokenizer, metrics, losses, samples)
 
 
-def save_gpt_run(result: GPTResult, out_dir: str | os.PathLike[str], plot: bool = True) -> dict[str, str]:
-    """Write the run's files into ``out_dir`` as one run (staged beside it, then moved into place): their paths."""
-    with RunFolder(out_dir) as run:
-        files = write_gpt_run(result, run, plot)
-        run.commit()
-    return files
+RESULT_FILES = {"metrics": "metrics.json", "checkpoint": "model.safetensors", "samples": "samples.txt"}
 
 
-def write_gpt_run(result: GPTResult, run: RunFolder, plot: bool = True) -> dict[str, str]:
-    """Write ``metrics.json``, ``samples.txt``, ``model.safetensors`` (and ``loss.png``) into ``run.staging``.
+def write_gpt_files(result: GPTResult, run_dir: str | os.PathLike[str], plot: bool = True) -> dict[str, str]:
+    """Write ``metrics.json``, ``samples.txt``, ``model.safetensors`` (and ``loss.png``) into the run folder.
 
-    Returns each file's path once the run is committed.
+    Each file is written beside its place and renamed into it, so that none is ever half-written.  Returns
+    each file's path.
     """
-    names = {"metrics": "metrics.json", "checkpoint": "model.safetensors", "samples": "samples.txt"}
-    names |= {"plot": "loss.png"} if plot else {}
-    staged = {key: run.file(name)[0] for key, name in names.items()}
-    staged["metrics"].write_text(json.dumps(result.metrics, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    staged["samples"].write_text("\n".join(result.samples) + "\n", "utf-8")
+    folder = Path(run_dir)
+    names = RESULT_FILES | ({"plot": "loss.png"} if plot else {})
+    paths = {key: folder / name for key, name in names.items()}
+    _write_atomically(paths["metrics"], json.dumps(result.metrics, indent=2, ensure_ascii=False) + "\n")
+    _write_atomically(paths["samples"], "\n".join(result.samples) + "\n")
     metadata = {
-        "format": CHECKPOINT_FORMAT,
+        "format": MODEL_FORMAT,
         "config": json.dumps(result.metrics["config"]),
         "context_length": str(result.metrics["context_length"]),
         "held_out_exact": json.dumps(result.metrics["held_out_exact"]),
     }
-    checkpoint.save(staged["checkpoint"], result.model.state_dict(), metadata)
+    checkpoint.save(paths["checkpoint"], result.model.state_dict(), metadata)  # atomic: temporary file + rename
     if plot:
-        _plot_losses(result, str(staged["plot"]))
-    return {key: str(run.file(name)[1]) for key, name in names.items()}
+        partial = paths["plot"].with_name(".loss.png.partial")
+        _plot_losses(result, str(partial))
+        os.replace(partial, paths["plot"])
+    return {key: str(path) for key, path in paths.items()}
+
+
+def _write_atomically(path: Path, content: str) -> None:
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(content, "utf-8")
+    os.replace(partial, path)
 
 
 def centered_mean(values: Sequence[float], half: int) -> Array:
@@ -404,15 +303,15 @@ def _plot_losses(result: GPTResult, path: str) -> None:
     ax.set_title(text("training.gpt.plot_title", **exact), fontsize=10)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, format="png")
     plt.close(fig)
 
 
-METADATA_KEYS = ("format", "config", "context_length", "held_out_exact")  # what write_gpt_run writes
+METADATA_KEYS = ("format", "config", "context_length", "held_out_exact")  # what write_gpt_files writes
 
 
-def claimed_sizes(path: str | os.PathLike[str], metadata: dict[str, str]) -> tuple[GPTConfig, int, dict[str, Any]]:
-    """The configuration and context length a checkpoint's metadata claims, checked against its arrays.
+def claimed_sizes(path: str | os.PathLike[str], metadata: dict[str, str]) -> tuple[LoopConfig, int, dict[str, Any]]:
+    """The configuration and context length a model file's metadata claims, checked against its arrays.
 
     Every size that decides an array's shape (``d_model``, ``d_ff``, ``n_layers``) must be the
     size the arrays have, ``n_heads`` must divide ``d_model``, and the context length must be the
@@ -420,9 +319,9 @@ def claimed_sizes(path: str | os.PathLike[str], metadata: dict[str, str]) -> tup
     claiming ``d_model=10**9`` allocates nothing.  Returns ``(config, context_length, saved scores)``.
     """
     checked_metadata(path, metadata, METADATA_KEYS)
-    values = config_from_metadata(path, metadata["config"], [f.name for f in fields(GPTConfig)])
+    values = config_from_metadata(path, metadata["config"], [f.name for f in fields(LoopConfig)])
     try:
-        config = GPTConfig.from_dict(values)
+        config = LoopConfig.from_dict(values)
         context_length = int(metadata["context_length"])
         saved = json.loads(metadata["held_out_exact"])
     except (ValueError, TypeError) as error:
@@ -438,19 +337,21 @@ def claimed_sizes(path: str | os.PathLike[str], metadata: dict[str, str]) -> tup
     if config.d_model % config.n_heads:
         detail = f"n_heads {config.n_heads}, d_model {config.d_model}"
         raise TrainingError("error.metadata_bad", path=os.fspath(path), entry="config", detail=detail)
-    corpus_length = corpus_task(config).length
+    corpus_length = loop.context_length(config)
     check_claimed_sizes(path, {"context_length": context_length}, {"context_length": corpus_length})
     return config, context_length, saved
 
 
 def evaluate_gpt_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Rebuild the model from the checkpoint's metadata and score the held-out cells again."""
+    """Rebuild the model from the model file's metadata and score the held-out cells again."""
     metadata = read_checkpoint_metadata(path)  # a TrainingError naming the file when it is not a checkpoint
-    if metadata.get("format") != CHECKPOINT_FORMAT:
+    if metadata.get("format") == OLD_MODEL_FORMAT:
+        raise CatalogError("training.gpt.before_the_loop", path=os.fspath(path))
+    if metadata.get("format") != MODEL_FORMAT:
         raise CatalogError("training.gpt.not_a_checkpoint", path=os.fspath(path), found=metadata.get("format"))
     config, context_length, saved = claimed_sizes(path, metadata)
     task = corpus_task(config)
-    model = build_model(config, context_length)
+    model = loop.build_model(config, context_length)
     checkpoint.load_into(model, path)
     model.eval()
     with single_blas_thread():
@@ -466,41 +367,8 @@ def evaluate_gpt_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def gpt_parser() -> argparse.ArgumentParser:
-    d = GPTConfig()
     parser = command_parser("minigrad train gpt", _help("help"))
-    positive = number("positive_int")
-    parser.add_argument(
-        "--steps", type=positive, metavar="N", default=d.steps, help=_help("help_steps", default=d.steps)
-    )
-    parser.add_argument(
-        "--batch-size",
-        type=positive,
-        metavar="N",
-        default=d.batch_size,
-        help=_help("help_batch_size", default=d.batch_size),
-    )
-    parser.add_argument(
-        "--lr", type=number("positive_float"), metavar="X", default=d.lr, help=_help("help_lr", default=d.lr)
-    )
-    parser.add_argument(
-        "--warmup-steps",
-        type=positive,
-        metavar="N",
-        default=None,
-        help=_help("help_warmup_steps", default=d.warmup_steps),
-    )
-    parser.add_argument(
-        "--seed", type=number("seed"), metavar="N", default=d.seed, help=_help("help_seed", default=d.seed)
-    )
-    for name in ("d_model", "n_heads", "n_layers", "d_ff"):
-        flag = "--" + name.replace("_", "-")
-        default = getattr(d, name)
-        parser.add_argument(
-            flag, type=positive, metavar="N", default=default, help=_help(f"help_{name}", default=default)
-        )
-    parser.add_argument(
-        "--out", default="runs/gpt", metavar=text("training.metavar.folder"), help=_help("help_out", default="runs/gpt")
-    )
+    loop.add_run_options(parser, TRAIN_GPT, out_default=DEFAULT_OUT)
     parser.add_argument("--quiet", action="store_true", help=_help("help_quiet"))
     parser.add_argument("--no-plot", action="store_true", help=_help("help_no_plot"))
     parser.add_argument("--eval", metavar=text("training.metavar.file"), help=_help("help_eval"))
@@ -529,64 +397,65 @@ def _percent(shares: dict[str, float]) -> dict[str, str]:
     return {lang: f"{shares[lang]:.1%}" for lang in LANGUAGES}
 
 
+class _Console:
+    """What a person sees while the loop runs: the header once, and a progress bar when one is wanted."""
+
+    def __init__(self, bar: bool) -> None:
+        self.want_bar, self.bar = bar, None
+
+    def start(self, run: Run) -> None:
+        config = run.config
+        print(text("training.gpt.header", layers=config.n_layers, d_model=config.d_model, steps=config.steps))
+        if self.want_bar:
+            tqdm = importlib.import_module("tqdm").tqdm
+            desc, unit = text("training.gpt.progress"), text("training.gpt.progress_unit")
+            self.bar = tqdm(total=config.steps, initial=run.step, desc=desc, unit=unit)
+            self.loss_word = text("training.gpt.progress_loss")
+
+    def __call__(self, step: int, record: dict[str, Any]) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix({self.loss_word: f"{record['loss']:.3f}"})
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _manifest_config(run_dir: str) -> LoopConfig:
+    return LoopConfig.from_dict(json.loads((Path(run_dir) / loop.MANIFEST).read_text("utf-8"))["config"])
+
+
 def gpt_main(argv: Sequence[str]) -> int:
     """``minigrad train gpt [options]``; run inside ``minigrad train``'s entry point (language, errors, exit codes)."""
     args = gpt_parser().parse_args(list(argv))
     require(["safetensors"], "`minigrad train gpt`")
     if args.eval:
-        scores = evaluate_gpt_checkpoint(args.eval)
-        same = scores["held_out_exact"] == scores["saved_held_out_exact"]
-        verdict = (
-            text("training.gpt.eval_same")
-            if same
-            else text("training.gpt.eval_differs", **_percent(scores["saved_held_out_exact"]))
-        )
-        print(
-            text(
-                "training.gpt.eval",
-                path=args.eval,
-                cells=scores["n"],
-                verdict=verdict,
-                **_percent(scores["held_out_exact"]),
-            )
-        )
-        return 0 if same else 1
-    default_warmup = GPTConfig().warmup_steps
-    warmup = default_warmup if args.warmup_steps is None else args.warmup_steps
-    if args.steps <= warmup:
-        raise UsageError(
-            text("training.gpt.warmup_too_long", steps=args.steps, warmup=warmup, suggested=max(1, args.steps // 10))
-        )
-    config = GPTConfig(
-        steps=args.steps, batch_size=args.batch_size, lr=args.lr, warmup_steps=warmup, seed=args.seed,
-        d_model=args.d_model, n_heads=args.n_heads, n_layers=args.n_layers, d_ff=args.d_ff,
-    )  # fmt: skip
+        return _evaluate(args.eval)
     plot = not args.no_plot
     if plot:
         require(["matplotlib"], "loss.png (--no-plot)")
-    progress = None
-    if not args.quiet and sys.stdout.isatty() and importlib.util.find_spec("tqdm") is not None:
-        tqdm = importlib.import_module("tqdm").tqdm
-        desc, unit, loss_word = (
-            text("training.gpt.progress"),
-            text("training.gpt.progress_unit"),
-            text("training.gpt.progress_loss"),
-        )
+    if args.mlflow:
+        from .tracking import require_mlflow
 
-        class Bar(tqdm):  # type: ignore[misc, valid-type]
-            def set_postfix(self, **values: Any) -> None:  # train_gpt reports loss=...
-                super().set_postfix({loss_word if k == "loss" else k: v for k, v in values.items()})
-
-        def progress(total: int) -> Any:
-            return Bar(total=total, desc=desc, unit=unit)
-
-    from .train_command import claimed_run_folder  # the command's edge, shared with `minigrad train`
-
-    with claimed_run_folder(args.out) as run:  # checked and locked (exit 2) before any training
-        print(text("training.gpt.header", layers=config.n_layers, d_model=config.d_model, steps=config.steps))
+        require_mlflow()
+    bar = not args.quiet and sys.stdout.isatty() and importlib.util.find_spec("tqdm") is not None
+    console = _Console(bar)
+    config = loop.chosen_config(args, TRAIN_GPT)
+    folder = args.resume if args.resume is not None else args.out
+    with loop.locked_run_dir(folder, resuming=config is None):  # checked and locked before training
+        started = time.perf_counter()
         try:
-            result = train_gpt(config, progress)
+            run = loop.start_or_resume(args, config, console, start=train_gpt)
+        except RunInterruptedError as stop:
+            console.close()
+            sys.stdout.flush()
+            print(loop.interrupted_line(stop, folder, "minigrad train gpt"), file=sys.stderr)
+            return stop.status
         except MemoryError as error:  # NumPy's "Unable to allocate ...": a size the user chose, not a fallo
+            console.close()
+            config = config or _manifest_config(folder)
             raise TrainingError(
                 "gpt.too_big",
                 d_model=config.d_model,
@@ -595,23 +464,39 @@ def gpt_main(argv: Sequence[str]) -> int:
                 detail=str(error),
                 memory=format_bytes(have) if (have := physical_memory()) else "?",
             ) from error
-        files = write_gpt_run(result, run, plot=plot)
-        run.commit()
-    if run.stopped is not None:
-        return run.stopped
-    m = result.metrics
-    print(
-        text(
-            "training.gpt.result",
-            parameters=group_thousands(m["parameters"]),
-            seconds=f"{m['train_seconds']:.1f}",
-            loss=f"{m['final_loss']:.4f}",
-            cells=m["n_held_out_cells"],
-            **_percent(m["held_out_exact"]),
+        console.close()
+        result = evaluate_run(run, time.perf_counter() - started)
+        files = write_gpt_files(result, run.run_dir, plot=plot)
+        m = result.metrics
+        print(
+            text(
+                "training.gpt.result",
+                parameters=group_thousands(m["parameters"]),
+                seconds=f"{m['train_seconds']:.1f}",
+                loss=f"{m['final_loss']:.4f}",
+                cells=m["n_held_out_cells"],
+                **_percent(m["held_out_exact"]),
+            )
         )
-    )
-    for lang in LANGUAGES:
-        print(misses_line(m["held_out_misses"][lang], lang, m["n_held_out_cells"]))
-    print(text("training.gpt.files", files=", ".join(files.values())))
+        for lang in LANGUAGES:
+            print(misses_line(m["held_out_misses"][lang], lang, m["n_held_out_cells"]))
+        loop.write_reports(run, args.mlflow, [Path(path).name for path in files.values()])
+    written = [*files.values(), *(str(run.run_dir / name) for name in (loop.CHECKPOINT, loop.LOG, loop.MANIFEST))]
+    print(text("training.gpt.files", files=", ".join(written)))
     print(text("training.gpt.reload_hint", checkpoint=files["checkpoint"]))
     return 0
+
+
+def _evaluate(path: str) -> int:
+    """``--eval FILE``: score a ``model.safetensors`` again; exit 1 when the scores differ from training time."""
+    scores = evaluate_gpt_checkpoint(path)
+    same = scores["held_out_exact"] == scores["saved_held_out_exact"]
+    verdict = (
+        text("training.gpt.eval_same")
+        if same
+        else text("training.gpt.eval_differs", **_percent(scores["saved_held_out_exact"]))
+    )
+    print(
+        text("training.gpt.eval", path=path, cells=scores["n"], verdict=verdict, **_percent(scores["held_out_exact"]))
+    )
+    return 0 if same else 1

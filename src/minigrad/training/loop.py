@@ -10,12 +10,17 @@ forensic record in ``run_dir``:
   (:func:`minigrad.checkpoint.save`: temporary file, fsync, rename);
 * ``inspector.log.jsonl``: one JSON object per logged step (schema below).
 
-The command is ``minigrad run --out RUN_DIR [--inspect]`` (an inspected run
-ends with ``dashboard.html``, :mod:`minigrad.dashboard`) and ``minigrad run
---resume RUN_DIR``; Ctrl-C prints one line naming the last checkpoint and
-exits with status 130.  ``resume(run_dir)`` rebuilds the run from its manifest and checkpoint and
-goes on: the weights at the end are bit-identical to those of a run that
-never stopped (``tests/test_loop_resume.py`` stops a real run with SIGINT).
+Two commands run this loop, each with its preset of :class:`LoopConfig` and the
+same options (:func:`add_run_options`): ``minigrad run`` (the defaults below, the
+phase-18 course: one cell per line) and ``minigrad train gpt`` (``TRAIN_GPT`` in
+:mod:`.gpt`: paradigm lines, then the exact-match evaluation).  Each takes
+``--out RUN_DIR`` (a new or empty folder, locked while the command runs) or
+``--resume RUN_DIR``, ``--inspect`` (an inspected run ends with ``dashboard.html``,
+:mod:`minigrad.dashboard`) and ``--mlflow`` (:mod:`.tracking`).  Ctrl-C prints one
+line naming the last checkpoint and exits with status 130 (SIGTERM: 143).
+``resume(run_dir)`` rebuilds the run from its manifest and checkpoint and goes
+on: the weights at the end are bit-identical to those of a run that never
+stopped (``tests/test_loop_resume.py`` stops a real run with SIGINT).
 
 One step, on a batch ``(input, target, loss_mask, attn_pad_mask)``:
 
@@ -49,6 +54,7 @@ NaN and Inf are written as JSON's ``NaN``/``Infinity`` (Python's json reads them
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -56,31 +62,46 @@ import platform
 import random
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, Protocol, cast
 
 import numpy as np
 
 from .. import __version__, checkpoint, nn
-from ..commandline import UsageError, command_parser, help_text, number
-from ..data.corpus import LANGUAGES, Cell, CharTokenizer, encode_lines, held_out_split
+from ..commandline import EXIT_INTERRUPTED, UsageError, command_parser, help_text, number
+from ..data.corpus import (
+    LANGUAGES,
+    Cell,
+    CharTokenizer,
+    encode_lines,
+    held_out_split,
+    paradigm_groups,
+    paradigm_line,
+)
 from ..data.verbs import IRREGULAR_VERBS
 from ..engine import no_grad
 from ..inspector import Inspector, spectral_norm
 from ..messages import text
+from ..nn import init
 from ..ops.nn import cross_entropy
 from ..optim import AdamW
 from ..optim.clip import clip_grad_norm_
 from ..optim.lr_scheduler import WarmupCosine
 from ..tensor import Array, Tensor
+from .blas import single_blas_thread
+from .runfolder import RUN_FILES, Terminated, checked_out_dir, sigterm_as_interrupt
+from .runfolder import _lock_file as lock_file
+from .texts import TrainingError
 
 LOG_SCHEMA = "minigrad.run.log/1"
 CHECKPOINT_FORMAT = "minigrad-run-checkpoint/1"
 # --inspect watches the model's parts down to blocks.0.attn / blocks.0.mlp (not the layers inside them)
 INSPECT_DEPTH = 2
 MANIFEST, CHECKPOINT, LOG = "manifest.json", "checkpoint.safetensors", "inspector.log.jsonl"
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as shells report it
+VALIDATION_KEYS = ("val_loss", "val_loss_regular", "val_loss_irregular")
 
 
 @dataclass(frozen=True)
@@ -103,6 +124,19 @@ class LoopConfig:
     checkpoint_every: int = 50
     val_every: int = 25
     inspect: bool = False
+    # The training lines.  "cells": one corpus cell per line ("eat, perfect: he has eaten"), the phase-18 course.
+    # "paradigms": the training cells of one verb and tense on one line, in a random order of persons, with
+    # the shares below of headless, subset and repeated-person lines (see draw_paradigm_lines): what
+    # `minigrad train gpt` trains on, so that held-out cells can be completed by copying (training/gpt.py).
+    lines: str = "cells"
+    headless: float = 0.0
+    subsets: float = 0.0
+    repeats: float = 0.0
+    beta2: float = 0.95
+    # The first step's share of lr in the linear warmup; None: 1 / warmup_steps.
+    warmup_start_factor: float | None = None
+    # Token embeddings drawn again from N(0, embedding_std^2) (generator seed + 2); None: the course's 0.02.
+    embedding_std: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("steps", "batch_size", "warmup_steps", "d_model", "n_heads", "n_layers", "d_ff"):
@@ -117,11 +151,26 @@ class LoopConfig:
             raise ValueError(
                 f"training loop: steps ({self.steps}) must be larger than warmup_steps ({self.warmup_steps})"
             )
-        if not 0 < self.min_lr <= self.lr or self.clip <= 0 or self.weight_decay < 0:
+        if not 0 <= self.min_lr <= self.lr or not self.lr > 0 or self.clip <= 0 or self.weight_decay < 0:
             raise ValueError(
-                f"training loop: need 0 < min_lr <= lr, clip > 0, weight_decay >= 0; got min_lr={self.min_lr}, "
-                f"lr={self.lr}, clip={self.clip}, weight_decay={self.weight_decay}"
+                f"training loop: need 0 <= min_lr <= lr, lr > 0, clip > 0, weight_decay >= 0; got "
+                f"min_lr={self.min_lr}, lr={self.lr}, clip={self.clip}, weight_decay={self.weight_decay}"
             )
+        if self.lines not in LINES:
+            raise ValueError(f"training loop: lines must be one of {', '.join(LINES)}, got {self.lines!r}")
+        shares = (self.headless, self.subsets, self.repeats)
+        if not all(0 <= share <= 1 for share in shares) or self.subsets + self.repeats > 1:
+            raise ValueError(
+                f"training loop: headless, subsets, repeats must be in [0, 1] and subsets + repeats <= 1, got {shares}"
+            )
+        if self.lines == "cells" and any(shares):
+            raise ValueError(f"training loop: headless, subsets and repeats shape paradigm lines, got {shares}")
+        if not 0 < self.beta2 < 1:
+            raise ValueError(f"training loop: beta2 must be in (0, 1), got {self.beta2}")
+        if self.warmup_start_factor is not None and not 0 < self.warmup_start_factor <= 1:
+            raise ValueError(f"training loop: warmup_start_factor must be in (0, 1], got {self.warmup_start_factor}")
+        if self.embedding_std is not None and not self.embedding_std > 0:
+            raise ValueError(f"training loop: embedding_std must be > 0, got {self.embedding_std}")
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> LoopConfig:
@@ -130,6 +179,8 @@ class LoopConfig:
 
 
 # --------------------------------------------------------------------------- data
+
+LINES = ("cells", "paradigms")
 
 
 @dataclass(frozen=True)
@@ -179,9 +230,85 @@ def make_batch(lines: Sequence[str], tokenizer: CharTokenizer, dtype: Any) -> Ba
 
 
 def examples(config: LoopConfig) -> tuple[list[VerbExample], list[VerbExample]]:
-    """``(train, val)``: the held-out split of :func:`minigrad.data.corpus.held_out_split`, as examples."""
+    """``(train, val)``: the held-out split of :func:`minigrad.data.corpus.held_out_split`, as examples.
+
+    With ``lines="paradigms"`` an example's lines are the ones its cell is seen in: a training cell's is the
+    paradigm line of its verb and tense (its training cells in the corpus' order), a held-out cell's is that
+    line with the held-out cell last, the line whose end ``minigrad train gpt`` asks the model to complete.
+    """
     train, held_out = held_out_split(config.held_out_per_verb, config.seed)
-    return [VerbExample.of(i, c) for i, c in enumerate(train)], [VerbExample.of(i, c) for i, c in enumerate(held_out)]
+    if config.lines == "cells":
+        return [VerbExample.of(i, c) for i, c in enumerate(train)], [
+            VerbExample.of(i, c) for i, c in enumerate(held_out)
+        ]
+    groups = {(g[0].verb, g[0].tense): g for g in paradigm_groups(train)}
+
+    def in_context(index: int, cell: Cell, group: Sequence[Cell]) -> VerbExample:
+        en, es = paradigm_line(group, "en"), paradigm_line(group, "es")
+        return VerbExample(index, en, es, cell.verb, cell.tense, cell.person, cell.verb not in IRREGULAR_VERBS)
+
+    return [in_context(i, c, groups[c.verb, c.tense]) for i, c in enumerate(train)], [
+        in_context(i, c, [*groups.get((c.verb, c.tense), []), c]) for i, c in enumerate(held_out)
+    ]
+
+
+def draw_paradigm_lines(
+    rng: np.random.Generator, groups: Sequence[Sequence[Cell]], size: int, config: LoopConfig
+) -> list[str]:
+    """``size`` paradigm lines: random groups, languages and orders of persons.
+
+    A share ``config.subsets`` of the lines keeps a random non-empty subset of the persons, a share
+    ``config.repeats`` draws one person more than the group holds, with replacement (the line repeats a
+    phrase, which only copying predicts), and a share ``config.headless`` drops the "verb, tense: " header
+    (the line then starts at the first person, which can only be recalled by copying it later).
+    """
+    lines = []
+    for g in rng.integers(0, len(groups), size):
+        group = groups[g]
+        order = rng.permutation(len(group))
+        draw = rng.random()
+        if draw < config.subsets:
+            order = order[: int(rng.integers(1, len(group) + 1))]
+        elif draw < config.subsets + config.repeats:
+            order = rng.integers(0, len(group), len(group) + 1)
+        line = paradigm_line([group[i] for i in order], LANGUAGES[int(rng.integers(len(LANGUAGES)))])
+        lines.append(line.split(": ", 1)[1] if rng.random() < config.headless else line)
+    return lines
+
+
+def context_length(config: LoopConfig) -> int:
+    """The model's context: the longest line it may see, plus its first newline (the input drops the last one).
+
+    The longest line is the longest example, or with ``lines="paradigms"`` a line that repeats a group's
+    longest phrase (see :func:`draw_paradigm_lines`) when that is longer.
+    """
+    train, val = examples(config)
+    longest = max(len(line) for e in train + val for line in (e.en, e.es))
+    if config.lines == "paradigms":
+        train_cells, _ = held_out_split(config.held_out_per_verb, config.seed)
+        for group in paradigm_groups(train_cells):
+            for lang in LANGUAGES:
+                phrase = max(group, key=lambda c: len(c.phrase(lang)))
+                longest = max(longest, len(paradigm_line([phrase] * (len(group) + 1), lang)))
+    return longest + 1
+
+
+def build_model(config: LoopConfig, context: int) -> nn.MiniGPT:
+    """The course's MiniGPT in float32, seeded with ``config.seed`` (token embeddings see ``embedding_std``)."""
+    model = nn.MiniGPT.course(
+        d_model=config.d_model,
+        n_heads=config.n_heads,
+        n_layers=config.n_layers,
+        d_ff=config.d_ff,
+        context_length=context,
+        dtype=np.float32,
+        generator=np.random.default_rng(config.seed),
+    )
+    if config.embedding_std is not None:
+        # Next to the sinusoidal table (amplitude 1) a 0.02 embedding carries little token identity.
+        generator = np.random.default_rng(config.seed + 2)
+        init.normal_(model.tok_emb.weight, 0.0, config.embedding_std, generator=generator)
+    return model
 
 
 def masked_token_mean(logits: Tensor, target: Array, loss_mask: Array) -> Tensor:
@@ -195,11 +322,15 @@ def masked_token_mean(logits: Tensor, target: Array, loss_mask: Array) -> Tensor
 
 
 class RunInterruptedError(Exception):
-    """Ctrl-C (SIGINT) stopped a run; ``checkpoint`` is the last one written (None before the first)."""
+    """Ctrl-C (SIGINT) or SIGTERM stopped a run; ``checkpoint`` is the last one written (None before the first).
 
-    def __init__(self, step: int, checkpoint: Path | None, saved_step: int) -> None:
+    ``status`` is the exit status a shell reports for the signal: 130 for Ctrl-C, 143 for SIGTERM.
+    """
+
+    def __init__(self, step: int, checkpoint: Path | None, saved_step: int, terminated: bool = False) -> None:
         super().__init__(step, checkpoint, saved_step)
         self.step, self.checkpoint, self.saved_step = step, checkpoint, saved_step
+        self.status = EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
 
 
 class Run:
@@ -209,30 +340,23 @@ class Run:
         self.config, self.run_dir = config, run_dir
         self.tokenizer = CharTokenizer.from_corpus()
         self.train_examples, self.val_examples = examples(config)
-        longest = max(len(line) for e in self.train_examples + self.val_examples for line in (e.en, e.es))
-        self.model = nn.MiniGPT.course(
-            d_model=config.d_model,
-            n_heads=config.n_heads,
-            n_layers=config.n_layers,
-            d_ff=config.d_ff,
-            context_length=longest + 1,
-            dtype=np.float32,
-            generator=np.random.default_rng(config.seed),
-        )
+        self.train_cells, self.held_out_cells = held_out_split(config.held_out_per_verb, config.seed)
+        self.groups = paradigm_groups(self.train_cells)
+        self.model = build_model(config, context_length(config))
         named = list(self.model.named_parameters())
         decay = [p for _, p in named if p.ndim >= 2]
         no_decay = [p for _, p in named if p.ndim < 2]  # biases and norm scales
         self.optimizer = AdamW(
             [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
             lr=config.lr,
-            betas=(0.9, 0.95),
+            betas=(0.9, config.beta2),
             eps=1e-8,
         )
         self.scheduler = WarmupCosine(
             self.optimizer,
             config.warmup_steps,
             config.steps,
-            start_factor=1 / config.warmup_steps,
+            start_factor=config.warmup_start_factor or 1 / config.warmup_steps,
             eta_min=config.min_lr,
         )
         self.rng = np.random.default_rng(config.seed + 1)  # batches: example and language draws
@@ -241,6 +365,9 @@ class Run:
     # ---------------------------------------------------------------- one step
 
     def next_batch(self) -> Batch:
+        if self.config.lines == "paradigms":
+            lines = draw_paradigm_lines(self.rng, self.groups, self.config.batch_size, self.config)
+            return make_batch(lines, self.tokenizer, np.float32)
         picks = self.rng.integers(0, len(self.train_examples), self.config.batch_size)
         langs = self.rng.integers(0, len(LANGUAGES), self.config.batch_size)
         lines = [getattr(self.train_examples[i], LANGUAGES[lang]) for i, lang in zip(picks, langs)]
@@ -278,9 +405,9 @@ class Run:
         padding = batch.key_padding_mask()
         per_line = np.zeros(len(lines))
         for end in range(1, batch.input.shape[1] + 1):
-            logits = self.model(batch.input[:, :end], key_padding_mask=padding[:, :end])
-            last = cross_entropy(logits[:, -1], batch.target[:, end - 1], reduction="none").data
-            per_line += last * batch.loss_mask[:, end - 1]
+            live = np.flatnonzero(batch.loss_mask[:, end - 1])  # the lines not yet ended (the rest is padding)
+            logits = self.model(batch.input[live, :end], key_padding_mask=padding[live, :end])
+            per_line[live] += cross_entropy(logits[:, -1], batch.target[live, end - 1], reduction="none").data
         counts = batch.loss_mask.sum(axis=1)
         result = {}
         for name, rows in (("val_loss", slice(None)), ("val_loss_regular", regular), ("val_loss_irregular", ~regular)):
@@ -411,18 +538,20 @@ def _kept_log_lines(path: Path, up_to_step: int) -> list[str]:
 
 # --------------------------------------------------------------------------- train and resume
 
-Progress = Callable[[int, dict[str, Any]], None]
-
 
 def train(config: LoopConfig, run_dir: str | os.PathLike[str], progress: Progress | None = None) -> Run:
-    """Start a run in ``run_dir`` (created; it must not hold a run already) and train it to the end."""
+    """Start a run in ``run_dir`` (created; it must not hold a run already) and train it to the end.
+
+    The model is built before anything is written: a size that does not fit in memory leaves no run behind.
+    """
     folder = Path(run_dir)
     if (folder / MANIFEST).exists():
         raise FileExistsError(text("run.error.exists", path=str(folder)))
+    run = Run(config, folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / MANIFEST).write_text(json.dumps(manifest(config), indent=2) + "\n", "utf-8")
     (folder / LOG).write_text("", "utf-8")
-    return _continue(Run(config, folder), progress)
+    return _continue(run, progress)
 
 
 def resume(run_dir: str | os.PathLike[str], progress: Progress | None = None) -> Run:
@@ -441,23 +570,23 @@ def resume(run_dir: str | os.PathLike[str], progress: Progress | None = None) ->
 
 def _continue(run: Run, progress: Progress | None) -> Run:
     config = run.config
+    start = getattr(progress, "start", None)  # an Observer
+    if start is not None:
+        start(run)
     inspector = Inspector(run.model).register_all(max_depth=INSPECT_DEPTH) if config.inspect else None
     saved: Path | None = run.run_dir / CHECKPOINT if (run.run_dir / CHECKPOINT).exists() else None
     saved_step = run.step if saved is not None else 0
     try:
         with open(run.run_dir / LOG, "a", encoding="utf-8") as log:
             while run.step < config.steps:
-                record: dict[str, Any] = {"schema": LOG_SCHEMA}
                 numbers = run.train_step()
-                record["step"] = run.step
-                record.update(numbers)
+                # the step's statistics, taken before validation's forward passes could add to them
+                statistics = inspector.snapshot() if inspector is not None else {}
                 due = run.step % config.val_every == 0 or run.step == config.steps
-                record.update(
-                    run.validate() if due else dict.fromkeys(("val_loss", "val_loss_regular", "val_loss_irregular"))
-                )
+                scores: dict[str, Any] = run.validate() if due else dict.fromkeys(VALIDATION_KEYS)
+                record: dict[str, Any] = {"schema": LOG_SCHEMA, "step": run.step, **numbers, **scores, **statistics}
                 if inspector is not None:
-                    record.update(inspector.snapshot())
-                    inspector.reset()
+                    inspector.reset()  # drops what validation added
                     if due:
                         record["spectral_norms"] = {
                             name: spectral_norm(p.data) for name, p in run.model.named_parameters() if p.ndim == 2
@@ -468,8 +597,8 @@ def _continue(run: Run, progress: Progress | None) -> Run:
                     saved, saved_step = run.save(), run.step
                 if progress is not None:
                     progress(run.step, record)
-    except KeyboardInterrupt:
-        raise RunInterruptedError(run.step, saved, saved_step) from None
+    except KeyboardInterrupt as signal_:
+        raise RunInterruptedError(run.step, saved, saved_step, isinstance(signal_, Terminated)) from None
     finally:
         if inspector is not None:
             inspector.remove_all()
@@ -487,56 +616,198 @@ def weights_digest(run_dir: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-# --------------------------------------------------------------------------- the command
+# --------------------------------------------------------------------------- the commands (run, train gpt)
+
+# The options both commands take, each a LoopConfig field; a command's preset gives the defaults.
+COMMAND_OPTIONS = (
+    "steps",
+    "batch_size",
+    "lr",
+    "warmup_steps",
+    "seed",
+    "d_model",
+    "n_heads",
+    "n_layers",
+    "d_ff",
+    "checkpoint_every",
+    "val_every",
+)
 
 
-def run_parser() -> argparse.ArgumentParser:
-    parser = command_parser("minigrad run", help_text("run.description"))
-    where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--out", metavar="RUN_DIR", help=help_text("run.help.out"))
-    where.add_argument("--resume", metavar="RUN_DIR", help=help_text("run.help.resume"))
-    defaults = LoopConfig()
-    for name in ("steps", "batch_size", "warmup_steps", "checkpoint_every", "val_every", "d_model", "n_layers"):
+def add_run_options(parser: argparse.ArgumentParser, defaults: LoopConfig, out_default: str | None) -> None:
+    """``--out``/``--resume``, the :data:`COMMAND_OPTIONS` (defaults from ``defaults``), ``--inspect``, ``--mlflow``.
+
+    Every option's default is None in ``args``: what the user did not pass comes from the preset (see
+    :func:`config_from_args`), and ``--resume`` can tell that no option was passed with it.
+    """
+    where = parser.add_mutually_exclusive_group(required=out_default is None)
+    out_help = (
+        help_text("run.help.out") if out_default is None else help_text("run.help.out_default", default=out_default)
+    )
+    folder = text("training.metavar.folder")
+    where.add_argument("--out", metavar=folder, default=out_default, help=out_help)
+    where.add_argument("--resume", metavar=folder, help=help_text("run.help.resume"))
+    for name in COMMAND_OPTIONS:
+        kind = {"lr": "positive_float", "seed": "seed"}.get(name, "positive_int")
         parser.add_argument(
             "--" + name.replace("_", "-"),
-            type=number("positive_int"),
-            default=getattr(defaults, name),
-            help=help_text("run.help.int", default=getattr(defaults, name)),
+            type=number(kind),
+            metavar="X" if kind == "positive_float" else "N",
+            help=help_text(f"run.option.{name}", default=getattr(defaults, name)),
         )
-    parser.add_argument("--seed", type=number("seed"), default=defaults.seed, help=help_text("run.help.seed"))
-    parser.add_argument("--lr", type=number("positive_float"), default=defaults.lr, help=help_text("run.help.lr"))
     parser.add_argument("--inspect", action="store_true", help=help_text("run.help.inspect"))
-    return parser
+    parser.add_argument("--mlflow", action="store_true", help=help_text("run.help.mlflow"))
 
 
-def run_main(argv: Sequence[str]) -> int:
-    """``minigrad run --out RUN_DIR [...]`` or ``minigrad run --resume RUN_DIR``."""
-    args = run_parser().parse_args(argv)
+def config_from_args(args: argparse.Namespace, defaults: LoopConfig) -> LoopConfig:
+    """The preset ``defaults`` with the options the user passed.
+
+    Without ``--warmup-steps`` the warmup is the preset's, or a tenth of ``--steps`` when that is shorter,
+    so that ``--steps 60`` alone trains (6 warmup steps).
+    """
+    chosen: dict[str, Any] = {name: getattr(args, name) for name in COMMAND_OPTIONS if getattr(args, name) is not None}
+    steps = chosen.get("steps", defaults.steps)
+    if "warmup_steps" not in chosen:
+        chosen["warmup_steps"] = max(1, min(defaults.warmup_steps, steps // 10))
+    elif steps <= chosen["warmup_steps"]:
+        suggested = max(1, steps // 10)
+        raise UsageError(
+            text("training.gpt.warmup_too_long", steps=steps, warmup=chosen["warmup_steps"], suggested=suggested)
+        )
+    chosen["inspect"] = bool(args.inspect) or defaults.inspect
     try:
-        if args.resume is not None:
-            run = resume(args.resume)
-        else:
-            chosen = {f.name: getattr(args, f.name) for f in fields(LoopConfig) if hasattr(args, f.name)}
-            try:
-                config = LoopConfig(**chosen)
-            except ValueError as error:
-                raise UsageError(str(error)) from None
-            run = train(config, args.out)
-    except RunInterruptedError as stop:
-        folder = args.resume or args.out
-        if stop.checkpoint is None:
-            print(text("run.interrupted_before_checkpoint", step=stop.step, run_dir=folder), file=sys.stderr)
-        else:
-            print(
-                text("run.interrupted", step=stop.step, saved=stop.saved_step, path=stop.checkpoint, run_dir=folder),
-                file=sys.stderr,
-            )
-        return 130
-    print(text("run.done", steps=run.step, path=run.run_dir / CHECKPOINT, digest=weights_digest(run.run_dir)[:16]))
-    if run.config.inspect:  # an inspected run ends with its dashboard (imported here: dashboard imports this module)
+        return replace(defaults, **chosen)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+@contextlib.contextmanager
+def locked_run_dir(run_dir: str, resuming: bool) -> Iterator[Path]:
+    """``run_dir`` checked before anything is trained, and locked while the command runs.
+
+    The checks of ``--out`` that ``minigrad train`` makes (not empty, not the current folder or one above
+    it, not under a file), then: a new run needs a new or empty folder (a folder holding a run is resumed,
+    never overwritten).  The lock is ``minigrad train``'s: an exclusive ``flock`` on ``.NAME.lock`` beside
+    the folder, so that a second command into the same folder fails at once, naming the first.
+    """
+    folder = checked_out_dir(run_dir)
+    for ancestor in (folder, *folder.parents):
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                reason = TrainingError("error.out_is_file", path=ancestor)
+                raise TrainingError("error.out_unwritable", path=run_dir, reason=reason)
+            break
+    if resuming and not (folder / MANIFEST).exists():
+        raise FileNotFoundError(text("run.error.no_run", path=run_dir))
+    if not resuming and folder.is_dir():
+        if (folder / MANIFEST).exists():
+            raise FileExistsError(text("run.error.exists", path=run_dir))
+        present = sorted(p.name for p in folder.iterdir())
+        if present:
+            files = ", ".join(present[:5]) + (", ..." if len(present) > 5 else "")
+            known = all(name in RUN_FILES | {CHECKPOINT, LOG, "dashboard.html", "mlruns"} for name in present)
+            raise UsageError(text("run.error.not_empty" if known else "run.error.foreign", path=run_dir, files=files))
+    lock = folder.parent / f".{folder.name}.lock"
+    descriptor = None
+    if sys.platform != "win32":
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = lock_file(lock, run_dir)
+    try:
+        yield Path(run_dir)
+    finally:
+        if descriptor is not None:
+            lock.unlink(missing_ok=True)
+            os.close(descriptor)
+
+
+Progress = Callable[[int, dict[str, Any]], None]  # called after every step with the step and its log record
+
+
+class Observer(Protocol):
+    """A :data:`Progress` that also wants ``start(run)`` once, before the first step (a command's console)."""
+
+    def start(self, run: Run) -> None: ...
+
+    def __call__(self, step: int, record: dict[str, Any]) -> None: ...
+
+
+def chosen_config(args: argparse.Namespace, defaults: LoopConfig) -> LoopConfig | None:
+    """The configuration of a new run (:func:`config_from_args`), or None for ``--resume``.
+
+    ``--resume`` takes everything from the run's manifest: an option passed with it is a usage error
+    rather than silently ignored.  Called before the run folder is touched.
+    """
+    if args.resume is None:
+        return config_from_args(args, defaults)
+    passed = [f"--{name.replace('_', '-')}" for name in COMMAND_OPTIONS if getattr(args, name) is not None]
+    passed += ["--inspect"] if args.inspect else []
+    if passed:
+        raise UsageError(text("run.error.resume_options", options=", ".join(passed), path=args.resume))
+    return None
+
+
+def start_or_resume(
+    args: argparse.Namespace,
+    config: LoopConfig | None,
+    observer: Observer | None = None,
+    start: Callable[[LoopConfig, str, Progress | None], Run] | None = None,
+) -> Run:
+    """Train a new run of ``config`` in ``args.out``, or the run ``args.resume``, to its end, on one BLAS thread.
+
+    ``start`` starts a new run (:func:`train` unless a command gives its own).  Raises
+    :class:`RunInterruptedError` on Ctrl-C or SIGTERM.
+    """
+    with single_blas_thread(), sigterm_as_interrupt():
+        if config is None:
+            return resume(args.resume, observer)
+        return (start or train)(config, args.out, observer)
+
+
+def interrupted_line(stop: RunInterruptedError, run_dir: str, command: str) -> str:
+    """The one line Ctrl-C prints: where the last checkpoint is, and how to go on."""
+    if stop.checkpoint is None:
+        return text("run.interrupted_before_checkpoint", step=stop.step, run_dir=run_dir, command=command)
+    return text(
+        "run.interrupted", step=stop.step, saved=stop.saved_step, path=stop.checkpoint, run_dir=run_dir, command=command
+    )
+
+
+def write_reports(run: Run, mlflow: bool, extra_artifacts: Sequence[str] = ()) -> None:
+    """After a run: its dashboard (an inspected run) and its MLflow record (``--mlflow``), each said in one line."""
+    if run.config.inspect:  # imported here: dashboard imports this module
         from ..dashboard import verdict_line, write_dashboard
 
         target, verdict = write_dashboard(run.run_dir)
         print(verdict_line(verdict))
         print(text("run.dashboard.written", path=str(target)))
+    if mlflow:
+        from .tracking import log_run
+
+        store = log_run(run.run_dir, extra_artifacts)
+        print(text("run.mlflow.logged", store=str(store)))
+
+
+def run_parser() -> argparse.ArgumentParser:
+    parser = command_parser("minigrad run", help_text("run.description"))
+    add_run_options(parser, LoopConfig(), out_default=None)
+    return parser
+
+
+def run_main(argv: Sequence[str]) -> int:
+    """``minigrad run --out RUN_DIR [...]`` or ``minigrad run --resume RUN_DIR``: the phase-18 preset."""
+    args = run_parser().parse_args(argv)
+    if args.mlflow:
+        from .tracking import require_mlflow
+
+        require_mlflow()
+    config = chosen_config(args, LoopConfig())
+    folder = args.resume if args.resume is not None else args.out
+    with locked_run_dir(folder, resuming=config is None):
+        try:
+            run = start_or_resume(args, config)
+        except RunInterruptedError as stop:
+            print(interrupted_line(stop, folder, "minigrad run"), file=sys.stderr)
+            return stop.status
+        print(text("run.done", steps=run.step, path=run.run_dir / CHECKPOINT, digest=weights_digest(run.run_dir)[:16]))
+        write_reports(run, args.mlflow)
     return 0
