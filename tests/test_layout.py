@@ -102,9 +102,9 @@ KNOWN_UPWARD = {
     ("breaks/shared/attention_probes.py", "training/gpt.py"),
     ("dashboard.py", "commandline.py"),
     ("training/gpt.py", "commandline.py"),
-    ("training/gpt.py", "training/train_command.py"),
     ("training/loop.py", "commandline.py"),
     ("training/plots.py", "commandline.py"),
+    ("training/tracking.py", "commandline.py"),
 }
 
 
