@@ -162,3 +162,14 @@ def test_silu_at_extreme_inputs_matches_torch() -> None:
     expected.backward(torch.tensor(upstream))
     np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-300)
     np.testing.assert_allclose(t.grad, tx.grad.numpy(), rtol=1e-12, atol=1e-300)
+
+
+def test_log1p_keeps_the_digits_that_log_of_one_plus_x_loses() -> None:
+    # log(1 + x) = x - x**2/2 + ... : for x = 1e-12 the float64 sum 1 + x keeps only ~4 digits of x
+    x = np.array([1e-12, -1e-10, 3e-9])
+    t = Tensor(x, requires_grad=True)
+    out = t.log1p()
+    np.testing.assert_allclose(out.data, x - x**2 / 2, rtol=1e-14)
+    g = np.array([0.3, -1.7, 2.2])
+    out.backward(g)
+    np.testing.assert_allclose(t.grad, g / (1 + x), rtol=1e-15)  # d log(1 + x) / dx = 1 / (1 + x)

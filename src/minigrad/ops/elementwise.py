@@ -214,6 +214,7 @@ def _softplus(x: Array) -> Array:
 # row the doctor and the tests read are generated from it (minigrad.ops.registry).
 exp = unary("exp", forward=np.exp, backward=rules.exp_backward, domain=(-3.0, 3.0), saves="output")
 log = unary("log", forward=np.log, backward=rules.log_backward, domain=(0.1, 5.0), saves="input")
+log1p = unary("log1p", forward=np.log1p, backward=rules.log1p_backward, domain=(-0.5, 3.0), saves="input")
 sqrt = unary("sqrt", forward=np.sqrt, backward=rules.sqrt_backward, domain=(0.1, 5.0), saves="output")
 abs = unary("abs", forward=np.abs, backward=rules.abs_backward, domain=(-3.0, 3.0), saves="input", inputs="number")
 relu = unary(

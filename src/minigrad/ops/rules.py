@@ -91,6 +91,11 @@ def log_backward(g: Array, x: Array, out: Array) -> Array:
     return g / x
 
 
+def log1p_backward(g: Array, x: Array, out: Array) -> Array:
+    """``d log(1 + x)``: ``dL/dx = g / (1 + x)``."""
+    return g / (1 + x)
+
+
 def sqrt_backward(g: Array, x: Array, out: Array) -> Array:
     """``d sqrt(x)``: ``dL/dx = g / (2 sqrt(x))``, from the output."""
     return g / (2 * out)
