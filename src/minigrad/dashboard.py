@@ -6,14 +6,16 @@ network for anything (a chart library inlined would be ~200 kB of someone
 else's JavaScript to keep up to date, for seven line charts).  Its texts come
 from ``messages/run.toml`` in the current language (``--lang es``).
 
-Panels, from ``inspector.log.jsonl`` (schema ``minigrad.run.log/1``):
+Panels, from ``inspector.log.jsonl`` (schema ``minigrad.run.log/2``):
 
 1. train and validation loss, log axis, the character n-gram baseline dashed;
 2. the learning rate;
 3. the global gradient norm before clipping;
 4. each layer's mean |activation| with a band of +-1 std (``--inspect`` runs);
 5. the spectral norm of each weight matrix, by power iteration (``--inspect``);
-6. gradient-to-weight ratios ||g|| / ||w|| (``--inspect``);
+6. the health of the units (``--inspect``), three charts: the fraction of dead
+   units of each MLP, each attention head's mean entropy (nats), and the
+   gradient-to-weight ratios ||g|| / ||w||;
 7. validation loss of regular and irregular verbs.
 
 The run doctor (:func:`diagnose`) reads the same log and names one verdict,
