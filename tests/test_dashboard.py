@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import re
@@ -98,25 +99,35 @@ def test_a_healthy_run_gets_a_self_contained_page_with_seven_drawn_panels(run_di
     page, verdict = dashboard.render(run_dir)
     assert verdict["verdict"] == "healthy"
     assert not re.search(r"<script|<link|<img|<iframe|src=|href=|url\(|@import", page)  # nothing to fetch or run
-    assert re.findall(r"https?://[^\"' ]+", page) == ["http://www.w3.org/2000/svg"] * 7  # only the SVG namespace
-    panels = re.findall(r'<figure data-panel="(\d)">(.*?)</figure>', page, re.S)
+    assert re.findall(r"https?://[^\"' ]+", page) == ["http://www.w3.org/2000/svg"] * page.count("<svg")  # namespaces
+    panels = re.findall(r'<figure data-panel="(\d)"[^>]*>(.*?)</figure>', page, re.S)
     assert [p for p, _ in panels] == [str(i) for i in range(1, 8)]
-    for number, svg in panels:
-        assert "<polyline" in svg or "<circle" in svg, f"panel {number} has no drawn data"
+    for number, figure in panels:
+        for svg in re.findall(r"<svg.*?</svg>", figure, re.S):
+            assert re.search(r'<(polyline|circle)[^>]*class="data', svg), f"panel {number} has a chart with no data"
     assert 'stroke-dasharray="6 4"' in panels[0][1]  # the baseline, dashed
+    # panel 4: one chart per layer (the model has tok_emb, pos_emb, blocks.0, ln_f, lm_head)
+    assert panels[3][1].count("<svg") == 5
+    # panel 6: dead units, attention entropy and grad-to-weight ratios, each drawn
+    assert panels[5][1].count("<svg") == 3
+    assert "blocks.0.mlp" in panels[5][1] and "blocks.0.attn[1]" in panels[5][1]
 
 
 def test_the_spanish_page_shows_no_english_label(run_dir: Path) -> None:
     with using_lang("es"):
         page, _ = dashboard.render(run_dir)
     entries = catalog()
-    keys = [k for k in entries if k.startswith("run.dashboard.") and not k.startswith("run.dashboard.help")]
-    shown = [k for k in keys if entries[k]["es"] in page]
-    assert shown, "no Spanish label found"
+    keys = [
+        k
+        for k in entries
+        if (k.startswith("run.dashboard.") and not k.startswith("run.dashboard.help")) or k.startswith("run.panel.")
+    ]
+    shown = [k for k in keys if html.escape(entries[k]["es"]) in page]
+    assert "run.panel.dead_units" in shown and "run.panel.step" in shown, shown
     for key in keys:
         english = entries[key]["en"]
         if english != entries[key]["es"] and "{" not in english:
-            assert english not in page, key
+            assert html.escape(english) not in page, key
     assert '<html lang="es">' in page
 
 

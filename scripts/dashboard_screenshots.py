@@ -1,0 +1,151 @@
+"""Train a small inspected run and save full-page screenshots of its dashboard, in English and Spanish.
+
+    uv run --group test python scripts/dashboard_screenshots.py                      # a healthy run
+    uv run --group test python scripts/dashboard_screenshots.py --break no-warmup    # one engineered failure
+
+The run trains under ``minigrad.breaks.inject(ID)`` when ``--break ID`` is
+given (``bad-init-scale``, ``no-warmup``, ``causal-mask-all-ones``), writes
+its ``dashboard.html`` in each language and saves
+``docs/screenshots/dashboard-<healthy|ID>-<en|es>.png``, then prints the run
+doctor's verdict.  ``--run-dir DIR`` keeps the run folder (default: a
+temporary one); ``--from-run DIR`` skips training and shoots an existing run.
+
+It lives in ``scripts/``, not ``benchmarks/``: it makes documentation and
+measures nothing.  The browser is the system's Chromium (``/usr/bin/chromium``,
+Debian's ``chromium`` package), driven by Playwright for Python with no
+browser download; ``tests/test_dashboard_browser.py`` uses :func:`chromium`
+and :func:`screenshot` from here, so what the screenshots show is what the
+test checks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = Path(os.environ.get("MINIGRAD_CHROMIUM", "/usr/bin/chromium"))
+# Nothing but the page: no sandbox (root in CI), no GPU, and none of Chromium's own calls home.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "docs" / "screenshots"
+LANGS = ("en", "es")
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """A fresh headless Chromium context (its own temporary profile), from the system's binary."""
+    if not CHROMIUM.exists():
+        raise FileNotFoundError(
+            f"{CHROMIUM} not found: install Debian's Chromium (apt-get install -y --no-install-recommends chromium) "
+            "or point MINIGRAD_CHROMIUM at a Chromium binary"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise ImportError("Playwright is missing: run this with `uv run --group test python ...`") from None
+    with tempfile.TemporaryDirectory(prefix="minigrad-chromium-") as profile, sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def screenshot(context: Any, page_path: Path, png: Path) -> None:
+    """Open ``page_path`` (file:// URL) in ``context`` and save a full-page PNG at ``png``."""
+    page = context.new_page()
+    try:
+        page.goto(page_path.resolve().as_uri())
+        png.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(png), full_page=True)
+    finally:
+        page.close()
+
+
+def train_run(run_dir: Path, break_id: str | None, args: argparse.Namespace) -> None:
+    """An inspected run of MiniGPT in ``run_dir``, under the break when one is named."""
+    from minigrad import breaks
+    from minigrad.training.loop import LoopConfig, train
+
+    config = LoopConfig(
+        steps=args.steps,
+        warmup_steps=args.warmup_steps,
+        val_every=args.val_every,
+        checkpoint_every=args.steps,
+        lr=args.lr,
+        seed=args.seed,
+        inspect=True,
+    )
+    with breaks.inject(break_id) if break_id else contextlib.nullcontext():
+
+        def progress(step: int, record: dict[str, Any]) -> None:
+            if step % 25 == 0:
+                print(f"  step {step}: loss {record['loss']:.4g}", file=sys.stderr)
+
+        train(config, run_dir, progress)
+
+
+def shoot(run_dir: Path, label: str, out: Path) -> list[Path]:
+    """Write the run's dashboard in each language and screenshot it; return the PNGs."""
+    from minigrad.dashboard import verdict_line, write_dashboard
+    from minigrad.messages import using_lang
+
+    saved = []
+    with chromium() as context:
+        for lang in LANGS:
+            with using_lang(lang):
+                page, verdict = write_dashboard(run_dir)
+                print(f"{lang}: {verdict_line(verdict)}")
+            png = out / f"dashboard-{label}-{lang}.png"
+            screenshot(context, page, png)
+            saved.append(png)
+    return saved
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--break", dest="break_id", metavar="ID", help="train under minigrad.breaks.inject(ID)")
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--warmup-steps", type=int, default=30)
+    parser.add_argument("--val-every", type=int, default=25)
+    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--run-dir", type=Path, help="keep the run here (default: a temporary folder)")
+    parser.add_argument("--from-run", type=Path, help="no training: screenshot this existing run folder")
+    parser.add_argument("--out", type=Path, default=SHOTS, help="where the PNGs go (default docs/screenshots)")
+    args = parser.parse_args()
+    label = args.break_id or "healthy"
+    with tempfile.TemporaryDirectory(prefix="minigrad-shots-") as scratch:
+        if args.from_run is not None:
+            run_dir = args.from_run
+        else:
+            run_dir = args.run_dir or Path(scratch) / label
+            train_run(run_dir, args.break_id, args)
+        for png in shoot(run_dir, label, args.out):
+            print(png)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
