@@ -198,11 +198,13 @@ class AttentionEntropy:
 
     def update(self, weights: Array, counted: Array) -> None:
         """``weights`` ``(N, H, L, S)``; ``counted`` ``(N, H, L)`` boolean, True for the rows that count."""
-        w = np.asarray(weights, dtype=np.float64)
-        positive = w > 0
-        # -sum w ln w with 0 ln 0 = 0 (log of 1 where w is 0 adds nothing); NaN weights stay NaN
-        terms = np.where(positive, w * np.log(np.where(positive, w, 1.0)), np.where(np.isnan(w), w, 0.0))
-        row_entropy = -terms.sum(axis=-1)
+        w = np.asarray(weights)
+        if w.dtype.kind != "f":
+            w = w.astype(np.float64)
+        # -sum w ln(w + tiny): 0 ln 0 = 0 with no branch, and a weight above tiny loses nothing a float can hold
+        # (it runs in the weights' own precision; the sums over rows are float64); NaN weights stay NaN
+        terms = w * np.log(w + np.finfo(w.dtype).tiny)
+        row_entropy = -terms.sum(axis=-1, dtype=np.float64)
         total = np.where(counted, row_entropy, 0.0).sum(axis=(0, 2))
         rows = counted.sum(axis=(0, 2)).astype(np.float64)
         if self.total is None or self.rows is None or self.total.shape != total.shape:
