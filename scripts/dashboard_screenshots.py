@@ -136,6 +136,14 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=SHOTS, help="where the PNGs go (default docs/screenshots)")
     args = parser.parse_args()
     label = args.break_id or "healthy"
+    if args.break_id:
+        from minigrad import breaks
+
+        try:
+            breaks.get(args.break_id)
+        except breaks.BreakError as error:  # before minutes of training, not after
+            print(f"dashboard_screenshots: {error}", file=sys.stderr)
+            return 2
     with tempfile.TemporaryDirectory(prefix="minigrad-shots-") as scratch:
         if args.from_run is not None:
             run_dir = args.from_run

@@ -85,6 +85,32 @@ def test_the_doctor_names_a_loss_that_stays_above_a_uniform_guess() -> None:
     assert dashboard.diagnose(_records(60, learning, WARMUP), chance=math.log(50))["verdict"] == "healthy"
 
 
+def test_a_run_that_turned_nan_draws_its_nan_steps_in_every_panel() -> None:
+    nan, inf = math.nan, math.inf
+    steps = 6
+    finite = [i < 3 for i in range(steps)]  # steps 1-3 finite, 4-6 not
+    acts = [{"blocks.0": {"count": 8, "mean_abs": 1.0 if ok else inf, "std": 0.5 if ok else nan}} for ok in finite]
+    grads = [{"blocks.0.mlp.0.weight": {"grad_to_weight": 0.01 if ok else nan}} for ok in finite]
+    rows = _records(
+        steps,
+        [4.0 if ok else nan for ok in finite],
+        WARMUP[:steps],
+        activations=acts,
+        gradients=grads,
+        dead_units=[{"blocks.0.mlp.1": 0.1 if ok else nan} for ok in finite],
+        attention_entropy=[{"blocks.0.attn": [1.0, 2.0] if ok else [nan, nan]} for ok in finite],
+        spectral_norms=[{"blocks.0.mlp.0.weight": 1.0 if ok else inf} for ok in finite],
+        val_loss_regular=[3.0 if ok else nan for ok in finite],
+        val_loss_irregular=[3.5 if ok else nan for ok in finite],
+    )
+    for number, panel in enumerate(dashboard.panels(rows, baseline=1.0), start=1):
+        figure = panel.html(number)
+        for svg in re.findall(r"<svg.*?</svg>", figure, re.S):
+            assert "<polyline" in svg, f"panel {number}: the finite steps are drawn"
+            if number not in (2, 3):  # the learning rate and the grad norm stayed finite here
+                assert svg.count('class="data nan"') >= 3, f"panel {number}: each non-finite step is marked"
+
+
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("run")

@@ -334,9 +334,9 @@ def chart(
         b for _, b in band_points if not points or not log or b >= min(p[1] for p in points) - 1
     ]
     x0, x1 = min(xs), max(xs)
-    y0 = min(ys, default=0.0) if y_min is None else (tr(y_min) if tr(y_min) is not None else min(ys))
-    y1 = max(ys, default=1.0) if y_max is None else (tr(y_max) if tr(y_max) is not None else max(ys))
-    assert y0 is not None and y1 is not None
+    fixed_low, fixed_high = tr(y_min) if y_min is not None else None, tr(y_max) if y_max is not None else None
+    y0 = fixed_low if fixed_low is not None else min(ys, default=0.0)
+    y1 = fixed_high if fixed_high is not None else max(ys, default=y0 + 1.0)
     if y1 - y0 < 1e-12:
         y0, y1 = (y0 - 0.5, y1 + 0.5) if not log else (y0 - 0.25, y1 + 0.25)
     x1 = x1 if x1 > x0 else x0 + 1
