@@ -11,7 +11,9 @@ Panels, from ``inspector.log.jsonl`` (schema ``minigrad.run.log/2``):
 1. train and validation loss, log axis, the character n-gram baseline dashed;
 2. the learning rate;
 3. the global gradient norm before clipping;
-4. each layer's mean |activation| with a band of +-1 std (``--inspect`` runs);
+4. each layer's mean |activation| with a band of +-1 std (``--inspect`` runs),
+   one small chart per layer on a shared log axis (overlaid, six bands that
+   reach 0 whenever std > mean |a|, as is usual, would hide every line);
 5. the spectral norm of each weight matrix, by power iteration (``--inspect``);
 6. the health of the units (``--inspect``), three charts: the fraction of dead
    units of each MLP, each attention head's mean entropy (nats), and the
@@ -370,12 +372,11 @@ def chart(
         if s.get("low") is not None and s.get("high") is not None:
             # a band's edge where it is not positive (log) sits on the bottom of the frame
             upper = [(px(x), py(v)) for x, h in zip(s["x"], s["high"]) if (v := tr(h)) is not None]
-            lower = [
-                (px(x), py(v if v is not None else y0))
-                for x, lo in zip(s["x"], s["low"])
-                if _finite(lo)
-                for v in [tr(lo)]
-            ]
+            lower = []
+            for x, lo in zip(s["x"], s["low"]):
+                if _finite(lo):
+                    edge = tr(lo)
+                    lower.append((px(x), py(edge if edge is not None else y0)))
             if upper and lower:
                 outline = " ".join(f"{a:.1f},{b:.1f}" for a, b in upper + lower[::-1])
                 parts.append(f'<polygon points="{outline}" fill="{color}" fill-opacity="0.12" stroke="none"/>')
