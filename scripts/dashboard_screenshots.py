@@ -134,8 +134,12 @@ def main() -> int:
     parser.add_argument("--run-dir", type=Path, help="keep the run here (default: a temporary folder)")
     parser.add_argument("--from-run", type=Path, help="no training: screenshot this existing run folder")
     parser.add_argument("--out", type=Path, default=SHOTS, help="where the PNGs go (default docs/screenshots)")
+    parser.add_argument(
+        "--label",
+        help="the PNGs' middle name (default: the break's id, else the --from-run folder's name, else healthy)",
+    )
     args = parser.parse_args()
-    label = args.break_id or "healthy"
+    label = args.label or args.break_id or (args.from_run.name if args.from_run else "healthy")
     if args.break_id:
         from minigrad import breaks
 

@@ -341,6 +341,8 @@ def chart(
     y1 = fixed_high if fixed_high is not None else max(ys, default=y0 + 1.0)
     if y1 - y0 < 1e-12:
         y0, y1 = (y0 - 0.5, y1 + 0.5) if not log else (y0 - 0.25, y1 + 0.25)
+    margin = 0.03 * (y1 - y0)  # a line at the axis' end (a dead fraction of 0) stays off the frame
+    y0, y1 = y0 - margin, y1 + margin
     x1 = x1 if x1 > x0 else x0 + 1
     bottom_y = height - BOTTOM
 
