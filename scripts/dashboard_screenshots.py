@@ -152,7 +152,9 @@ def main() -> int:
         if args.from_run is not None:
             run_dir = args.from_run
         else:
-            run_dir = args.run_dir or Path(scratch) / label
+            # a neutral folder name: it is the page's title, and it should neither read as English on the
+            # Spanish page nor give the failure away
+            run_dir = args.run_dir or Path(scratch) / "minigpt"
             train_run(run_dir, args.break_id, args)
         for png in shoot(run_dir, label, args.out):
             print(png)

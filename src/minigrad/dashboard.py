@@ -280,6 +280,12 @@ def _ticks(low: float, high: float, log: bool) -> list[float]:
     return [first + i * step for i in range(int((high - first) / step + 1e-9) + 1)]
 
 
+def _tick_rank(value: float) -> int:
+    """0 for a power of ten, 1 for 2 or 5 times one, 2 for any other multiple."""
+    mantissa = round(value / 10 ** math.floor(math.log10(value) + 1e-9))
+    return 0 if mantissa == 1 else 1 if mantissa in (2, 5) else 2
+
+
 def _tick_label(value: float, log: bool) -> str:
     if log:
         return f"{value:g}"
@@ -357,9 +363,13 @@ def chart(
         head,
         f'<rect x="{LEFT}" y="{TOP}" width="{width - LEFT - RIGHT}" height="{height - TOP - BOTTOM}" class="frame"/>',
     ]
-    for t in _ticks(y0, y1, log):
+    placed: list[float] = []
+    for t in sorted(_ticks(y0, y1, log), key=_tick_rank if log else float):
         value = math.log10(t) if log else t
-        if y0 - 1e-9 <= value <= y1 + 1e-9:
+        # a tick closer than a label and a half to one already placed is left out (0.9 beside 1 on a log
+        # axis); powers of ten are placed first, then 2 and 5 times them, then the rest
+        if y0 - 1e-9 <= value <= y1 + 1e-9 and all(abs(py(value) - y) >= 16 for y in placed):
+            placed.append(py(value))
             parts.append(
                 f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{py(value):.1f}" y2="{py(value):.1f}" class="grid"/>'
             )
