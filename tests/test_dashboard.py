@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import math
 import re
@@ -166,3 +167,19 @@ def test_the_command_writes_the_page_and_prints_the_verdict_as_json(
     verdict = json.loads(capsys.readouterr().out)
     assert verdict["verdict"] == "healthy" and Path(verdict["dashboard"]).exists()
     assert main(["dashboard", str(run_dir / "missing")]) == 2
+
+
+def test_log_axis_labels_are_round_numbers_apart_from_each_other() -> None:
+    # a loss from 4 down to 1.3 and a baseline at 0.93: less than a decade, still labelled; 0.9 would sit on 1
+    svg = dashboard.chart(
+        [{"label": "loss", "x": [1, 2, 3], "y": [4.0, 2.0, 1.3]}, {"label": "b", "x": [1, 3], "y": [0.93, 0.93]}],
+        log=True,
+    )
+    labels = re.findall(r'<text x="[\d.]+" y="([\d.]+)" text-anchor="end">([^<]+)</text>', svg)
+    assert {"1", "2", "3", "4"} <= {text for _, text in labels} and "0.9" not in {text for _, text in labels}
+    heights = sorted(float(y) for y, _ in labels)
+    assert all(b - a >= 16 for a, b in itertools.pairwise(heights))
+    # many decades (activations that blew up): about five labels, powers of ten
+    wide = dashboard.chart([{"label": "a", "x": [1, 2], "y": [1e-2, 1e30]}], log=True)
+    decades = re.findall(r'text-anchor="end">([^<]+)</text>', wide)
+    assert 3 <= len(decades) <= 7 and all(re.fullmatch(r"1e[+-]\d+|1|10|100|1000|0.01|0.1", d) for d in decades)
