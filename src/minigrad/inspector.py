@@ -62,7 +62,7 @@ from .hooks import RemovableHandle
 from .nn.activations import GELU, ReLU
 from .nn.attention import MultiheadAttention, merge_masks
 from .nn.module import Module
-from .ops.attention import apply_mask, attention_scores, attention_weights, causal_mask, scale_factor
+from .ops.attention import causal_mask, scale_factor
 from .tensor import Array, Tensor
 
 __all__ = [
@@ -71,7 +71,7 @@ __all__ = [
     "HookHandle",
     "Inspector",
     "RunningStats",
-    "attention_weights_of_call",
+    "attention_entropy_of_call",
     "spectral_norm",
 ]
 
@@ -196,16 +196,9 @@ class AttentionEntropy:
         self.total: Array | None = None
         self.rows: Array | None = None
 
-    def update(self, weights: Array, counted: Array) -> None:
-        """``weights`` ``(N, H, L, S)``; ``counted`` ``(N, H, L)`` boolean, True for the rows that count."""
-        w = np.asarray(weights)
-        if w.dtype.kind != "f":
-            w = w.astype(np.float64)
-        # -sum w ln(w + tiny): 0 ln 0 = 0 with no branch, and a weight above tiny loses nothing a float can hold
-        # (it runs in the weights' own precision; the sums over rows are float64); NaN weights stay NaN
-        terms = w * np.log(w + np.finfo(w.dtype).tiny)
-        row_entropy = -terms.sum(axis=-1, dtype=np.float64)
-        total = np.where(counted, row_entropy, 0.0).sum(axis=(0, 2))
+    def update(self, row_entropy: Array, counted: Array) -> None:
+        """``row_entropy`` and ``counted`` ``(N, H, L)``: each row's entropy, and True for the rows that count."""
+        total = np.where(counted, row_entropy, 0.0).sum(axis=(0, 2), dtype=np.float64)
         rows = counted.sum(axis=(0, 2)).astype(np.float64)
         if self.total is None or self.rows is None or self.total.shape != total.shape:
             self.total, self.rows = total, rows
@@ -239,19 +232,24 @@ def _as_array(x: Any) -> Array | None:
     return np.asarray(x.data if isinstance(x, Tensor) else x)
 
 
-def attention_weights_of_call(
+def attention_entropy_of_call(
     module: MultiheadAttention, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> tuple[Array, Array]:
-    """``(weights, counted)`` of one call ``module(*args, **kwargs)``, recomputed without touching the graph.
+    """``(row_entropy, counted)``, both ``(N, H, L)``, of one call ``module(*args, **kwargs)``, off the graph.
 
-    ``weights`` ``(N, H, L, S)``: ``softmax((Q_h * scale) K_h^T + mask)`` per head, with
-    ``Q_h``, ``K_h`` the call's query and key through the module's own
-    projections (and rotary embedding), and the module's own mask merge,
-    scores, masking and softmax functions, so they are the weights the call
-    used (before dropout, which this never draws: no generator is touched).
-    The value and the output projection are not recomputed.  ``counted``
-    ``(N, H, L)``: the rows that may attend to some key, less the padded
-    queries' rows in self-attention (see the module docstring).
+    The scores are recomputed from the call's query and key through the
+    module's own projections (and rotary embedding) and its own mask merge:
+    ``s = (Q_h * scale) K_h^T``, blocked keys set to a huge negative number.
+    With ``m = max_j s_j``, ``d_j = s_j - m``, ``e_j = exp(d_j)`` and
+    ``Z = sum_j e_j``, the row's weights are ``w_j = e_j / Z`` and its entropy
+
+        H = -sum_j w_j ln w_j = ln Z - sum_j e_j d_j / Z,
+
+    one logarithm a row rather than one a weight (a blocked key has
+    ``e_j = 0`` and adds nothing).  No value, no output projection and no
+    dropout are computed (no generator is touched); a NaN score gives a NaN
+    entropy.  ``counted``: the rows that may attend to some key, less the
+    padded queries' rows in self-attention (see the module docstring).
     """
     call = dict(zip(_ATTENTION_ARGUMENTS, args))
     call.update(kwargs)
@@ -272,18 +270,27 @@ def attention_weights_of_call(
     e, heads, head_dim = module.embed_dim, module.num_heads, module.head_dim
     weight, bias = module.in_proj_weight.data, module.in_proj_bias
 
-    def project(x: Array, part: int) -> Tensor:
+    def project(x: Array, part: int) -> Array:
         p = x @ weight[part * e : (part + 1) * e].T
         if bias is not None:
             p = p + bias.data[part * e : (part + 1) * e]
-        return Tensor(p.reshape(n, -1, heads, head_dim).transpose(0, 2, 1, 3))
+        return np.ascontiguousarray(p.reshape(n, -1, heads, head_dim).transpose(0, 2, 1, 3))  # BLAS batches
 
-    with no_grad():
-        heads_q, heads_k = project(q, 0), project(k, 1)
-        if module.rotary is not None:  # forward, not __call__: the rotary module's own hooks must not see this
-            heads_q, heads_k = module.rotary.forward(heads_q), module.rotary.forward(heads_k)
-        scores = apply_mask(attention_scores(heads_q, heads_k, scale_factor(head_dim)), mask)
-        weights = attention_weights(scores).data
+    heads_q, heads_k = project(q, 0), project(k, 1)
+    if module.rotary is not None:  # forward, not __call__: the rotary module's own hooks must not see this
+        with no_grad():
+            heads_q = module.rotary.forward(Tensor(heads_q)).data
+            heads_k = module.rotary.forward(Tensor(heads_k)).data
+    scores = (heads_q * heads_q.dtype.type(scale_factor(head_dim))) @ heads_k.swapaxes(-1, -2)
+    # blocked: a finite number so far below any score that exp gives 0, and 0 * it is 0 (not -inf's NaN)
+    floor = scores.dtype.type(-np.finfo(scores.dtype).max / 4)
+    if mask is not None:
+        scores = np.where(mask, scores, floor) if mask.dtype == np.bool_ else scores + np.maximum(mask, floor)
+    shifted = scores - scores.max(axis=-1, keepdims=True)
+    exps = np.exp(shifted)
+    z = exps.sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        row_entropy = np.log(z) - np.einsum("nhls,nhls->nhl", exps, shifted) / z
     if mask is None:
         counted = np.ones((n, heads, length), dtype=bool)
     else:
@@ -292,7 +299,7 @@ def attention_weights_of_call(
     if padding is not None and length == source:
         padded = padding if padding.dtype == np.bool_ else padding == -np.inf
         counted &= ~padded[:, None, :]
-    return weights, counted
+    return row_entropy, counted
 
 
 class HookHandle(RemovableHandle):
@@ -401,7 +408,7 @@ class Inspector:
         return self._keep("dead_units", name, hook, table)
 
     def register_attention_entropy(self, name: str, module: Module) -> HookHandle:
-        """Average each head's attention entropy (nats) under ``name`` (see :func:`attention_weights_of_call`)."""
+        """Average each head's attention entropy (nats) under ``name`` (see :func:`attention_entropy_of_call`)."""
         self._claim("attention_entropy", name)
         if not isinstance(module, MultiheadAttention):
             raise TypeError(
@@ -413,7 +420,7 @@ class Inspector:
 
         def observe(module: Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
             if is_grad_enabled():
-                table[name].update(*attention_weights_of_call(attention, args, kwargs))
+                table[name].update(*attention_entropy_of_call(attention, args, kwargs))
 
         hook = module.register_forward_hook(observe, with_kwargs=True)
         return self._keep("attention_entropy", name, hook, table)
