@@ -10,6 +10,13 @@ its ``dashboard.html`` in each language and saves
 doctor's verdict.  ``--run-dir DIR`` keeps the run folder (default: a
 temporary one); ``--from-run DIR`` skips training and shoots an existing run.
 
+The configuration is a preset (:data:`PRESETS`): the healthy run is the
+course's MiniGPT for 300 steps; each failure runs the configuration its
+break's own case runs (``breaks/catalog/<ID>/cases/short-run.py``: the one
+where the failure shows, e.g. peak rate 0.3 for ``no-warmup``), validated
+more often so that its validation curve has points.  Every ``LoopConfig``
+field can be set (``--lr 1e-2``, ``--n-layers 1``, ...).
+
 It lives in ``scripts/``, not ``benchmarks/``: it makes documentation and
 measures nothing.  The browser is the system's Chromium (``/usr/bin/chromium``,
 Debian's ``chromium`` package), driven by Playwright for Python with no
@@ -42,6 +49,24 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ROOT = Path(__file__).resolve().parent.parent
+# The configuration of each screenshot's run; an option given on the command line wins.  The failures' are their
+# breaks' short-run cases (validation every few steps here, which changes no weight: it runs under no_grad).
+_SMALL = {"batch_size": 8, "n_layers": 1, "held_out_per_verb": 1}
+PRESETS: dict[str, dict[str, Any]] = {
+    "healthy": {"steps": 300, "warmup_steps": 30, "lr": 3e-3, "val_every": 25},
+    "bad-init-scale": {
+        **_SMALL, "steps": 30, "warmup_steps": 5, "lr": 3e-3, "min_lr": 3e-4, "d_model": 32, "n_heads": 2,
+        "d_ff": 64, "val_every": 5,
+    },
+    "no-warmup": {
+        **_SMALL, "steps": 40, "warmup_steps": 20, "lr": 0.3, "min_lr": 1e-3, "d_model": 32, "n_heads": 2,
+        "d_ff": 64, "val_every": 5,
+    },
+    "causal-mask-all-ones": {
+        **_SMALL, "steps": 100, "warmup_steps": 10, "lr": 1e-2, "min_lr": 1e-3, "d_model": 64, "n_heads": 4,
+        "d_ff": 128, "val_every": 10,
+    },
+}  # fmt: skip
 SHOTS = ROOT / "docs" / "screenshots"
 LANGS = ("en", "es")
 
@@ -83,24 +108,30 @@ def screenshot(context: Any, page_path: Path, png: Path) -> None:
         page.close()
 
 
+def run_config(preset: str, args: argparse.Namespace) -> Any:
+    """The preset's ``LoopConfig``, with every option given on the command line over it."""
+    from dataclasses import fields
+
+    from minigrad.training.loop import LoopConfig
+
+    chosen = {**PRESETS.get(preset, PRESETS["healthy"])}
+    given = {f.name: getattr(args, f.name, None) for f in fields(LoopConfig)}
+    chosen.update({name: value for name, value in given.items() if value is not None})
+    chosen["checkpoint_every"] = chosen.get("steps", LoopConfig.steps)  # one checkpoint, at the end
+    return LoopConfig(**{**chosen, "inspect": True})
+
+
 def train_run(run_dir: Path, break_id: str | None, args: argparse.Namespace) -> None:
     """An inspected run of MiniGPT in ``run_dir``, under the break when one is named."""
     from minigrad import breaks
-    from minigrad.training.loop import LoopConfig, train
+    from minigrad.training.loop import train
 
-    config = LoopConfig(
-        steps=args.steps,
-        warmup_steps=args.warmup_steps,
-        val_every=args.val_every,
-        checkpoint_every=args.steps,
-        lr=args.lr,
-        seed=args.seed,
-        inspect=True,
-    )
+    config = run_config(break_id or "healthy", args)
+    print(f"{break_id or 'healthy'}: {config}", file=sys.stderr)
     with breaks.inject(break_id) if break_id else contextlib.nullcontext():
 
         def progress(step: int, record: dict[str, Any]) -> None:
-            if step % 25 == 0:
+            if step % 25 == 0 or step == config.steps:
                 print(f"  step {step}: loss {record['loss']:.4g}", file=sys.stderr)
 
         train(config, run_dir, progress)
@@ -126,11 +157,14 @@ def shoot(run_dir: Path, label: str, out: Path) -> list[Path]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--break", dest="break_id", metavar="ID", help="train under minigrad.breaks.inject(ID)")
-    parser.add_argument("--steps", type=int, default=300)
-    parser.add_argument("--warmup-steps", type=int, default=30)
-    parser.add_argument("--val-every", type=int, default=25)
-    parser.add_argument("--lr", type=float, default=3e-3)
-    parser.add_argument("--seed", type=int, default=0)
+    from dataclasses import fields
+
+    from minigrad.training.loop import LoopConfig
+
+    for field in fields(LoopConfig):
+        if field.name not in ("inspect", "checkpoint_every"):
+            kind = float if isinstance(field.default, float) else int
+            parser.add_argument("--" + field.name.replace("_", "-"), type=kind, help=f"(preset or {field.default})")
     parser.add_argument("--run-dir", type=Path, help="keep the run here (default: a temporary folder)")
     parser.add_argument("--from-run", type=Path, help="no training: screenshot this existing run folder")
     parser.add_argument("--out", type=Path, default=SHOTS, help="where the PNGs go (default docs/screenshots)")
