@@ -244,3 +244,23 @@ def test_attention_entropy_of_a_sequence_first_causal_call() -> None:
     np.testing.assert_allclose(inspector.snapshot()["attention_entropy"]["attn"], total / rows, rtol=1e-10, atol=0)
     with pytest.raises(TypeError, match="MultiheadAttention"):
         inspector.register_attention_entropy("linear", attn.out_proj)
+
+
+def test_attention_entropy_of_an_unbatched_call_with_an_additive_mask() -> None:
+    rng = rng_for("entropy-additive")
+    attn = nn.MultiheadAttention(4, 2, batch_first=True, generator=rng)
+    inspector = Inspector(attn)
+    inspector.register_attention_entropy("attn", attn)
+    x = rng.normal(size=(5, 4))  # (L, E): no batch axis
+    bias = rng.normal(size=(5, 5))
+    bias[np.triu_indices(5, k=1)] = -np.inf  # causal, and a finite bias on the allowed scores
+    attn(x, x, x, attn_mask=bias, need_weights=False)
+    w, b = attn.in_proj_weight.data, attn.in_proj_bias.data
+    q, k = x @ w[:4].T + b[:4], x @ w[4:8].T + b[4:8]
+    expected = []
+    for h in range(2):
+        scores = q[:, 2 * h : 2 * h + 2] @ k[:, 2 * h : 2 * h + 2].T / math.sqrt(2) + bias
+        p = np.exp(scores - scores.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        expected.append(np.mean([-np.sum(row[row > 0] * np.log(row[row > 0])) for row in p]))
+    np.testing.assert_allclose(inspector.snapshot()["attention_entropy"]["attn"], expected, rtol=1e-10, atol=0)
