@@ -303,7 +303,8 @@ def attention_entropy_of_call(
 
 
 class HookHandle(RemovableHandle):
-    """What :meth:`Inspector.register_forward` and :meth:`Inspector.register_backward` return.
+    """What :meth:`Inspector.register_forward`, :meth:`~Inspector.register_backward`,
+    :meth:`~Inspector.register_dead_units` and :meth:`~Inspector.register_attention_entropy` return.
 
     ``remove()`` takes the hook off the module or parameter and forgets the
     name in the inspector (its statistics go with it).
