@@ -264,3 +264,15 @@ def test_attention_entropy_of_an_unbatched_call_with_an_additive_mask() -> None:
         p /= p.sum(axis=1, keepdims=True)
         expected.append(np.mean([-np.sum(row[row > 0] * np.log(row[row > 0])) for row in p]))
     np.testing.assert_allclose(inspector.snapshot()["attention_entropy"]["attn"], expected, rtol=1e-10, atol=0)
+
+
+def test_remove_all_takes_the_dead_unit_and_entropy_hooks_off_too() -> None:
+    model = _model(8)
+    inspector = Inspector(model).register_all()
+    assert set(inspector.attention_entropy) == {"blocks.0.attn", "blocks.1.attn"}
+    with pytest.raises(ValueError, match="already watched"):
+        inspector.register_attention_entropy("blocks.0.attn", model.blocks[0].attn)
+    inspector.remove_all()
+    model(np.zeros((1, 3), dtype=np.int64))
+    assert inspector.snapshot() == {"activations": {}, "gradients": {}, "dead_units": {}, "attention_entropy": {}}
+    assert not any(m._forward_hooks for m in model.modules())
