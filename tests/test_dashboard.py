@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import itertools
 import json
 import math
 import re
@@ -84,6 +86,32 @@ def test_the_doctor_names_a_loss_that_stays_above_a_uniform_guess() -> None:
     assert dashboard.diagnose(_records(60, learning, WARMUP), chance=math.log(50))["verdict"] == "healthy"
 
 
+def test_a_run_that_turned_nan_draws_its_nan_steps_in_every_panel() -> None:
+    nan, inf = math.nan, math.inf
+    steps = 6
+    finite = [i < 3 for i in range(steps)]  # steps 1-3 finite, 4-6 not
+    acts = [{"blocks.0": {"count": 8, "mean_abs": 1.0 if ok else inf, "std": 0.5 if ok else nan}} for ok in finite]
+    grads = [{"blocks.0.mlp.0.weight": {"grad_to_weight": 0.01 if ok else nan}} for ok in finite]
+    rows = _records(
+        steps,
+        [4.0 if ok else nan for ok in finite],
+        WARMUP[:steps],
+        activations=acts,
+        gradients=grads,
+        dead_units=[{"blocks.0.mlp.1": 0.1 if ok else nan} for ok in finite],
+        attention_entropy=[{"blocks.0.attn": [1.0, 2.0] if ok else [nan, nan]} for ok in finite],
+        spectral_norms=[{"blocks.0.mlp.0.weight": 1.0 if ok else inf} for ok in finite],
+        val_loss_regular=[3.0 if ok else nan for ok in finite],
+        val_loss_irregular=[3.5 if ok else nan for ok in finite],
+    )
+    for number, panel in enumerate(dashboard.panels(rows, baseline=1.0), start=1):
+        figure = panel.html(number)
+        for svg in re.findall(r"<svg.*?</svg>", figure, re.S):
+            assert "<polyline" in svg, f"panel {number}: the finite steps are drawn"
+            if number not in (2, 3):  # the learning rate and the grad norm stayed finite here
+                assert svg.count('class="data nan"') >= 3, f"panel {number}: each non-finite step is marked"
+
+
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("run")
@@ -98,25 +126,35 @@ def test_a_healthy_run_gets_a_self_contained_page_with_seven_drawn_panels(run_di
     page, verdict = dashboard.render(run_dir)
     assert verdict["verdict"] == "healthy"
     assert not re.search(r"<script|<link|<img|<iframe|src=|href=|url\(|@import", page)  # nothing to fetch or run
-    assert re.findall(r"https?://[^\"' ]+", page) == ["http://www.w3.org/2000/svg"] * 7  # only the SVG namespace
-    panels = re.findall(r'<figure data-panel="(\d)">(.*?)</figure>', page, re.S)
+    assert re.findall(r"https?://[^\"' ]+", page) == ["http://www.w3.org/2000/svg"] * page.count("<svg")  # namespaces
+    panels = re.findall(r'<figure data-panel="(\d)"[^>]*>(.*?)</figure>', page, re.S)
     assert [p for p, _ in panels] == [str(i) for i in range(1, 8)]
-    for number, svg in panels:
-        assert "<polyline" in svg or "<circle" in svg, f"panel {number} has no drawn data"
+    for number, figure in panels:
+        for svg in re.findall(r"<svg.*?</svg>", figure, re.S):
+            assert re.search(r'<(polyline|circle)[^>]*class="data', svg), f"panel {number} has a chart with no data"
     assert 'stroke-dasharray="6 4"' in panels[0][1]  # the baseline, dashed
+    # panel 4: one chart per layer (the model has tok_emb, pos_emb, blocks.0, ln_f, lm_head)
+    assert panels[3][1].count("<svg") == 5
+    # panel 6: dead units, attention entropy and grad-to-weight ratios, each drawn
+    assert panels[5][1].count("<svg") == 3
+    assert "blocks.0.mlp" in panels[5][1] and "blocks.0.attn[1]" in panels[5][1]
 
 
 def test_the_spanish_page_shows_no_english_label(run_dir: Path) -> None:
     with using_lang("es"):
         page, _ = dashboard.render(run_dir)
     entries = catalog()
-    keys = [k for k in entries if k.startswith("run.dashboard.") and not k.startswith("run.dashboard.help")]
-    shown = [k for k in keys if entries[k]["es"] in page]
-    assert shown, "no Spanish label found"
+    keys = [
+        k
+        for k in entries
+        if (k.startswith("run.dashboard.") and not k.startswith("run.dashboard.help")) or k.startswith("run.panel.")
+    ]
+    shown = [k for k in keys if html.escape(entries[k]["es"]) in page]
+    assert "run.panel.dead_units" in shown and "run.panel.step" in shown, shown
     for key in keys:
         english = entries[key]["en"]
         if english != entries[key]["es"] and "{" not in english:
-            assert english not in page, key
+            assert html.escape(english) not in page, key
     assert '<html lang="es">' in page
 
 
@@ -129,3 +167,19 @@ def test_the_command_writes_the_page_and_prints_the_verdict_as_json(
     verdict = json.loads(capsys.readouterr().out)
     assert verdict["verdict"] == "healthy" and Path(verdict["dashboard"]).exists()
     assert main(["dashboard", str(run_dir / "missing")]) == 2
+
+
+def test_log_axis_labels_are_round_numbers_apart_from_each_other() -> None:
+    # a loss from 4 down to 1.3 and a baseline at 0.93: less than a decade, still labelled; 0.9 would sit on 1
+    svg = dashboard.chart(
+        [{"label": "loss", "x": [1, 2, 3], "y": [4.0, 2.0, 1.3]}, {"label": "b", "x": [1, 3], "y": [0.93, 0.93]}],
+        log=True,
+    )
+    labels = re.findall(r'<text x="[\d.]+" y="([\d.]+)" text-anchor="end">([^<]+)</text>', svg)
+    assert {"1", "2", "3", "4"} <= {text for _, text in labels} and "0.9" not in {text for _, text in labels}
+    heights = sorted(float(y) for y, _ in labels)
+    assert all(b - a >= 16 for a, b in itertools.pairwise(heights))
+    # many decades (activations that blew up): about five labels, powers of ten
+    wide = dashboard.chart([{"label": "a", "x": [1, 2], "y": [1e-2, 1e30]}], log=True)
+    decades = re.findall(r'text-anchor="end">([^<]+)</text>', wide)
+    assert 3 <= len(decades) <= 7 and all(re.fullmatch(r"1e[+-]\d+|1|10|100|1000|0.01|0.1", d) for d in decades)

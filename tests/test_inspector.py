@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from oracles import rng_for
 
-from minigrad import Tensor, nn
+from minigrad import Tensor, nn, no_grad
 from minigrad.inspector import HookHandle, Inspector, RunningStats
 from minigrad.ops.nn import cross_entropy
 from minigrad.optim import AdamW
@@ -113,7 +113,7 @@ def test_handles_reset_and_remove_all() -> None:
     assert "ln_f" not in inspector.snapshot()["activations"]
     inspector.remove_all()
     model(ids).sum().backward()
-    assert inspector.snapshot() == {"activations": {}, "gradients": {}}
+    assert inspector.snapshot() == {"activations": {}, "gradients": {}, "dead_units": {}, "attention_entropy": {}}
     assert not model.ln_f._forward_hooks and not model.ln_f.weight._hooks
 
 
@@ -125,3 +125,154 @@ def test_spectral_norm_by_power_iteration_matches_the_svd() -> None:
         w = rng.normal(size=shape)
         assert spectral_norm(w, iterations=200) == pytest.approx(np.linalg.norm(w, 2), rel=1e-6)
     assert spectral_norm(np.zeros((3, 4))) == 0.0
+
+
+# --------------------------------------------------------------------------- dead units and attention entropy
+
+
+def _gelu_tanh(x: np.ndarray) -> np.ndarray:
+    return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)))
+
+
+def test_dead_units_are_the_hidden_units_never_positive_as_numpy_counts_them() -> None:
+    model = _model(4)
+    hidden = model.blocks[0].mlp[0]
+    hidden.bias.data[:3] = -50.0  # three units of block 0 that cannot fire: at least 3/16 dead there
+    inspector = Inspector(model).register_all()
+    assert set(inspector.dead_units) == {"blocks.0.mlp.1", "blocks.1.mlp.1"}  # the GELUs, below max_depth too
+    pre: dict[int, list[np.ndarray]] = {0: [], 1: []}
+    for i in (0, 1):
+        model.blocks[i].mlp[0].register_forward_hook(lambda m, a, out, i=i: pre[i].append(np.array(out.data)))
+    rng = np.random.default_rng(7)
+    model(rng.integers(0, 11, size=(3, 6)))
+    model(rng.integers(0, 11, size=(2, 4)))  # a second call: a unit is dead only if it never fired in either
+    got = inspector.snapshot()["dead_units"]
+    for i in (0, 1):
+        activation = np.concatenate([_gelu_tanh(a.reshape(-1, 16)) for a in pre[i]])  # every position, both calls
+        expected = np.mean(np.all(activation <= 0, axis=0))
+        assert got[f"blocks.{i}.mlp.1"] == pytest.approx(expected, abs=1e-15)
+    assert got["blocks.0.mlp.1"] >= 3 / 16
+    inspector.reset()
+    assert math.isnan(inspector.snapshot()["dead_units"]["blocks.0.mlp.1"])  # nothing seen since the reset
+
+
+def test_dead_relu_units_by_construction_and_the_type_check() -> None:
+    rng = rng_for("dead-relu")
+    mlp = nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 2))
+    mlp[0].bias.data[:] = np.array([-9.0, -9.0, 9.0, 9.0, 9.0, 9.0, 9.0, -9.0])  # weights ~ U(-0.45, 0.45), |x| < 1
+    inspector = Inspector(mlp)
+    inspector.register_dead_units("relu", mlp[1])
+    mlp(rng.uniform(-1, 1, size=(10, 5)))
+    assert inspector.snapshot()["dead_units"]["relu"] == 3 / 8  # units 0, 1 and 7 can never fire
+    with no_grad():  # not a training pass: not counted (counted, these two rows would make every unit fire)
+        mlp(np.array([[1e3] * 5, [-1e3] * 5]))
+    assert inspector.snapshot()["dead_units"]["relu"] == 3 / 8
+    mlp(np.full((1, 5), np.nan))
+    assert math.isnan(inspector.snapshot()["dead_units"]["relu"])  # NaN is not a dead unit
+    with pytest.raises(TypeError, match="ReLU or GELU"):
+        inspector.register_dead_units("linear", mlp[0])
+
+
+def _entropy_oracle(
+    x: np.ndarray, in_w: np.ndarray, in_b: np.ndarray, heads: int, blocked: np.ndarray, padded: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per head: (sum of row entropies, rows) for x (N, L, E), blocked (L, L) True = not allowed, padded (N, L)."""
+    n, length, e = x.shape
+    d = e // heads
+    q = x @ in_w[:e].T + in_b[:e]
+    k = x @ in_w[e : 2 * e].T + in_b[e : 2 * e]
+    total, rows = np.zeros(heads), np.zeros(heads)
+    for b in range(n):
+        for h in range(heads):
+            qh, kh = q[b, :, h * d : (h + 1) * d], k[b, :, h * d : (h + 1) * d]
+            scores = qh @ kh.T / math.sqrt(d)
+            allowed = ~blocked.copy()
+            if padded is not None:
+                allowed &= ~padded[b][None, :]
+            for i in range(length):
+                if not allowed[i].any() or (padded is not None and padded[b, i]):
+                    continue
+                s = scores[i][allowed[i]]
+                p = np.exp(s - s.max())
+                p /= p.sum()
+                total[h] += -np.sum(p * np.log(p))
+                rows[h] += 1
+    return total, rows
+
+
+def test_attention_entropy_per_head_matches_numpy_on_a_tiny_minigpt() -> None:
+    model = _model(6)
+    rng = rng_for("attention-entropy")
+    for block in model.blocks:
+        block.attn.in_proj_weight.data[:] = rng.normal(0, 0.8, size=block.attn.in_proj_weight.shape)  # not uniform
+        block.attn.in_proj_bias.data[:] = rng.normal(0, 0.3, size=block.attn.in_proj_bias.shape)
+    inspector = Inspector(model).register_all()
+    seen: dict[int, list[np.ndarray]] = {0: [], 1: []}
+    for i in (0, 1):
+        model.blocks[i].ln1.register_forward_hook(lambda m, a, out, i=i: seen[i].append(np.array(out.data)))
+    padding = np.array([[False] * 6, [False] * 4 + [True] * 2, [False] * 3 + [True] * 3])
+    calls = [(rng.integers(0, 11, size=(3, 6)), padding), (rng.integers(0, 11, size=(2, 5)), None)]
+    for ids, pad in calls:
+        model(ids, key_padding_mask=pad)
+    got = inspector.snapshot()["attention_entropy"]
+    for i in (0, 1):
+        attn = model.blocks[i].attn
+        total, rows = np.zeros(2), np.zeros(2)
+        for h, (ids, pad) in zip(seen[i], calls):
+            length = ids.shape[1]
+            causal_blocked = np.triu(np.ones((length, length), dtype=bool), k=1)
+            t, r = _entropy_oracle(h, attn.in_proj_weight.data, attn.in_proj_bias.data, 2, causal_blocked, pad)
+            total, rows = total + t, rows + r
+        assert rows[0] == 3 * 6 - 2 - 3 + 2 * 5  # every query row but the five padded ones
+        np.testing.assert_allclose(got[f"blocks.{i}.attn"], total / rows, rtol=1e-10, atol=0)
+    assert max(got["blocks.0.attn"]) < math.log(6) and min(got["blocks.0.attn"]) > 0
+
+
+def test_attention_entropy_of_a_sequence_first_causal_call() -> None:
+    rng = rng_for("entropy-seq-first")
+    attn = nn.MultiheadAttention(6, 3, batch_first=False, generator=rng)
+    attn.in_proj_bias.data[:] = rng.normal(size=18)
+    inspector = Inspector(attn)
+    inspector.register_attention_entropy("attn", attn)
+    x = rng.normal(size=(5, 2, 6))  # (L, N, E)
+    attn(x, x, x, is_causal=True, need_weights=False)
+    with no_grad():  # not a training pass: not counted
+        attn(x[:2], x[:2], x[:2], is_causal=True, need_weights=False)
+    blocked = np.triu(np.ones((5, 5), dtype=bool), k=1)
+    weight, bias = attn.in_proj_weight.data, attn.in_proj_bias.data
+    total, rows = _entropy_oracle(x.transpose(1, 0, 2), weight, bias, 3, blocked, None)
+    np.testing.assert_allclose(inspector.snapshot()["attention_entropy"]["attn"], total / rows, rtol=1e-10, atol=0)
+    with pytest.raises(TypeError, match="MultiheadAttention"):
+        inspector.register_attention_entropy("linear", attn.out_proj)
+
+
+def test_attention_entropy_of_an_unbatched_call_with_an_additive_mask() -> None:
+    rng = rng_for("entropy-additive")
+    attn = nn.MultiheadAttention(4, 2, batch_first=True, generator=rng)
+    inspector = Inspector(attn)
+    inspector.register_attention_entropy("attn", attn)
+    x = rng.normal(size=(5, 4))  # (L, E): no batch axis
+    bias = rng.normal(size=(5, 5))
+    bias[np.triu_indices(5, k=1)] = -np.inf  # causal, and a finite bias on the allowed scores
+    attn(x, x, x, attn_mask=bias, need_weights=False)
+    w, b = attn.in_proj_weight.data, attn.in_proj_bias.data
+    q, k = x @ w[:4].T + b[:4], x @ w[4:8].T + b[4:8]
+    expected = []
+    for h in range(2):
+        scores = q[:, 2 * h : 2 * h + 2] @ k[:, 2 * h : 2 * h + 2].T / math.sqrt(2) + bias
+        p = np.exp(scores - scores.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        expected.append(np.mean([-np.sum(row[row > 0] * np.log(row[row > 0])) for row in p]))
+    np.testing.assert_allclose(inspector.snapshot()["attention_entropy"]["attn"], expected, rtol=1e-10, atol=0)
+
+
+def test_remove_all_takes_the_dead_unit_and_entropy_hooks_off_too() -> None:
+    model = _model(8)
+    inspector = Inspector(model).register_all()
+    assert set(inspector.attention_entropy) == {"blocks.0.attn", "blocks.1.attn"}
+    with pytest.raises(ValueError, match="already watched"):
+        inspector.register_attention_entropy("blocks.0.attn", model.blocks[0].attn)
+    inspector.remove_all()
+    model(np.zeros((1, 3), dtype=np.int64))
+    assert inspector.snapshot() == {"activations": {}, "gradients": {}, "dead_units": {}, "attention_entropy": {}}
+    assert not any(m._forward_hooks for m in model.modules())

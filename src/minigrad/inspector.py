@@ -22,6 +22,31 @@ together, n values in all) are accumulated one array at a time, in float64:
 
 Subtracting the array's own mean before squaring keeps the variance exact
 where the naive sum(x^2)/n - mean^2 cancels catastrophically.
+
+Two more readings, for the dashboard's panel 6 (:meth:`Inspector.register_all`
+adds them for every ReLU/GELU and every :class:`~minigrad.nn.MultiheadAttention`):
+
+* **dead units** (:class:`DeadUnits`, on a ReLU or GELU module): a unit (one
+  index of the activation's last axis, e.g. one of the MLP's ``d_ff`` hidden
+  units) is dead when its activation is ``<= 0`` at every position of every
+  call since the last reset (every batch row and every sequence position,
+  padding included: the unit never fired).  The reading is the fraction of
+  dead units, ``#{u : max over positions of a_u <= 0} / #units``.  GELU's
+  output is ``<= 0`` exactly where its input is, so a GELU unit is dead when
+  its pre-activation never turned positive.
+* **attention entropy** (:class:`AttentionEntropy`, on a MultiheadAttention):
+  for each head ``h``, the mean over query rows of
+  ``H = -sum_j w_j ln w_j`` (nats, ``0 ln 0 = 0``), ``w`` that row's attention
+  weights, recomputed from the call's own query, key and masks with the
+  module's weights (no dropout).  A row counts when its masks let it attend
+  to at least one key; in self-attention with a ``key_padding_mask`` the
+  padded positions' own rows are left out (their outputs are never scored).
+  ``0`` is a head that looks at one key; ``ln S`` one that spreads evenly over
+  ``S`` keys.
+
+Both count only the calls made with gradients on (the training passes): the
+loop's validation, under ``no_grad``, scores many prefixes of other lines, and
+would otherwise swamp one batch's reading at every validation step.
 """
 
 from __future__ import annotations
@@ -32,11 +57,23 @@ from typing import Any
 
 import numpy as np
 
+from .engine import is_grad_enabled, no_grad
 from .hooks import RemovableHandle
+from .nn.activations import GELU, ReLU
+from .nn.attention import MultiheadAttention, merge_masks
 from .nn.module import Module
+from .ops.attention import causal_mask, scale_factor
 from .tensor import Array, Tensor
 
-__all__ = ["HookHandle", "Inspector", "RunningStats", "spectral_norm"]
+__all__ = [
+    "AttentionEntropy",
+    "DeadUnits",
+    "HookHandle",
+    "Inspector",
+    "RunningStats",
+    "attention_entropy_of_call",
+    "spectral_norm",
+]
 
 
 def spectral_norm(matrix: Array, iterations: int = 30) -> float:
@@ -115,8 +152,159 @@ class RunningStats:
         }
 
 
+class DeadUnits:
+    """Which units of an activation (its last axis) were ``> 0`` somewhere since the last reset.
+
+    ``fraction()`` is ``#{units never > 0} / #units`` (see the module
+    docstring); NaN before any call, and NaN once a non-finite value was seen
+    (a NaN is not a dead unit: it is news of its own).
+    """
+
+    __slots__ = ("alive", "finite")
+
+    def __init__(self) -> None:
+        self.alive: Array | None = None
+        self.finite = True
+
+    def update(self, values: Array) -> None:
+        array = np.asarray(values)
+        if array.ndim == 0 or array.size == 0:
+            return
+        fired: Array = np.asarray((array > 0).reshape(-1, array.shape[-1]).any(axis=0))
+        if self.finite and not np.isfinite(array).all():
+            self.finite = False
+        if self.alive is None or self.alive.shape != fired.shape:
+            self.alive = fired
+        else:
+            self.alive |= fired
+
+    def fraction(self) -> float:
+        if self.alive is None or not self.finite:
+            return float("nan")
+        return 1.0 - float(np.count_nonzero(self.alive)) / self.alive.size
+
+
+class AttentionEntropy:
+    """Per head: the sum of the entropies (nats) of the attention rows seen since the last reset, and their count.
+
+    ``per_head()`` is the mean row entropy of each head (NaN for a head with no row yet).
+    """
+
+    __slots__ = ("total", "rows")
+
+    def __init__(self) -> None:
+        self.total: Array | None = None
+        self.rows: Array | None = None
+
+    def update(self, row_entropy: Array, counted: Array) -> None:
+        """``row_entropy`` and ``counted`` ``(N, H, L)``: each row's entropy, and True for the rows that count."""
+        total = np.where(counted, row_entropy, 0.0).sum(axis=(0, 2), dtype=np.float64)
+        rows = counted.sum(axis=(0, 2)).astype(np.float64)
+        if self.total is None or self.rows is None or self.total.shape != total.shape:
+            self.total, self.rows = total, rows
+        else:
+            self.total += total
+            self.rows += rows
+
+    def per_head(self) -> list[float]:
+        if self.total is None or self.rows is None:
+            return []
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.where(self.rows > 0, self.total / np.maximum(self.rows, 1.0), np.nan)
+        return [float(m) for m in means]
+
+
+_ATTENTION_ARGUMENTS = (
+    "query",
+    "key",
+    "value",
+    "key_padding_mask",
+    "need_weights",
+    "attn_mask",
+    "average_attn_weights",
+    "is_causal",
+)
+
+
+def _as_array(x: Any) -> Array | None:
+    if x is None:
+        return None
+    return np.asarray(x.data if isinstance(x, Tensor) else x)
+
+
+def attention_entropy_of_call(
+    module: MultiheadAttention, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Array, Array]:
+    """``(row_entropy, counted)``, both ``(N, H, L)``, of one call ``module(*args, **kwargs)``, off the graph.
+
+    The scores are recomputed from the call's query and key through the
+    module's own projections (and rotary embedding) and its own mask merge:
+    ``s = (Q_h * scale) K_h^T``, blocked keys set to a huge negative number.
+    With ``m = max_j s_j``, ``d_j = s_j - m``, ``e_j = exp(d_j)`` and
+    ``Z = sum_j e_j``, the row's weights are ``w_j = e_j / Z`` and its entropy
+
+        H = -sum_j w_j ln w_j = ln Z - sum_j e_j d_j / Z,
+
+    one logarithm a row rather than one a weight (a blocked key has
+    ``e_j = 0`` and adds nothing).  No value, no output projection and no
+    dropout are computed (no generator is touched); a NaN score gives a NaN
+    entropy.  ``counted``: the rows that may attend to some key, less the
+    padded queries' rows in self-attention (see the module docstring).
+    """
+    call = dict(zip(_ATTENTION_ARGUMENTS, args))
+    call.update(kwargs)
+    q, k = _as_array(call["query"]), _as_array(call["key"])
+    if q is None or k is None:
+        raise TypeError("Inspector: a MultiheadAttention call without query or key")
+    padding, blocked = _as_array(call.get("key_padding_mask")), _as_array(call.get("attn_mask"))
+    if q.ndim == 2:
+        q, k = q[None], k[None]
+        if padding is not None and padding.ndim == 1:
+            padding = padding[None]
+    elif not module.batch_first:
+        q, k = q.swapaxes(0, 1), k.swapaxes(0, 1)
+    n, length, source = q.shape[0], q.shape[1], k.shape[1]
+    if call.get("is_causal") and blocked is None:
+        blocked = ~causal_mask(length, source)
+    mask = merge_masks(blocked, padding, n, module.num_heads, length, source)
+    e, heads, head_dim = module.embed_dim, module.num_heads, module.head_dim
+    weight, bias = module.in_proj_weight.data, module.in_proj_bias
+
+    def project(x: Array, part: int) -> Array:
+        p = x @ weight[part * e : (part + 1) * e].T
+        if bias is not None:
+            p = p + bias.data[part * e : (part + 1) * e]
+        return np.ascontiguousarray(p.reshape(n, -1, heads, head_dim).transpose(0, 2, 1, 3))  # BLAS batches
+
+    heads_q, heads_k = project(q, 0), project(k, 1)
+    if module.rotary is not None:  # forward, not __call__: the rotary module's own hooks must not see this
+        with no_grad():
+            heads_q = module.rotary.forward(Tensor(heads_q)).data
+            heads_k = module.rotary.forward(Tensor(heads_k)).data
+    scores = (heads_q * heads_q.dtype.type(scale_factor(head_dim))) @ heads_k.swapaxes(-1, -2)
+    # blocked: a finite number so far below any score that exp gives 0, and 0 * it is 0 (not -inf's NaN)
+    floor = scores.dtype.type(-np.finfo(scores.dtype).max / 4)
+    if mask is not None:
+        scores = np.where(mask, scores, floor) if mask.dtype == np.bool_ else scores + np.maximum(mask, floor)
+    shifted = scores - scores.max(axis=-1, keepdims=True)
+    exps = np.exp(shifted)
+    z = exps.sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        row_entropy = np.log(z) - np.einsum("nhls,nhls->nhl", exps, shifted) / z
+    if mask is None:
+        counted = np.ones((n, heads, length), dtype=bool)
+    else:
+        allowed = mask if mask.dtype == np.bool_ else mask > -np.inf
+        counted = np.broadcast_to(allowed.any(axis=-1), (n, heads, length)).copy()
+    if padding is not None and length == source:
+        padded = padding if padding.dtype == np.bool_ else padding == -np.inf
+        counted &= ~padded[:, None, :]
+    return row_entropy, counted
+
+
 class HookHandle(RemovableHandle):
-    """What :meth:`Inspector.register_forward` and :meth:`Inspector.register_backward` return.
+    """What :meth:`Inspector.register_forward`, :meth:`~Inspector.register_backward`,
+    :meth:`~Inspector.register_dead_units` and :meth:`~Inspector.register_attention_entropy` return.
 
     ``remove()`` takes the hook off the module or parameter and forgets the
     name in the inspector (its statistics go with it).
@@ -152,6 +340,8 @@ class Inspector:
         self.gradients: dict[str, RunningStats] = {}
         # ||w|| at the last gradient, for the grad-to-weight ratio ||g|| / ||w||
         self.weight_norms: dict[str, float] = {}
+        self.dead_units: dict[str, DeadUnits] = {}
+        self.attention_entropy: dict[str, AttentionEntropy] = {}
         self._handles: dict[tuple[str, str], HookHandle] = {}
 
     def _claim(self, kind: str, name: str) -> None:
@@ -199,7 +389,44 @@ class Inspector:
         hook = param.register_post_accumulate_grad_hook(filled)
         return self._keep("backward", name, hook, self.gradients)
 
-    def _keep(self, kind: str, name: str, hook: RemovableHandle, table: dict[str, RunningStats]) -> HookHandle:
+    def register_dead_units(self, name: str, module: Module) -> HookHandle:
+        """Count the dead units of ``module``'s output (a ReLU or GELU) under ``name`` (see :class:`DeadUnits`)."""
+        self._claim("dead_units", name)
+        if not isinstance(module, ReLU | GELU):
+            raise TypeError(
+                f"Inspector.register_dead_units: {name!r} must be a ReLU or GELU module (a unit is dead where "
+                f"its output is <= 0), got {type(module).__name__}"
+            )
+        table = self.dead_units
+        table[name] = DeadUnits()
+
+        def observe(module: Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
+            array = _first_array(output)
+            if array is not None and is_grad_enabled():
+                table[name].update(array)
+
+        hook = module.register_forward_hook(observe, with_kwargs=True)
+        return self._keep("dead_units", name, hook, table)
+
+    def register_attention_entropy(self, name: str, module: Module) -> HookHandle:
+        """Average each head's attention entropy (nats) under ``name`` (see :func:`attention_entropy_of_call`)."""
+        self._claim("attention_entropy", name)
+        if not isinstance(module, MultiheadAttention):
+            raise TypeError(
+                f"Inspector.register_attention_entropy: {name!r} must be a MultiheadAttention, "
+                f"got {type(module).__name__}"
+            )
+        table, attention = self.attention_entropy, module
+        table[name] = AttentionEntropy()
+
+        def observe(module: Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
+            if is_grad_enabled():
+                table[name].update(*attention_entropy_of_call(attention, args, kwargs))
+
+        hook = module.register_forward_hook(observe, with_kwargs=True)
+        return self._keep("attention_entropy", name, hook, table)
+
+    def _keep(self, kind: str, name: str, hook: RemovableHandle, table: dict[str, Any]) -> HookHandle:
         handles = self._handles
 
         def forget() -> None:
@@ -218,19 +445,27 @@ class Inspector:
         ``max_depth`` keeps only modules whose dotted name has at most that
         many dots: ``max_depth=2`` watches ``blocks.0.attn`` but not the
         layers inside it (what ``--inspect`` uses: per-layer, and cheaper).
+        At any depth, every ReLU and GELU also gets :meth:`register_dead_units`
+        and every MultiheadAttention :meth:`register_attention_entropy`.
         """
         for name, module in self.model.named_modules():
             if not name or type(module).forward is Module.forward:  # the root, containers never called (ModuleList)
                 continue
             if max_depth is None or name.count(".") <= max_depth:
                 self.register_forward(name, module)
+            if isinstance(module, ReLU | GELU):
+                self.register_dead_units(name, module)
+            if isinstance(module, MultiheadAttention):
+                self.register_attention_entropy(name, module)
         for name, param in self.params.items():
             self.register_backward(name, param)
         return self
 
     def snapshot(self) -> dict[str, Any]:
-        """``{"activations": {name: summary}, "gradients": {name: summary + grad_to_weight}}`` since the last reset.
+        """Every reading since the last reset.
 
+        ``{"activations": {name: summary}, "gradients": {name: summary + weight_l2, grad_to_weight},
+        "dead_units": {name: fraction}, "attention_entropy": {name: [nats per head]}}``.
         ``grad_to_weight`` is ``l2 / ||w||``: the gradient's norm over the series
         against the weight's norm at its last gradient.
         """
@@ -244,6 +479,8 @@ class Inspector:
         return {
             "activations": {name: stats.summary() for name, stats in self.activations.items()},
             "gradients": gradients,
+            "dead_units": {name: units.fraction() for name, units in self.dead_units.items()},
+            "attention_entropy": {name: entropy.per_head() for name, entropy in self.attention_entropy.items()},
         }
 
     def reset(self) -> None:
@@ -251,6 +488,10 @@ class Inspector:
         for table in (self.activations, self.gradients):
             for name in table:
                 table[name] = RunningStats()
+        for name in self.dead_units:
+            self.dead_units[name] = DeadUnits()
+        for name in self.attention_entropy:
+            self.attention_entropy[name] = AttentionEntropy()
 
     def remove_all(self) -> None:
         """Take every hook off and forget every name."""

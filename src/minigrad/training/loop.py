@@ -38,14 +38,16 @@ Validation (every ``val_every`` steps) scores each held-out position from a
 forward pass over its prefix alone, so a leaking attention mask cannot make it
 look good (see :meth:`Run.validate`).
 
-Log schema ``minigrad.run.log/1`` (one line per logged step)::
+Log schema ``minigrad.run.log/2`` (one line per logged step)::
 
-    {"schema": "minigrad.run.log/1", "step": int (1-based, after the update),
+    {"schema": "minigrad.run.log/2", "step": int (1-based, after the update),
      "loss": float, "lr": float (the rate this step used),
      "grad_norm": float (global L2 norm before clipping),
      "val_loss": float | null, "val_loss_regular": float | null, "val_loss_irregular": float | null,
      "activations": {module name: {count, mean, std, max, mean_abs, l2}}   (with inspect only),
      "gradients": {param name: {count, mean, std, max, mean_abs, l2, weight_l2, grad_to_weight}}  (inspect only),
+     "dead_units": {ReLU/GELU module name: fraction of its units <= 0 at every position}   (inspect only),
+     "attention_entropy": {attention module name: [mean entropy in nats, one per head]}   (inspect only),
      "spectral_norms": {matrix name: largest singular value}   (inspect only, on validation steps)}
 
 NaN and Inf are written as JSON's ``NaN``/``Infinity`` (Python's json reads them back).
@@ -95,7 +97,7 @@ from .runfolder import RUN_FILES, Terminated, checked_out_dir, sigterm_as_interr
 from .runfolder import _lock_file as lock_file
 from .texts import TrainingError
 
-LOG_SCHEMA = "minigrad.run.log/1"
+LOG_SCHEMA = "minigrad.run.log/2"  # /2: dead_units and attention_entropy (the Inspector's)
 CHECKPOINT_FORMAT = "minigrad-run-checkpoint/1"
 # --inspect watches the model's parts down to blocks.0.attn / blocks.0.mlp (not the layers inside them)
 INSPECT_DEPTH = 2
