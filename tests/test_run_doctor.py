@@ -54,8 +54,12 @@ def test_a_first_loss_far_above_chance_is_a_too_large_init_named_at_step_1() -> 
     stuck = [4.16] * 30
     verdict = run_doctor.diagnose(_records(stuck, _warmup(30)), chance=LN_37)
     assert verdict["verdict"] == "worse_than_chance" and verdict["step"] == 28
-    # started high, learned: healthy
-    learned = [25.5 * 0.85**i + 2.5 for i in range(30)]  # ends at 2.5 + 25.5 * 0.85**29 = 2.61 < ln 37
+    # started high and repaired by a high learning rate: still named at step 1 (it is the initialisation)
+    repaired = [25.5 * 0.85**i + 2.5 for i in range(30)]  # ends at 2.5 + 25.5 * 0.85**29 = 2.61 < ln 37
+    verdict = run_doctor.diagnose(_records(repaired, _warmup(30)), chance=LN_37)
+    assert verdict["verdict"] == "worse_than_chance" and verdict["step"] == 1
+    # started where small weights start (ln 64 = 4.16 < 1.5 ln 37 = 5.42) and learned: healthy
+    learned = [4.16 * 0.97**i for i in range(30)]  # ends at 4.16 * 0.97**29 = 1.72
     assert run_doctor.diagnose(_records(learned, _warmup(30)), chance=LN_37)["verdict"] == "healthy"
 
 

@@ -11,13 +11,15 @@ first showed (``minigrad dashboard RUN_DIR`` prints it above the panels, and
 * ``spike_without_warmup``: the learning rate started at its peak (no warmup)
   and, within the first ``SPIKE_WINDOW`` steps, the loss rose above
   ``SPIKE_FACTOR`` times its lowest value so far; the step is that rise;
-* ``worse_than_chance``: the train loss of the last tenth of the run is above
-  ``chance = ln V``, the cross-entropy of a uniform guess over the corpus' ``V``
-  symbols.  A model initialised as it should be starts at about ``ln V``
-  (small logits), so a first loss above ``START_FACTOR * ln V`` is an
-  initialisation that is too large, visible at step 1 (a pre-norm model
-  keeps its activations finite: no NaN, just nothing learned); the step is
-  then the first step, else the first step of the last tenth;
+* ``worse_than_chance``: the first train loss is above ``START_FACTOR * chance``,
+  or the train loss of the last tenth of the run is above ``chance = ln V``, the
+  cross-entropy of a uniform guess over the corpus' ``V`` symbols.  A model
+  whose weights start small starts near the loss of a uniform guess over its
+  outputs (ln 64 = 4.16 for MiniGPT.course, under 1.5 ln 37), so a first loss
+  far above it is an initialisation that is too large, visible at step 1 even
+  when a high learning rate later repairs it (a pre-norm model keeps its
+  activations finite: no NaN); the step is then the first step, else the
+  first step of the last tenth;
 * ``train_val_divergence``: the train loss at the end (mean of the last tenth)
   is below ``DIVERGENCE_RATIO`` times the last validation loss, and either the
   validation loss stalled (improved by less than ``FLAT_VAL`` of its first
@@ -208,7 +210,7 @@ def diagnose(records: Sequence[Record], baseline: float | None = None, chance: f
         return spike
     tail = records[-max(1, len(records) // 10) :]
     train_end = sum(r["loss"] for r in tail) / len(tail)
-    if chance is not None and train_end > chance:
+    if chance is not None and (train_end > chance or records[0]["loss"] > START_FACTOR * chance):
         return _worse_than_chance(records, tail, chance)
     divergence = _divergence(records, train_end, baseline)
     if divergence is not None:
