@@ -159,3 +159,79 @@ def test_correct_code_in_each_breaks_configuration_raises_no_alarm(break_id: str
     config = eval(ast.unparse(assignment.value), {"LoopConfig": loop.LoopConfig})  # the case's own configuration
     verdict = _verdict(replace(config, seed=seed), tmp_path)
     assert verdict["verdict"] == "healthy", verdict
+
+
+# --------------------------------------------------------------------------- the phase-19 mystery
+
+PHASE_19 = ["bad-init-scale", "causal-mask-all-ones", "no-warmup"]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_phase_19_mystery_gives_runs_and_dashboards_and_names_no_break(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from minigrad.breaks import cli as breaks_cli
+    from minigrad.breaks import mystery
+
+    monkeypatch.setenv(mystery.STATE_VAR, str(tmp_path / "mystery.json"))
+    assert sorted(b.id for b in breaks_cli.selected(19)) == PHASE_19
+    assert breaks_cli.main(["mystery", "--phase", "19", "--seed", "4"]) == 0
+    out = capsys.readouterr().out
+    for folder, argv in mystery.training_runs(4):
+        assert f"minigrad breaks mystery-run -- {' '.join(argv)}" in out and f"minigrad dashboard {folder}" in out
+    assert not any(break_id in out for break_id in PHASE_19)
+    assert mystery.training_procedure(breaks_cli.selected(8), 4) is None  # other phases: the learner's scripts
+
+
+def _cli(*argv: str, cwd: Path, env: dict[str, str]) -> str:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "minigrad.cli", *argv], capture_output=True, text=True, cwd=cwd, env=env, check=True
+    )
+    return done.stdout + done.stderr
+
+
+# what each break shows in the two runs (measured; correct code: healthy in both)
+SHOWN = {
+    "no-warmup": ("spike_without_warmup", "healthy"),
+    "bad-init-scale": ("worse_than_chance", "worse_than_chance"),
+    "causal-mask-all-ones": ("healthy", "train_val_divergence"),
+    None: ("healthy", "healthy"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("answer", [*PHASE_19, None])
+def test_the_phase_19_mystery_end_to_end(answer: str | None, tmp_path: Path) -> None:
+    """mystery --phase 19, the two runs under mystery-run, a dashboard on each, reveal --guess (or, for
+    ``None``, the same two runs on correct code)."""
+    import os
+    import random
+    import sys
+
+    from minigrad.breaks import cli as breaks_cli
+    from minigrad.breaks import mystery
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), mystery.STATE_VAR: str(tmp_path / "mystery.json")}
+    env.pop("MINIGRAD_BREAK", None)
+    env.pop(mystery.TOKEN_VAR, None)
+    candidates = breaks_cli.selected(19)
+    seed = next(s for s in range(1000) if answer is None or random.Random(s).choice(candidates).id == answer)
+    shown = ""
+    if answer is not None:
+        shown += _cli("breaks", "mystery", "--phase", "19", "--seed", str(seed), cwd=tmp_path, env=env)
+    verdicts = []
+    for folder, argv in mystery.training_runs(seed):
+        # `minigrad` of the printed command, as this interpreter runs it
+        prefix = ["breaks", "mystery-run", "--", sys.executable, "-m", "minigrad.cli"] if answer is not None else []
+        shown += _cli(*prefix, *argv[1:], cwd=tmp_path, env=env)
+        page = json.loads(_cli("dashboard", folder, "--json", cwd=tmp_path, env=env))
+        assert Path(page["dashboard"]).is_file()
+        verdicts.append(page["verdict"])
+    assert tuple(verdicts) == SHOWN[answer]
+    if answer is not None:
+        assert answer not in shown  # nothing before the reveal names the break
+        revealed = _cli("breaks", "reveal", "--guess", answer, cwd=tmp_path, env=env)
+        assert f"was {answer}" in revealed and "Score: 2 of 2" in revealed
