@@ -48,7 +48,7 @@ def test_catalog_is_in_course_order_with_the_spec_break_and_at_least_24_unique_b
     assert phases == sorted(phases)
     assert len(BREAK_IDS) >= 24
     assert len(set(BREAK_IDS)) == len(BREAK_IDS)
-    families = {"broadcasting", "engine", "ops", "scalar", "modules", "attention"}
+    families = {"broadcasting", "engine", "ops", "scalar", "modules", "attention", "training"}
     assert {b.family for b in all_breaks().values()} == families
 
 

@@ -79,9 +79,14 @@ def test_the_doctor_names_train_val_divergence_and_not_a_healthy_gap() -> None:
 
 
 def test_the_doctor_names_a_loss_that_stays_above_a_uniform_guess() -> None:
-    loss = [25.0 - 0.01 * i for i in range(60)]  # what xavier * 100 does to the pre-norm MiniGPT: finite, useless
+    loss = [25.0 - 0.01 * i for i in range(60)]  # what bad-init-scale does to the pre-norm MiniGPT: finite, useless
     verdict = dashboard.diagnose(_records(60, loss, WARMUP), chance=math.log(50))
-    assert verdict["verdict"] == "worse_than_chance" and verdict["step"] == 60
+    assert verdict["verdict"] == "worse_than_chance" and verdict["step"] == 1  # 25 > 1.5 ln 50: visible at once
+    never = [
+        4.0
+    ] * 60  # started near chance ln 50 = 3.91 (under 1.5x it) and stayed above: named where the last tenth starts
+    verdict = dashboard.diagnose(_records(60, never, WARMUP), chance=math.log(50))
+    assert verdict["verdict"] == "worse_than_chance" and verdict["step"] == 55
     learning = [4.0 * 0.97**i for i in range(60)]
     assert dashboard.diagnose(_records(60, learning, WARMUP), chance=math.log(50))["verdict"] == "healthy"
 

@@ -20,30 +20,8 @@ Panels, from ``inspector.log.jsonl`` (schema ``minigrad.run.log/2``):
    gradient-to-weight ratios ||g|| / ||w||;
 7. validation loss of regular and irregular verbs.
 
-The run doctor (:func:`diagnose`) reads the same log and names one verdict,
-with its evidence and the step where it first showed:
-
-* ``nan_after_activations``: the loss became NaN or Inf, after some layer's
-  activations had grown more than ``ACTIVATION_BLOWUP`` times their first value
-  (or were already non-finite);
-* ``spike_without_warmup``: the learning rate started at its peak (no warmup)
-  and the loss rose above ``SPIKE_FACTOR`` times its lowest value so far within
-  the first ``SPIKE_WINDOW`` steps;
-* ``worse_than_chance``: the train loss of the last tenth of the run is above
-  ``ln V``, the cross-entropy of a uniform guess over the corpus' ``V``
-  symbols (what a bad initialisation does to a pre-norm model whose
-  LayerNorms keep the activations finite: no NaN, but nothing learned);
-* ``train_val_divergence``: the train loss at the end is below
-  ``DIVERGENCE_RATIO`` times the validation loss, and the validation loss
-  stayed flat (improved by less than ``FLAT_VAL`` of its first value) or
-  rose again by more than ``FLAT_VAL`` above its best: consistent with
-  leakage, such as a causal mask that lets a position see the token it must
-  predict (the loop scores validation from prefixes, which a leak cannot
-  exploit).  The step is the first validation that was ``FLAT_VAL`` above the
-  best so far, else the first step whose train loss was under
-  ``DIVERGENCE_RATIO`` times the final validation loss.  Plain overfitting on a
-  long run shows the same shape: the verdict says "consistent with", no more;
-* ``healthy``: none of these.
+The run doctor (:func:`minigrad.run_doctor.diagnose`) reads the same log and names one verdict, with
+its evidence and the step where it first showed; the page shows it above the panels.
 """
 
 from __future__ import annotations
@@ -61,30 +39,11 @@ from typing import Any
 from .commandline import UsageError, command_parser, help_text
 from .data.corpus import NEWLINE, CharTokenizer
 from .messages import current_lang, text
+from .run_doctor import Record, diagnose, read_log
+from .run_doctor import finite as _finite
 from .training.loop import LOG, MANIFEST, LoopConfig, examples
 
-ACTIVATION_BLOWUP = 100.0
-SPIKE_FACTOR = 1.5
-SPIKE_WINDOW = 100
-DIVERGENCE_RATIO = 0.8
-FLAT_VAL = 0.1
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f")
-
-Record = dict[str, Any]
-
-
-def read_log(run_dir: str | os.PathLike[str]) -> list[Record]:
-    """The log's records, in order; a line cut by an interruption ends the reading."""
-    records = []
-    path = Path(run_dir) / LOG
-    if not path.exists():
-        raise FileNotFoundError(text("run.error.no_log", path=str(path)))
-    for line in path.read_text("utf-8").splitlines():
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            break
-    return records
 
 
 # --------------------------------------------------------------------------- the n-gram baseline
@@ -130,123 +89,6 @@ def baseline_for(run_dir: str | os.PathLike[str]) -> float:
     return ngram_cross_entropy(
         [line for e in train for line in (e.en, e.es)], [line for e in val for line in (e.en, e.es)]
     )
-
-
-# --------------------------------------------------------------------------- the run doctor
-
-
-def _finite(x: Any) -> bool:
-    return isinstance(x, int | float) and math.isfinite(x)
-
-
-def _first_rise(vals: Sequence[tuple[int, float]]) -> int | None:
-    """The first validation step more than ``FLAT_VAL`` above the best validation loss before it, if any."""
-    best_so_far = math.inf
-    for step, value in vals:
-        if value > (1 + FLAT_VAL) * best_so_far:
-            return step
-        best_so_far = min(best_so_far, value)
-    return None
-
-
-def diagnose(records: Sequence[Record], baseline: float | None = None, chance: float | None = None) -> dict[str, Any]:
-    """``{"verdict", "step", "evidence"}``: the first failure the log shows (see the module docstring).
-
-    ``baseline`` is the n-gram cross-entropy, ``chance`` that of a uniform guess (``ln V``).
-    """
-    if not records:
-        return {"verdict": "empty", "step": None, "evidence": text("run.doctor.evidence.empty")}
-    bad_loss = next((r for r in records if not _finite(r.get("loss"))), None)
-    if bad_loss is not None:
-        first: dict[str, float] = {}
-        blown: tuple[int, str, float] | None = None
-        for r in records:
-            for name, stats in (r.get("activations") or {}).items():
-                value = stats.get("mean_abs")
-                if value is None or stats.get("count", 0) == 0:
-                    continue
-                if not _finite(value):
-                    blown = blown or (r["step"], name, value)
-                    continue
-                first.setdefault(name, value)
-                if first[name] > 0 and value > ACTIVATION_BLOWUP * first[name] and blown is None:
-                    blown = (r["step"], name, value / first[name])
-            if r is bad_loss:
-                break
-        if blown is not None:
-            step, layer, growth = blown
-            return {
-                "verdict": "nan_after_activations",
-                "step": step,
-                "evidence": text(
-                    "run.doctor.evidence.nan_after_activations",
-                    layer=layer,
-                    step=step,
-                    growth=f"{growth:.3g}",
-                    nan_step=bad_loss["step"],
-                ),
-            }
-        return {
-            "verdict": "nan",
-            "step": bad_loss["step"],
-            "evidence": text("run.doctor.evidence.nan", step=bad_loss["step"]),
-        }
-    lrs = [r["lr"] for r in records]
-    peak = max(lrs)
-    if lrs[0] >= 0.99 * peak:
-        lowest = math.inf
-        for r in records[:SPIKE_WINDOW]:
-            if r["loss"] > SPIKE_FACTOR * lowest:
-                return {
-                    "verdict": "spike_without_warmup",
-                    "step": r["step"],
-                    "evidence": text(
-                        "run.doctor.evidence.spike",
-                        step=r["step"],
-                        loss=f"{r['loss']:.3g}",
-                        lowest=f"{lowest:.3g}",
-                        lr=f"{lrs[0]:.3g}",
-                    ),
-                }
-            lowest = min(lowest, r["loss"])
-    tail = records[-max(1, len(records) // 10) :]
-    train_end = sum(r["loss"] for r in tail) / len(tail)
-    if chance is not None and train_end > chance:
-        return {
-            "verdict": "worse_than_chance",
-            "step": records[-1]["step"],
-            "evidence": text("run.doctor.evidence.worse_than_chance", loss=f"{train_end:.3g}", chance=f"{chance:.3g}"),
-        }
-    vals = [(r["step"], r["val_loss"]) for r in records if _finite(r.get("val_loss"))]
-    if len(vals) >= 2:
-        val_first, val_end = vals[0][1], vals[-1][1]
-        best = min(v for _, v in vals)
-        flat = val_first - best < FLAT_VAL * val_first
-        rose = val_end > (1 + FLAT_VAL) * best
-        if (flat or rose) and train_end < DIVERGENCE_RATIO * val_end:
-            turned_up = _first_rise(vals)
-            shown_at = (
-                turned_up
-                if turned_up is not None
-                else next(
-                    (r["step"] for r in records if _finite(r["loss"]) and r["loss"] < DIVERGENCE_RATIO * val_end),
-                    records[-1]["step"],
-                )
-            )
-            return {
-                "verdict": "train_val_divergence",
-                "step": shown_at,
-                "evidence": text(
-                    "run.doctor.evidence.divergence",
-                    train=f"{train_end:.3g}",
-                    val=f"{val_end:.3g}",
-                    val_first=f"{val_first:.3g}",
-                    best=f"{best:.3g}",
-                    baseline="-" if baseline is None else f"{baseline:.3g}",
-                    step=shown_at,
-                ),
-            }
-    return {"verdict": "healthy", "step": None, "evidence": text("run.doctor.evidence.healthy")}
 
 
 # --------------------------------------------------------------------------- SVG charts

@@ -277,6 +277,9 @@ def cmd_mystery(phase: int | None, family: str | None, seed: int | None) -> int:
             token=state.token,
         )
     )
+    training = mystery.training_procedure(candidates, state.seed)  # phase 19: runs and dashboards, not scripts
+    if training is not None:
+        print(training)
     return 0
 
 

@@ -4,6 +4,15 @@ The choice is recorded in a small state file outside the package (``$MINIGRAD_MY
 ``$XDG_CACHE_HOME/minigrad/mystery.json``, else ``~/.cache/minigrad/mystery.json``).  The file and
 the environment variable hold an opaque token, never the id: :func:`break_of_token` finds the break
 whose hash matches it.
+
+Phase 19's breaks (family ``training``) are failures of a training run, found from its dashboard.  A
+mystery among them comes with a procedure (:func:`training_procedure`): two short ``minigrad run``
+commands under ``mystery-run``, then ``minigrad dashboard`` on each.  Between them the two runs show
+each of the three failures, and correct code is healthy in both (measured, ``minigrad run`` defaults
+otherwise): run ``a`` (peak lr 0.3) shows the spike of ``no-warmup`` at step 2 and the first loss of
+``bad-init-scale``; run ``b`` (lr 1e-2, validation every 25 steps) shows the divergence of
+``causal-mask-all-ones`` and again the first loss of ``bad-init-scale``.  The learner writes the
+diagnosis down as ``reveal --guess <id>``, which scores it.
 """
 
 from __future__ import annotations
@@ -43,6 +52,33 @@ def break_of_token(token: str) -> str:
             if token_of(break_id, int(seed_text)) == token:
                 return break_id
     raise BreakError(text("lab.mystery.bad_token", var=TOKEN_VAR, token=token))
+
+
+TRAINING_FAMILY = "training"
+TRAINING_RUNS = (  # (run folder, `minigrad run` options): see the module docstring for what each shows
+    ("a", "--steps 40 --warmup-steps 20 --lr 0.3 --d-model 32 --n-layers 1 --batch-size 8 --val-every 40"),
+    ("b", "--steps 100 --warmup-steps 10 --lr 0.01 --d-model 64 --n-layers 1 --batch-size 8 --val-every 25"),
+)
+
+
+def training_runs(seed: int) -> list[tuple[str, list[str]]]:
+    """``(run folder, minigrad run arguments)`` of the phase-19 procedure; the folders name the seed, so that a
+    new mystery does not meet the runs of the last one."""
+    runs = []
+    for name, options in TRAINING_RUNS:
+        folder = f"mystery-{seed}/{name}"
+        runs.append((folder, ["minigrad", "run", "--out", folder, "--inspect", *options.split()]))
+    return runs
+
+
+def training_procedure(candidates: list[Break], seed: int) -> str | None:
+    """The commands a mystery among training breaks is found with, or None when some candidate is not one."""
+    if not candidates or any(b.family != TRAINING_FAMILY for b in candidates):
+        return None
+    runs = training_runs(seed)
+    commands = "\n".join(f"  minigrad breaks mystery-run -- {' '.join(argv)}" for _, argv in runs)
+    dashboards = "\n".join(f"  minigrad dashboard {folder}" for folder, _ in runs)
+    return text("lab.mystery.training_procedure", runs=commands, dashboards=dashboards)
 
 
 @dataclass(frozen=True)

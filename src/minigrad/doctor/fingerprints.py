@@ -44,7 +44,8 @@ SEED = 0
 SKIPPED_FAMILIES = (
     "modules",
     "attention",
-)  # layers, optimizers, attention and transformer behaviour: not something the checks of an engine can see
+    "training",
+)  # layers, optimizers, attention, transformer and training runs: not something the checks of an engine can see
 # Breaks that walk the graph in a set's iteration order (memory addresses): which checks fail, and with which
 # numbers, changes from run to run.  Their fingerprint keeps what is stable: the checks that repeat with fresh
 # objects (failing in at least one of ORDER_RUNS measurements), each "order-dependent".
