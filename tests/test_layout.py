@@ -100,6 +100,7 @@ LAYERS = ("texts", "engine", "library", "diagnostics", "lab", "doctor", "trainin
 # way"): a new one fails the test below; removing one needs no change here.
 KNOWN_UPWARD = {
     ("breaks/shared/attention_probes.py", "training/gpt.py"),
+    ("breaks/shared/training.py", "run_doctor.py"),
     ("dashboard.py", "commandline.py"),
     ("training/gpt.py", "commandline.py"),
     ("training/loop.py", "commandline.py"),

@@ -170,7 +170,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_the_phase_19_mystery_gives_runs_and_dashboards_and_names_no_break(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from minigrad.breaks import cli as breaks_cli
+    from minigrad.breaks import breaks_command as breaks_cli
     from minigrad.breaks import mystery
 
     monkeypatch.setenv(mystery.STATE_VAR, str(tmp_path / "mystery.json"))
@@ -211,7 +211,7 @@ def test_the_phase_19_mystery_end_to_end(answer: str | None, tmp_path: Path) -> 
     import random
     import sys
 
-    from minigrad.breaks import cli as breaks_cli
+    from minigrad.breaks import breaks_command as breaks_cli
     from minigrad.breaks import mystery
 
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), mystery.STATE_VAR: str(tmp_path / "mystery.json")}

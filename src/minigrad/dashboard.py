@@ -39,7 +39,7 @@ from typing import Any
 from .commandline import UsageError, command_parser, help_text
 from .data.corpus import NEWLINE, CharTokenizer
 from .messages import current_lang, text
-from .run_doctor import Record, diagnose, read_log
+from .run_doctor import Record, diagnose, read_log, verdict_line
 from .run_doctor import finite as _finite
 from .training.loop import LOG, MANIFEST, LoopConfig, examples
 
@@ -466,12 +466,6 @@ def render(run_dir: str | os.PathLike[str]) -> tuple[str, dict[str, Any]]:
         f'<div class="panels">{figures}</div></body></html>\n'
     )
     return page, {**verdict, "baseline": baseline}
-
-
-def verdict_line(verdict: dict[str, Any]) -> str:
-    """``"<verdict> (step N): <evidence>"`` in the current language."""
-    where = text("run.doctor.at_step", step=verdict["step"]) if verdict["step"] is not None else ""
-    return f"{text('run.doctor.verdict.' + verdict['verdict'])}{where}: {verdict['evidence']}"
 
 
 def write_dashboard(run_dir: str | os.PathLike[str]) -> tuple[Path, dict[str, Any]]:

@@ -221,3 +221,9 @@ def diagnose(records: Sequence[Record], baseline: float | None = None, chance: f
 def diagnose_run(run_dir: str | os.PathLike[str], baseline: float | None = None) -> dict[str, Any]:
     """The verdict on the run in ``run_dir`` (its log), with the chance level of the corpus' tokenizer."""
     return diagnose(read_log(run_dir), baseline, chance_loss())
+
+
+def verdict_line(verdict: dict[str, Any]) -> str:
+    """``"<verdict> (step N): <evidence>"`` in the current language."""
+    where = text("run.doctor.at_step", step=verdict["step"]) if verdict["step"] is not None else ""
+    return f"{text('run.doctor.verdict.' + verdict['verdict'])}{where}: {verdict['evidence']}"

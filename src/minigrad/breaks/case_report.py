@@ -93,7 +93,7 @@ class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 
 @contextlib.contextmanager
-def _as_public_package() -> Iterator[None]:
+def as_public_package() -> Iterator[None]:
     """Make ``import minigrad`` inside a case script give the very package the lab runs as, then restore.
 
     When the lab was loaded as ``minigrad`` this is nothing.  When it was loaded as ``src.minigrad`` (e.g. a
@@ -122,7 +122,7 @@ def _as_public_package() -> Iterator[None]:
 
 def run_script(script: Path) -> Observation:
     """Run a case script as ``runpy`` does (fresh globals, its prints swallowed) and return its ``observed``."""
-    with _as_public_package(), contextlib.redirect_stdout(io.StringIO()):
+    with as_public_package(), contextlib.redirect_stdout(io.StringIO()):
         namespace = runpy.run_path(str(script), run_name=CASE_RUN_NAME)
     observed = namespace.get("observed")
     if not isinstance(observed, dict):

@@ -571,6 +571,13 @@ def resume(run_dir: str | os.PathLike[str], progress: Progress | None = None) ->
 
 
 def _continue(run: Run, progress: Progress | None) -> Run:
+    # One BLAS thread for every run, the lab's case scripts included (not only the commands): these matrices are
+    # small, and on a loaded 2-core machine OpenBLAS's threads wait on each other (see training/blas.py).
+    with single_blas_thread():
+        return _train_to_the_end(run, progress)
+
+
+def _train_to_the_end(run: Run, progress: Progress | None) -> Run:
     config = run.config
     start = getattr(progress, "start", None)  # an Observer
     if start is not None:
@@ -777,7 +784,8 @@ def interrupted_line(stop: RunInterruptedError, run_dir: str, command: str) -> s
 def write_reports(run: Run, mlflow: bool, extra_artifacts: Sequence[str] = ()) -> None:
     """After a run: its dashboard (an inspected run) and its MLflow record (``--mlflow``), each said in one line."""
     if run.config.inspect:  # imported here: dashboard imports this module
-        from ..dashboard import verdict_line, write_dashboard
+        from ..dashboard import write_dashboard
+        from ..run_doctor import verdict_line
 
         target, verdict = write_dashboard(run.run_dir)
         print(verdict_line(verdict))

@@ -13,12 +13,13 @@ import runpy
 from pathlib import Path
 from typing import Any
 
+from ...messages import text
+from ..case_report import CASE_RUN_NAME, as_public_package
 from ..core import Check
-from ..report import CASE_RUN_NAME, _as_public_package
 
 
 def _case_verdict(script: Path) -> dict[str, Any]:
-    with _as_public_package(), contextlib.redirect_stdout(io.StringIO()):
+    with as_public_package(), contextlib.redirect_stdout(io.StringIO()):
         namespace = runpy.run_path(str(script), run_name=CASE_RUN_NAME)
     verdict: dict[str, Any] = namespace["verdict"]
     return verdict
@@ -32,14 +33,14 @@ def run_doctor_check(script: Path, expected: str) -> Check:
     """
 
     def check() -> str:
-        from ...dashboard import verdict_line
+        from ...run_doctor import verdict_line
 
         verdict = _case_verdict(script)
         if verdict["verdict"] == "healthy":
             return ""
         line = verdict_line(verdict)
         if verdict["verdict"] != expected:
-            raise RuntimeError(f"the run doctor said {line!r}, where this break's failure is {expected}")
+            raise RuntimeError(text("lab.run_doctor_misnamed", line=line, expected=expected))
         return line
 
     return check

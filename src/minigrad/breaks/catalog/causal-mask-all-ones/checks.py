@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ...shared.attention import PROBE_CHECKS
+from ...shared.attention_probes import PROBE_CHECKS
 from ...shared.training import run_doctor_check
 
 CHECKS = {

@@ -3,6 +3,6 @@ a mask of its own, so they stay silent: the gradients are right for the leaking 
 
 from __future__ import annotations
 
-from ...shared.attention import PROBE
+from ...shared.attention_probes import PROBE
 
 __all__ = ["PROBE"]
