@@ -1,7 +1,9 @@
 """How the doctor talks to a foreign engine: probe its API once, then drive it through one adapter.
 
-This module imports only NumPy and the standard library: it runs inside the
-learner's child process, where their own package may be called ``minigrad``.
+In the learner's child process this module imports only NumPy and the standard
+library (their own package may be called ``minigrad``): the op registry's table
+of unary ops, which minigrad reads from :mod:`minigrad.ops.registry`, comes
+from the parent there (:func:`unary_ops`).
 The adapter records every call as a line of Python in the learner's own
 spelling, so that a failing check prints a self-contained, pasteable example.
 """
@@ -22,7 +24,27 @@ from .interface import LeafMaker, LearnerTensor, LearnerValue
 Array = np.ndarray[Any, np.dtype[Any]]
 Operand = LearnerValue | float  # an engine object, or a plain number beside one (``x - 2``)
 
-UNARY = ("exp", "log", "tanh", "relu", "sigmoid")
+SENT_UNARY_OPS = "SENT_UNARY_OPS"  # the attribute of the child's private package that holds the parent's table
+
+
+def unary_ops() -> dict[str, tuple[float, float]]:
+    """The ops of one tensor the doctor probes, name -> the interval their test inputs come from.
+
+    They are minigrad's op registry (:func:`minigrad.ops.registry.op_table`): declaring an op there adds its
+    check to the doctor.  In the learner's child, where minigrad cannot be imported (their package may have its
+    name), the table is the one the parent sent (:mod:`.child` sets it on its private package first).
+    """
+    sent = getattr(sys.modules.get(__package__ or ""), SENT_UNARY_OPS, None)
+    if sent is not None:
+        return dict(sent)
+    from ..ops import elementwise  # noqa: F401  (its declarations fill the registry)
+    from ..ops.registry import op_table
+
+    return {row["name"]: (float(row["domain"][0]), float(row["domain"][1])) for row in op_table()}
+
+
+UNARY_OPS = unary_ops()
+UNARY = tuple(UNARY_OPS)
 BINARY = {"+": "__add__", "-": "__sub__", "*": "__mul__", "/": "__truediv__", "@": "__matmul__"}
 REVERSED = {"+": "__radd__", "-": "__rsub__", "*": "__rmul__", "/": "__rtruediv__"}
 METHODS = (*UNARY, "sum", "mean", "reshape", "transpose", "softmax")

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .adapter import Engine, NotPresentError
+from .adapter import UNARY_OPS, Engine, NotPresentError
 from .compare import ENGINE_OBJECT, FD_PREFIX, TIME_LIMIT, TIME_RATIO, fd_step
 
 Obs = dict[str, Any]
@@ -258,7 +258,8 @@ def _kw(e: Engine, op: str) -> list[str]:
         return []
 
 
-for _name, _lo, _hi in (("exp", -2, 2), ("log", 0.5, 3), ("tanh", -2, 2), ("relu", -2, 2), ("sigmoid", -3, 3)):
+# Every op of one tensor in minigrad's op registry, its inputs from the op's declared domain.
+for _name, (_lo, _hi) in UNARY_OPS.items():
     _add("ops", _name, _unary(_name, _lo, _hi))
 _add("ops", "neg", _unary("neg"))
 for _c in (2, 3, 0.5, -1):
@@ -685,7 +686,7 @@ for _sym in SYMBOL.values():
     _add("ops", f"x {_sym} c", _scalar_op(_sym), scalar=True)
     _add("ops", f"c {_sym} x", _scalar_op(_sym, reverse=True), scalar=True)
 _add("ops", "x*u - u / (x + 0.5)", _scalar_op("leaves"), scalar=True)
-for _name, _lo, _hi in (("exp", -2, 2), ("log", 0.5, 3), ("tanh", -2, 2), ("relu", 0.2, 2), ("sigmoid", -3, 3)):
+for _name, (_lo, _hi) in UNARY_OPS.items():
     _add("ops", _name, _scalar_op(_name, _lo, _hi), scalar=True)
 _add("ops", "neg", _scalar_op("neg"), scalar=True)
 _add("ops", "sigmoid(-1000)", _scalar_op("sigmoid(-1000)"), scalar=True)
