@@ -496,16 +496,19 @@ def _second_backward(zero: bool, op: str = "*") -> Callable[..., Obs]:
 
 
 SQUARINGS, CHAIN = 16, 64
-# Times a plain chain's time per op: a walk that visits each node once stays near 1 (a loaded machine's pauses
-# make it 10 at worst, measured as the best of three); one that follows every path is in the thousands.
+# Times a plain chain's backward time per op: a walk that visits each node once stays near 1 (a loaded machine's
+# pauses make it 10 at worst, measured as the best of five); one that follows every path is in the thousands.
 WALK_LIMIT = 100.0
 
 
-def _best_time(build: Callable[[], Any], e: Engine, repeat: int = 3) -> float:
+def _best_time(build: Callable[[], Any], e: Engine, repeat: int = 5) -> float:
+    """The shortest of ``repeat`` backward passes from a graph ``build()`` makes, each timed without its forward:
+    the doctor's own forward calls cost far more per op than a backward step, and would hide a slow walk."""
     best = float("inf")
     for _ in range(repeat):
+        root = build()
         started = time.perf_counter()
-        e.backward(build())
+        e.backward(root)
         best = min(best, time.perf_counter() - started)
         if best > 0.5:  # already far too slow: no need for a cleaner measurement
             break
