@@ -18,7 +18,13 @@ Usage::
     python benchmarks/eval_doctor.py                 # the table and the totals
     python benchmarks/eval_doctor.py --json          # the same as JSON
     python benchmarks/eval_doctor.py --only value_classic --jobs 1
-    python benchmarks/eval_doctor.py --load saved.json   # the table of an earlier --json run
+    python benchmarks/eval_doctor.py --json > saved.json
+    python benchmarks/eval_doctor.py --load saved.json   # the saved outcomes ranked again by today's ranking
+
+``--json`` keeps each run's check outcomes (status and structured findings) and the kind of engine, so
+``--load`` re-ranks them with the current :mod:`minigrad.doctor.ranking` and fingerprints and scores the
+candidates again, in seconds: iterate on the ranking that way, and run the doctor again only when the checks
+change.
 
 At most two doctors run at once (``--jobs``, default 1: each doctor already runs two children).
 """
@@ -68,6 +74,23 @@ def _rank(ids: list[str], right: set[str]) -> int | None:
     return next((i for i, b in enumerate(ids) if b in right), None)
 
 
+def _outcomes(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The check outcomes the ranking reads, from a report's JSON (``not present`` and ``not measured`` are
+    neither a pass nor a failure to it)."""
+    keep = ("status", "findings", "failed_reps", "reps")
+    return {c["id"]: {k: c[k] for k in keep if k in c} for c in report.get("checks", [])}
+
+
+def rerank(row: dict[str, Any]) -> list[str]:
+    """The candidates today's ranking gives for a saved row's outcomes."""
+    from minigrad.doctor import fingerprints
+    from minigrad.doctor.ranking import rank
+
+    scalar = bool(row["scalar"])
+    prints = fingerprints.load()["scalar" if scalar else "tensor"]["breaks"]
+    return [c.break_id for c in rank(row["outcomes"], prints, scalar)]
+
+
 def score(case: Case, raw: dict[str, Any]) -> dict[str, Any]:
     """One row of the table: what the doctor said about ``case``, scored against its known bugs."""
     bug_ids = [b.id for b in case.bugs]
@@ -111,9 +134,29 @@ def score(case: Case, raw: dict[str, Any]) -> dict[str, Any]:
             "bug_ranks": dict(zip(bug_ids, ranks)),
             "top3_real": sum(c in right for c in top3),
             "top3_shown": len(top3),
+            "scalar": bool(report.get("scalar")) if report else case.engine.scalar,
+            "outcomes": _outcomes(report) if report else {},
         }
     )
     return row
+
+
+def rescored(saved: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Saved rows, their candidates ranked again (rows without outcomes, a crash or a refusal, stay as saved)."""
+    by_name = {c.name: c for c in cases()}
+    rows = []
+    for old in saved:
+        case = by_name.get(old["case"])
+        if case is None or not old.get("outcomes"):
+            rows.append(old)
+            continue
+        checks = [{"id": i, **o} for i, o in old["outcomes"].items()]
+        report = {"checks": checks, "status": old["status"], "scalar": old["scalar"]}
+        report["diagnosis"] = [{"break_id": b} for b in rerank(old)]
+        row = score(case, {"report": report, "seconds": old["seconds"]})
+        row["failure"] = old["failure"]
+        rows.append(row)
+    return rows
 
 
 def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -212,11 +255,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the rows and the totals as JSON")
     parser.add_argument("--jobs", type=int, default=1, choices=(1, 2), help="doctors run at once (at most 2)")
     parser.add_argument("--only", action="append", default=[], help="only the cases whose name starts with this")
-    parser.add_argument("--load", help="print the table of an earlier --json output instead of running the doctor")
+    parser.add_argument(
+        "--load", help="rank the outcomes of an earlier --json output again and print the table (no doctor runs)"
+    )
     args = parser.parse_args(argv)
     if args.load:
         saved = json.loads(Path(args.load).read_text())
-        print(render(saved["rows"], saved["totals"], saved["totals"]["seconds_wall"]))
+        rows = rescored(saved["rows"])
+        total = totals(rows)
+        total["seconds_wall"] = saved["totals"]["seconds_wall"]
+        if args.json:
+            print(json.dumps({"totals": total, "rows": rows}, indent=1))
+        else:
+            print(render(rows, total, total["seconds_wall"]))
         return 0
     todo = [c for c in cases() if not args.only or any(c.name.startswith(p) for p in args.only)]
     started = time.perf_counter()

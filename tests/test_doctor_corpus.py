@@ -34,13 +34,17 @@ ROOT = Path(__file__).resolve().parents[1]
 # What the doctor as on main (3815c4d) achieved (benchmarks/eval_doctor.py, 82 runs): 59/81 bugs shown, 44/81 named,
 # 47/138 top-3 candidates real, 36/64 mutants first and in the top three.  Raise them as the doctor improves.
 # On that doctor the invariants below fail (21 silent "ok", 8 runs with no check, 25 false alarms): the "before".
-# After issue 15's work (this session, 82 runs): 81/81 shown, 78/81 named, 78/94 top-3 candidates real, 60/64
-# first, 62/64 in the top three, 0 false alarms, every engine examined; the floors sit just under those figures.
+# After issue 15's work (82 runs): 81/81 shown, 78/81 named, 78/94 top-3 candidates real, 60/64 first, 62/64 in the
+# top three, 0 false alarms, every engine examined.  Then (second bugs must show a check of their own, near ties
+# explain as many checks, forgot-zero-grad and a lone unwrapped number op named, ops from the registry, 82 runs):
+# 81/81 shown, 80/81 named, 79/84 top-3 candidates real, 63/64 first, 64/64 in the top three, 0 false alarms.
+# The floors sit at or just under those figures, and at the issue's targets (first >= 90%, top three >= 98%,
+# top-3 real >= 90%).
 FLOOR_SHOWN = 0.98  # share of known bugs whose engine gets >= 1 failing check
-FLOOR_NAMED = 0.95  # share of known bugs named among the candidates
-FLOOR_TOP3_REAL = 0.80  # share of the top-3 candidates that are bugs the engine has
-FLOOR_FIRST = 0.92  # single-bug mutants whose first candidate is the bug
-FLOOR_TOP3 = 0.95  # single-bug mutants with the bug among the first three
+FLOOR_NAMED = 0.97  # share of known bugs named among the candidates
+FLOOR_TOP3_REAL = 0.90  # share of the top-3 candidates that are bugs the engine has
+FLOOR_FIRST = 0.95  # single-bug mutants whose first candidate is the bug
+FLOOR_TOP3 = 0.98  # single-bug mutants with the bug among the first three
 MAX_FALSE_ALARMS = 0  # failing checks on clean engines
 EXP_WALK_RATIO = 20.0  # an exponential walk takes at least this many times the clean engine's time
 

@@ -17,7 +17,7 @@ import pytest
 
 from minigrad.doctor import examine, fingerprints
 from minigrad.doctor.compare import FLOAT32, FLOAT64, compare, compare_obs, error_finding, signature
-from minigrad.doctor.diagnose import SCORES, SIGNATURES, VARIANTS, Candidate, rank
+from minigrad.doctor.ranking import SCORES, SIGNATURES, VARIANTS, Candidate, rank
 from minigrad.doctor.report import CheckResult, Report, counted, describe
 
 RNG = np.random.default_rng(15)
@@ -156,12 +156,66 @@ def test_a_hand_written_signature_needs_its_contrast() -> None:
     scalar = fingerprints.load()["scalar"]["breaks"]
     learner = {"x - c": unwrapped, "x + c": unwrapped, "x+x": passing, "x*x": passing}
     assert rank(learner, scalar, True)[0].break_id == "number-not-wrapped"
-    learner = {"x - c": unwrapped, "x+x": passing, "x*x": passing}  # one number op alone is that op's bug
+    # One number op that raises AttributeError ('float' object has no attribute 'data') is the number, unless
+    # the same op between two of the engine's own objects fails too: then the op itself is wrong.
+    leaves = "x*u - u / (x + 0.5)"  # -, *, / and + between the engine's own objects
+    learner = {"x - c": unwrapped, "x+x": passing, "x*x": passing, leaves: passing}
+    assert rank(learner, scalar, True)[0].break_id == "number-not-wrapped"
+    learner[leaves] = _outcome({"name": "x.grad", "kind": "values"})
+    assert "number-not-wrapped" not in [c.break_id for c in rank(learner, scalar, True)]
+    # One number op alone that loses its gradient (2 - x through a detached -x) is that op's bug.
+    learner = {"x - c": _outcome({"name": "x.grad", "kind": "missing"}), "x+x": passing, leaves: passing}
     assert "number-not-wrapped" not in [c.break_id for c in rank(learner, scalar, True)]
     zero = _outcome({"name": "x.grad", "kind": "factor", "factor": 0.0})
     everything_zero = {"x - c": zero, "x+x": zero, "x*x": zero, "diamond": zero}
     named = [c.break_id for c in rank(everything_zero, scalar, True)]
     assert "number-not-wrapped" not in named and "backward-never-attached" not in named
+
+
+def test_a_zero_grad_that_clears_nothing_is_named_when_accumulation_is_right() -> None:
+    # zero_grad() a no-op: the second backward after it gives 2x the leaf's gradient (hand-derived: g + g).
+    doubled = _outcome({"name": "x.grad (second backward)", "kind": "factor", "factor": 2.0})
+    passing = {"status": "pass", "reps": 1}
+    tensor = fingerprints.load()["tensor"]["breaks"]
+    learner = {"second-backward-after-zero_grad": doubled, "second-backward-accumulates": passing, "x+x": passing}
+    assert rank(learner, tensor, False)[0].break_id == "forgot-zero-grad"
+    # The same 2x while a second backward without zero_grad is wrong too: the accumulation's bug, not zero_grad's.
+    learner["second-backward-accumulates"] = _outcome({"name": "x.grad (second backward)", "kind": "values"})
+    assert "forgot-zero-grad" not in [c.break_id for c in rank(learner, tensor, False)]
+
+
+def _candidate(name: str, score: float, points: dict[str, float]) -> Candidate:
+    return Candidate(name, score, explained=list(points), points=points)
+
+
+def test_a_second_candidate_must_show_a_check_of_its_own_more_than_loosely() -> None:
+    from minigrad.doctor.ranking import _distinct
+
+    best = _candidate("best", 0.7, {"a": 4.0, "b": 4.0, "c": 4.0})
+    loose = _candidate("loose", 0.4, {"a": 2.0, "d": SCORES["explains"]})  # d: only the kind of failure matches
+    firm = _candidate("firm", 0.4, {"d": SCORES["explains_new"]})  # d: its fields or its numbers match
+    assert [c.break_id for c in _distinct([best, loose])] == ["best"]
+    assert [c.break_id for c in _distinct([best, firm])] == ["best", "firm"]
+
+
+def test_a_near_tie_explains_nearly_as_many_checks() -> None:
+    from minigrad.doctor.ranking import _distinct
+
+    best = _candidate("best", 0.7, {c: 3.0 for c in "abcde"})
+    one_check = _candidate("one-check", 0.69, {"a": 4.5})  # a close score from one check that fits well
+    same_checks = _candidate("same-checks", 0.69, {c: 3.0 for c in "abcd"})
+    assert [c.break_id for c in _distinct([best, one_check])] == ["best"]
+    assert [c.break_id for c in _distinct([best, same_checks])] == ["best", "same-checks"]
+
+
+def test_the_unseeded_root_gets_the_name_of_the_engine_s_kind() -> None:
+    zero = _outcome({"name": "x.grad", "kind": "factor", "factor": 0.0})
+    passing = {"status": "pass", "reps": 1}
+    learner = {"x+x": zero, "x*x": zero, "diamond": zero, "exp": zero, "y = y * y, 16 times": passing}
+    scalar = [c.break_id for c in rank(learner, fingerprints.load()["scalar"]["breaks"], True)]
+    tensor = [c.break_id for c in rank(learner, fingerprints.load()["tensor"]["breaks"], False)]
+    assert "value-root-not-seeded" in scalar and "backward-seeded-with-zeros" not in scalar
+    assert "backward-seeded-with-zeros" in tensor and "value-root-not-seeded" not in tensor
 
 
 def test_the_scorer_s_numbers_live_in_one_table() -> None:

@@ -6,7 +6,7 @@
 
 The learner's code runs in child processes (see :mod:`.runner`); their
 outcomes are compared with minigrad's own (the reference) and matched against
-the fingerprints of the breaks catalog (see :mod:`.fingerprints`, :mod:`.diagnose`).
+the fingerprints of the breaks catalog (see :mod:`.fingerprints`, :mod:`.ranking`).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import numpy as np
 
 from ..messages import current_lang, using_lang
 from . import checks
-from .diagnose import Candidate, rank
 from .fingerprints import load
 from .outcome import outcome
+from .ranking import Candidate, rank
 from .report import EXIT_CODES, SCHEMA_VERSION, CheckResult, Report, example
 from .runner import TargetError, not_measured_text, run_learner
 
@@ -107,9 +107,5 @@ def examine(
         raw = run.results.get(spec.id, {"status": "error", "error": "no result", "lines": []})
         result, outcomes[spec.id] = _check_result(spec, raw, data["reference"].get(spec.id), run.header, lang)
         results.append(result)
-    # No check produced a gradient (each one that ran died or raised): nothing to match a fingerprint against.
-    produced = any(
-        o["status"] == "pass" or any(f["kind"] != "error" for f in o.get("findings", [])) for o in outcomes.values()
-    )
-    diagnosis = rank(outcomes, data["breaks"]) if produced else []
+    diagnosis = rank(outcomes, data["breaks"], is_scalar)  # none when no check produced a gradient
     return Report(target, is_scalar, run.api, results, diagnosis, round(run.seconds, 2))

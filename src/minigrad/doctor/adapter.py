@@ -1,7 +1,9 @@
 """How the doctor talks to a foreign engine: probe its API once, then drive it through one adapter.
 
-This module imports only NumPy and the standard library: it runs inside the
-learner's child process, where their own package may be called ``minigrad``.
+In the learner's child process this module imports only NumPy and the standard
+library (their own package may be called ``minigrad``): the op registry's table
+of unary ops, which minigrad reads from :mod:`minigrad.ops.registry`, comes
+from the parent there (:func:`unary_ops`).
 The adapter records every call as a line of Python in the learner's own
 spelling, so that a failing check prints a self-contained, pasteable example.
 """
@@ -13,13 +15,36 @@ import sys
 import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
-Array = np.ndarray[Any, np.dtype[Any]]
+from .interface import LeafMaker, LearnerTensor, LearnerValue
 
-UNARY = ("exp", "log", "tanh", "relu", "sigmoid")
+Array = np.ndarray[Any, np.dtype[Any]]
+Operand = LearnerValue | float  # an engine object, or a plain number beside one (``x - 2``)
+
+SENT_UNARY_OPS = "SENT_UNARY_OPS"  # the attribute of the child's private package that holds the parent's table
+
+
+def unary_ops() -> dict[str, tuple[float, float]]:
+    """The ops of one tensor the doctor probes, name -> the interval their test inputs come from.
+
+    They are minigrad's op registry (:func:`minigrad.ops.registry.op_table`): declaring an op there adds its
+    check to the doctor.  In the learner's child, where minigrad cannot be imported (their package may have its
+    name), the table is the one the parent sent (:mod:`.child` sets it on its private package first).
+    """
+    sent = getattr(sys.modules.get(__package__ or ""), SENT_UNARY_OPS, None)
+    if sent is not None:
+        return dict(sent)
+    from ..ops import elementwise  # noqa: F401  (its declarations fill the registry)
+    from ..ops.registry import op_table
+
+    return {row["name"]: (float(row["domain"][0]), float(row["domain"][1])) for row in op_table()}
+
+
+UNARY_OPS = unary_ops()
+UNARY = tuple(UNARY_OPS)
 BINARY = {"+": "__add__", "-": "__sub__", "*": "__mul__", "/": "__truediv__", "@": "__matmul__"}
 REVERSED = {"+": "__radd__", "-": "__rsub__", "*": "__rmul__", "/": "__rtruediv__"}
 METHODS = (*UNARY, "sum", "mean", "reshape", "transpose", "softmax")
@@ -104,7 +129,7 @@ class Engine:
 
     def __init__(
         self,
-        cls: Any,
+        cls: LeafMaker | type,
         module: types.ModuleType,
         class_name: str,
         scalar: bool | None = None,
@@ -291,7 +316,7 @@ class Engine:
             return "class", getattr(self.module, name)
         return None
 
-    def _apply(self, op: str, tensors: list[Any], *args: Any, **kwargs: Any) -> Any:
+    def _apply(self, op: str, tensors: list[Any], *args: Any, **kwargs: Any) -> LearnerValue:
         """Run ``op`` on engine objects ``tensors`` (and plain ``args``) however the engine spells it."""
         text, result = self._run_op(op, tensors, args, kwargs)
         return self._bind(result, text)
@@ -365,14 +390,14 @@ class Engine:
             return repr(obj)
         return self.names.get(id(obj), "?")
 
-    def _bind(self, obj: Any, expr: str, label: str | None = None) -> Any:
+    def _bind(self, obj: Any, expr: str, label: str | None = None) -> LearnerValue:
         if not self.recording:
-            return obj
+            return cast(LearnerValue, obj)
         name = label or f"t{len(self.names)}"
         self.names[id(obj)] = name
         self._keep.append(obj)
         self.emit(f"{name} = {expr}")
-        return obj
+        return cast(LearnerValue, obj)
 
     def emit(self, line: str) -> None:
         if self.recording:
@@ -396,7 +421,9 @@ class Engine:
         return ["import numpy as np", f"from {self.module.__name__} import {names}"]
 
     # ------------------------------------------------------------------ values in and out
-    def leaf(self, value: Any, requires_grad: bool = True, label: str | None = None, exact: bool = False) -> Any:
+    def leaf(
+        self, value: Any, requires_grad: bool = True, label: str | None = None, exact: bool = False
+    ) -> LearnerValue:
         if self.api["scalar"]:
             value = float(value) if exact else round(float(value), 2)
         elif np.issubdtype(np.asarray(value).dtype, np.floating) and self.recording and not exact:
@@ -408,15 +435,15 @@ class Engine:
         rg = f", requires_grad={requires_grad}" if self.api["requires_grad_kw"] else ""
         return self._bind(obj, f"{self.class_name}({shown}{rg})", label)
 
-    def const(self, value: Any) -> Any:
+    def const(self, value: Any) -> LearnerValue:
         return self.leaf(value, requires_grad=False)
 
-    def data(self, obj: Any) -> Any:
+    def data(self, obj: LearnerValue) -> Any:
         if "data" in self.over:
             return np.array(self.over["data"](obj), dtype=float)
         return np.array(self._raw(obj), dtype=float)
 
-    def grad(self, obj: Any) -> Any:
+    def grad(self, obj: LearnerValue) -> Any:
         """The gradient as an array (dtype kept, to see truncation), or None (a constant's "no gradient")."""
         g = self.over["grad"](obj) if "grad" in self.over else getattr(obj, self.api.get("grad_attr", "grad"), None)
         if g is None:
@@ -428,7 +455,7 @@ class Engine:
         return np.array(g)
 
     # ------------------------------------------------------------------ ops
-    def binop(self, op: str, a: Any, b: Any) -> Any:
+    def binop(self, op: str, a: Operand, b: Operand) -> LearnerValue:
         if op in self.over:
             return self._bind(self.over[op](a, b), f"{self.name(a)} {op} {self.name(b)}")
         left = self.is_engine(a)
@@ -445,29 +472,29 @@ class Engine:
             if not isinstance(number, (int, float)) or (not left and found[0] == "method"):
                 raise  # a reflected operator that fails is the engine's answer to ``2.5 - x``
             # An engine whose operators take only its own objects: wrap the number, as its users must.
-            other = a if left else b
+            other = cast(LearnerValue, a if left else b)  # the engine object beside the number
             wrapped = self.leaf(np.full(np.shape(self.data(other)), float(number)), requires_grad=False, exact=True)
             text, result = self._run_op(op, [a, wrapped] if left else [wrapped, b], (), {})
         if result is NotImplemented:
             raise NotPresentError(op)
         return self._bind(result, text)
 
-    def index(self, a: Any, key: Any) -> Any:
+    def index(self, a: LearnerValue, key: Any) -> LearnerValue:
         if not callable(getattr(self.cls, "__getitem__", None)):
             raise NotPresentError("__getitem__")
-        return self._bind(a[key], f"{self.name(a)}[{key!r}]")
+        return self._bind(cast(LearnerTensor, a)[key], f"{self.name(a)}[{key!r}]")
 
-    def pow(self, a: Any, c: float) -> Any:
+    def pow(self, a: LearnerValue, c: float) -> LearnerValue:
         if "pow" in self.over:
             return self._bind(self.over["pow"](a, c), f"pow({self.name(a)}, {c!r})")
         return self._apply("pow", [a], c)
 
-    def neg(self, a: Any) -> Any:
+    def neg(self, a: LearnerValue) -> LearnerValue:
         if "neg" in self.over:
             return self._bind(self.over["neg"](a), f"neg({self.name(a)})")
         return self._apply("neg", [a])
 
-    def call(self, op: str, a: Any, *args: Any, **kwargs: Any) -> Any:
+    def call(self, op: str, a: LearnerValue, *args: Any, **kwargs: Any) -> LearnerValue:
         """A method, module-level function or op class: ``a.op(...)``, ``op(a, ...)``, ``Op.apply(a, ...)``."""
         if op in self.over:
             kw = "".join(f", {k}={v!r}" for k, v in kwargs.items())
@@ -477,7 +504,7 @@ class Engine:
         plain = tuple(v for v in args if not self.is_engine(v))
         return self._apply(op, tensors, *plain, **kwargs)
 
-    def reduce(self, op: str, a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    def reduce(self, op: str, a: LearnerValue, axis: Any = None, keepdims: bool = False) -> LearnerValue:
         kwargs: dict[str, Any] = {}
         if axis is not None:
             if self.api["axis_kw"] is None:
@@ -489,22 +516,22 @@ class Engine:
             kwargs[self.api["keepdims_kw"]] = True
         return self.call(op, a, **kwargs)
 
-    def reshape(self, a: Any, shape: tuple[int, ...]) -> Any:
+    def reshape(self, a: LearnerValue, shape: tuple[int, ...]) -> LearnerValue:
         try:
             return self.call("reshape", a, shape)
         except TypeError:
             if "reshape" not in self.api["methods"]:
                 raise
-            return self._bind(a.reshape(*shape), f"{self.name(a)}.reshape(*{shape!r})")
+            return self._bind(cast(LearnerTensor, a).reshape(*shape), f"{self.name(a)}.reshape(*{shape!r})")
 
-    def transpose(self, a: Any) -> Any:
+    def transpose(self, a: LearnerValue) -> LearnerValue:
         if "transpose" in self.over or self._lookup("transpose") is not None:
             return self.call("transpose", a)
         if self.api["T"]:
-            return self._bind(a.T, f"{self.name(a)}.T")
+            return self._bind(cast(LearnerTensor, a).T, f"{self.name(a)}.T")
         raise NotPresentError("transpose")
 
-    def backward(self, root: Any) -> None:
+    def backward(self, root: LearnerValue) -> None:
         seed = ""
         if self.api.get("backward_seed"):
             seed = "1.0" if self.api["scalar"] else f"np.ones_like({self.name(root)}.{self.api['data_attr']})"
@@ -520,16 +547,18 @@ class Engine:
             self.over["backward"](root)
         elif self.api["backward"] == "function":
             self.module.backward(root)
-        elif self.api.get("backward_seed"):
-            root.backward(np.ones_like(self.data(root)) if not self.api["scalar"] else 1.0)
+        elif self.api.get("backward_seed"):  # ``def backward(self, grad)``: the seed is theirs to pass
+            seeded: Callable[..., None] = root.backward
+            seeded(np.ones_like(self.data(root)) if not self.api["scalar"] else 1.0)
         elif self.api["retain_graph"]:
-            root.backward(retain_graph=True)
+            retained: Callable[..., None] = root.backward
+            retained(retain_graph=True)
         else:
             root.backward()
         self.current_phase = "forward"
         self.phase("forward")
 
-    def zero_grad(self, *leaves: Any) -> None:
+    def zero_grad(self, *leaves: LearnerValue) -> None:
         attr = self.api.get("grad_attr", "grad")
         for leaf in leaves:
             if "zero_grad" in self.over:
@@ -545,7 +574,7 @@ class Engine:
                 setattr(leaf, attr, np.zeros_like(old) if isinstance(old, np.ndarray) else 0.0)
             self.emit(f"{self.name(leaf)}.{attr} = {'None' if self.api['grad_initial'] == 'none' else '0 * ...'}")
 
-    def loss(self, y: Any, w: Any) -> Any:
+    def loss(self, y: LearnerValue, w: Any) -> LearnerValue:
         """``(y * w).sum()`` with a constant, non-uniform ``w``: works without ``backward(grad)``."""
         if self.api["scalar"]:
             return self.binop("*", y, float(w))

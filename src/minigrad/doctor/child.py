@@ -65,9 +65,12 @@ class _Counter:
         pass
 
 
-def _doctor_modules() -> tuple[Any, Any]:
+def _doctor_modules(unary_ops: dict[str, tuple[float, float]]) -> tuple[Any, Any]:
+    """The doctor's adapter and checks as a private package, given the op registry's unary ops (the parent's
+    table: minigrad itself is never imported here)."""
     package = types.ModuleType("_minigrad_doctor")
     package.__path__ = [HERE]
+    vars(package)["SENT_UNARY_OPS"] = unary_ops  # read by adapter.unary_ops()
     sys.modules["_minigrad_doctor"] = package
     return importlib.import_module("_minigrad_doctor.adapter"), importlib.import_module("_minigrad_doctor.checks")
 
@@ -270,7 +273,7 @@ def main(jobdir: str) -> None:
         job = pickle.load(f)
     _limit_memory(job.get("memory_bytes"))
     sys.setrecursionlimit(job.get("recursionlimit", sys.getrecursionlimit()))
-    adapter, checks = _doctor_modules()
+    adapter, checks = _doctor_modules(job["unary_ops"])
     sys.meta_path.insert(0, _TheirMinigradOnly())
     sys.path.insert(0, job["cwd"])
     if os.path.isdir(os.path.join(job["cwd"], "src")):  # a src layout: their package importable by its own name

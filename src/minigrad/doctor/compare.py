@@ -22,7 +22,7 @@ not-engine    an op returned something that is not an engine object
 shared        two gradients are one array (``got``: True)
 ============  ==========================================================
 
-Findings are compared field by field (:mod:`.diagnose`), never as text; the
+Findings are compared field by field (:mod:`.ranking`), never as text; the
 report renders them in English or Spanish (:mod:`.report`).  The tolerance
 follows the precision of the learner's numbers: float32 gradients are
 compared at about 1e-4 relative, float64 ones tightly.

@@ -32,8 +32,8 @@ import numpy as np
 
 from . import adapter, checks
 from .child import run_check
-from .diagnose import ORDER_DEPENDENT
 from .outcome import outcome, to_json
+from .ranking import ORDER_DEPENDENT
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FOLDER = os.path.join(HERE, "fingerprints")  # the reference alone: each break's file is in its own folder
@@ -193,7 +193,7 @@ def break_hash(break_id: str) -> str:
 def measured_breaks() -> list[str]:
     """Every break the checks of an engine can see (not layers, optimizers, attention)."""
     from .. import breaks
-    from .diagnose import SIGNATURES  # diagnosed by a hand-written signature instead (see there why)
+    from .ranking import SIGNATURES  # diagnosed by a hand-written signature instead (see there why)
 
     return sorted(
         b for b, brk in breaks.all_breaks().items() if brk.family not in SKIPPED_FAMILIES and b not in SIGNATURES

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..messages import catalog, current_lang, text
-from .diagnose import Candidate
+from .ranking import Candidate
 from .runner import not_measured_text
 
 # Every text here is in messages/doctor.toml (keys doctor.report.*, doctor.counted.*, doctor.finding.*, ...).
@@ -315,7 +315,7 @@ class Report:
         if not failing:
             out.append("  " + say("allpass", lang))
         elif not self.diagnosis:
-            from .diagnose import produced_gradients
+            from .ranking import produced_gradients
 
             outcomes = {c.id: {"status": c.status, "findings": c.findings} for c in self.checks}
             key = "nomatch" if produced_gradients(outcomes) else "nogradient"

@@ -30,6 +30,7 @@ from typing import Any
 
 from ..messages import text
 from . import checks
+from .adapter import UNARY_OPS
 
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child.py")
 REFUSED = 4  # the child's exit code when it wrote refusal.pkl (child.REFUSED)
@@ -428,6 +429,7 @@ def run_learner(
         "seed": seed,
         "adapter": os.path.abspath(adapter) if adapter else None,
         "memory_bytes": memory_bytes,
+        "unary_ops": UNARY_OPS,  # the op registry's, for the child (which cannot import it)
     }
     children = Children()
     with tempfile.TemporaryDirectory(prefix="minigrad-doctor-") as tmp:

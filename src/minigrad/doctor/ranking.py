@@ -38,6 +38,9 @@ SCORES: dict[str, float] = {
     "stopped_by_shape_error": 0.5,  # the learner's run stopped at a broadcast error where the break's shape is wrong
     "max": 4.5,  # the most one check can score
     "explains": 2.0,  # the least a check must score to count as explained by the break
+    # the least a check must score to show a second bug: more than the kind of failure (its structured fields,
+    # its very numbers, a hand-written signature); a wrong-values check alone fits too many breaks
+    "explains_new": 2.5,
     "contradicted": -1.5,  # the break fails the check; the learner's engine passes it
     "other_error": 2.0,  # the break raises; the learner's engine raises another exception in that check
     "order_mixed": 4.5,  # a set-order break; the learner's check failed in some runs with fresh objects only
@@ -49,7 +52,9 @@ SCORES: dict[str, float] = {
     "against_per_explained": 3.0,  # more checks against a break than it explains: not a candidate
     "match_share": 0.8,  # of the score: the match
     "coverage_share": 0.2,  # of the score: the share of the learner's failing checks the break explains
-    "near_tie": 0.8,  # a candidate that explains nothing new is still listed when its score is this share of the best
+    # a candidate that shows nothing new is still listed when its score is this share of the best's, and it
+    # explains this share of as many checks (one check that fits well is no tie with thirty)
+    "near_tie": 0.8,
 }
 # Kinds of finding so specific that matching one counts whole, not shared with the check's other observations
 # (two gradients in one array, an op that returns a plain array, a time that grows exponentially).
@@ -57,13 +62,13 @@ DECISIVE_KINDS = ("shared", "not-engine", "slow")
 INTEGER_CAST_ERRORS = ("_UFuncOutputCastingError", "UFuncTypeError")  # exception classes, never their wording
 DISCONNECTED_ERROR = "RuntimeError"  # minigrad's refusal of a backward from an output with no graph
 EMPTY_GRADIENT = ({"kind": "missing"}, {"kind": "factor", "factor": 0.0})
-NO_GRADIENT_ERRORS = ("timeout", "died")  # a run that produced nothing: no gradient to diagnose
 
 # The scalar and tensor variants of one bug: a scalar engine is told the scalar name, a tensor engine the other.
 VARIANTS = {
     "accumulate-overwrite": "value-assign-not-accumulate",
     "tensor-topo-from-set": "value-topo-from-set",
     "intermediate-grad-kept": "value-grad-not-reset",
+    "backward-seeded-with-zeros": "value-root-not-seeded",
 }
 
 
@@ -79,6 +84,10 @@ class Signature:
     among_passing: bool = False  # one op's bug: most checks must pass (every gradient zero is another bug)
     contrast: tuple[str, ...] = ()  # checks that must pass for the bug to be this one (the same op, done right)
     least: int = 1  # how many checks must show it
+    decisive: tuple[dict[str, Any], ...] = ()  # findings that show it in one check, whatever ``least`` says
+    # a check -> the checks that do its op between the engine's own objects (ids, or the start of ids): when one
+    # of them fails too, the op itself is wrong, and the check is no sign of this bug
+    same_op: dict[str, tuple[str, ...]] = field(default_factory=dict)
     steady: bool = False  # not when results change from run to run (a set's order also loses gradients)
 
 
@@ -88,6 +97,14 @@ def _error(*classes: str) -> tuple[dict[str, Any], ...]:
 
 _UNWRAPPED = (*_error("TypeError", "AttributeError"), *EMPTY_GRADIENT)
 _NUMBER_CHECKS = [f"{a} {op} {b}" for op in "+-*/" for a, b in (("x", "c"), ("c", "x"))]
+_LEAVES = "x*u - u / (x + 0.5)"  # the scalar check of + - * / between the engine's own objects
+# Each op between two of the engine's own objects: the tensor checks (broadcast zoo), and the scalar ones.
+_OP_CHECKS = {
+    "+": ("add(", "x+x", _LEAVES),
+    "-": ("sub(", _LEAVES),
+    "*": ("mul(", "x*x", _LEAVES),
+    "/": ("div(", _LEAVES),
+}
 
 # Hand-written signatures, written from each bug's mechanics.  Marked as such in the report.  The lab has a break
 # for each (most of them in its learner-style engine, since minigrad cannot have them), but one measurement of
@@ -103,7 +120,16 @@ SIGNATURES: dict[str, Signature] = {
         {**{c: _UNWRAPPED for c in _NUMBER_CHECKS}, "neg": _error("TypeError", "AttributeError")},
         contrast=("x+x", "x*x"),  # the same ops between the engine's own objects work
         least=2,  # one number op alone that loses its gradient is that op's bug (2 - x through a detached -x)
+        decisive=_error("TypeError", "AttributeError"),  # ``'float' object has no attribute 'data'``: the number
+        same_op={c: _OP_CHECKS[c.split()[1]] for c in _NUMBER_CHECKS},
         steady=True,
+    ),
+    # zero_grad() that clears nothing: the second backward after it doubles the leaf's gradient, while a second
+    # backward without it accumulates right (else the bug is in the accumulation: another break)
+    "forgot-zero-grad": Signature(
+        {"second-backward-after-zero_grad": ({"name": "x.grad (second backward)", "kind": "factor", "factor": 2.0},)},
+        required=("second-backward-after-zero_grad",),
+        contrast=("second-backward-accumulates",),
     ),
     "math-exp-overflow": Signature(
         {
@@ -128,6 +154,7 @@ class Candidate:
     explained: list[str] = field(default_factory=list)  # the learner's failing checks this break explains
     contradicted: list[str] = field(default_factory=list)  # checks this break fails and the learner's passes
     hand_written: bool = False  # matched a hand-written signature, not a measured fingerprint
+    points: dict[str, float] = field(default_factory=dict)  # what each explained check scored (see SCORES)
 
 
 def _same_numbers(a: Any, b: Any) -> bool:
@@ -251,13 +278,17 @@ def _measured(
             total += points
             if points >= SCORES["explains"]:
                 cand.explained.append(check_id)
+                cand.points[check_id] = points
                 cand.evidence.append(_evidence(check_id, learner[check_id], fingerprint[check_id]))
         elif not _order_dependent({check_id: fingerprint[check_id]}):  # a set's order may be lucky: no contradiction
             total += SCORES["contradicted"]
             cand.contradicted.append(check_id)
     if any(f["kind"] == "dtype" for out in fingerprint.values() for f in out["findings"]):
         # integer gradients: any check whose in-place add crashed on an integer gradient is this bug too
-        cand.explained += [c for c in sorted(failing) if c not in predicted and _integer_crash(learner[c])]
+        for check_id in sorted(failing):
+            if check_id not in predicted and _integer_crash(learner[check_id]):
+                cand.explained.append(check_id)
+                cand.points[check_id] = SCORES["integer_crash"]
     if not cand.explained or len(cand.contradicted) > SCORES["against_per_explained"] * len(cand.explained):
         return None
     if _order_dependent(fingerprint) and not order_seen and len(cand.explained) < len(predicted) / 2:
@@ -282,12 +313,16 @@ def _hand_written(break_id: str, sig: Signature, learner: dict[str, dict[str, An
         if check_id not in runnable:
             continue
         outcome = learner[check_id]
+        same_op = [c for c in learner if c.startswith(sig.same_op.get(check_id, ())) and c != check_id]
+        if outcome["status"] == "fail" and any(learner[c]["status"] == "fail" for c in same_op):
+            continue  # the op fails between the engine's own objects too: the op's bug, not this one
         if outcome["status"] == "fail":
             predicted += 1
             shown = any(_matches(f, p) for f in outcome["findings"] for p in patterns)
             total += SCORES["signature"] if shown else SCORES["fails"]
             if shown:
                 cand.explained.append(check_id)
+                cand.points[check_id] = SCORES["signature"]
                 cand.evidence.append(_evidence(check_id, outcome))
         elif check_id in sig.required:
             predicted += 1
@@ -301,21 +336,23 @@ def _hand_written(break_id: str, sig: Signature, learner: dict[str, dict[str, An
                 predicted += 1
                 total += SCORES["signature_elsewhere"]
                 cand.explained.append(check_id)
+                cand.points[check_id] = SCORES["signature_elsewhere"]
                 cand.evidence.append(_evidence(check_id, learner[check_id]))
-    if len(cand.explained) < sig.least:
+    decisive = any(_matches(f, p) for c in cand.explained for f in learner[c]["findings"] for p in sig.decisive)
+    if len(cand.explained) < sig.least and not decisive:
         return None
     cand.score = _score(total, predicted, len(cand.explained), len(failing))
     return cand
 
 
 def produced_gradients(learner: dict[str, dict[str, Any]]) -> bool:
-    """Whether any check got as far as a gradient: a run that only timed out, died or left every gradient
-    empty has nothing to diagnose."""
+    """Whether any check got as far as a gradient: a run whose every check raised, timed out, died or left
+    every gradient empty has nothing to diagnose."""
     for outcome in learner.values():
         if outcome["status"] == "pass":
             return True
         for f in outcome.get("findings", []) if outcome["status"] == "fail" else []:
-            if f["kind"] != "missing" and not (f["kind"] == "error" and f.get("error") in NO_GRADIENT_ERRORS):
+            if f["kind"] not in ("missing", "error"):
                 return True
     return False
 
@@ -350,15 +387,21 @@ def rank(
 
 
 def _distinct(ranked: list[Candidate]) -> list[Candidate]:
-    """The best candidate, then each one that explains a failing check no better-ranked candidate explains (a
-    second bug of the engine), or that nearly ties the best (the checks cannot tell the two apart).  A candidate
-    whose every explained check a better one already explains, at a much lower score, is another name for the
-    same evidence: listing it only hides the answer."""
+    """The best candidate, then each one that shows a failing check no better-ranked candidate explains (a
+    second bug of the engine), or that nearly ties the best (the checks cannot tell the two apart).
+
+    To show a check, a candidate must match more than its kind of failure (``explains_new`` in SCORES): wrong
+    values alone fit most breaks of the same part of the engine.  A candidate whose every explained check a
+    better one already explains, or that explains the rest only loosely, at a much lower score, is another name
+    for the same evidence: listing it only hides the answer."""
     kept: list[Candidate] = []
     covered: set[str] = set()
     for cand in ranked:
-        new = set(cand.explained) - covered
-        if not kept or new or cand.score >= SCORES["near_tie"] * kept[0].score:
+        new = [c for c in cand.explained if c not in covered and cand.points[c] >= SCORES["explains_new"]]
+        best = kept[0] if kept else cand
+        tie = cand.score >= SCORES["near_tie"] * best.score
+        tie = tie and len(cand.explained) >= SCORES["near_tie"] * len(best.explained)
+        if not kept or new or tie:
             kept.append(cand)
             covered |= set(cand.explained)
     return kept
