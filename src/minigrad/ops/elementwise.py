@@ -249,7 +249,7 @@ _erf = np.vectorize(math.erf, otypes=[np.float64])
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 
 
-hand_written_unary("gelu", torch_name="nn.functional.gelu", domain=(-3.0, 3.0))
+hand_written_unary("gelu", torch_name="nn.functional.gelu", domain=(-3.0, 3.0), one_definition=False)
 
 
 def gelu(a: TensorLike, approximate: str = "none") -> Tensor:

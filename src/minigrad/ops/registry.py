@@ -124,21 +124,29 @@ def install_namespace_methods(cls: type[Any], call: Callable[[Any, str, Any], An
 
 # Ops of one tensor written by hand (extra keyword arguments, a tuned forward): they join the table only;
 # their Tensor method and F entries are written beside them.  name -> (PyTorch name, domain, input kind).
-HAND_WRITTEN_UNARY: dict[str, tuple[str, tuple[float, float], str]] = {}
+HAND_WRITTEN_UNARY: dict[str, tuple[str, tuple[float, float], str, bool]] = {}
 
 
-def hand_written_unary(name: str, *, torch_name: str, domain: tuple[float, float], inputs: str = "real") -> None:
-    """Add a hand-written op of one tensor (``gelu(x, approximate)``) to :func:`op_table`."""
+def hand_written_unary(
+    name: str, *, torch_name: str, domain: tuple[float, float], inputs: str = "real", one_definition: bool = True
+) -> None:
+    """Add a hand-written op of one tensor (``gelu(x, approximate)``) to :func:`op_table`.
+
+    ``one_definition=False`` says that engines define the op in more than one right way (GELU exact, or its
+    tanh approximation, as GPT-2 and minGPT write it): the doctor then does not probe it, since no single
+    reference can tell a learner's right variant from a bug.
+    """
     if name in UNARY_OPS or name in HAND_WRITTEN_UNARY:
         raise ValueError(text("tensor.op_declared", name=name))
-    HAND_WRITTEN_UNARY[name] = (torch_name, domain, inputs)
+    HAND_WRITTEN_UNARY[name] = (torch_name, domain, inputs, one_definition)
 
 
 def op_table() -> list[dict[str, Any]]:
-    """The ops of one tensor as data: name, PyTorch name, input domain, input kind (for the doctor and tests)."""
-    declared = [(s.name, s.torch_name, s.domain, s.inputs) for s in UNARY_OPS.values()]
+    """The ops of one tensor as data: name, PyTorch name, input domain, input kind, and whether engines agree
+    on one definition (for the doctor and tests)."""
+    declared = [(s.name, s.torch_name, s.domain, s.inputs, True) for s in UNARY_OPS.values()]
     by_hand = [(name, *row) for name, row in HAND_WRITTEN_UNARY.items()]
     return [
-        {"name": name, "torch_name": torch_name, "domain": domain, "inputs": inputs}
-        for name, torch_name, domain, inputs in [*declared, *by_hand]
+        {"name": name, "torch_name": torch_name, "domain": domain, "inputs": inputs, "one_definition": one}
+        for name, torch_name, domain, inputs, one in [*declared, *by_hand]
     ]
