@@ -273,13 +273,13 @@ def cmd_mystery(phase: int | None, family: str | None, seed: int | None) -> int:
             where=where,
             seed=state.seed,
             path=mystery.state_path(),
-            var=mystery.TOKEN_VAR,
-            token=state.token,
         )
     )
     training = mystery.training_procedure(candidates, state.seed)  # phase 19: runs and dashboards, not scripts
     if training is not None:
         print(training)
+    else:
+        print(text("lab.mystery.script_procedure", var=mystery.TOKEN_VAR, token=state.token))
     return 0
 
 
