@@ -133,9 +133,9 @@ def test_the_lab_loaded_as_src_minigrad_runs_its_scripts_on_that_very_package() 
         "results = run_cases(all_breaks()['skip-unbroadcast'])\n"
         "print(results[0].outcome, results[1].outcome)\n"
         "print(sorted(m for m in sys.modules if m == 'minigrad' or m.startswith('minigrad.')))\n"
-        "from src.minigrad.breaks.case_report import _as_public_package\n"
+        "from src.minigrad.breaks.case_report import as_public_package\n"
         "assert 'src.minigrad.training.gpt' not in sys.modules\n"
-        "with _as_public_package():\n"
+        "with as_public_package():\n"
         "    import minigrad.training.gpt as gpt\n"  # not loaded yet: imported once, as src.minigrad's
         "print(gpt is sys.modules['src.minigrad.training.gpt'], gpt.__spec__.name, 'minigrad' in sys.modules)\n"
     )
