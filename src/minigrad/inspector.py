@@ -37,8 +37,10 @@ adds them for every ReLU/GELU and every :class:`~minigrad.nn.MultiheadAttention`
 * **attention entropy** (:class:`AttentionEntropy`, on a MultiheadAttention):
   for each head ``h``, the mean over query rows of
   ``H = -sum_j w_j ln w_j`` (nats, ``0 ln 0 = 0``), ``w`` that row's attention
-  weights, recomputed from the call's own query, key and masks with the
-  module's weights (no dropout).  A row counts when its masks let it attend
+  weights before dropout, from the masked scores the call's own softmax read
+  (found in its autograd graph, so not computed twice; recomputed from the
+  call's query, key and masks with the module's weights when the call left no
+  graph).  A row counts when its masks let it attend
   to at least one key; in self-attention with a ``key_padding_mask`` the
   padded positions' own rows are left out (their outputs are never scored).
   ``0`` is a head that looks at one key; ``ln S`` one that spreads evenly over
@@ -232,16 +234,67 @@ def _as_array(x: Any) -> Array | None:
     return np.asarray(x.data if isinstance(x, Tensor) else x)
 
 
+def _forward_scores(output: Any, inputs: tuple[Any, ...]) -> Array | None:
+    """The masked scores the call's own softmax read (``(N, H, L, S)``, ``-inf`` where blocked), or None.
+
+    Found by walking the autograd graph back from the call's output to the
+    first ``softmax`` node, never past the call's own query, key and value
+    (behind them lie the layers before, and their softmaxes) nor past a leaf:
+    only this call's ops are visited.  None when there is no graph (no input
+    or weight needs a gradient) or no softmax in it; the caller then
+    recomputes the scores.
+    """
+    first = output[0] if isinstance(output, tuple | list) and output else output
+    if not isinstance(first, Tensor):
+        return None
+    stops = {id(x) for x in inputs if isinstance(x, Tensor)}
+    frontier, seen = [first], set(stops)
+    while frontier and len(seen) < 256:  # a guard: this call's graph is a dozen nodes
+        node = frontier.pop(0).grad_fn
+        if node is None:
+            continue
+        if node.op == "softmax":
+            return np.asarray(node.inputs[0].data)
+        for parent in node.inputs:
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                frontier.append(parent)
+    return None
+
+
+class _Workspace:
+    """Two arrays kept from one call to the next: the entropy's large temporaries, without fresh pages each time."""
+
+    __slots__ = ("shifted", "exps")
+
+    def __init__(self) -> None:
+        self.shifted: Array = np.empty(0)
+        self.exps: Array = np.empty(0)
+
+    def arrays(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> tuple[Array, Array]:
+        if self.shifted.shape != shape or self.shifted.dtype != dtype:
+            self.shifted, self.exps = np.empty(shape, dtype), np.empty(shape, dtype)
+        return self.shifted, self.exps
+
+
 def attention_entropy_of_call(
-    module: MultiheadAttention, args: tuple[Any, ...], kwargs: dict[str, Any]
+    module: MultiheadAttention,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    output: Any = None,
+    workspace: _Workspace | None = None,
 ) -> tuple[Array, Array]:
     """``(row_entropy, counted)``, both ``(N, H, L)``, of one call ``module(*args, **kwargs)``, off the graph.
 
-    The scores are recomputed from the call's query and key through the
-    module's own projections (and rotary embedding) and its own mask merge:
-    ``s = (Q_h * scale) K_h^T``, blocked keys set to a huge negative number.
-    With ``m = max_j s_j``, ``d_j = s_j - m``, ``e_j = exp(d_j)`` and
-    ``Z = sum_j e_j``, the row's weights are ``w_j = e_j / Z`` and its entropy
+    The scores ``s = (Q_h * scale) K_h^T`` with the masks applied are the ones
+    the call's own softmax read, found in the graph of its ``output`` (see
+    :func:`_forward_scores`); blocked keys, ``-inf`` there, become a huge
+    negative finite number.  Without an output or a graph they are recomputed
+    from the call's query and key through the module's own projections (and
+    rotary embedding) and its own mask merge: the same numbers, by the same
+    operations.  With ``m = max_j s_j``, ``d_j = s_j - m``, ``e_j = exp(d_j)``
+    and ``Z = sum_j e_j``, the row's weights are ``w_j = e_j / Z`` and its
+    entropy
 
         H = -sum_j w_j ln w_j = ln Z - sum_j e_j d_j / Z,
 
@@ -250,6 +303,7 @@ def attention_entropy_of_call(
     dropout are computed (no generator is touched); a NaN score gives a NaN
     entropy.  ``counted``: the rows that may attend to some key, less the
     padded queries' rows in self-attention (see the module docstring).
+    ``workspace`` keeps the two ``(N, H, L, S)`` temporaries between calls.
     """
     call = dict(zip(_ATTENTION_ARGUMENTS, args))
     call.update(kwargs)
@@ -267,7 +321,35 @@ def attention_entropy_of_call(
     if call.get("is_causal") and blocked is None:
         blocked = ~causal_mask(length, source)
     mask = merge_masks(blocked, padding, n, module.num_heads, length, source)
-    e, heads, head_dim = module.embed_dim, module.num_heads, module.head_dim
+    heads = module.num_heads
+    scores = None if output is None else _forward_scores(output, (call["query"], call["key"], call["value"]))
+    if scores is not None:
+        # blocked: a finite number so far below any score that exp gives 0, and 0 * it is 0 (not -inf's NaN)
+        floor = scores.dtype.type(-np.finfo(scores.dtype).max / 4)
+        shifted, exps = (workspace or _Workspace()).arrays(scores.shape, scores.dtype)
+        np.maximum(scores, floor, out=shifted)
+    else:
+        shifted = _recomputed_scores(module, q, k, mask)
+        exps = np.empty_like(shifted)
+    np.subtract(shifted, shifted.max(axis=-1, keepdims=True), out=shifted)
+    np.exp(shifted, out=exps)
+    z = exps.sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        row_entropy = np.log(z) - np.einsum("nhls,nhls->nhl", exps, shifted) / z
+    if mask is None:
+        counted = np.ones((n, heads, length), dtype=bool)
+    else:
+        allowed = mask if mask.dtype == np.bool_ else mask > -np.inf
+        counted = np.broadcast_to(allowed.any(axis=-1), (n, heads, length)).copy()
+    if padding is not None and length == source:
+        padded = padding if padding.dtype == np.bool_ else padding == -np.inf
+        counted &= ~padded[:, None, :]
+    return row_entropy, counted
+
+
+def _recomputed_scores(module: MultiheadAttention, q: Array, k: Array, mask: Array | None) -> Array:
+    """``(Q_h * scale) K_h^T`` with ``mask`` applied, blocked keys at a huge negative finite number (a new array)."""
+    n, e, heads, head_dim = q.shape[0], module.embed_dim, module.num_heads, module.head_dim
     weight, bias = module.in_proj_weight.data, module.in_proj_bias
 
     def project(x: Array, part: int) -> Array:
@@ -282,24 +364,10 @@ def attention_entropy_of_call(
             heads_q = module.rotary.forward(Tensor(heads_q)).data
             heads_k = module.rotary.forward(Tensor(heads_k)).data
     scores = (heads_q * heads_q.dtype.type(scale_factor(head_dim))) @ heads_k.swapaxes(-1, -2)
-    # blocked: a finite number so far below any score that exp gives 0, and 0 * it is 0 (not -inf's NaN)
     floor = scores.dtype.type(-np.finfo(scores.dtype).max / 4)
     if mask is not None:
         scores = np.where(mask, scores, floor) if mask.dtype == np.bool_ else scores + np.maximum(mask, floor)
-    shifted = scores - scores.max(axis=-1, keepdims=True)
-    exps = np.exp(shifted)
-    z = exps.sum(axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        row_entropy = np.log(z) - np.einsum("nhls,nhls->nhl", exps, shifted) / z
-    if mask is None:
-        counted = np.ones((n, heads, length), dtype=bool)
-    else:
-        allowed = mask if mask.dtype == np.bool_ else mask > -np.inf
-        counted = np.broadcast_to(allowed.any(axis=-1), (n, heads, length)).copy()
-    if padding is not None and length == source:
-        padded = padding if padding.dtype == np.bool_ else padding == -np.inf
-        counted &= ~padded[:, None, :]
-    return row_entropy, counted
+    return np.ascontiguousarray(scores)
 
 
 class HookHandle(RemovableHandle):
@@ -416,12 +484,12 @@ class Inspector:
                 f"Inspector.register_attention_entropy: {name!r} must be a MultiheadAttention, "
                 f"got {type(module).__name__}"
             )
-        table, attention = self.attention_entropy, module
+        table, attention, workspace = self.attention_entropy, module, _Workspace()
         table[name] = AttentionEntropy()
 
         def observe(module: Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
             if is_grad_enabled():
-                table[name].update(*attention_entropy_of_call(attention, args, kwargs))
+                table[name].update(*attention_entropy_of_call(attention, args, kwargs, output, workspace))
 
         hook = module.register_forward_hook(observe, with_kwargs=True)
         return self._keep("attention_entropy", name, hook, table)
