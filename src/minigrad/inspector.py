@@ -78,6 +78,10 @@ __all__ = [
 ]
 
 
+_add, _maximum, _minimum = np.add.reduce, np.maximum.reduce, np.minimum.reduce
+_FLOAT64 = np.dtype(np.float64)
+
+
 def spectral_norm(matrix: Array, iterations: int = 30) -> float:
     """The largest singular value of a 2-D array, by power iteration on ``W^T W``.
 
@@ -99,6 +103,27 @@ def spectral_norm(matrix: Array, iterations: int = 30) -> float:
     return float(np.linalg.norm(w @ v))
 
 
+class Scratch:
+    """One flat array per dtype, grown as needed and lent to one computation at a time.
+
+    The statistics' temporaries (``|x|``, ``(x - mean)^2``, a float64 copy of
+    a weight) are as large as the arrays watched; written into arrays kept
+    from one step to the next they cost no fresh pages from the allocator.
+    """
+
+    __slots__ = ("arrays",)
+
+    def __init__(self) -> None:
+        self.arrays: dict[np.dtype[Any], Array] = {}
+
+    def take(self, size: int, dtype: np.dtype[Any]) -> Array:
+        """A 1-D array of ``size`` elements of ``dtype`` (contents undefined), valid until the next ``take``."""
+        array = self.arrays.get(dtype)
+        if array is None or array.size < size:
+            array = self.arrays[dtype] = np.empty(size, dtype)
+        return array[:size]
+
+
 class RunningStats:
     """Mean, population std, max, mean |x| and L2 norm of every value seen, without keeping the values."""
 
@@ -112,12 +137,14 @@ class RunningStats:
         self.abs_sum = 0.0
         self.square_sum = 0.0
 
-    def update(self, values: Array) -> None:
+    def update(self, values: Array, scratch: Scratch | None = None) -> None:
         """Add every element of ``values`` to the series (NaN and Inf propagate, as they should: they are news).
 
         Sums run in float64 whatever the array's dtype; a float32 or float16
         array is centred in its own precision (no float64 copy of a large
-        activation), which is all the precision its values have.
+        activation), which is all the precision its values have.  ``|x|`` and
+        ``(x - mean_b)^2`` are written into one array of ``scratch`` (a new
+        one without it); the numbers are the same either way.
         """
         batch = np.asarray(values).ravel()
         if batch.dtype.kind != "f":
@@ -125,12 +152,14 @@ class RunningStats:
         n_b = batch.size
         if n_b == 0:
             return
-        mean_b = float(np.sum(batch, dtype=np.float64)) / n_b
-        self.abs_sum += float(np.sum(np.abs(batch), dtype=np.float64))
-        self.max = max(self.max, float(batch.max()))
-        centered = batch - batch.dtype.type(mean_b)
-        np.square(centered, out=centered)
-        m2_b = float(np.sum(centered, dtype=np.float64))
+        work = np.empty_like(batch) if scratch is None else scratch.take(n_b, batch.dtype)
+        # the ufuncs' own reductions: what np.sum and ndarray.max call, less their Python wrappers
+        mean_b = float(_add(batch, dtype=np.float64)) / n_b
+        self.abs_sum += float(_add(np.abs(batch, out=work), dtype=np.float64))
+        self.max = max(self.max, float(_maximum(batch)))
+        np.subtract(batch, batch.dtype.type(mean_b), out=work)
+        np.square(work, out=work)
+        m2_b = float(_add(work, dtype=np.float64))
         self.square_sum += m2_b + n_b * mean_b * mean_b  # sum x^2 = sum (x - mean)^2 + n mean^2: no cancellation
         n = self.count
         total = n + n_b
@@ -172,8 +201,11 @@ class DeadUnits:
         array = np.asarray(values)
         if array.ndim == 0 or array.size == 0:
             return
-        fired: Array = np.asarray((array > 0).reshape(-1, array.shape[-1]).any(axis=0))
-        if self.finite and not np.isfinite(array).all():
+        # a unit fired where its largest value is > 0; NaN and +-Inf show in the largest or the smallest
+        # value (NaN in both), so two reductions and no array as large as the activation
+        largest: Array = _maximum(array.reshape(-1, array.shape[-1]), axis=0)
+        fired: Array = largest > 0
+        if self.finite and not (np.isfinite(largest).all() and math.isfinite(float(_minimum(array, axis=None)))):
             self.finite = False
         if self.alive is None or self.alive.shape != fired.shape:
             self.alive = fired
@@ -411,6 +443,7 @@ class Inspector:
         self.dead_units: dict[str, DeadUnits] = {}
         self.attention_entropy: dict[str, AttentionEntropy] = {}
         self._handles: dict[tuple[str, str], HookHandle] = {}
+        self._scratch = Scratch()  # the hooks run one at a time: one scratch array per dtype for all
 
     def _claim(self, kind: str, name: str) -> None:
         if not isinstance(name, str) or not name:
@@ -426,13 +459,13 @@ class Inspector:
         self._claim("forward", name)
         if not isinstance(module, Module):
             raise TypeError(f"Inspector.register_forward: {name!r} must be a Module, got {type(module).__name__}")
-        activations = self.activations
+        activations, scratch = self.activations, self._scratch
         activations[name] = RunningStats()
 
         def observe(module: Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
             array = _first_array(output)
             if array is not None:
-                activations[name].update(array)
+                activations[name].update(array, scratch)
 
         hook = module.register_forward_hook(observe, with_kwargs=True)
         return self._keep("forward", name, hook, self.activations)
@@ -442,12 +475,16 @@ class Inspector:
         self._claim("backward", name)
         if not isinstance(param, Tensor) or not param.requires_grad or not param.is_leaf:
             raise TypeError(f"Inspector.register_backward: {name!r} must be a leaf tensor that requires grad")
-        gradients, norms = self.gradients, self.weight_norms
+        gradients, norms, scratch = self.gradients, self.weight_norms, self._scratch
         gradients[name] = RunningStats()
 
         def observe(param: Tensor, grad: Array) -> None:
-            gradients[name].update(grad)
-            weight = param.data.astype(np.float64, copy=False).ravel()
+            gradients[name].update(grad, scratch)
+            weight = param.data.ravel()
+            if weight.dtype != np.float64:  # summed in float64: a copy, into the scratch array rather than a new one
+                wide = scratch.take(weight.size, _FLOAT64)
+                np.copyto(wide, weight)
+                weight = wide
             norms[name] = math.sqrt(float(weight @ weight))
 
         def filled(param: Tensor) -> None:
