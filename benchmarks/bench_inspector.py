@@ -24,6 +24,16 @@ ended with the same weights (instrumentation must not change them: a SHA-256
 of the parameters' bytes).  ``--parts`` adds one variant per kind of reading
 (forward statistics, gradient statistics, dead units, attention entropy) to
 say where the overhead goes.
+
+Page faults weigh: with glibc's default malloc, the plain step frees and
+maps again a few thousand pages per step (its large temporaries come and go;
+glibc trims the heap's top and maps big blocks afresh), and a variant that
+keeps a few arrays alive between steps can change that pattern and look
+*faster* than plain.  So each variant is run twice: with the default
+allocator (what a user gets), and with a steady one (``MALLOC_MMAP_THRESHOLD_``
+and ``MALLOC_TRIM_THRESHOLD_`` fixed for the child, so that freed memory stays
+mapped: a dozen faults per step), where the ratio is the readings' own
+computing cost.  ``--allocator`` picks one.
 """
 
 from __future__ import annotations
@@ -45,6 +55,8 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 PARTS = ("forward", "backward", "dead_units", "attention_entropy")
+# glibc's tunables: blocks up to 16 MiB from the heap, and the heap's top never given back (1 GiB)
+STEADY = {"MALLOC_MMAP_THRESHOLD_": str(16 << 20), "MALLOC_TRIM_THRESHOLD_": str(1 << 30)}
 
 
 def _watch(variant: str, model: object, max_depth: int | None) -> object | None:
@@ -122,6 +134,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="processes per variant")
     parser.add_argument("--max-depth", type=int, default=None, help="modules watched: dots in the name at most")
     parser.add_argument("--parts", action="store_true", help="also time each kind of reading on its own")
+    parser.add_argument("--allocator", choices=("default", "steady", "both"), default="both", help="see above")
     parser.add_argument("--child", choices=("plain", "inspected", *PARTS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     from minigrad.training.loop import INSPECT_DEPTH, LoopConfig
@@ -133,25 +146,44 @@ def main() -> None:
     variants = ["plain", "inspected", *(PARTS if args.parts else ())]
     common = ["--steps", str(args.steps), "--warmup", str(args.warmup)]
     common += ["--max-depth", str(-1 if depth is None else depth)]
-    results: dict[str, list[dict[str, float | str]]] = {v: [] for v in variants}
-    load = os.getloadavg()
-    for repeat in range(args.repeats):
-        for variant in variants if repeat % 2 == 0 else variants[::-1]:  # taking turns: ABBA...
-            done = subprocess.run(
-                [sys.executable, __file__, "--child", variant, *common], capture_output=True, text=True, check=True
-            )
-            results[variant].append(json.loads(done.stdout.strip().splitlines()[-1]))
     config = LoopConfig()
-
-    def median(variant: str, key: str) -> float:
-        return statistics.median(float(r[key]) for r in results[variant])
-
     print(
         f"MiniGPT training step (d_model {config.d_model}, {config.n_layers} layers, batch {config.batch_size}, "
         f"float32, one BLAS thread); {args.repeats} fresh processes per variant, {args.steps} timed steps each "
         f"after {args.warmup} untimed; medians over processes"
     )
-    print(f"  load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, after: {os.getloadavg()[0]:.2f}")
+    digests: set[str] = set()
+    for allocator in ("default", "steady") if args.allocator == "both" else (args.allocator,):
+        environment = {k: v for k, v in os.environ.items() if k not in STEADY}
+        if allocator == "steady":
+            environment.update(STEADY)
+        load = os.getloadavg()
+        results: dict[str, list[dict[str, float | str]]] = {v: [] for v in variants}
+        for repeat in range(args.repeats):
+            for variant in variants if repeat % 2 == 0 else variants[::-1]:  # taking turns: ABBA...
+                done = subprocess.run(
+                    [sys.executable, __file__, "--child", variant, *common],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    env=environment,
+                )
+                results[variant].append(json.loads(done.stdout.strip().splitlines()[-1]))
+        _report(allocator, variants, results, load)
+        digests |= {str(r["weights"]) for rs in results.values() for r in rs}
+    print(f"every process ended with the same weights: {len(digests) == 1}")
+
+
+def _report(
+    allocator: str, variants: list[str], results: dict[str, list[dict[str, float | str]]], load: tuple[float, ...]
+) -> None:
+    def median(variant: str, key: str) -> float:
+        return statistics.median(float(r[key]) for r in results[variant])
+
+    print(
+        f"{allocator} allocator (load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, after: "
+        f"{os.getloadavg()[0]:.2f})"
+    )
     print(f"  {'variant':<18} {'CPU ms/step':>11} {'wall ms/step':>12} {'minor faults/step':>18} {'CPU ratio':>9}")
     plain_cpu = median("plain", "cpu_ms")
     for variant in variants:
@@ -163,8 +195,6 @@ def main() -> None:
     ratio = median("inspected", "cpu_ms") / plain_cpu
     wall_ratio = median("inspected", "wall_ms") / median("plain", "wall_ms")
     print(f"  overhead ratio inspected / plain: {ratio:.3f} CPU, {wall_ratio:.3f} wall   (goal <= 1.30)")
-    digests = {r["weights"] for rs in results.values() for r in rs}
-    print(f"  every process ended with the same weights: {len(digests) == 1}")
 
 
 if __name__ == "__main__":
