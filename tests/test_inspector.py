@@ -315,3 +315,28 @@ def test_attention_entropy_without_a_graph_recomputes_the_scores() -> None:
     assert out.grad_fn is None
     expected = _entropy_of_self_attention(attn, x)
     np.testing.assert_allclose(inspector.snapshot()["attention_entropy"]["attn"], expected, rtol=1e-10, atol=0)
+
+
+class _Passthrough(nn.Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x
+
+
+class _AddOneInPlace(nn.Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x.add_(1.0)
+
+
+def test_an_output_seen_twice_is_summarized_once_but_an_in_place_change_is_seen() -> None:
+    # the second module returns the very tensor the first one did (a summary reused); the third changes it
+    # in place before returning it (the reuse must not happen: its statistics are those of x + 1)
+    model = nn.Sequential(_Passthrough(), _Passthrough(), _AddOneInPlace(), _Passthrough())
+    inspector = Inspector(model, params={}).register_all()
+    x = rng_for("inspector-same-output").normal(2.0, 3.0, size=(4, 5))
+    model(Tensor(x.copy()))
+    got = inspector.snapshot()["activations"]
+    for name, expected in (("0", x), ("1", x), ("2", x + 1.0), ("3", x + 1.0)):
+        assert got[name]["mean"] == pytest.approx(np.mean(expected), rel=1e-12), name
+        assert got[name]["std"] == pytest.approx(np.std(expected), rel=1e-12), name
+        assert got[name]["max"] == np.max(expected), name
+        assert got[name]["l2"] == pytest.approx(np.linalg.norm(expected), rel=1e-12), name

@@ -74,6 +74,7 @@ __all__ = [
     "Inspector",
     "RunningStats",
     "attention_entropy_of_call",
+    "batch_summary",
     "spectral_norm",
 ]
 
@@ -124,6 +125,31 @@ class Scratch:
         return array[:size]
 
 
+def batch_summary(values: Array, scratch: Scratch | None = None) -> tuple[int, float, float, float, float] | None:
+    """``(n_b, mean_b, sum |x|, max x, M2_b = sum (x - mean_b)^2)`` of one array; None when it is empty.
+
+    Sums run in float64 whatever the array's dtype; a float32 or float16
+    array is centred in its own precision (no float64 copy of a large
+    activation), which is all the precision its values have.  ``|x|`` and
+    ``(x - mean_b)^2`` are written into one array of ``scratch`` (a new one
+    without it); the numbers are the same either way.
+    """
+    batch = np.asarray(values).ravel()
+    if batch.dtype.kind != "f":
+        batch = batch.astype(np.float64)
+    n_b = batch.size
+    if n_b == 0:
+        return None
+    work = np.empty_like(batch) if scratch is None else scratch.take(n_b, batch.dtype)
+    # the ufuncs' own reductions: what np.sum and ndarray.max call, less their Python wrappers
+    mean_b = float(_add(batch, dtype=np.float64)) / n_b
+    abs_sum = float(_add(np.abs(batch, out=work), dtype=np.float64))
+    largest = float(_maximum(batch))
+    np.subtract(batch, batch.dtype.type(mean_b), out=work)
+    np.square(work, out=work)
+    return n_b, mean_b, abs_sum, largest, float(_add(work, dtype=np.float64))
+
+
 class RunningStats:
     """Mean, population std, max, mean |x| and L2 norm of every value seen, without keeping the values."""
 
@@ -138,28 +164,16 @@ class RunningStats:
         self.square_sum = 0.0
 
     def update(self, values: Array, scratch: Scratch | None = None) -> None:
-        """Add every element of ``values`` to the series (NaN and Inf propagate, as they should: they are news).
+        """Add every element of ``values`` to the series (NaN and Inf propagate, as they should: they are news)."""
+        batch = batch_summary(values, scratch)
+        if batch is not None:
+            self.merge(batch)
 
-        Sums run in float64 whatever the array's dtype; a float32 or float16
-        array is centred in its own precision (no float64 copy of a large
-        activation), which is all the precision its values have.  ``|x|`` and
-        ``(x - mean_b)^2`` are written into one array of ``scratch`` (a new
-        one without it); the numbers are the same either way.
-        """
-        batch = np.asarray(values).ravel()
-        if batch.dtype.kind != "f":
-            batch = batch.astype(np.float64)
-        n_b = batch.size
-        if n_b == 0:
-            return
-        work = np.empty_like(batch) if scratch is None else scratch.take(n_b, batch.dtype)
-        # the ufuncs' own reductions: what np.sum and ndarray.max call, less their Python wrappers
-        mean_b = float(_add(batch, dtype=np.float64)) / n_b
-        self.abs_sum += float(_add(np.abs(batch, out=work), dtype=np.float64))
-        self.max = max(self.max, float(_maximum(batch)))
-        np.subtract(batch, batch.dtype.type(mean_b), out=work)
-        np.square(work, out=work)
-        m2_b = float(_add(work, dtype=np.float64))
+    def merge(self, batch: tuple[int, float, float, float, float]) -> None:
+        """Add one array's :func:`batch_summary` ``(n_b, mean_b, sum |x|, max, M2_b)`` to the series."""
+        n_b, mean_b, abs_sum, largest, m2_b = batch
+        self.abs_sum += abs_sum
+        self.max = max(self.max, largest)
         self.square_sum += m2_b + n_b * mean_b * mean_b  # sum x^2 = sum (x - mean)^2 + n mean^2: no cancellation
         n = self.count
         total = n + n_b
@@ -411,15 +425,21 @@ class HookHandle(RemovableHandle):
     """
 
 
-def _first_array(output: Any) -> Array | None:
-    """The array of a module's output: the Tensor itself, or the first Tensor of a tuple (attention's ``(out, w)``)."""
+def _first_tensor(output: Any) -> Tensor | None:
+    """A module's output Tensor: the output itself, or the first Tensor of a tuple (attention's ``(out, w)``)."""
     if isinstance(output, Tensor):
-        return output.data
+        return output
     if isinstance(output, tuple | list):
         for item in output:
             if isinstance(item, Tensor):
-                return item.data
+                return item
     return None
+
+
+def _first_array(output: Any) -> Array | None:
+    """The array of :func:`_first_tensor`, or None."""
+    tensor = _first_tensor(output)
+    return None if tensor is None else tensor.data
 
 
 class Inspector:
@@ -444,6 +464,9 @@ class Inspector:
         self.attention_entropy: dict[str, AttentionEntropy] = {}
         self._handles: dict[tuple[str, str], HookHandle] = {}
         self._scratch = Scratch()  # the hooks run one at a time: one scratch array per dtype for all
+        # the last output summarized, its version and summary: a module that returns its input as is
+        # (Dropout with p = 0, Identity) shows the same array as the module before it, summarized once
+        self._last_output: tuple[Tensor, int, tuple[int, float, float, float, float] | None] | None = None
 
     def _claim(self, kind: str, name: str) -> None:
         if not isinstance(name, str) or not name:
@@ -459,16 +482,27 @@ class Inspector:
         self._claim("forward", name)
         if not isinstance(module, Module):
             raise TypeError(f"Inspector.register_forward: {name!r} must be a Module, got {type(module).__name__}")
-        activations, scratch = self.activations, self._scratch
+        activations = self.activations
         activations[name] = RunningStats()
 
         def observe(module: Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
-            array = _first_array(output)
-            if array is not None:
-                activations[name].update(array, scratch)
+            tensor = _first_tensor(output)
+            if tensor is not None:
+                batch = self._summary_of(tensor)
+                if batch is not None:
+                    activations[name].merge(batch)
 
         hook = module.register_forward_hook(observe, with_kwargs=True)
         return self._keep("forward", name, hook, self.activations)
+
+    def _summary_of(self, tensor: Tensor) -> tuple[int, float, float, float, float] | None:
+        """:func:`batch_summary` of ``tensor``'s array, reused when it is the last one summarized, unchanged since."""
+        last = self._last_output
+        if last is not None and last[0] is tensor and last[1] == tensor._version:
+            return last[2]
+        batch = batch_summary(tensor.data, self._scratch)
+        self._last_output = (tensor, tensor._version, batch)
+        return batch
 
     def register_backward(self, name: str, param: Tensor) -> HookHandle:
         """Watch ``param``'s gradient under ``name``: its hook gets ``(param, grad)`` once ``.grad`` is filled."""
@@ -590,6 +624,7 @@ class Inspector:
 
     def reset(self) -> None:
         """Start every series again (the hooks stay: they look their statistics up by name at each call)."""
+        self._last_output = None
         for table in (self.activations, self.gradients):
             for name in table:
                 table[name] = RunningStats()
@@ -602,3 +637,4 @@ class Inspector:
         """Take every hook off and forget every name."""
         for handle in list(self._handles.values()):
             handle.remove()
+        self._last_output = None
