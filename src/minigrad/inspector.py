@@ -337,8 +337,8 @@ def attention_entropy_of_call(
     :func:`_forward_scores`); blocked keys, ``-inf`` there, become a huge
     negative finite number.  Without an output or a graph they are recomputed
     from the call's query and key through the module's own projections (and
-    rotary embedding) and its own mask merge: the same numbers, by the same
-    operations.  With ``m = max_j s_j``, ``d_j = s_j - m``, ``e_j = exp(d_j)``
+    rotary embedding) and its own mask merge: the same scores up to rounding
+    (the same bits on the course's MiniGPT).  With ``m = max_j s_j``, ``d_j = s_j - m``, ``e_j = exp(d_j)``
     and ``Z = sum_j e_j``, the row's weights are ``w_j = e_j / Z`` and its
     entropy
 
@@ -368,7 +368,7 @@ def attention_entropy_of_call(
         blocked = ~causal_mask(length, source)
     mask = merge_masks(blocked, padding, n, module.num_heads, length, source)
     heads = module.num_heads
-    scores = None if output is None else _forward_scores(output, (call["query"], call["key"], call["value"]))
+    scores = None if output is None else _forward_scores(output, (call["query"], call["key"], call.get("value")))
     if scores is not None:
         # blocked: a finite number so far below any score that exp gives 0, and 0 * it is 0 (not -inf's NaN)
         floor = scores.dtype.type(-np.finfo(scores.dtype).max / 4)
@@ -463,7 +463,8 @@ class Inspector:
         self.dead_units: dict[str, DeadUnits] = {}
         self.attention_entropy: dict[str, AttentionEntropy] = {}
         self._handles: dict[tuple[str, str], HookHandle] = {}
-        self._scratch = Scratch()  # the hooks run one at a time: one scratch array per dtype for all
+        self._scratch = Scratch()  # the hooks run one at a time: one scratch array per dtype for all,
+        self._workspace = _Workspace()  # and one pair of (N, H, L, S) arrays for every attention's entropy
         # the last output summarized, its version and summary: a module that returns its input as is
         # (Dropout with p = 0, Identity) shows the same array as the module before it, summarized once
         self._last_output: tuple[Tensor, int, tuple[int, float, float, float, float] | None] | None = None
@@ -555,7 +556,7 @@ class Inspector:
                 f"Inspector.register_attention_entropy: {name!r} must be a MultiheadAttention, "
                 f"got {type(module).__name__}"
             )
-        table, attention, workspace = self.attention_entropy, module, _Workspace()
+        table, attention, workspace = self.attention_entropy, module, self._workspace
         table[name] = AttentionEntropy()
 
         def observe(module: Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
