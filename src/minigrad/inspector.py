@@ -49,6 +49,13 @@ adds them for every ReLU/GELU and every :class:`~minigrad.nn.MultiheadAttention`
 Both count only the calls made with gradients on (the training passes): the
 loop's validation, under ``no_grad``, scores many prefixes of other lines, and
 would otherwise swamp one batch's reading at every validation step.
+
+What it costs (``benchmarks/bench_inspector.py``): every hook reads arrays the
+step computed anyway, and writes its temporaries into arrays the inspector
+keeps (:class:`Scratch`, one entropy workspace), so that no reading asks the
+allocator for fresh pages; an output seen twice unchanged (a Dropout with
+``p = 0`` returns its input) is summarized once; the attention entropy reads
+the scores from the call's graph instead of computing them again.
 """
 
 from __future__ import annotations
