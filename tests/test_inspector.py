@@ -276,3 +276,67 @@ def test_remove_all_takes_the_dead_unit_and_entropy_hooks_off_too() -> None:
     model(np.zeros((1, 3), dtype=np.int64))
     assert inspector.snapshot() == {"activations": {}, "gradients": {}, "dead_units": {}, "attention_entropy": {}}
     assert not any(m._forward_hooks for m in model.modules())
+
+
+def _entropy_of_self_attention(attn: nn.MultiheadAttention, x: np.ndarray) -> list[float]:
+    """Each head's mean row entropy of a causal self-attention call on x (N, L, E), by the NumPy oracle."""
+    blocked = np.triu(np.ones((x.shape[1], x.shape[1]), dtype=bool), k=1)
+    bias = attn.in_proj_bias.data if attn.in_proj_bias is not None else np.zeros(3 * attn.embed_dim)
+    total, rows = _entropy_oracle(x, attn.in_proj_weight.data, bias, attn.num_heads, blocked, None)
+    return list(total / rows)
+
+
+def test_attention_entropy_reads_the_scores_before_dropout_and_leaves_the_run_alone() -> None:
+    # dropout 0.5 in training mode: the softmax's output is then multiplied by a random keep mask, and the
+    # entropy must still be that of the weights before it; the dropout draws must be the run's own
+    rng = rng_for("entropy-dropout")
+    plain = nn.MultiheadAttention(6, 3, dropout=0.5, batch_first=True, generator=np.random.default_rng(11))
+    watched = nn.MultiheadAttention(6, 3, dropout=0.5, batch_first=True, generator=np.random.default_rng(11))
+    watched.in_proj_bias.data[:] = plain.in_proj_bias.data[:] = rng.normal(size=18)
+    inspector = Inspector(watched)
+    inspector.register_attention_entropy("attn", watched)
+    x = rng.normal(size=(2, 5, 6))
+    outputs = [m(Tensor(x), Tensor(x), Tensor(x), is_causal=True, need_weights=False)[0] for m in (plain, watched)]
+    assert outputs[0].data.tobytes() == outputs[1].data.tobytes()
+    expected = _entropy_of_self_attention(watched, x)
+    np.testing.assert_allclose(inspector.snapshot()["attention_entropy"]["attn"], expected, rtol=1e-10, atol=0)
+
+
+def test_attention_entropy_without_a_graph_recomputes_the_scores() -> None:
+    # nothing needs a gradient (frozen weights, a plain array in) yet gradients are on: the call is counted,
+    # and with no graph to read the scores from, the inspector recomputes them
+    rng = rng_for("entropy-no-graph")
+    attn = nn.MultiheadAttention(4, 2, batch_first=True, generator=rng).requires_grad_(False)
+    attn.in_proj_bias.data[:] = rng.normal(size=12)
+    inspector = Inspector(attn, params={})
+    inspector.register_attention_entropy("attn", attn)
+    x = rng.normal(size=(3, 4, 4))
+    out = attn(x, x, x, is_causal=True, need_weights=False)[0]
+    assert out.grad_fn is None
+    expected = _entropy_of_self_attention(attn, x)
+    np.testing.assert_allclose(inspector.snapshot()["attention_entropy"]["attn"], expected, rtol=1e-10, atol=0)
+
+
+class _Passthrough(nn.Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x
+
+
+class _AddOneInPlace(nn.Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x.add_(1.0)
+
+
+def test_an_output_seen_twice_is_summarized_once_but_an_in_place_change_is_seen() -> None:
+    # the second module returns the very tensor the first one did (a summary reused); the third changes it
+    # in place before returning it (the reuse must not happen: its statistics are those of x + 1)
+    model = nn.Sequential(_Passthrough(), _Passthrough(), _AddOneInPlace(), _Passthrough())
+    inspector = Inspector(model, params={}).register_all()
+    x = rng_for("inspector-same-output").normal(2.0, 3.0, size=(4, 5))
+    model(Tensor(x.copy()))
+    got = inspector.snapshot()["activations"]
+    for name, expected in (("0", x), ("1", x), ("2", x + 1.0), ("3", x + 1.0)):
+        assert got[name]["mean"] == pytest.approx(np.mean(expected), rel=1e-12), name
+        assert got[name]["std"] == pytest.approx(np.std(expected), rel=1e-12), name
+        assert got[name]["max"] == np.max(expected), name
+        assert got[name]["l2"] == pytest.approx(np.linalg.norm(expected), rel=1e-12), name

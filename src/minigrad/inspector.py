@@ -37,8 +37,10 @@ adds them for every ReLU/GELU and every :class:`~minigrad.nn.MultiheadAttention`
 * **attention entropy** (:class:`AttentionEntropy`, on a MultiheadAttention):
   for each head ``h``, the mean over query rows of
   ``H = -sum_j w_j ln w_j`` (nats, ``0 ln 0 = 0``), ``w`` that row's attention
-  weights, recomputed from the call's own query, key and masks with the
-  module's weights (no dropout).  A row counts when its masks let it attend
+  weights before dropout, from the masked scores the call's own softmax read
+  (found in its autograd graph, so not computed twice; recomputed from the
+  call's query, key and masks with the module's weights when the call left no
+  graph).  A row counts when its masks let it attend
   to at least one key; in self-attention with a ``key_padding_mask`` the
   padded positions' own rows are left out (their outputs are never scored).
   ``0`` is a head that looks at one key; ``ln S`` one that spreads evenly over
@@ -47,6 +49,13 @@ adds them for every ReLU/GELU and every :class:`~minigrad.nn.MultiheadAttention`
 Both count only the calls made with gradients on (the training passes): the
 loop's validation, under ``no_grad``, scores many prefixes of other lines, and
 would otherwise swamp one batch's reading at every validation step.
+
+What it costs (``benchmarks/bench_inspector.py``): every hook reads arrays the
+step computed anyway, and writes its temporaries into arrays the inspector
+keeps (:class:`Scratch`, one entropy workspace), so that no reading asks the
+allocator for fresh pages; an output seen twice unchanged (a Dropout with
+``p = 0`` returns its input) is summarized once; the attention entropy reads
+the scores from the call's graph instead of computing them again.
 """
 
 from __future__ import annotations
@@ -72,8 +81,13 @@ __all__ = [
     "Inspector",
     "RunningStats",
     "attention_entropy_of_call",
+    "batch_summary",
     "spectral_norm",
 ]
+
+
+_add, _maximum, _minimum = np.add.reduce, np.maximum.reduce, np.minimum.reduce
+_FLOAT64 = np.dtype(np.float64)
 
 
 def spectral_norm(matrix: Array, iterations: int = 30) -> float:
@@ -97,6 +111,52 @@ def spectral_norm(matrix: Array, iterations: int = 30) -> float:
     return float(np.linalg.norm(w @ v))
 
 
+class Scratch:
+    """One flat array per dtype, grown as needed and lent to one computation at a time.
+
+    The statistics' temporaries (``|x|``, ``(x - mean)^2``, a float64 copy of
+    a weight) are as large as the arrays watched; written into arrays kept
+    from one step to the next they cost no fresh pages from the allocator.
+    """
+
+    __slots__ = ("arrays",)
+
+    def __init__(self) -> None:
+        self.arrays: dict[np.dtype[Any], Array] = {}
+
+    def take(self, size: int, dtype: np.dtype[Any]) -> Array:
+        """A 1-D array of ``size`` elements of ``dtype`` (contents undefined), valid until the next ``take``."""
+        array = self.arrays.get(dtype)
+        if array is None or array.size < size:
+            array = self.arrays[dtype] = np.empty(size, dtype)
+        return array[:size]
+
+
+def batch_summary(values: Array, scratch: Scratch | None = None) -> tuple[int, float, float, float, float] | None:
+    """``(n_b, mean_b, sum |x|, max x, M2_b = sum (x - mean_b)^2)`` of one array; None when it is empty.
+
+    Sums run in float64 whatever the array's dtype; a float32 or float16
+    array is centred in its own precision (no float64 copy of a large
+    activation), which is all the precision its values have.  ``|x|`` and
+    ``(x - mean_b)^2`` are written into one array of ``scratch`` (a new one
+    without it); the numbers are the same either way.
+    """
+    batch = np.asarray(values).ravel()
+    if batch.dtype.kind != "f":
+        batch = batch.astype(np.float64)
+    n_b = batch.size
+    if n_b == 0:
+        return None
+    work = np.empty_like(batch) if scratch is None else scratch.take(n_b, batch.dtype)
+    # the ufuncs' own reductions: what np.sum and ndarray.max call, less their Python wrappers
+    mean_b = float(_add(batch, dtype=np.float64)) / n_b
+    abs_sum = float(_add(np.abs(batch, out=work), dtype=np.float64))
+    largest = float(_maximum(batch))
+    np.subtract(batch, batch.dtype.type(mean_b), out=work)
+    np.square(work, out=work)
+    return n_b, mean_b, abs_sum, largest, float(_add(work, dtype=np.float64))
+
+
 class RunningStats:
     """Mean, population std, max, mean |x| and L2 norm of every value seen, without keeping the values."""
 
@@ -110,25 +170,17 @@ class RunningStats:
         self.abs_sum = 0.0
         self.square_sum = 0.0
 
-    def update(self, values: Array) -> None:
-        """Add every element of ``values`` to the series (NaN and Inf propagate, as they should: they are news).
+    def update(self, values: Array, scratch: Scratch | None = None) -> None:
+        """Add every element of ``values`` to the series (NaN and Inf propagate, as they should: they are news)."""
+        batch = batch_summary(values, scratch)
+        if batch is not None:
+            self.merge(batch)
 
-        Sums run in float64 whatever the array's dtype; a float32 or float16
-        array is centred in its own precision (no float64 copy of a large
-        activation), which is all the precision its values have.
-        """
-        batch = np.asarray(values).ravel()
-        if batch.dtype.kind != "f":
-            batch = batch.astype(np.float64)
-        n_b = batch.size
-        if n_b == 0:
-            return
-        mean_b = float(np.sum(batch, dtype=np.float64)) / n_b
-        self.abs_sum += float(np.sum(np.abs(batch), dtype=np.float64))
-        self.max = max(self.max, float(batch.max()))
-        centered = batch - batch.dtype.type(mean_b)
-        np.square(centered, out=centered)
-        m2_b = float(np.sum(centered, dtype=np.float64))
+    def merge(self, batch: tuple[int, float, float, float, float]) -> None:
+        """Add one array's :func:`batch_summary` ``(n_b, mean_b, sum |x|, max, M2_b)`` to the series."""
+        n_b, mean_b, abs_sum, largest, m2_b = batch
+        self.abs_sum += abs_sum
+        self.max = max(self.max, largest)
         self.square_sum += m2_b + n_b * mean_b * mean_b  # sum x^2 = sum (x - mean)^2 + n mean^2: no cancellation
         n = self.count
         total = n + n_b
@@ -170,8 +222,11 @@ class DeadUnits:
         array = np.asarray(values)
         if array.ndim == 0 or array.size == 0:
             return
-        fired: Array = np.asarray((array > 0).reshape(-1, array.shape[-1]).any(axis=0))
-        if self.finite and not np.isfinite(array).all():
+        # a unit fired where its largest value is > 0; NaN and +-Inf show in the largest or the smallest
+        # value (NaN in both), so two reductions and no array as large as the activation
+        largest: Array = _maximum(array.reshape(-1, array.shape[-1]), axis=0)
+        fired: Array = largest > 0
+        if self.finite and not (np.isfinite(largest).all() and math.isfinite(float(_minimum(array, axis=None)))):
             self.finite = False
         if self.alive is None or self.alive.shape != fired.shape:
             self.alive = fired
@@ -232,16 +287,67 @@ def _as_array(x: Any) -> Array | None:
     return np.asarray(x.data if isinstance(x, Tensor) else x)
 
 
+def _forward_scores(output: Any, inputs: tuple[Any, ...]) -> Array | None:
+    """The masked scores the call's own softmax read (``(N, H, L, S)``, ``-inf`` where blocked), or None.
+
+    Found by walking the autograd graph back from the call's output to the
+    first ``softmax`` node, never past the call's own query, key and value
+    (behind them lie the layers before, and their softmaxes) nor past a leaf:
+    only this call's ops are visited.  None when there is no graph (no input
+    or weight needs a gradient) or no softmax in it; the caller then
+    recomputes the scores.
+    """
+    first = output[0] if isinstance(output, tuple | list) and output else output
+    if not isinstance(first, Tensor):
+        return None
+    stops = {id(x) for x in inputs if isinstance(x, Tensor)}
+    frontier, seen = [first], set(stops)
+    while frontier and len(seen) < 256:  # a guard: this call's graph is a dozen nodes
+        node = frontier.pop(0).grad_fn
+        if node is None:
+            continue
+        if node.op == "softmax":
+            return np.asarray(node.inputs[0].data)
+        for parent in node.inputs:
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                frontier.append(parent)
+    return None
+
+
+class _Workspace:
+    """Two arrays kept from one call to the next: the entropy's large temporaries, without fresh pages each time."""
+
+    __slots__ = ("shifted", "exps")
+
+    def __init__(self) -> None:
+        self.shifted: Array = np.empty(0)
+        self.exps: Array = np.empty(0)
+
+    def arrays(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> tuple[Array, Array]:
+        if self.shifted.shape != shape or self.shifted.dtype != dtype:
+            self.shifted, self.exps = np.empty(shape, dtype), np.empty(shape, dtype)
+        return self.shifted, self.exps
+
+
 def attention_entropy_of_call(
-    module: MultiheadAttention, args: tuple[Any, ...], kwargs: dict[str, Any]
+    module: MultiheadAttention,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    output: Any = None,
+    workspace: _Workspace | None = None,
 ) -> tuple[Array, Array]:
     """``(row_entropy, counted)``, both ``(N, H, L)``, of one call ``module(*args, **kwargs)``, off the graph.
 
-    The scores are recomputed from the call's query and key through the
-    module's own projections (and rotary embedding) and its own mask merge:
-    ``s = (Q_h * scale) K_h^T``, blocked keys set to a huge negative number.
-    With ``m = max_j s_j``, ``d_j = s_j - m``, ``e_j = exp(d_j)`` and
-    ``Z = sum_j e_j``, the row's weights are ``w_j = e_j / Z`` and its entropy
+    The scores ``s = (Q_h * scale) K_h^T`` with the masks applied are the ones
+    the call's own softmax read, found in the graph of its ``output`` (see
+    :func:`_forward_scores`); blocked keys, ``-inf`` there, become a huge
+    negative finite number.  Without an output or a graph they are recomputed
+    from the call's query and key through the module's own projections (and
+    rotary embedding) and its own mask merge: the same scores up to rounding
+    (the same bits on the course's MiniGPT).  With ``m = max_j s_j``, ``d_j = s_j - m``, ``e_j = exp(d_j)``
+    and ``Z = sum_j e_j``, the row's weights are ``w_j = e_j / Z`` and its
+    entropy
 
         H = -sum_j w_j ln w_j = ln Z - sum_j e_j d_j / Z,
 
@@ -250,6 +356,7 @@ def attention_entropy_of_call(
     dropout are computed (no generator is touched); a NaN score gives a NaN
     entropy.  ``counted``: the rows that may attend to some key, less the
     padded queries' rows in self-attention (see the module docstring).
+    ``workspace`` keeps the two ``(N, H, L, S)`` temporaries between calls.
     """
     call = dict(zip(_ATTENTION_ARGUMENTS, args))
     call.update(kwargs)
@@ -267,27 +374,18 @@ def attention_entropy_of_call(
     if call.get("is_causal") and blocked is None:
         blocked = ~causal_mask(length, source)
     mask = merge_masks(blocked, padding, n, module.num_heads, length, source)
-    e, heads, head_dim = module.embed_dim, module.num_heads, module.head_dim
-    weight, bias = module.in_proj_weight.data, module.in_proj_bias
-
-    def project(x: Array, part: int) -> Array:
-        p = x @ weight[part * e : (part + 1) * e].T
-        if bias is not None:
-            p = p + bias.data[part * e : (part + 1) * e]
-        return np.ascontiguousarray(p.reshape(n, -1, heads, head_dim).transpose(0, 2, 1, 3))  # BLAS batches
-
-    heads_q, heads_k = project(q, 0), project(k, 1)
-    if module.rotary is not None:  # forward, not __call__: the rotary module's own hooks must not see this
-        with no_grad():
-            heads_q = module.rotary.forward(Tensor(heads_q)).data
-            heads_k = module.rotary.forward(Tensor(heads_k)).data
-    scores = (heads_q * heads_q.dtype.type(scale_factor(head_dim))) @ heads_k.swapaxes(-1, -2)
-    # blocked: a finite number so far below any score that exp gives 0, and 0 * it is 0 (not -inf's NaN)
-    floor = scores.dtype.type(-np.finfo(scores.dtype).max / 4)
-    if mask is not None:
-        scores = np.where(mask, scores, floor) if mask.dtype == np.bool_ else scores + np.maximum(mask, floor)
-    shifted = scores - scores.max(axis=-1, keepdims=True)
-    exps = np.exp(shifted)
+    heads = module.num_heads
+    scores = None if output is None else _forward_scores(output, (call["query"], call["key"], call.get("value")))
+    if scores is not None:
+        # blocked: a finite number so far below any score that exp gives 0, and 0 * it is 0 (not -inf's NaN)
+        floor = scores.dtype.type(-np.finfo(scores.dtype).max / 4)
+        shifted, exps = (workspace or _Workspace()).arrays(scores.shape, scores.dtype)
+        np.maximum(scores, floor, out=shifted)
+    else:
+        shifted = _recomputed_scores(module, q, k, mask)
+        exps = np.empty_like(shifted)
+    np.subtract(shifted, shifted.max(axis=-1, keepdims=True), out=shifted)
+    np.exp(shifted, out=exps)
     z = exps.sum(axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
         row_entropy = np.log(z) - np.einsum("nhls,nhls->nhl", exps, shifted) / z
@@ -302,6 +400,29 @@ def attention_entropy_of_call(
     return row_entropy, counted
 
 
+def _recomputed_scores(module: MultiheadAttention, q: Array, k: Array, mask: Array | None) -> Array:
+    """``(Q_h * scale) K_h^T`` with ``mask`` applied, blocked keys at a huge negative finite number (a new array)."""
+    n, e, heads, head_dim = q.shape[0], module.embed_dim, module.num_heads, module.head_dim
+    weight, bias = module.in_proj_weight.data, module.in_proj_bias
+
+    def project(x: Array, part: int) -> Array:
+        p = x @ weight[part * e : (part + 1) * e].T
+        if bias is not None:
+            p = p + bias.data[part * e : (part + 1) * e]
+        return np.ascontiguousarray(p.reshape(n, -1, heads, head_dim).transpose(0, 2, 1, 3))  # BLAS batches
+
+    heads_q, heads_k = project(q, 0), project(k, 1)
+    if module.rotary is not None:  # forward, not __call__: the rotary module's own hooks must not see this
+        with no_grad():
+            heads_q = module.rotary.forward(Tensor(heads_q)).data
+            heads_k = module.rotary.forward(Tensor(heads_k)).data
+    scores = (heads_q * heads_q.dtype.type(scale_factor(head_dim))) @ heads_k.swapaxes(-1, -2)
+    floor = scores.dtype.type(-np.finfo(scores.dtype).max / 4)
+    if mask is not None:
+        scores = np.where(mask, scores, floor) if mask.dtype == np.bool_ else scores + np.maximum(mask, floor)
+    return np.ascontiguousarray(scores)
+
+
 class HookHandle(RemovableHandle):
     """What :meth:`Inspector.register_forward`, :meth:`~Inspector.register_backward`,
     :meth:`~Inspector.register_dead_units` and :meth:`~Inspector.register_attention_entropy` return.
@@ -311,15 +432,21 @@ class HookHandle(RemovableHandle):
     """
 
 
-def _first_array(output: Any) -> Array | None:
-    """The array of a module's output: the Tensor itself, or the first Tensor of a tuple (attention's ``(out, w)``)."""
+def _first_tensor(output: Any) -> Tensor | None:
+    """A module's output Tensor: the output itself, or the first Tensor of a tuple (attention's ``(out, w)``)."""
     if isinstance(output, Tensor):
-        return output.data
+        return output
     if isinstance(output, tuple | list):
         for item in output:
             if isinstance(item, Tensor):
-                return item.data
+                return item
     return None
+
+
+def _first_array(output: Any) -> Array | None:
+    """The array of :func:`_first_tensor`, or None."""
+    tensor = _first_tensor(output)
+    return None if tensor is None else tensor.data
 
 
 class Inspector:
@@ -343,6 +470,11 @@ class Inspector:
         self.dead_units: dict[str, DeadUnits] = {}
         self.attention_entropy: dict[str, AttentionEntropy] = {}
         self._handles: dict[tuple[str, str], HookHandle] = {}
+        self._scratch = Scratch()  # the hooks run one at a time: one scratch array per dtype for all,
+        self._workspace = _Workspace()  # and one pair of (N, H, L, S) arrays for every attention's entropy
+        # the last output summarized, its version and summary: a module that returns its input as is
+        # (Dropout with p = 0, Identity) shows the same array as the module before it, summarized once
+        self._last_output: tuple[Tensor, int, tuple[int, float, float, float, float] | None] | None = None
 
     def _claim(self, kind: str, name: str) -> None:
         if not isinstance(name, str) or not name:
@@ -362,24 +494,39 @@ class Inspector:
         activations[name] = RunningStats()
 
         def observe(module: Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
-            array = _first_array(output)
-            if array is not None:
-                activations[name].update(array)
+            tensor = _first_tensor(output)
+            if tensor is not None:
+                batch = self._summary_of(tensor)
+                if batch is not None:
+                    activations[name].merge(batch)
 
         hook = module.register_forward_hook(observe, with_kwargs=True)
         return self._keep("forward", name, hook, self.activations)
+
+    def _summary_of(self, tensor: Tensor) -> tuple[int, float, float, float, float] | None:
+        """:func:`batch_summary` of ``tensor``'s array, reused when it is the last one summarized, unchanged since."""
+        last = self._last_output
+        if last is not None and last[0] is tensor and last[1] == tensor._version:
+            return last[2]
+        batch = batch_summary(tensor.data, self._scratch)
+        self._last_output = (tensor, tensor._version, batch)
+        return batch
 
     def register_backward(self, name: str, param: Tensor) -> HookHandle:
         """Watch ``param``'s gradient under ``name``: its hook gets ``(param, grad)`` once ``.grad`` is filled."""
         self._claim("backward", name)
         if not isinstance(param, Tensor) or not param.requires_grad or not param.is_leaf:
             raise TypeError(f"Inspector.register_backward: {name!r} must be a leaf tensor that requires grad")
-        gradients, norms = self.gradients, self.weight_norms
+        gradients, norms, scratch = self.gradients, self.weight_norms, self._scratch
         gradients[name] = RunningStats()
 
         def observe(param: Tensor, grad: Array) -> None:
-            gradients[name].update(grad)
-            weight = param.data.astype(np.float64, copy=False).ravel()
+            gradients[name].update(grad, scratch)
+            weight = param.data.ravel()
+            if weight.dtype != np.float64:  # summed in float64: a copy, into the scratch array rather than a new one
+                wide = scratch.take(weight.size, _FLOAT64)
+                np.copyto(wide, weight)
+                weight = wide
             norms[name] = math.sqrt(float(weight @ weight))
 
         def filled(param: Tensor) -> None:
@@ -416,12 +563,12 @@ class Inspector:
                 f"Inspector.register_attention_entropy: {name!r} must be a MultiheadAttention, "
                 f"got {type(module).__name__}"
             )
-        table, attention = self.attention_entropy, module
+        table, attention, workspace = self.attention_entropy, module, self._workspace
         table[name] = AttentionEntropy()
 
         def observe(module: Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
             if is_grad_enabled():
-                table[name].update(*attention_entropy_of_call(attention, args, kwargs))
+                table[name].update(*attention_entropy_of_call(attention, args, kwargs, output, workspace))
 
         hook = module.register_forward_hook(observe, with_kwargs=True)
         return self._keep("attention_entropy", name, hook, table)
@@ -485,6 +632,7 @@ class Inspector:
 
     def reset(self) -> None:
         """Start every series again (the hooks stay: they look their statistics up by name at each call)."""
+        self._last_output = None
         for table in (self.activations, self.gradients):
             for name in table:
                 table[name] = RunningStats()
@@ -497,3 +645,4 @@ class Inspector:
         """Take every hook off and forget every name."""
         for handle in list(self._handles.values()):
             handle.remove()
+        self._last_output = None
