@@ -22,6 +22,7 @@ import pytest
 
 from minigrad.doctor import CheckResult, Report, doctor_command
 from minigrad.doctor.runner import crash_text, not_measured_text
+from minigrad.messages import using_lang
 
 ROOT = Path(__file__).parents[1]
 ENGINES = ROOT / "tests" / "engines"
@@ -120,13 +121,15 @@ def test_a_closed_pipe_ends_the_help_quietly() -> None:
 
 def test_crash_and_timeout_texts_speak_spanish_with_agreement() -> None:
     segfault = {"how": "signal", "code": 11, "phase": "backward"}
-    assert crash_text(segfault, "en") == "your backward() crashed: signal 11, segmentation fault"
-    assert crash_text(segfault, "es") == "tu backward() se cayó: señal 11, fallo de segmentación"
     exited = {"how": "exit", "code": 3, "phase": "forward"}
-    assert crash_text(exited, "es") == "tu código (al construir el grafo) terminó el proceso con el código 3"
     slow = {"limit": 8.0, "seconds_per_op": 250e-6}
-    assert not_measured_text(slow, "en") == "not measured: still running after 8 s (250 µs per op)"
-    assert not_measured_text(slow, "es") == "sin medir: sigue en marcha tras 8 s (250 µs por operación)"
+    with using_lang("en"):
+        assert crash_text(segfault) == "your backward() crashed: signal 11, segmentation fault"
+        assert not_measured_text(slow) == "not measured: still running after 8 s (250 µs per op)"
+    with using_lang("es"):
+        assert crash_text(segfault) == "tu backward() se cayó: señal 11, fallo de segmentación"
+        assert crash_text(exited) == "tu código (al construir el grafo) terminó el proceso con el código 3"
+        assert not_measured_text(slow) == "sin medir: sigue en marcha tras 8 s (250 µs por operación)"
 
 
 @pytest.mark.slow

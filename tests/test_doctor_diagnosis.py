@@ -19,6 +19,7 @@ from minigrad.doctor import examine, fingerprints
 from minigrad.doctor.compare import FLOAT32, FLOAT64, compare, compare_obs, error_finding, signature
 from minigrad.doctor.ranking import SCORES, SIGNATURES, VARIANTS, Candidate, rank
 from minigrad.doctor.report import CheckResult, Report, counted, describe
+from minigrad.messages import using_lang
 
 RNG = np.random.default_rng(15)
 
@@ -227,10 +228,11 @@ def test_the_scorer_s_numbers_live_in_one_table() -> None:
 
 
 def test_spanish_agrees_with_the_number_and_has_no_exam_slang() -> None:
-    assert counted("group_pass", 3, "es", total=6) == "3/6 pasan"
-    assert counted("group_pass", 1, "es", total=1) == "1/1 pasa"
-    assert counted("checks", 1, "es") == "1 comprobación"
-    assert counted("checks", 2, "es") == "2 comprobaciones"
+    with using_lang("es"):
+        assert counted("group_pass", 3, total=6) == "3/6 pasan"
+        assert counted("group_pass", 1, total=1) == "1/1 pasa"
+        assert counted("checks", 1) == "1 comprobación"
+        assert counted("checks", 2) == "2 comprobaciones"
     report = Report(
         "eng.py:Value",
         True,
@@ -243,14 +245,16 @@ def test_spanish_agrees_with_the_number_and_has_no_exam_slang() -> None:
         [Candidate("value-assign-not-accumulate", 0.9, [], ["x+x"], ["diamond"])],
         1.0,
     )
-    text = report.render("es")
+    with using_lang("es"):
+        text = report.render()
+        factor_half = describe({"name": "x.grad", "kind": "factor", "factor": 0.5})
     assert "suspende" not in text and "1 comprobación que este fallo hace fallar pasa" in text
     assert "diamante" in text and not re.search(r"1/2 pasa\b", text) and "1/2 pasan" in text
     lines = [
         line for line in text.splitlines() if line.startswith("  reutilización") or line.startswith("  operaciones")
     ]
     assert len({line.index("/") for line in lines}) == 1, lines  # aligned columns
-    assert describe({"name": "x.grad", "kind": "factor", "factor": 0.5}, "es") == "1/2 de los valores esperados"
+    assert factor_half == "1/2 de los valores esperados"
 
 
 # ---------------------------------------------------------------- end to end (fresh interpreters: the slow group)

@@ -25,8 +25,9 @@ from minigrad.doctor import adapter, checks, examine
 from minigrad.doctor.child import run_check
 from minigrad.doctor.fingerprints import load
 from minigrad.doctor.outcome import outcome
-from minigrad.doctor.report import EXIT_CODES, Report
+from minigrad.doctor.report import EXIT_CODES, Report, group_line
 from minigrad.doctor.runner import TargetError
+from minigrad.messages import current_lang, using_lang
 
 FIXTURES = Path(__file__).parent / "doctor_fixtures"
 SRC = Path(__file__).parents[1] / "src"
@@ -216,6 +217,22 @@ def test_a_grad_kept_as_an_engine_object_is_unwrapped_and_a_constant_has_no_grad
     np.testing.assert_array_equal(engine.grad(x), [1.0, 2.0])
 
 
+def test_progress_speaks_the_callers_language_from_the_worker_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The runner's worker threads would start in the default language (en); the caller chose Spanish in code,
+    # not through MINIGRAD_LANG, so only a thread that runs in a copy of the caller's context speaks it.
+    heard: list[tuple[str, str]] = []
+    monkeypatch.delenv("MINIGRAD_LANG", raising=False)
+    with using_lang("es"):
+        examine(
+            "tiny_value.py:Value",
+            cwd=str(FIXTURES),
+            limits={"deep-100000": 0.01},
+            progress=lambda g, r: heard.append((current_lang(), group_line(g, r))),
+        )
+    assert heard and {lang for lang, _ in heard} == {"es"}, heard
+    assert any(" pasan" in line or " pasa" in line for _, line in heard), heard
+
+
 def test_too_few_checks_is_not_examined_with_the_adapter_lines_to_write() -> None:
     report = examine("unusual_backward.py:variable", cwd=str(FIXTURES), limits=FAST_LIMITS)
     assert report.status == "not-examined" and report.exit_code == EXIT_CODES["not-examined"] == 3
@@ -225,7 +242,8 @@ def test_too_few_checks_is_not_examined_with_the_adapter_lines_to_write() -> Non
     assert "backward = lambda y: ...  # runs backward from y (a scalar)" in data["adapter_lines"]
     text = report.render()
     assert "not examined: only 0 of" in text and "--adapter adapter.py" in text
-    assert "sin examinar: solo 0 de" in report.render("es")
+    with using_lang("es"):
+        assert "sin examinar: solo 0 de" in report.render()
 
 
 # ---------------------------------------------------------------- cause 12: refusals, in the learner's words
@@ -360,7 +378,9 @@ def test_a_check_out_of_time_is_not_measured_never_failed() -> None:
     report = examine("tiny_value.py:Value", cwd=str(FIXTURES), limits={"deep-100000": 0.01})
     chain = next(c for c in report.checks if c.id == "deep-chain-100000")
     assert chain.status == "not measured" and chain.info["seconds_per_op"] > 0
-    assert "µs per op" in report.render() and "µs por operación" in report.render("es")
+    assert "µs per op" in report.render()
+    with using_lang("es"):
+        assert "µs por operación" in report.render()
     assert report.status == "ok" and report.counts["fail"] == 0 and report.counts["not measured"] == 1
 
 
@@ -392,7 +412,8 @@ def _gone(pid: int) -> bool:
 def test_a_backward_that_ends_the_process_is_reported_as_such(fixture: str, en: str, es: str) -> None:
     signatures = []
     for lang, text in (("en", en), ("es", es)):
-        report = examine(f"{fixture}.py:Value", cwd=str(FIXTURES), limits=FAST_LIMITS, lang=lang)
+        with using_lang(lang):
+            report = examine(f"{fixture}.py:Value", cwd=str(FIXTURES), limits=FAST_LIMITS)
         errors = [str(f["message"]) for c in report.failing() for f in c.findings]
         assert any(text in e for e in errors), errors
         assert report.diagnosis == []  # no check produced a gradient: nothing to diagnose

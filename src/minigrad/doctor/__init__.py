@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from ..messages import current_lang, using_lang
 from . import checks
 from .fingerprints import load
 from .outcome import outcome
@@ -39,13 +38,13 @@ GroupProgress = Callable[[str, list[CheckResult]], None]
 
 
 def _check_result(
-    spec: checks.CheckSpec, raw: dict[str, Any], reference: Any, header: list[str] | None, lang: str
+    spec: checks.CheckSpec, raw: dict[str, Any], reference: Any, header: list[str] | None
 ) -> tuple[CheckResult, dict[str, Any]]:
     """One check's result and the outcome the diagnosis reads; no example when ``header`` is None."""
     if raw["status"] == "timeout":  # ran out of time: not measured, never a failure
         keys = ("limit", "seconds_per_op", "at", "gave_up", "crashes")
         info: dict[str, Any] = {k: raw[k] for k in keys if k in raw}
-        note = not_measured_text(raw, lang)
+        note = not_measured_text(raw)
         missing = {"status": "notpresent", "missing": "(not measured)"}
         return CheckResult(spec.id, spec.group, "not measured", note=note, info=info), missing
     out = outcome(spec, raw, _arrays(reference))
@@ -55,7 +54,7 @@ def _check_result(
         spec.group,
         status,
         out.get("findings", []),
-        example(header, out, lang) if status == "fail" and header is not None else "",
+        example(header, out) if status == "fail" and header is not None else "",
         out.get("failed_reps", 0),
         out.get("reps", 1),
         out.get("missing", ""),
@@ -71,7 +70,6 @@ def examine(
     cwd: str | None = None,
     scalar: bool | None = None,
     adapter: str | None = None,
-    lang: str | None = None,
     limits: dict[str, float] | None = None,
     progress: GroupProgress | None = None,
 ) -> Report:
@@ -80,10 +78,9 @@ def examine(
     ``scalar``: True or False forces the kind of engine; None decides it by behaviour.  ``limits``: seconds per
     check group, ``import``, ``probe`` and ``default`` (see :mod:`.runner`).  ``progress(group, results)`` hears
     of each check group as it finishes, while the others still run (from a worker thread; two may call it at
-    once).  ``lang``: the language of the texts (default: :func:`minigrad.messages.current_lang`).  Raises
-    :class:`TargetError` when the target cannot be examined at all (its ``key`` and ``fields`` say why;
-    ``text(lang)`` in words)."""
-    lang = lang or current_lang()
+    once).  The texts speak the current language (:func:`minigrad.messages.current_lang`; ``with
+    using_lang("es"): examine(...)``).  Raises :class:`TargetError` when the target cannot be examined at all
+    (its ``key`` and ``fields`` say why; ``str()`` in words)."""
     cwd = os.path.abspath(cwd or os.getcwd())
     load()  # the stored fingerprints, read once here rather than by two worker threads at once
     on_group = None
@@ -91,21 +88,21 @@ def examine(
         told = progress
 
         def on_group(group: str, raw: dict[str, Any], api: dict[str, Any]) -> None:
-            with using_lang(lang):  # a worker thread starts in the default language
-                kind = "scalar" if api["scalar"] else "tensor"
-                specs = [s for s in checks.checks_for(bool(api["scalar"])) if s.group == group]
-                reference = load()[kind]["reference"]
-                ran = [s for s in specs if s.id in raw]
-                told(group, [_check_result(s, raw[s.id], reference.get(s.id), None, lang)[0] for s in ran])
+            # the runner calls this from a worker thread that runs in a copy of this context: same language
+            kind = "scalar" if api["scalar"] else "tensor"
+            specs = [s for s in checks.checks_for(bool(api["scalar"])) if s.group == group]
+            reference = load()[kind]["reference"]
+            ran = [s for s in specs if s.id in raw]
+            told(group, [_check_result(s, raw[s.id], reference.get(s.id), None)[0] for s in ran])
 
-    run = run_learner(target, cwd, scalar=scalar, adapter=adapter, limits=limits, lang=lang, on_group=on_group)
+    run = run_learner(target, cwd, scalar=scalar, adapter=adapter, limits=limits, on_group=on_group)
     is_scalar = bool(run.api["scalar"])
     data = load()["scalar" if is_scalar else "tensor"]
     outcomes: dict[str, dict[str, Any]] = {}
     results = []
     for spec in checks.checks_for(is_scalar):
         raw = run.results.get(spec.id, {"status": "error", "error": "no result", "lines": []})
-        result, outcomes[spec.id] = _check_result(spec, raw, data["reference"].get(spec.id), run.header, lang)
+        result, outcomes[spec.id] = _check_result(spec, raw, data["reference"].get(spec.id), run.header)
         results.append(result)
     diagnosis = rank(outcomes, data["breaks"], is_scalar)  # none when no check produced a gradient
     return Report(target, is_scalar, run.api, results, diagnosis, round(run.seconds, 2))

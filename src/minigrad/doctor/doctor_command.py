@@ -18,7 +18,7 @@ import threading
 from typing import Any, TextIO
 
 from ..commandline import EXIT_INTERRUPTED, UsageError, command_parser, entry_point, help_text, number
-from ..messages import current_lang, text
+from ..messages import text
 from . import CheckResult, TargetError, examine
 from .report import EXIT_CODES, error_report, group_line
 from .runner import LIMITS, check_paths, message
@@ -56,7 +56,7 @@ class GroupPrinter:
                 self.broken = True
 
     def group(self, group: str, results: list[CheckResult]) -> None:
-        self.write(group_line(group, results, current_lang()).strip())
+        self.write(group_line(group, results).strip())
 
     def clear(self) -> None:
         """Wipe the line shown in place, so that the report starts on a clean line."""
@@ -113,26 +113,25 @@ def _json(report: dict[str, Any]) -> None:
 
 
 def _main(argv: list[str]) -> int:
-    lang = current_lang()
     wants_json = "--json" in argv[: argv.index("--")] if "--" in argv else "--json" in argv
     try:
         args = _parser().parse_args(argv)
     except UsageError as error:  # the usage line is on stderr already; an autograder still gets its object
         if not wants_json:
             raise
-        refused = error_report(" ".join(argv), error, lang)
+        refused = error_report(" ".join(argv), error)
         refused["error"]["key"] = "usage"
         _json(refused)
         return EXIT_CODES["error"]
     except KeyboardInterrupt:
         if wants_json:
-            _json(error_report(" ".join(argv), TargetError("interrupted_doctor", lang), lang, EXIT_INTERRUPTED))
+            _json(error_report(" ".join(argv), TargetError("interrupted_doctor"), EXIT_INTERRUPTED))
         raise
     scalar = True if args.scalar else False if args.tensor else None
     printer = None if args.json else GroupPrinter(sys.stdout)
     try:
         if args.cwd is not None and not os.path.isdir(args.cwd):  # before any work starts
-            raise TargetError("no_cwd", lang, cwd=args.cwd)
+            raise TargetError("no_cwd", cwd=args.cwd)
         check_paths(args.target, args.cwd or os.getcwd(), args.adapter)  # a bad path is refused before any line
         if printer is not None:
             printer.write(text("doctor.progress.examining", target=args.target), keep=True)
@@ -141,7 +140,6 @@ def _main(argv: list[str]) -> int:
             cwd=args.cwd,
             scalar=scalar,
             adapter=args.adapter,
-            lang=lang,
             limits={"import": args.import_limit},
             progress=printer.group if printer is not None else None,
         )
@@ -149,24 +147,24 @@ def _main(argv: list[str]) -> int:
         if printer is not None:
             printer.clear()
         if args.json:
-            _json(error_report(args.target, error, lang))
+            _json(error_report(args.target, error))
             return EXIT_CODES["error"]
-        raise UsageError(error.text(lang)) from None
+        raise UsageError(error.text()) from None
     except KeyboardInterrupt:
         if printer is not None:
             printer.clear()
         if args.json:
-            _json(error_report(args.target, TargetError("interrupted_doctor", lang), lang, EXIT_INTERRUPTED))
-        print(f"minigrad doctor: {message('interrupted_doctor', lang)}", file=sys.stderr)
+            _json(error_report(args.target, TargetError("interrupted_doctor"), EXIT_INTERRUPTED))
+        print(f"minigrad doctor: {message('interrupted_doctor')}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as error:  # the doctor's own bug: still one JSON object for an autograder
         if not args.json:
             raise
-        _json(error_report(args.target, error, lang))
+        _json(error_report(args.target, error))
         return EXIT_CODES["error"]
     if printer is not None:
         printer.clear()
         if not printer.live:
             print()
-    print(report.to_json() if args.json else report.render(lang))
+    print(report.to_json() if args.json else report.render())
     return report.exit_code

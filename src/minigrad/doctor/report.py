@@ -20,16 +20,17 @@ def _key(name: str) -> str:
     return name.replace(" ", "_")
 
 
-def counted(key: str, n: int, lang: str, **kwargs: Any) -> str:
+def counted(key: str, n: int, **kwargs: Any) -> str:
     """A counted phrase that agrees with its number: "1 comprobación pasa", "3 comprobaciones pasan"."""
     # Spanish agrees with the number (and with the total of "n/total": "1/1 pasa", "3/6 pasan").
-    plural = kwargs.get("total", n) != 1 if key == "group_pass" and lang == "es" else n != 1
-    return text(f"doctor.counted.{key}.{'many' if plural else 'one'}", lang, n=n, **kwargs)
+    plural = kwargs.get("total", n) != 1 if key == "group_pass" and current_lang() == "es" else n != 1
+    return text(f"doctor.counted.{key}.{'many' if plural else 'one'}", n=n, **kwargs)
 
 
-def _replacements(prefix: str, lang: str) -> list[tuple[str, str]]:
-    """The (English, ``lang``) pairs of the catalog's numbered entries ``prefix.00``, ``prefix.01``, ... in order."""
+def _replacements(prefix: str) -> list[tuple[str, str]]:
+    """The (English, current language) pairs of the catalog's entries ``prefix.00``, ``prefix.01``, ... in order."""
     entries = sorted((key, entry) for key, entry in catalog().items() if key.startswith(prefix + "."))
+    lang = current_lang()
     return [(entry["en"], entry[lang]) for _, entry in entries]
 
 
@@ -69,16 +70,13 @@ def adapter_lines(missing: list[str]) -> list[str]:
     return top + (["OPS = {", *ops, "}"] if ops else [])
 
 
-def status_word(key: str, lang: str, **kwargs: Any) -> str:
-    return text(f"doctor.status.{_key(key)}", lang, **kwargs)
+def status_word(key: str, **kwargs: Any) -> str:
+    return text(f"doctor.status.{_key(key)}", **kwargs)
 
 
-def error_report(
-    target: str, error: Any, lang: str | None = None, exit_code: int = EXIT_CODES["error"]
-) -> dict[str, Any]:
+def error_report(target: str, error: Any, exit_code: int = EXIT_CODES["error"]) -> dict[str, Any]:
     """The ``--json`` of a run that examined nothing (a refusal, a crash, a time-out while importing, Ctrl-C);
-    its message in ``lang`` (default: the current language), every other field the same in each language."""
-    lang = lang or current_lang()
+    its message in the current language, every other field the same in each language."""
     return {
         "schema_version": SCHEMA_VERSION,
         "status": "error",
@@ -88,7 +86,8 @@ def error_report(
             "key": getattr(error, "key", type(error).__name__),
             "fields": _plain(getattr(error, "fields", {})),
             "frames": list(getattr(error, "frames", [])),
-            "message": error.text(lang) if hasattr(error, "text") else str(error),
+            # callable: a SyntaxError (the doctor's own bug) has a ``text`` too, the line of source
+            "message": error.text() if callable(getattr(error, "text", None)) else str(error),
         },
         "counts": dict.fromkeys(STATUSES, 0),
         "checks": [],
@@ -96,16 +95,16 @@ def error_report(
     }
 
 
-def group_name(group: str, lang: str) -> str:
-    return text(f"doctor.group.{group}", lang) if f"doctor.group.{group}" in catalog() else group
+def group_name(group: str) -> str:
+    return text(f"doctor.group.{group}") if f"doctor.group.{group}" in catalog() else group
 
 
-def group_line(group: str, items: list[CheckResult], lang: str, width: int = 0) -> str:
+def group_line(group: str, items: list[CheckResult], width: int = 0) -> str:
     """One check group's line: "  grads: 3/4 pass  neg FAIL" (its name padded to ``width``)."""
     n_pass = sum(c.status == "pass" for c in items)
-    marks = ", ".join(f"{check_name(c.id, lang)} {say(c.status, lang)}" for c in items if c.status != "pass")
-    tally = counted("group_pass", n_pass, lang, total=len(items))
-    return f"  {(group_name(group, lang) + ':').ljust(width)} {tally.ljust(12)} {marks}".rstrip()
+    marks = ", ".join(f"{check_name(c.id)} {say(c.status)}" for c in items if c.status != "pass")
+    tally = counted("group_pass", n_pass, total=len(items))
+    return f"  {(group_name(group) + ':').ljust(width)} {tally.ljust(12)} {marks}".rstrip()
 
 
 def _plain(value: Any) -> Any:
@@ -118,26 +117,26 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def say(key: str, lang: str, **kwargs: Any) -> str:
-    return text(f"doctor.report.{_key(key)}", lang, **kwargs)
+def say(key: str, **kwargs: Any) -> str:
+    return text(f"doctor.report.{_key(key)}", **kwargs)
 
 
-def _translated(words: str, table: str, lang: str) -> str:
+def _translated(words: str, table: str) -> str:
     """``words`` with each English word of the catalog's ``table`` replaced by its Spanish one (English: as is)."""
-    if lang != "es":
+    if current_lang() != "es":
         return words
-    for en, es in _replacements(table, lang):
+    for en, es in _replacements(table):
         words = words.replace(en, es)
     return words
 
 
-def check_name(check_id: str, lang: str) -> str:
+def check_name(check_id: str) -> str:
     """A check's id as a learner reads it (``--json`` keeps the id)."""
-    return _translated(check_id, "doctor.check_word", lang)
+    return _translated(check_id, "doctor.check_word")
 
 
-def observation_name(name: str, lang: str) -> str:
-    return _translated(name, "doctor.observation", lang)
+def observation_name(name: str) -> str:
+    return _translated(name, "doctor.observation")
 
 
 def _tuple(value: Any) -> str:
@@ -151,8 +150,8 @@ def _factor_text(k: float) -> str:
     return f"{k:g}"
 
 
-def describe(finding: dict[str, Any], lang: str) -> str:
-    """A finding in ``lang``, from its structured fields."""
+def describe(finding: dict[str, Any]) -> str:
+    """A finding in the current language, from its structured fields."""
     kind = finding["kind"]
     key = kind
     fields: dict[str, Any] = {
@@ -178,7 +177,7 @@ def describe(finding: dict[str, Any], lang: str) -> str:
     elif kind == "slow":
         fields.update(got=float(finding.get("got", 0.0)), expected=float(finding.get("expected", 0.0)))
     known = f"doctor.finding.{key}" in catalog()
-    return text(f"doctor.finding.{key if known else 'values'}", lang, **fields)
+    return text(f"doctor.finding.{key if known else 'values'}", **fields)
 
 
 def has_hand_title(break_id: str) -> bool:
@@ -186,12 +185,12 @@ def has_hand_title(break_id: str) -> bool:
     return f"doctor.hand_title.{break_id}" in catalog()
 
 
-def bug_title(break_id: str, lang: str) -> str:
+def bug_title(break_id: str) -> str:
     if has_hand_title(break_id):
-        return text(f"doctor.hand_title.{break_id}", lang)
+        return text(f"doctor.hand_title.{break_id}")
     from ..breaks import get
 
-    return get(break_id).title(lang)
+    return get(break_id).title()
 
 
 @dataclass
@@ -269,96 +268,95 @@ class Report:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1, default=str)
 
-    def render(self, lang: str | None = None) -> str:
-        """The report a learner reads, in ``lang`` (default: :func:`minigrad.messages.current_lang`)."""
-        lang = lang or current_lang()
+    def render(self) -> str:
+        """The report a learner reads, in the current language (:func:`minigrad.messages.current_lang`)."""
         out = [f"minigrad doctor: {self.target}", ""]  # the command and its argument, as typed
-        out += self._api_lines(lang)
+        out += self._api_lines()
         counts = self.counts
         summary = ", ".join(
-            counted(key, counts[status], lang)
+            counted(key, counts[status])
             for key, status in (("passed", "pass"), ("failed", "fail"), ("absent", "not present"))
         )
         if counts["not measured"]:
-            summary += f", {counts['not measured']} {status_word('not measured', lang)}"
-        out += ["", say("checks_line", lang, checks=say("checks", lang), summary=summary, seconds=self.seconds)]
+            summary += f", {counts['not measured']} {status_word('not measured')}"
+        out += ["", say("checks_line", checks=say("checks"), summary=summary, seconds=self.seconds)]
         groups: dict[str, list[CheckResult]] = {}
         for check in self.checks:
             groups.setdefault(check.group, []).append(check)
-        width = max((len(group_name(g, lang)) for g in groups), default=0) + 1
-        out += [group_line(group, items, lang, width) for group, items in groups.items()]
+        width = max((len(group_name(g)) for g in groups), default=0) + 1
+        out += [group_line(group, items, width) for group, items in groups.items()]
         unmeasured = [c for c in self.checks if c.status == "not measured"]
         if unmeasured:
-            out += ["", status_word("not_measured_title", lang) + ":"]
-            out += [f"  {check_name(c.id, lang)}: {not_measured_text(c.info, lang)}" for c in unmeasured[:5]]
+            out += ["", status_word("not_measured_title") + ":"]
+            out += [f"  {check_name(c.id)}: {not_measured_text(c.info)}" for c in unmeasured[:5]]
             if len(unmeasured) > 5:
                 out.append(f"  ... (+{len(unmeasured) - 5}: --json)")
         if self.status == "not-examined":
             c = self.counts
-            why = [status_word("not_examined", lang, ran=c["pass"] + c["fail"], total=len(self.checks), min=MIN_CHECKS)]
+            why = [status_word("not_examined", ran=c["pass"] + c["fail"], total=len(self.checks), min=MIN_CHECKS)]
             if self.missing():
-                why.append(status_word("not_found", lang, missing=", ".join(self.missing())))
+                why.append(status_word("not_found", missing=", ".join(self.missing())))
             if c["not measured"]:
-                why.append(status_word("unmeasured_count", lang, n=c["not measured"]))
+                why.append(status_word("unmeasured_count", n=c["not measured"]))
             out += ["", "; ".join(why)]
             lines = adapter_lines(self.missing())
             if lines:
-                out += [status_word("adapter_hint", lang), *("    " + line for line in lines)]
+                out += [status_word("adapter_hint"), *("    " + line for line in lines)]
             return "\n".join(out)
         storms = [c for c in self.checks if c.print_storm]
         if storms:
-            out.append("  " + ", ".join(f"{c.id}: {say('printed', lang, n=c.printed)}" for c in storms[:3]))
+            out.append("  " + ", ".join(f"{c.id}: {say('printed', n=c.printed)}" for c in storms[:3]))
         failing = self.failing()
-        out += self._examples(failing, lang)
-        out += ["", say("diagnosis", lang) + ":"]
-        listed = ", ".join(check_name(c.id, lang) for c in failing)
+        out += self._examples(failing)
+        out += ["", say("diagnosis") + ":"]
+        listed = ", ".join(check_name(c.id) for c in failing)
         if not failing:
-            out.append("  " + say("allpass", lang))
+            out.append("  " + say("allpass"))
         elif not self.diagnosis:
             from .ranking import produced_gradients
 
             outcomes = {c.id: {"status": c.status, "findings": c.findings} for c in self.checks}
             key = "nomatch" if produced_gradients(outcomes) else "nogradient"
-            out.append("  " + say(key, lang, checks=listed))
+            out.append("  " + say(key, checks=listed))
         for i, cand in enumerate(self.diagnosis[:3]):
-            label = say("likely" if i == 0 else "also", lang)
-            title = bug_title(cand.break_id, lang)
-            out.append(f"  {label}: {cand.break_id} ({say('score', lang)} {cand.score:.2f}): {title}")
+            label = say("likely" if i == 0 else "also")
+            title = bug_title(cand.break_id)
+            out.append(f"  {label}: {cand.break_id} ({say('score')} {cand.score:.2f}): {title}")
             if cand.hand_written:
-                out.append(f"      {say('hand_written', lang)}")
+                out.append(f"      {say('hand_written')}")
             for item in cand.evidence[: 4 if i == 0 else 2]:
-                out.append(f"      {say('evidence', lang)}: {evidence_line(item, lang)}")
+                out.append(f"      {say('evidence')}: {evidence_line(item)}")
             if cand.contradicted:
-                shown = ", ".join(check_name(c, lang) for c in cand.contradicted[:4])
+                shown = ", ".join(check_name(c) for c in cand.contradicted[:4])
                 more = " ..." if len(cand.contradicted) > 4 else ""
-                against = counted("against", len(cand.contradicted), lang)
-                out.append(f"      {say('against', lang, counted=against)}: {shown}{more}")
+                against = counted("against", len(cand.contradicted))
+                out.append(f"      {say('against', counted=against)}: {shown}{more}")
             if not has_hand_title(cand.break_id):
-                es = " --lang es" if lang == "es" else ""
-                out.append(f"      {say('read', lang)}: minigrad breaks show {cand.break_id}{es}")
+                es = " --lang es" if current_lang() == "es" else ""
+                out.append(f"      {say('read')}: minigrad breaks show {cand.break_id}{es}")
         return "\n".join(out)
 
-    def _api_lines(self, lang: str) -> list[str]:
+    def _api_lines(self) -> list[str]:
         api = self.api
-        kind = say("kind_scalar" if self.scalar else "kind_tensor", lang)
-        initial = say("grad_" + str(api.get("grad_initial", "none")), lang)
+        kind = say("kind_scalar" if self.scalar else "kind_tensor")
+        initial = say("grad_" + str(api.get("grad_initial", "none")))
         rows = [
-            (say("data", lang), f".{api.get('data_attr', 'data')}"),
-            (say("grad", lang), f".{api.get('grad_attr', 'grad')} ({initial})"),
-            ("requires_grad=", say("yes" if api.get("requires_grad_kw") else "no", lang)),
-            ("zero_grad", str(api.get("zero_grad") or say("none", lang))),
-            (say("operators", lang), " ".join(api.get("dunders", [])) or "-"),
-            (say("methods", lang), " ".join(api.get("methods", [])) or "-"),
-            (say("functions", lang), " ".join(api.get("functions", [])) or "-"),
+            (say("data"), f".{api.get('data_attr', 'data')}"),
+            (say("grad"), f".{api.get('grad_attr', 'grad')} ({initial})"),
+            ("requires_grad=", say("yes" if api.get("requires_grad_kw") else "no")),
+            ("zero_grad", str(api.get("zero_grad") or say("none"))),
+            (say("operators"), " ".join(api.get("dunders", [])) or "-"),
+            (say("methods"), " ".join(api.get("methods", [])) or "-"),
+            (say("functions"), " ".join(api.get("functions", [])) or "-"),
         ]
         if not self.scalar:
-            rows.append((say("axis", lang), f"{api.get('axis_kw')}  keepdims: {api.get('keepdims_kw')}"))
+            rows.append((say("axis"), f"{api.get('axis_kw')}  keepdims: {api.get('keepdims_kw')}"))
         if api.get("overrides"):
             rows.append(("adapter", " ".join(api["overrides"])))
         width = max(len(label) for label, _ in rows) + 1
-        return [f"{say('api', lang)}: {kind}"] + [f"  {(label + ':').ljust(width)} {value}" for label, value in rows]
+        return [f"{say('api')}: {kind}"] + [f"  {(label + ':').ljust(width)} {value}" for label, value in rows]
 
-    def _examples(self, failing: list[CheckResult], lang: str) -> list[str]:
+    def _examples(self, failing: list[CheckResult]) -> list[str]:
         """One example per diagnosed bug (top diagnosis first), then one failing check no diagnosis explains."""
         if not failing:
             return []
@@ -372,27 +370,27 @@ class Report:
         unexplained = [c for c in failing if c.id not in explained]
         out = []
         if shown:
-            out += ["", say("examples", lang) + ":"]
+            out += ["", say("examples") + ":"]
             for check in shown:
-                out += ["", f"--- {check_name(check.id, lang)}", check.example]
+                out += ["", f"--- {check_name(check.id)}", check.example]
         if unexplained:
-            out += ["", say("unexplained", lang) + ":", "", f"--- {check_name(unexplained[0].id, lang)}"]
+            out += ["", say("unexplained") + ":", "", f"--- {check_name(unexplained[0].id)}"]
             out.append(unexplained[0].example)
         if len(failing) > len(shown) + min(1, len(unexplained)):
-            out.append(say("more", lang))
+            out.append(say("more"))
         return out
 
 
-def evidence_line(item: dict[str, Any], lang: str) -> str:
+def evidence_line(item: dict[str, Any]) -> str:
     """An explained check and how it fails, from the structured evidence."""
     parts = []
     for f in item.get("findings", []):
-        text = say("same_numbers", lang) if f.get("same_numbers") else describe(f, lang)
-        parts.append(text if f["name"] == "run" else f"{observation_name(f['name'], lang)}: {text}")
-    line = f"{check_name(item['check'], lang)}: " + "; ".join(parts)
+        text = say("same_numbers") if f.get("same_numbers") else describe(f)
+        parts.append(text if f["name"] == "run" else f"{observation_name(f['name'])}: {text}")
+    line = f"{check_name(item['check'])}: " + "; ".join(parts)
     reps = int(item.get("reps", 1))
     if reps > 1 and int(item.get("failed_reps", reps)) < reps:
-        line += " (" + say("failed_reps", lang, n=item["failed_reps"], reps=reps) + ")"
+        line += " (" + say("failed_reps", n=item["failed_reps"], reps=reps) + ")"
     return line
 
 
@@ -414,7 +412,7 @@ def printable(name: str) -> str | None:
     return None
 
 
-def example(header: list[str], outcome: dict[str, Any], lang: str = "en") -> str:
+def example(header: list[str], outcome: dict[str, Any]) -> str:
     """The failing check as a script: their class, the inputs, expected vs got as comments."""
     lines = [*header, *outcome.get("lines", [])]
     for finding in outcome.get("findings", []):
@@ -424,21 +422,21 @@ def example(header: list[str], outcome: dict[str, Any], lang: str = "en") -> str
             lines.append(
                 f"# -> {message}"
                 if finding.get("error") not in ("timeout", "died")
-                else f"# -> {describe(finding, lang)}: {message}"
+                else f"# -> {describe(finding)}: {message}"
             )
             if outcome.get("where"):
-                lines.append(f"#    {say('where', lang)} {outcome['where']}")
+                lines.append(f"#    {say('where')} {outcome['where']}")
             continue
         expression = printable(name)
-        lines.append(f"print({expression})" if expression else f"# {observation_name(name, lang)}")
+        lines.append(f"print({expression})" if expression else f"# {observation_name(name)}")
         if expression and name != expression:
-            lines.append(f"# {observation_name(name, lang)}")
-        lines.append(f"#   {say('expected', lang)}: {_fmt(finding.get('expected'))}")
-        lines.append(f"#   {say('got', lang)}:      {_fmt(finding.get('got'))}   ({describe(finding, lang)})")
+            lines.append(f"# {observation_name(name)}")
+        lines.append(f"#   {say('expected')}: {_fmt(finding.get('expected'))}")
+        lines.append(f"#   {say('got')}:      {_fmt(finding.get('got'))}   ({describe(finding)})")
     if outcome.get("varies"):
-        lines.append("# " + say("varies", lang))
+        lines.append("# " + say("varies"))
     if 0 < outcome.get("failed_reps", 0) < outcome.get("reps", 1):  # only where the runs disagree
-        lines.append("# " + say("failed_reps", lang, n=outcome["failed_reps"], reps=outcome["reps"]))
+        lines.append("# " + say("failed_reps", n=outcome["failed_reps"], reps=outcome["reps"]))
     if outcome.get("printed", 0) > PRINT_STORM:
-        lines.append("# " + say("printed", lang, n=outcome["printed"]))
+        lines.append("# " + say("printed", n=outcome["printed"]))
     return "\n".join(lines)

@@ -16,6 +16,8 @@ nothing is written in the learner's repository.
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import os
 import pickle
 import signal
@@ -44,39 +46,39 @@ MEMORY_LIMIT = 8 * 2**30  # bytes of address space per child: importing CUDA PyT
 SLOW_GROUPS = ("deep-100000",)
 
 
-def message(key: str, lang: str | None = None, **fields: Any) -> str:
-    """The runner's text ``key`` (``messages/doctor.toml``, ``doctor.runner.KEY``) in ``lang`` (default: current)."""
-    return text(f"doctor.runner.{key}", lang, **fields)
+def message(key: str, **fields: Any) -> str:
+    """The runner's text ``key`` (``messages/doctor.toml``, ``doctor.runner.KEY``) in the current language."""
+    return text(f"doctor.runner.{key}", **fields)
 
 
 # Signals the catalog names (doctor.runner.signal.NAME); any other is named as the C library names it.
 NAMED_SIGNALS = ("SIGSEGV", "SIGABRT", "SIGKILL", "SIGTERM", "SIGFPE", "SIGILL", "SIGBUS")
 
 
-def signal_name(number: int, lang: str | None = None) -> str:
+def signal_name(number: int) -> str:
     try:
         name = signal.Signals(number).name
     except ValueError:
         name = ""
     if name in NAMED_SIGNALS:
-        return message(f"signal.{name}", lang)
+        return message(f"signal.{name}")
     try:
-        return (signal.strsignal(number) or message("signal_number", lang, code=number)).lower()
+        return (signal.strsignal(number) or message("signal_number", code=number)).lower()
     except ValueError:
-        return message("signal_number", lang, code=number)
+        return message("signal_number", code=number)
 
 
-def crash_text(exit: dict[str, Any], lang: str = "en") -> str:
+def crash_text(exit: dict[str, Any]) -> str:
     """``{"how": "signal"|"exit"|"SystemExit"|"KeyboardInterrupt", "code": n, "phase": ...}`` in words."""
-    who = message("who_backward" if exit.get("phase") == "backward" else "who_forward", lang)
+    who = message("who_backward" if exit.get("phase") == "backward" else "who_forward")
     how, code = exit["how"], exit.get("code")
     if how == "signal":
-        return message("signalled", lang, who=who, code=code, name=signal_name(int(code or 0), lang))
+        return message("signalled", who=who, code=code, name=signal_name(int(code or 0)))
     if how == "SystemExit":
-        return message("sys_exit", lang, who=who, code=code)
+        return message("sys_exit", who=who, code=code)
     if how == "KeyboardInterrupt":
-        return message("interrupted", lang, who=who)
-    return message("exited", lang, who=who, code=code)
+        return message("interrupted", who=who)
+    return message("exited", who=who, code=code)
 
 
 # The machine word a crash starts with, as an exception's class name does: the same in every language, so that the
@@ -89,39 +91,46 @@ CRASH_KINDS = {
 }
 
 
-def crash_error(exit: dict[str, Any], lang: str = "en") -> str:
+def crash_error(exit: dict[str, Any]) -> str:
     """A crash as a check's error: ``Signal: your backward() crashed: signal 11, segmentation fault``."""
-    return f"{CRASH_KINDS[exit['how']]}: {crash_text(exit, lang)}"
+    return f"{CRASH_KINDS[exit['how']]}: {crash_text(exit)}"
 
 
 class TargetError(RuntimeError):
-    """The target cannot be imported or probed: nothing can be checked.  ``key`` and ``fields`` say why."""
+    """The target cannot be imported or probed: nothing can be checked.  ``key`` and ``fields`` say why;
+    ``str()`` says it in the current language, as :class:`minigrad.messages.CatalogError` does."""
 
-    def __init__(self, key: str, lang: str = "en", frames: list[str] | None = None, **fields: Any) -> None:
+    def __init__(self, key: str, frames: list[str] | None = None, **fields: Any) -> None:
         self.key, self.fields, self.frames = key, fields, frames or []
-        super().__init__(self.text(lang))
+        super().__init__(key)
 
-    def text(self, lang: str = "en") -> str:
+    def __str__(self) -> str:
+        return self.text()
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled whole, fields included (the default would keep only the key)
+        return (functools.partial(type(self), self.key, self.frames, **self.fields), ())
+
+    def text(self) -> str:
         fields = dict(self.fields)
         if self.key == "no_class":
             hint = ""
             if fields.get("close"):
-                hint = message("did_you_mean", lang, close=fields["close"])
+                hint = message("did_you_mean", close=fields["close"])
             elif fields.get("classes"):
-                hint = message("its_classes", lang, classes=", ".join(fields["classes"]))
+                hint = message("its_classes", classes=", ".join(fields["classes"]))
             fields["hint"] = hint
         if self.key == "import_slow":
-            fields["slowest"] = _slowest(fields, lang)
-        head = message(self.key, lang, **fields)
+            fields["slowest"] = _slowest(fields)
+        head = message(self.key, **fields)
         return "\n".join([head, *self.frames])
 
 
-def _slowest(fields: dict[str, Any], lang: str) -> str:
+def _slowest(fields: dict[str, Any]) -> str:
     if fields.get("running"):
-        return message("slowest_running", lang, name=fields["running"])
+        return message("slowest_running", name=fields["running"])
     if fields.get("slowest_seconds", 0.0) >= 1.0:
-        return message("slowest_done", lang, name=fields["slowest_name"], seconds=fields["slowest_seconds"])
-    return message("no_slow_import", lang)
+        return message("slowest_done", name=fields["slowest_name"], seconds=fields["slowest_seconds"])
+    return message("no_slow_import")
 
 
 @dataclass
@@ -412,7 +421,6 @@ def run_learner(
     adapter: str | None = None,
     seed: int = 0,
     limits: dict[str, float] | None = None,
-    lang: str = "en",
     memory_bytes: int | None = MEMORY_LIMIT,
     on_group: GroupDone | None = None,
 ) -> ChildRun:
@@ -449,9 +457,11 @@ def run_learner(
             if "error" in outs[i]:
                 children.kill_all()  # the other child would only say the same: stop it now
 
+        # Each worker runs in a copy of the caller's context: a new thread would start in the default language,
+        # and its texts (a crash's words, what ``on_group`` prints) must speak the caller's.
         threads = [
-            threading.Thread(target=work, args=(0, fast), daemon=True),
-            threading.Thread(target=work, args=(1, list(SLOW_GROUPS)), daemon=True),
+            threading.Thread(target=contextvars.copy_context().run, args=(work, 0, fast), daemon=True),
+            threading.Thread(target=contextvars.copy_context().run, args=(work, 1, list(SLOW_GROUPS)), daemon=True),
         ]
         try:
             for t in threads:
@@ -471,33 +481,33 @@ def run_learner(
     if failed is not None:
         key, frames, fields = failed["error"]
         if key in ("import_died", "probe_died"):
-            fields = {"how": crash_text_import(fields["exit"], lang)}
-        raise TargetError(key, lang, frames, **fields)
+            fields = {"how": crash_text_import(fields["exit"])}
+        raise TargetError(key, frames, **fields)
     run = ChildRun(outs[0]["api"], outs[0]["header"], dict(outs[0]["results"]))
     run.results.update(outs[1].get("results", {}))
     for result in run.results.values():
         for rep in [result, *result.get("reps", [])]:
             if "exit" in rep:
-                rep["error"] = crash_error(rep["exit"], lang)
+                rep["error"] = crash_error(rep["exit"])
     run.seconds = time.perf_counter() - started
     return run
 
 
-def crash_text_import(exit: dict[str, Any], lang: str) -> str:
+def crash_text_import(exit: dict[str, Any]) -> str:
     """How the import ended, for ``import_died``: "exited with code 3" or "crashed: signal 11, ..."."""
     if exit["how"] == "signal":
-        text = message("signalled", lang, who="", code=exit["code"], name=signal_name(int(exit["code"]), lang))
+        text = message("signalled", who="", code=exit["code"], name=signal_name(int(exit["code"])))
     else:
-        text = message("exited", lang, who="", code=exit["code"])
+        text = message("exited", who="", code=exit["code"])
     return text.strip()
 
 
-def not_measured_text(result: dict[str, Any], lang: str = "en") -> str:
+def not_measured_text(result: dict[str, Any]) -> str:
     """A check that ran out of time, in words: the limit and the engine's speed per op."""
     if result.get("gave_up"):
-        return message("gave_up", lang, n=result["gave_up"])
+        return message("gave_up", n=result["gave_up"])
     if result.get("crashes"):
-        return message("after_crashes", lang, n=result["crashes"])
+        return message("after_crashes", n=result["crashes"])
     per_op = result.get("seconds_per_op")
-    speed = message("per_op", lang, us=per_op * 1e6) if per_op else message("per_op_unknown", lang)
-    return message("not_measured", lang, limit=result.get("limit", 0.0), per_op=speed)
+    speed = message("per_op", us=per_op * 1e6) if per_op else message("per_op_unknown")
+    return message("not_measured", limit=result.get("limit", 0.0), per_op=speed)

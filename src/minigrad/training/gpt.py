@@ -382,15 +382,17 @@ def _help(key: str, **fields: Any) -> str:
 MISSES_SHOWN = 6  # per language, on the console; metrics.json has every miss
 
 
-def misses_line(misses: Sequence[dict[str, str]], lang: str, cells: int) -> str:
-    """One line naming a language's held-out misses (``"hecho" -> "hacedo"``: expected -> written), at most 6."""
-    language = text(f"training.gpt.language_{lang}")
+def misses_line(misses: Sequence[dict[str, str]], language: str, cells: int) -> str:
+    """One line naming the held-out misses of the corpus in ``language`` (``"hecho" -> "hacedo"``: expected ->
+    written), at most 6, in the current language.  ``language`` is data (which half of the corpus), not the
+    language of the line: English's misses are named in Spanish under ``--lang es``."""
+    name = text(f"training.gpt.language_{language}")
     if not misses:
-        return text("training.gpt.no_misses", language=language, cells=cells)
+        return text("training.gpt.no_misses", language=name, cells=cells)
     shown = ", ".join(f'"{miss["expected"]}" -> "{miss["got"]}"' for miss in misses[:MISSES_SHOWN])
     if len(misses) > MISSES_SHOWN:
         shown += ", " + text("training.gpt.more_misses", n=len(misses) - MISSES_SHOWN)
-    return text("training.gpt.misses", language=language, n=len(misses), cells=cells, misses=shown)
+    return text("training.gpt.misses", language=name, n=len(misses), cells=cells, misses=shown)
 
 
 def _percent(shares: dict[str, float]) -> dict[str, str]:
@@ -478,8 +480,8 @@ def gpt_main(argv: Sequence[str]) -> int:
                 **_percent(m["held_out_exact"]),
             )
         )
-        for lang in LANGUAGES:
-            print(misses_line(m["held_out_misses"][lang], lang, m["n_held_out_cells"]))
+        for language in LANGUAGES:
+            print(misses_line(m["held_out_misses"][language], language, m["n_held_out_cells"]))
         loop.write_reports(run, args.mlflow, [Path(path).name for path in files.values()])
     written = [*files.values(), *(str(run.run_dir / name) for name in (loop.CHECKPOINT, loop.LOG, loop.MANIFEST))]
     print(text("training.gpt.files", files=", ".join(written)))

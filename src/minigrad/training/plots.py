@@ -1,22 +1,20 @@
 """PNG plots for training runs and the phase 10 experiments (matplotlib, Agg backend, imported lazily).
 
 Every text on a figure comes from the message catalog (``messages/training.toml``), in the
-language asked for, by default the current one (:func:`minigrad.messages.current_lang`).
+current language (:func:`minigrad.messages.current_lang`), which the command chose.
 Each figure has one legend, below its panels, so that it never hides a curve
 or the chance line.
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import math
 import os
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..commandline import require
-from ..messages import using_lang
 from .texts import text
 
 PathLike = str | os.PathLike[str]
@@ -27,23 +25,6 @@ STYLES = (
     {"linestyle": "--", "marker": "x"},
     {"linestyle": "-.", "marker": "s"},
 )
-
-
-class Plot(Protocol):
-    """A figure of this module: ``plot(results, path)``, in ``lang`` when given, else the current language."""
-
-    def __call__(self, results: Mapping[str, Any], path: PathLike, lang: str | None = None) -> None: ...
-
-
-def _in_lang(draw: Callable[[Mapping[str, Any], PathLike], None]) -> Plot:
-    """``draw`` with the optional ``lang`` of its callers (train.py, experiments.py), set once around it."""
-
-    def plot(results: Mapping[str, Any], path: PathLike, lang: str | None = None) -> None:
-        with using_lang(lang) if lang else contextlib.nullcontext():
-            draw(results, path)
-
-    plot.__doc__, plot.__name__ = draw.__doc__, draw.__name__
-    return plot
 
 
 def pyplot() -> Any:
@@ -93,7 +74,6 @@ def _finish(fig: Any, path: PathLike, title: str, legend_columns: int) -> None:
     pyplot().close(fig)
 
 
-@_in_lang
 def plot_training(metrics: Mapping[str, Any], path: PathLike) -> None:
     """Train and validation loss per epoch (left) and accuracy (right) of a `minigrad train` run."""
     plt = pyplot()
@@ -153,7 +133,6 @@ def _label_layer_panels(axes: Sequence[Any], stds: Sequence[float], grads: Seque
     axes[2].set(xlabel=text("exp.sgd_step"), ylabel=text("exp.loss_axis"), title=text("exp.loss_title"))
 
 
-@_in_lang
 def plot_init(results: Mapping[str, Any], path: PathLike) -> None:
     """The init ablation: activation std (with the predicted decay) and gradient norm per layer, and the loss."""
     from .experiments import init_display_name
@@ -176,7 +155,6 @@ def plot_init(results: Mapping[str, Any], path: PathLike) -> None:
     _finish(fig, path, text("init.title", depth=results["depth"], width=results["width"]), legend_columns=2)
 
 
-@_in_lang
 def plot_norm(results: Mapping[str, Any], path: PathLike) -> None:
     """The norm ablation: activation std and gradient norm per layer at init, and the training loss, per variant."""
     plt = pyplot()
@@ -194,7 +172,6 @@ def plot_norm(results: Mapping[str, Any], path: PathLike) -> None:
     _finish(fig, path, title, legend_columns=3)
 
 
-@_in_lang
 def plot_residual(results: Mapping[str, Any], path: PathLike) -> None:
     """Residual depth: gradient norm of each block's first weight, with and without the skip connection."""
     plt = pyplot()

@@ -22,9 +22,9 @@ def table() -> dict[str, dict[str, str]]:
     return {key.removeprefix(PREFIX): entry for key, entry in catalog().items() if key.startswith(PREFIX)}
 
 
-def text(key: str, lang: str | None = None, **fields: Any) -> str:
-    """The training text ``key`` in the current language (or ``lang``), its ``{placeholders}`` filled."""
-    return catalog_text(PREFIX + key, lang, **fields)
+def text(key: str, /, **fields: Any) -> str:
+    """The training text ``key`` in the current language, its ``{placeholders}`` filled."""
+    return catalog_text(PREFIX + key, **fields)
 
 
 class TrainingError(CatalogError):

@@ -281,21 +281,19 @@ def prepare_out_dir(out_dir: str | os.PathLike[str]) -> Path:
     return out
 
 
-def save_run(
-    result: TrainResult, out_dir: str | os.PathLike[str], plot: bool = True, lang: str = "en"
-) -> dict[str, str]:
+def save_run(result: TrainResult, out_dir: str | os.PathLike[str], plot: bool = True) -> dict[str, str]:
     """Write ``metrics.json``, ``model.safetensors`` and (if ``plot``) ``loss.png`` as one run; their paths.
 
     The files are staged beside ``out_dir`` and replace it at once (:class:`RunFolder`), so the
     folder holds this run or the previous one, never a mix.
     """
     with RunFolder(out_dir) as run:
-        files = write_run(result, run, plot, lang)
+        files = write_run(result, run, plot)
         run.commit()
     return files
 
 
-def write_run(result: TrainResult, run: RunFolder, plot: bool = True, lang: str = "en") -> dict[str, str]:
+def write_run(result: TrainResult, run: RunFolder, plot: bool = True) -> dict[str, str]:
     """Write the run's files into ``run.staging``; their paths once committed (as ``metrics.json`` lists them)."""
     names = {"metrics": "metrics.json", "checkpoint": "model.safetensors"} | ({"plot": "loss.png"} if plot else {})
     staged = {key: run.file(name)[0] for key, name in names.items()}
@@ -310,7 +308,7 @@ def write_run(result: TrainResult, run: RunFolder, plot: bool = True, lang: str 
     if plot:
         from .plots import plot_training
 
-        plot_training(result.metrics, staged["plot"], lang=lang)
+        plot_training(result.metrics, staged["plot"])  # its texts in the current language
     staged["metrics"].write_text(json.dumps({**result.metrics, "files": files}, indent=2) + "\n")
     return files
 

@@ -26,7 +26,6 @@ from ..commandline import (
     missing_packages,
     number,
 )
-from ..messages import current_lang
 from ..messages import text as catalog_text
 from .runfolder import RunFolder, Terminated, sigterm_as_interrupt
 from .texts import text
@@ -202,7 +201,7 @@ def train_mlp_main(argv: Sequence[str]) -> int:
             )
         with single_blas_thread():
             result = train(config, _progress_bar() if bar else None)
-        files = write_run(result, run, lang=current_lang())  # train.py still takes its language as an argument
+        files = write_run(result, run)
         run.commit()
     if run.stopped is not None:
         return run.stopped
