@@ -9,15 +9,14 @@ from __future__ import annotations
 import json
 import math
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from interrupting import sigint_after_logged_steps
 
 from minigrad import Tensor
 from minigrad.data.corpus import CharTokenizer
@@ -44,18 +43,10 @@ def test_a_run_stopped_by_sigint_at_a_random_step_resumes_bit_identical(tmp_path
     assert done.returncode == 0, done.stderr
 
     stop_at = int(np.random.default_rng().integers(10, steps - 60))  # random on purpose; printed on failure
-    proc = subprocess.Popen(
-        _command("--out", str(stopped), *options), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    status, out, err = sigint_after_logged_steps(
+        _command("--out", str(stopped), *options), stopped / loop.LOG, stop_at, env
     )
-    log = stopped / loop.LOG
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if log.exists() and log.read_text("utf-8").count("\n") >= stop_at:
-            break
-        time.sleep(0.002)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, (stop_at, out, err)  # stopped mid-run, not finished
+    assert status == 130, (stop_at, out, err)  # stopped mid-run, not finished
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "interrupted at step" in lines[0], err  # one clean line, no traceback
     assert str(stopped / loop.CHECKPOINT) in lines[0] or "before the first checkpoint" in lines[0]

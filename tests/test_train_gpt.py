@@ -332,10 +332,10 @@ def test_a_minigpt_too_big_for_memory_is_a_message(tmp_path, monkeypatch, capsys
 def test_train_gpt_stopped_by_a_real_sigint_resumes_bit_identical(tmp_path):
     """A real SIGINT at a random step of `train gpt` (a fresh interpreter), one line on stderr, then --resume."""
     import os
-    import signal
     import subprocess
     import sys
-    import time
+
+    from interrupting import sigint_after_logged_steps
 
     steps = 120
     options = [*TINY[2:], "--steps", str(steps), "--checkpoint-every", "7", "--val-every", "40", "--quiet", "--no-plot"]
@@ -348,18 +348,10 @@ def test_train_gpt_stopped_by_a_real_sigint_resumes_bit_identical(tmp_path):
     done = subprocess.run(command("--out", str(reference), *options), capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     stop_at = int(np.random.default_rng().integers(5, steps - 30))  # random on purpose; printed on failure
-    proc = subprocess.Popen(
-        command("--out", str(stopped), *options), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    status, _, err = sigint_after_logged_steps(
+        command("--out", str(stopped), *options), stopped / loop.LOG, stop_at, env
     )
-    log = stopped / loop.LOG
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if log.exists() and log.read_text("utf-8").count("\n") >= stop_at:
-            break
-        time.sleep(0.002)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, (stop_at, err)
+    assert status == 130, (stop_at, err)
     (line,) = err.strip().splitlines()
     assert line.startswith("interrupted at step") and f"minigrad train gpt --resume {stopped}" in line, line
     resumed = subprocess.run(
