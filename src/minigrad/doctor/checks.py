@@ -17,6 +17,7 @@ NumPy and the standard library only: this module runs in the learner's process.
 
 from __future__ import annotations
 
+import gc
 import inspect
 import os
 import sysconfig
@@ -495,44 +496,47 @@ def _second_backward(zero: bool, op: str = "*") -> Callable[..., Obs]:
     return run
 
 
-SQUARINGS, CHAIN = 16, 64
-# Times a plain chain's backward time per op: a walk that visits each node once stays near 1 (a loaded machine's
-# pauses make it 10 at worst, measured as the best of five); one that follows every path is in the thousands.
-WALK_LIMIT = 100.0
+SQUARINGS_SHORT, SQUARINGS = 10, 16
+# ``y = y * y`` n times makes n nodes but 2**n paths.  The check times backward at 10 and at 16 squarings: a walk
+# that visits each node once takes at most 16/10 as long (less, with its fixed cost per call); one that follows
+# every path takes 2**6 = 64 times as long.  A ratio of two times from one engine, never a time against a clock.
+WALK_LIMIT = 8.0
 
 
-def _best_time(build: Callable[[], Any], e: Engine, repeat: int = 5) -> float:
-    """The shortest of ``repeat`` backward passes from a graph ``build()`` makes, each timed without its forward:
-    the doctor's own forward calls cost far more per op than a backward step, and would hide a slow walk."""
+def _best_backward_time(build: Callable[[], Any], e: Engine, repeat: int = 5) -> float:
+    """The shortest of ``repeat`` backward passes from a graph ``build()`` makes, each timed without its forward
+    (the doctor's own forward calls cost more per op than a backward step, and would hide a slow walk).  CPU time
+    of this thread, with the garbage collector off: a loaded machine or a collection pauses the clock of no pass,
+    so the ratio of two such times holds on a busy 2-core CI runner as on an idle laptop."""
     best = float("inf")
-    for _ in range(repeat):
-        root = build()
-        started = time.perf_counter()
-        e.backward(root)
-        best = min(best, time.perf_counter() - started)
-        if best > 0.5:  # already far too slow: no need for a cleaner measurement
-            break
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(repeat):
+            root = build()
+            started = time.thread_time()
+            e.backward(root)
+            best = min(best, time.thread_time() - started)
+            if best > 0.5:  # already far too slow: no need for a cleaner measurement
+                break
+    finally:
+        if collecting:
+            gc.enable()
     return best
 
 
 def _exponential_walk(e: Engine, rng: np.random.Generator) -> Obs:
     """``y = y * y`` sixteen times: 16 nodes, but 2**16 paths.  A walk that follows every path (no record of the
-    nodes it has visited) gets the values right and takes exponential time.  Measured relative to this engine's
-    own time per op on a plain chain, never against a clock (a loaded machine is slow for both).  The timed
-    passes run from a leaf of their own: the example's ``x`` gets one backward pass, as the pasted code does
-    (no zero_grad between passes to trust)."""
+    nodes it has visited) gets the values right and takes exponential time.  Measured as the ratio of this
+    engine's own backward times at 16 and at 10 squarings (see ``WALK_LIMIT``).  The timed passes run from a leaf
+    of their own: the example's ``x`` gets one backward pass, as the pasted code does (no zero_grad between
+    passes to trust)."""
     x = _x(e, rng, 1.0, 1.0)
     w = _w(e, rng)
 
-    def chain(leaf: Any) -> Any:
+    def squarings(leaf: Any, times: int) -> Any:
         y = leaf
-        for _ in range(CHAIN):
-            y = e.binop("*", y, 1.0)
-        return e.loss(y, w)
-
-    def squarings(leaf: Any) -> Any:
-        y = leaf
-        for _ in range(SQUARINGS):
+        for _ in range(times):
             y = e.binop("*", y, y)
         return e.loss(y, w)
 
@@ -543,10 +547,11 @@ def _exponential_walk(e: Engine, rng: np.random.Generator) -> Obs:
     )
     with e.quiet(code):
         timed = e.leaf(e.data(x), exact=True)  # not recorded: the example shows x alone
-        per_op_chain = _best_time(lambda: chain(timed), e) / CHAIN
-        per_op_squarings = _best_time(lambda: squarings(timed), e) / SQUARINGS
-        e.backward(squarings(x))
-    ratio = per_op_squarings / max(per_op_chain, 1e-9)
+        short = _best_backward_time(lambda: squarings(timed, SQUARINGS_SHORT), e)
+        long = _best_backward_time(lambda: squarings(timed, SQUARINGS), e)
+        e.backward(squarings(x, SQUARINGS))
+    # thread_time ticks in microseconds or finer; a floor keeps a too-fast-to-measure short pass from dividing by 0
+    ratio = long / max(short, 1e-6)
     return {"x.grad": e.grad(x), TIME_RATIO: float(ratio), TIME_LIMIT: WALK_LIMIT}
 
 
