@@ -34,8 +34,7 @@ def test_a_correct_engine_gets_no_failing_check_and_no_diagnosis(tmp_path: Path,
     assert report.ok
     assert sum(c.status == "pass" for c in report.checks) >= 25
     assert _snapshot(tmp_path) == before, "the doctor wrote into the learner's folder"
-    print(f"{engine}: {report.seconds:.1f} s")
-    assert report.seconds < 20
+    print(f"{engine}: {report.seconds:.1f} s")  # the time per engine is measured by benchmarks/eval_doctor.py
 
 
 def test_module_form_from_a_learner_repo_whose_package_is_called_minigrad(tmp_path: Path) -> None:
@@ -183,3 +182,33 @@ def test_an_engine_with_two_bugs_shows_both_and_ranks_one_of_them_in_the_top_thr
     assert "sub(3,)(4,3)" in failing and "topological-order" in failing
     top = [c.break_id for c in report.diagnosis[:3]]
     assert {"sub-backward-sign", "no-topological-order"} & set(top), top
+
+
+def test_a_walk_that_marks_nodes_when_it_emits_them_is_caught_by_its_time_alone(tmp_path: Path) -> None:
+    # Every gradient stays right (the order is still a valid post-order), but a node is expanded once per path:
+    # only the ratio of backward's times at 16 and at 10 squarings shows it (2**6 = 64 for this walk; the clean
+    # engine passes the same check in test_a_correct_engine_gets_no_failing_check_and_no_diagnosis).
+    source = (ENGINES / "scalar_value.py").read_text()
+    marks_on_entry = (
+        "            if expanded:\n"
+        "                topo.append(node)\n"
+        "            elif node not in visited:\n"
+        "                visited.add(node)\n"
+        "                stack.append((node, True))\n"
+    )
+    marks_on_emit = (
+        "            if expanded:\n"
+        "                if node not in visited:\n"
+        "                    visited.add(node)\n"
+        "                    topo.append(node)\n"
+        "            else:\n"
+        "                stack.append((node, True))\n"
+    )
+    assert source.count(marks_on_entry) == 1
+    (tmp_path / "eng.py").write_text(source.replace(marks_on_entry, marks_on_emit))
+    report = examine("eng.py:Value", cwd=str(tmp_path))
+    failing = {c.id: c for c in report.failing()}
+    assert list(failing) == ["y = y * y, 16 times"], list(failing)
+    (finding,) = failing["y = y * y, 16 times"].findings
+    assert finding["kind"] == "slow" and finding["got"] > 3 * finding["expected"], finding
+    assert report.diagnosis[0].break_id == "exponential-walk"
