@@ -20,6 +20,10 @@ Usage::
     python benchmarks/eval_doctor.py --only value_classic --jobs 1
     python benchmarks/eval_doctor.py --json > saved.json
     python benchmarks/eval_doctor.py --load saved.json   # the saved outcomes ranked again by today's ranking
+    python benchmarks/eval_doctor.py --heldout --json    # the held-out set (manifest.HELDOUT) instead
+
+``--heldout`` evaluates the held-out engines (``HELDOUT`` and ``HELDOUT_AS_FOUND`` in the manifest), written
+after the ranking was tuned: the same rows and totals, a held-out measurement of the doctor.
 
 ``--json`` keeps each run's check outcomes (status and structured findings) and the kind of engine, so
 ``--load`` re-ranks them with the current :mod:`minigrad.doctor.ranking` and fingerprints and scores the
@@ -45,7 +49,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from engines.corpus.manifest import ENGINES, NEW_IDS, Case, cases  # noqa: E402
+from engines.corpus.manifest import ENGINES, HELDOUT, NEW_IDS, Case, cases  # noqa: E402
 
 TIMEOUT = 240.0  # seconds for one doctor run, import and every check included
 
@@ -141,9 +145,9 @@ def score(case: Case, raw: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def rescored(saved: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def rescored(saved: list[dict[str, Any]], heldout: bool = False) -> list[dict[str, Any]]:
     """Saved rows, their candidates ranked again (rows without outcomes, a crash or a refusal, stay as saved)."""
-    by_name = {c.name: c for c in cases()}
+    by_name = {c.name: c for c in cases(heldout=heldout)}
     rows = []
     for old in saved:
         case = by_name.get(old["case"])
@@ -159,7 +163,7 @@ def rescored(saved: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def totals(rows: list[dict[str, Any]], heldout: bool = False) -> dict[str, Any]:
     buggy = [r for r in rows if r["bugs"]]
     singles = [r for r in rows if r["kind"] == "mutant"]
     known = [(r, b) for r in buggy for b in r["bugs"]]
@@ -175,7 +179,7 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
     first = sum(r["rank"] == 0 for r in singles)
     top3 = sum(r["rank"] is not None and r["rank"] < 3 for r in singles)
     return {
-        "engines": len(ENGINES),
+        "engines": len(HELDOUT if heldout else ENGINES),
         "cases": len(rows),
         "clean": sum(r["kind"] == "clean" for r in rows),
         "mutants": len(singles),
@@ -209,9 +213,9 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def render(rows: list[dict[str, Any]], total: dict[str, Any], wall: float) -> str:
-    out = ["Engines", f"{'engine':22} {'dtype':7} {'mutations':>9}  style"]
-    for e in ENGINES.values():
+def render(rows: list[dict[str, Any]], total: dict[str, Any], wall: float, heldout: bool = False) -> str:
+    out = ["Held-out engines" if heldout else "Engines", f"{'engine':22} {'dtype':7} {'mutations':>9}  style"]
+    for e in (HELDOUT if heldout else ENGINES).values():
         out.append(f"{e.name:22} {e.dtype:7} {len(e.bugs):>9}  {e.style}")
     out += ["", "Doctor runs (rank: of the first real bug among the candidates; -: not named)"]
     header = f"{'case':44} {'kind':8} {'dtype':7} {'bugs':>4} {'rank':>4} {'top3':>4} {'fail':>4} {'FA':>3} "
@@ -254,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true", help="print the rows and the totals as JSON")
     parser.add_argument("--jobs", type=int, default=1, choices=(1, 2), help="doctors run at once (at most 2)")
+    parser.add_argument("--heldout", action="store_true", help="evaluate the held-out set instead of the corpus")
     parser.add_argument("--only", action="append", default=[], help="only the cases whose name starts with this")
     parser.add_argument(
         "--load", help="rank the outcomes of an earlier --json output again and print the table (no doctor runs)"
@@ -261,15 +266,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.load:
         saved = json.loads(Path(args.load).read_text())
-        rows = rescored(saved["rows"])
-        total = totals(rows)
+        rows = rescored(saved["rows"], args.heldout)
+        total = totals(rows, args.heldout)
         total["seconds_wall"] = saved["totals"]["seconds_wall"]
         if args.json:
             print(json.dumps({"totals": total, "rows": rows}, indent=1))
         else:
-            print(render(rows, total, total["seconds_wall"]))
+            print(render(rows, total, total["seconds_wall"], args.heldout))
         return 0
-    todo = [c for c in cases() if not args.only or any(c.name.startswith(p) for p in args.only)]
+    todo = [c for c in cases(heldout=args.heldout) if not args.only or any(c.name.startswith(p) for p in args.only)]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="minigrad-doctor-eval-") as tmp:
 
@@ -283,12 +288,12 @@ def main(argv: list[str] | None = None) -> int:
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
             rows = list(pool.map(one, enumerate(todo)))
     wall = time.perf_counter() - started
-    total = totals(rows)
+    total = totals(rows, args.heldout)
     total["seconds_wall"] = round(wall, 1)
     if args.json:
         print(json.dumps({"totals": total, "rows": rows}, indent=1))
     else:
-        print(render(rows, total, wall))
+        print(render(rows, total, wall, args.heldout))
     return 0
 
 

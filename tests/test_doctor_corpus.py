@@ -26,9 +26,23 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from engines.corpus.manifest import AS_FOUND, ENGINES, NEW_IDS, Bug, Case, Engine, cases
+from engines.corpus.manifest import (
+    AS_FOUND,
+    ENGINES,
+    HELDOUT,
+    HELDOUT_AS_FOUND,
+    NEW_IDS,
+    Bug,
+    Case,
+    Engine,
+    cases,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# The PyTorch confirmations run on the corpus and on the held-out set alike (the floors below: the corpus only).
+ALL_ENGINES: dict[str, Engine] = {**ENGINES, **HELDOUT}
+ALL_AS_FOUND: dict[str, tuple[str, tuple[str, ...]]] = {**AS_FOUND, **HELDOUT_AS_FOUND}
 
 # ---------------------------------------------------------------- the floors of the slow evaluation
 # What the doctor as on main (3815c4d) achieved (benchmarks/eval_doctor.py, 82 runs): 59/81 bugs shown, 44/81 named,
@@ -540,17 +554,31 @@ def test_the_corpus_is_as_the_issue_asks() -> None:
     assert set(NEW_IDS) <= used, set(NEW_IDS) - used
 
 
+def test_the_heldout_set_is_as_its_brief_asks() -> None:
+    assert len(HELDOUT) >= 4 and not set(HELDOUT) & set(ENGINES)
+    catalog = {p.name for p in (ROOT / "src" / "minigrad" / "breaks" / "catalog").iterdir() if p.is_dir()}
+    for engine in HELDOUT.values():
+        assert 4 <= len(engine.bugs) <= 6, engine.name
+        assert engine.api in ("operators", "dezero", "functional", "requires-grad")
+        assert set(engine.clean_probes) <= set(PROBES), engine.name
+        for bug in engine.bugs:
+            assert bug.id in catalog and set(bug.also_right) <= catalog, (engine.name, bug.id)
+            assert bug.probes and all(p in PROBES for p in bug.probes), (engine.name, bug.id)
+    assert len(HELDOUT_AS_FOUND) >= 2 and all(2 <= len(ids) <= 3 for _, ids in HELDOUT_AS_FOUND.values())
+    assert all(engine in HELDOUT for engine, _ in HELDOUT_AS_FOUND.values())
+
+
 def test_every_bug_edits_its_engine_exactly_as_written() -> None:
-    for case in cases():
+    for case in cases() + cases(heldout=True):
         text = case.source()
         compile(text, case.engine.file, "exec")
         if case.bugs:
             assert text != case.engine.source(), case.name
 
 
-@pytest.mark.parametrize("name", sorted(ENGINES))
+@pytest.mark.parametrize("name", sorted(ALL_ENGINES))
 def test_each_clean_engine_agrees_with_pytorch_on_its_probes(tmp_path: Path, name: str) -> None:
-    engine = ENGINES[name]
+    engine = ALL_ENGINES[name]
     clean = Case(name, engine, ())
     for probe in engine.clean_probes:
         got, _ = _run(clean, tmp_path, probe)
@@ -574,20 +602,20 @@ def _bug_is_seen(case: Case, bug: Bug, folder: Path) -> str:
     return ""
 
 
-SINGLE = [(e.name, b.id) for e in ENGINES.values() for b in e.bugs]
+SINGLE = [(e.name, b.id) for e in ALL_ENGINES.values() for b in e.bugs]
 
 
 @pytest.mark.parametrize(("name", "bug_id"), SINGLE, ids=[f"{n}/{b}" for n, b in SINGLE])
 def test_each_mutant_disagrees_with_pytorch(tmp_path: Path, name: str, bug_id: str) -> None:
-    engine = ENGINES[name]
+    engine = ALL_ENGINES[name]
     bug = engine.bug(bug_id)
     assert _bug_is_seen(Case(f"{name}/{bug_id}", engine, (bug,)), bug, tmp_path), f"{name}/{bug_id} not established"
 
 
-@pytest.mark.parametrize("name", sorted(AS_FOUND))
+@pytest.mark.parametrize("name", sorted(ALL_AS_FOUND))
 def test_each_bug_of_an_as_found_engine_is_seen_there(tmp_path: Path, name: str) -> None:
-    engine_name, ids = AS_FOUND[name]
-    engine = ENGINES[engine_name]
+    engine_name, ids = ALL_AS_FOUND[name]
+    engine = ALL_ENGINES[engine_name]
     case = Case(name, engine, tuple(engine.bug(i) for i in ids))
     unseen = [bug.id for bug in case.bugs if not _bug_is_seen(case, bug, tmp_path)]
     assert unseen == [], f"{name}: {unseen} not established with the other bugs present"
@@ -629,4 +657,34 @@ def test_the_doctor_on_the_corpus() -> None:
         ("top3_rate", FLOOR_TOP3),
     ]
     problems += [f"{key} {totals[key]:.2%} below its floor {floor:.0%}" for key, floor in floors if totals[key] < floor]
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.slow
+def test_the_doctor_on_the_heldout_set() -> None:
+    """The held-out set's invariants only (no floors: its rates are the held-out measurement, not a target)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "eval_doctor.py"), "--heldout", "--json", "--jobs", "2"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=1800,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout)
+    totals, rows = result["totals"], result["rows"]
+    print(json.dumps(totals, indent=1))
+    assert totals["cases"] == len(cases(heldout=True))
+    problems = []
+    not_examined = [r["case"] for r in rows if not r["examined"]]
+    if not_examined:
+        problems.append(f"not examined (crash, timeout, refusal, or no check ran): {not_examined}")
+    silent = [r["case"] for r in rows if r["silent_ok"]]
+    if silent:
+        problems.append(f"'ok' on an engine with a bug: {silent}")
+    if totals["false_alarm_checks"] > 0:
+        false_alarms = {r["case"]: r["failing"] for r in rows if r["kind"] == "clean" and r["failing"]}
+        problems.append(f"{totals['false_alarm_checks']} false-alarm checks on clean held-out engines: {false_alarms}")
     assert problems == [], "\n".join(problems)

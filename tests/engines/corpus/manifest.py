@@ -862,6 +862,159 @@ AS_FOUND: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+# ---------------------------------------------------------------- the held-out set: engines the doctor was not tuned on
+# Written after the doctor's ranking was tuned, its bugs chosen as learners make them and established with PyTorch
+# before the doctor ever ran on them (tests/test_doctor_corpus.py); evaluated once (benchmarks/eval_doctor.py
+# --heldout).  Not part of the floors of the slow evaluation.
+
+TAPE = Engine(
+    "tape_scalar.py",
+    "Var",
+    "scalar with a global tape (Wengert list) walked backwards",
+    "float64",
+    True,
+    "operators",
+    (
+        Bug(
+            "no-topological-order",
+            ("topo",),
+            (("        for i in range(self.pos, -1, -1):\n", "        for i in range(0, self.pos + 1):\n", 1),),
+        ),
+        Bug(
+            "value-assign-not-accumulate",
+            ("reuse",),
+            (("                    p.grad += g * local\n", "                    p.grad = g * local\n", 1),),
+            also_right=("accumulate-overwrite",),
+        ),
+        Bug("tanh-backward-uses-input", ("unary-tanh",), (("[(self, 1 - t * t)]", "[(self, 1 - x * x)]", 1),)),
+        Bug(
+            "rtruediv-swapped",
+            ("rtruediv",),
+            (("        return _wrap(other) / self\n", "        return self / _wrap(other)\n", 1),),
+        ),
+        Bug(
+            "number-not-wrapped",
+            ("numbers",),
+            (
+                (
+                    "        other = _wrap(other)\n        return _record(self.val * other.val",
+                    "        return _record(self.val * other.val",
+                    1,
+                ),
+            ),
+        ),
+    ),
+    ops=("pow", "pow-half", "pow-minus-one", "unary-exp", "unary-log", "unary-tanh", "unary-relu", "zero-grad"),
+)
+
+OPDICT = Engine(
+    "opdict_tensor.py",
+    "Tensor",
+    "float32 tensor, ops as staticmethod forward/backward pairs in a dict",
+    "float32",
+    False,
+    "operators",
+    (
+        Bug(
+            "skip-unbroadcast-mul",
+            ("mul",),
+            (("return unbroadcast(g * b, a.shape), unbroadcast(g * a, b.shape)", "return g * b, g * a", 1),),
+        ),
+        Bug("mean-missing-1-over-n", ("mean-axis",), (("        return (g / n,)\n", "        return (g,)\n", 1),)),
+        Bug(
+            "reduction-backward-one-axis",
+            ("reductions",),
+            (("g = np.expand_dims(g, axes)", "g = np.expand_dims(g, axes[0])", 1),),
+        ),
+        Bug(
+            "softmax-diagonal-only",
+            ("softmax",),
+            (("return (s * (g - (g * s).sum(axis=axis, keepdims=True)),)", "return (g * s * (1 - s),)", 1),),
+        ),
+        Bug(
+            "transpose-backward-same-perm",
+            ("transpose3d",),
+            (("np.transpose(g, np.argsort(saved))", "np.transpose(g, saved)", 1),),
+        ),
+    ),
+    ops=(
+        "pow",
+        "unary-exp",
+        "sum-axis",
+        "mean-axis",
+        "reductions",
+        "softmax",
+        "softmax-axis0",
+        "transpose3d",
+        "zero-grad",
+    ),
+)
+
+RETAIN = Engine(
+    "retain_grad_tensor.py",
+    "Tensor",
+    "PyTorch-like requires_grad, grad_fn closures, retain_grad()",
+    "float64",
+    False,
+    "requires-grad",
+    (
+        Bug(
+            "intermediate-grad-kept",
+            ("same-graph-twice",),
+            (("        for node in order:\n            node._acc = None\n", "", 1),),
+        ),
+        Bug("exp-backward-uses-input", ("unary-exp",), (("lambda g: (g * y,)", "lambda g: (g * x,)", 1),)),
+        Bug("sub-backward-sign", ("sub",), (("reduce_to(-g, sb)", "reduce_to(g, sb)", 1),)),
+        Bug(
+            "unbroadcast-mean",
+            ("add",),
+            (("g.sum(axis=axes, keepdims=True)", "g.mean(axis=axes, keepdims=True)", 1),),
+        ),
+        Bug(
+            "backward-seeded-with-zeros",
+            ("add",),
+            (("np.ones_like(self.data) if gradient is None", "np.zeros_like(self.data) if gradient is None", 1),),
+        ),
+    ),
+    ops=("pow", "unary-exp", "unary-log", "unary-tanh", "unary-relu", "sum-axis", "zero-grad", "constant"),
+)
+
+SLOTS = Engine(
+    "slots_scalar.py",
+    "Num",
+    "scalar with __slots__ and the operator module, one generic binary builder",
+    "float64",
+    True,
+    "operators",
+    (
+        Bug(
+            "value-topo-no-visited", ("topo",), (("            elif node not in visited:\n", "            else:\n", 1),)
+        ),
+        Bug(
+            "value-grad-not-reset",
+            ("same-graph-twice",),
+            (("        for node in order:\n            if node.children:\n                node.grad = 0.0\n", "", 1),),
+            also_right=("intermediate-grad-kept",),
+        ),
+        Bug("value-root-not-seeded", ("add",), (("        self.grad = 1.0\n", "", 1),)),
+        Bug("div-backward-sign", ("div",), (("(1.0 / b, -a / (b * b))", "(1.0 / b, a / (b * b))", 1),)),
+        Bug(
+            "reflected-op-recursion",
+            ("rsub",),
+            (("        return self._binary(other, operator.sub, swap=True)\n", "        return other - self\n", 1),),
+        ),
+    ),
+    ops=("pow", "pow-half", "pow-minus-one", "unary-exp", "unary-log", "unary-tanh", "unary-relu", "zero-grad"),
+)
+
+HELDOUT: dict[str, Engine] = {e.name: e for e in (TAPE, OPDICT, RETAIN, SLOTS)}
+
+HELDOUT_AS_FOUND: dict[str, tuple[str, tuple[str, ...]]] = {
+    "tape_scalar+3": ("tape_scalar", ("tanh-backward-uses-input", "rtruediv-swapped", "value-assign-not-accumulate")),
+    "opdict_tensor+2": ("opdict_tensor", ("skip-unbroadcast-mul", "softmax-diagonal-only")),
+}
+
+
 @dataclass(frozen=True)
 class Case:
     """One engine the doctor examines: a clean engine, a single-bug mutant, or an as-found engine."""
@@ -887,12 +1040,14 @@ class Case:
         return path
 
 
-def cases() -> list[Case]:
+def cases(heldout: bool = False) -> list[Case]:
+    """Every case of the corpus, or (``heldout``) of the held-out set instead."""
+    engines, as_found = (HELDOUT, HELDOUT_AS_FOUND) if heldout else (ENGINES, AS_FOUND)
     out = []
-    for engine in ENGINES.values():
+    for engine in engines.values():
         out.append(Case(engine.name, engine, ()))
         out += [Case(f"{engine.name}/{b.id}", engine, (b,)) for b in engine.bugs]
-    for name, (engine_name, ids) in AS_FOUND.items():
-        engine = ENGINES[engine_name]
+    for name, (engine_name, ids) in as_found.items():
+        engine = engines[engine_name]
         out.append(Case(name, engine, tuple(engine.bug(i) for i in ids)))
     return out
