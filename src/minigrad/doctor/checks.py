@@ -399,6 +399,19 @@ def _reuse_add(e: Engine, rng: np.random.Generator) -> Obs:
     return _grads(e, x=x)
 
 
+ONE_OP = "one op from the leaf to the root"
+
+
+def _one_op(e: Engine, rng: np.random.Generator) -> Obs:
+    """The leaf feeds the root directly: ``x * w`` on a scalar engine, ``x.sum()`` on a tensor one.  Whatever
+    order a walk takes, the root's own backward is its only step, so only a root that is never seeded gets this
+    wrong.  That tells two bugs apart that give every longer graph zero gradients: a walk run leaves-first
+    (``for node in topo`` without ``reversed``: right here) and a root never seeded (zero here too)."""
+    x = _x(e, rng)
+    _backward(e, e.loss(x, _w(e, rng)) if e.api["scalar"] else e.call("sum", x))
+    return _grads(e, x=x)
+
+
 def _reuse_mul(e: Engine, rng: np.random.Generator) -> Obs:
     x = _x(e, rng)
     _backward(e, e.loss(e.binop("*", x, x), _w(e, rng)))
@@ -654,6 +667,7 @@ for _scalar in (False, True):
     _add("backward-twice", "second-backward-after-zero_grad", _second_backward(True), scalar=_scalar)
     _add("backward-twice", "second-backward-accumulates", _second_backward(False), scalar=_scalar)
     _add("backward-twice", "second-backward-accumulates-tanh", _second_backward(False, "tanh"), scalar=_scalar)
+    _add("walk", ONE_OP, _one_op, scalar=_scalar)
     _add("walk", "y = y * y, 16 times", _exponential_walk, scalar=_scalar)
     _add("deep-1000", "deep-chain-1000", _deep(1000), scalar=_scalar)
     _add("deep-100000", "deep-chain-100000", _deep(100_000), scalar=_scalar)
