@@ -85,3 +85,27 @@ def test_both_pages_mark_their_observations_as_engine_specific() -> None:
         note = all_breaks()[break_id].engine_note
         assert note is not None and "micrograd" in note.en and "micrograd" in note.es
     assert "4 times on a 3-op chain" in all_breaks()["graph-not-freed"].engine_note.en  # type: ignore[union-attr]
+
+
+def test_topo_not_reversed_minigrad_loses_every_leaf_the_value_engine_keeps_the_roots_direct_inputs() -> None:
+    """The numbers of tensor-topo-not-reversed's engine note: minigrad's Tensor against the micrograd-style Value."""
+    from minigrad.scalar import Value
+
+    with inject("tensor-topo-not-reversed"):
+        x = Tensor(np.array([0.8, -1.5, 2.0]), requires_grad=True)
+        x.sum().backward()
+    assert x.grad is None  # even one op: the leaf is walked before the sum hands it anything
+    with inject("value-topo-not-reversed"):
+        a, b = Value(0.8), Value(-1.5)
+        (a * b).backward()
+        assert (a.grad, b.grad) == (-1.5, 0.8)
+        a, b = Value(0.8), Value(-1.5)
+        (a * b).tanh().backward()
+        assert (a.grad, b.grad) == (0.0, 0.0)
+        a, b = Value(2.0), Value(3.0)
+        (a * b + a).backward()
+        assert (a.grad, b.grad) == (1.0, 0.0)
+    note = all_breaks()["tensor-topo-not-reversed"].engine_note
+    assert note is not None and "micrograd" in note.en and "micrograd" in note.es
+    for number in ("-1.5", "0.8", "a.grad = 1.0", "4.0", "b.grad = 0.0"):
+        assert number in note.en and number in note.es

@@ -95,7 +95,7 @@ def _folder(tmp_path: Path, source: str = SMALL, cases: tuple[str, ...] = ("firs
 def test_every_folder_is_one_break_and_every_break_one_folder() -> None:
     folders = sorted(p.name for p in catalog_dir().iterdir() if p.is_dir() and p.name[0] not in "._")
     assert folders == sorted(all_breaks()) == sorted(p.parent.name for p in PAGES)
-    assert len(folders) == 79
+    assert len(folders) == 81
 
 
 def test_every_break_object_comes_from_its_folder() -> None:
@@ -107,7 +107,7 @@ def test_every_break_object_comes_from_its_folder() -> None:
 
 def test_reading_the_catalog_imports_no_probe_check_or_training_code() -> None:
     code = (
-        "import sys; from minigrad.breaks import all_breaks; assert len(all_breaks()) == 79; "
+        "import sys; from minigrad.breaks import all_breaks; assert len(all_breaks()) == 81; "
         "print(sorted(m for m in sys.modules if 'catalog.' in m or 'training' in m or m.startswith('torch')))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
