@@ -212,3 +212,25 @@ def test_a_walk_that_marks_nodes_when_it_emits_them_is_caught_by_its_time_alone(
     (finding,) = failing["y = y * y, 16 times"].findings
     assert finding["kind"] == "slow" and finding["got"] > 3 * finding["expected"], finding
     assert report.diagnosis[0].break_id == "exponential-walk"
+
+
+@pytest.mark.parametrize(
+    ("engine", "cls", "walk", "expected"),
+    [
+        ("scalar_value.py", "Value", "        for node in reversed(topo):\n", "value-topo-not-reversed"),
+        ("micro_tensor.py", "Tensor", "        for node in reversed(topo):\n", "tensor-topo-not-reversed"),
+    ],
+)
+def test_a_walk_run_leaves_first_is_told_from_a_root_never_seeded(
+    tmp_path: Path, engine: str, cls: str, walk: str, expected: str
+) -> None:
+    # ``for node in topo`` without ``reversed``: every gradient 0 except where the leaf feeds the root, which the
+    # one-op check sees right; a root never seeded gives 0 there too.
+    source = (ENGINES / engine).read_text()
+    assert source.count(walk) == 1
+    (tmp_path / "eng.py").write_text(source.replace(walk, walk.replace("reversed(", "(")))
+    report = examine(f"eng.py:{cls}", cwd=str(tmp_path))
+    statuses = {c.id: c.status for c in report.checks}
+    assert statuses["one op from the leaf to the root"] == "pass"
+    assert sum(s == "fail" for s in statuses.values()) > sum(s == "pass" for s in statuses.values())
+    assert report.diagnosis[0].break_id == expected, [c.break_id for c in report.diagnosis]

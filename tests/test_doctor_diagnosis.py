@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from minigrad.doctor import examine, fingerprints
-from minigrad.doctor.compare import FLOAT32, FLOAT64, compare, compare_obs, error_finding, signature
+from minigrad.doctor.compare import FLOAT32, FLOAT64, ONE_OP, compare, compare_obs, error_finding, signature
 from minigrad.doctor.ranking import SCORES, SIGNATURES, VARIANTS, Candidate, rank
 from minigrad.doctor.report import CheckResult, Report, counted, describe
 from minigrad.messages import using_lang
@@ -213,10 +213,21 @@ def test_the_unseeded_root_gets_the_name_of_the_engine_s_kind() -> None:
     zero = _outcome({"name": "x.grad", "kind": "factor", "factor": 0.0})
     passing = {"status": "pass", "reps": 1}
     learner = {"x+x": zero, "x*x": zero, "diamond": zero, "exp": zero, "y = y * y, 16 times": passing}
+    learner[ONE_OP] = zero  # the leaf that feeds the root gets 0 too: no walk order explains that, only the seed
     scalar = [c.break_id for c in rank(learner, fingerprints.load()["scalar"]["breaks"], True)]
     tensor = [c.break_id for c in rank(learner, fingerprints.load()["tensor"]["breaks"], False)]
     assert "value-root-not-seeded" in scalar and "backward-seeded-with-zeros" not in scalar
     assert "backward-seeded-with-zeros" in tensor and "value-root-not-seeded" not in tensor
+
+
+def test_a_leaf_that_feeds_the_root_tells_a_leaves_first_walk_from_an_unseeded_root() -> None:
+    zero = _outcome({"name": "x.grad", "kind": "factor", "factor": 0.0})
+    passing = {"status": "pass", "reps": 1}
+    walk = {"x+x": zero, "x*x": zero, "diamond": zero, "three-uses": zero, "deep-chain-1000": zero, ONE_OP: passing}
+    scalar = [c.break_id for c in rank(walk, fingerprints.load()["scalar"]["breaks"], True)]
+    tensor = [c.break_id for c in rank(walk, fingerprints.load()["tensor"]["breaks"], False)]
+    assert scalar[0] == "value-topo-not-reversed" and "value-root-not-seeded" not in scalar, scalar
+    assert tensor[0] == "tensor-topo-not-reversed" and "backward-seeded-with-zeros" not in tensor, tensor
 
 
 def test_the_scorer_s_numbers_live_in_one_table() -> None:

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from .adapter import UNARY_OPS, Engine, NotPresentError
-from .compare import ENGINE_OBJECT, FD_PREFIX, TIME_LIMIT, TIME_RATIO, fd_step
+from .compare import ENGINE_OBJECT, FD_PREFIX, ONE_OP, TIME_LIMIT, TIME_RATIO, fd_step
 
 Obs = dict[str, Any]
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -397,9 +397,6 @@ def _reuse_add(e: Engine, rng: np.random.Generator) -> Obs:
     x = _x(e, rng)
     _backward(e, e.loss(e.binop("+", x, x), _w(e, rng)))
     return _grads(e, x=x)
-
-
-ONE_OP = "one op from the leaf to the root"
 
 
 def _one_op(e: Engine, rng: np.random.Generator) -> Obs:

@@ -43,6 +43,7 @@ EXPECTED_PREFIX = "expected-"  # a self-oracled check's own expected value for a
 ERROR_NAME = "run"  # the finding of a check that raised: the whole run failed
 TIME_RATIO = "backward time at 16 squarings, relative to 10"  # a timed check's measure (see checks._exponential_walk)
 TIME_LIMIT = "time ratio limit"
+ONE_OP = "one op from the leaf to the root"  # the check whose leaf feeds the root (see checks._one_op)
 ENGINE_OBJECT = "an engine object"  # did an op return one of the engine's own objects?
 
 

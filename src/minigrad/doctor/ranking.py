@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .compare import signature
+from .compare import ONE_OP, signature
 
 ORDER_DEPENDENT = "order-dependent"  # the finding kind of a break that walks the graph in a set's order
 
@@ -69,6 +69,7 @@ VARIANTS = {
     "tensor-topo-from-set": "value-topo-from-set",
     "intermediate-grad-kept": "value-grad-not-reset",
     "backward-seeded-with-zeros": "value-root-not-seeded",
+    "tensor-topo-not-reversed": "value-topo-not-reversed",
 }
 
 
@@ -82,6 +83,7 @@ class Signature:
     anywhere: tuple[dict[str, Any], ...] = ()
     required: tuple[str, ...] = ()  # checks that must fail (a pass contradicts the bug)
     among_passing: bool = False  # one op's bug: most checks must pass (every gradient zero is another bug)
+    among_failing: bool = False  # a bug of the walk itself: most checks must fail (one op's bug leaves most passing)
     contrast: tuple[str, ...] = ()  # checks that must pass for the bug to be this one (the same op, done right)
     least: int = 1  # how many checks must show it
     decisive: tuple[dict[str, Any], ...] = ()  # findings that show it in one check, whatever ``least`` says
@@ -137,6 +139,13 @@ SIGNATURES: dict[str, Signature] = {
             "tanh(400)": (*_error("OverflowError"), {"kind": "not-finite"}),
         }
     ),
+    # ``for node in topo`` without ``reversed``: only the root's own backward passes anything on, so every
+    # gradient is empty except those of leaves that feed the root directly, which the one-op check sees right.
+    # Minigrad's tensor engine with this break leaves every grad None (the page says why), which no learner's
+    # engine that starts its grads at zero shows: so this is written from the mechanics, not measured.
+    "tensor-topo-not-reversed": Signature(
+        {}, anywhere=EMPTY_GRADIENT, contrast=(ONE_OP,), among_failing=True, least=3, steady=True
+    ),
     "exponential-walk": Signature({"y = y * y, 16 times": ({"kind": "slow"},)}, required=("y = y * y, 16 times",)),
     "softmax-fixed-axis": Signature(
         {"softmax(axis=0)": ({"name": "forward"},), "softmax of a (2,3,4)": ({"name": "forward"},)}
@@ -153,6 +162,9 @@ class Candidate:
     evidence: list[dict[str, Any]] = field(default_factory=list)  # per explained check: its findings (structured)
     explained: list[str] = field(default_factory=list)  # the learner's failing checks this break explains
     contradicted: list[str] = field(default_factory=list)  # checks this break fails and the learner's passes
+    # the learner's failing checks that this break, measured on minigrad, passes: evidence against it (empty for a
+    # hand-written signature, which says nothing about the checks it does not name)
+    passed_there: list[str] = field(default_factory=list)
     hand_written: bool = False  # matched a hand-written signature, not a measured fingerprint
     points: dict[str, float] = field(default_factory=dict)  # what each explained check scored (see SCORES)
 
@@ -271,6 +283,8 @@ def _measured(
     predicted = [c for c in fingerprint if c in runnable]
     if not failing.intersection(predicted):
         return None
+    if ONE_OP in predicted and learner[ONE_OP]["status"] == "pass":
+        return None  # one op from a leaf to the root leaves no room for another bug to hide this one
     total, cand = 0.0, Candidate(break_id, 0.0)
     for check_id in predicted:
         if check_id in failing:
@@ -291,6 +305,7 @@ def _measured(
                 cand.points[check_id] = SCORES["integer_crash"]
     if not cand.explained or len(cand.contradicted) > SCORES["against_per_explained"] * len(cand.explained):
         return None
+    cand.passed_there = sorted(failing.difference(fingerprint))
     if _order_dependent(fingerprint) and not order_seen and len(cand.explained) < len(predicted) / 2:
         return None  # wrong in every run, in a few of the order-sensitive checks only: another bug's doing
     coverage = len(failing) if order_seen and _order_dependent(fingerprint) else len(cand.explained)
@@ -303,6 +318,8 @@ def _hand_written(break_id: str, sig: Signature, learner: dict[str, dict[str, An
     failing = sorted(c for c, o in learner.items() if o["status"] == "fail")
     passing = [c for c, o in learner.items() if o["status"] == "pass"]
     if sig.among_passing and len(passing) < len(failing):
+        return None
+    if sig.among_failing and len(failing) <= len(passing):
         return None
     if any(c in learner and learner[c]["status"] != "pass" for c in sig.contrast):
         return None
@@ -401,6 +418,10 @@ def _distinct(ranked: list[Candidate]) -> list[Candidate]:
         best = kept[0] if kept else cand
         tie = cand.score >= SCORES["near_tie"] * best.score
         tie = tie and len(cand.explained) >= SCORES["near_tie"] * len(best.explained)
+        # no tie when a check tells them apart: the best explains a failing check that this break passes, or
+        # this break fails a check that the learner's engine passes and the best does not contradict
+        tie = tie and not set(best.explained).intersection(cand.passed_there)
+        tie = tie and not set(cand.contradicted).difference(best.contradicted)
         if not kept or new or tie:
             kept.append(cand)
             covered |= set(cand.explained)

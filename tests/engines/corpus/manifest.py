@@ -879,6 +879,8 @@ TAPE = Engine(
             "no-topological-order",
             ("topo",),
             (("        for i in range(self.pos, -1, -1):\n", "        for i in range(0, self.pos + 1):\n", 1),),
+            # the catalog gained this exact class after the held-out measurement (19/20 first was measured without it)
+            also_right=("value-topo-not-reversed",),
         ),
         Bug(
             "value-assign-not-accumulate",
