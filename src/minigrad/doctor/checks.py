@@ -466,11 +466,21 @@ def _topo(op: str) -> Callable[..., Obs]:
 ORDER_PROBE = "small-graph-repeated"
 
 
+# Every graph of the repeated small-graph check, kept alive for the child's lifetime (40 small graphs): a set's
+# order follows its members' addresses, and a graph freed before the next is built hands the next the very same
+# addresses, so a walk in a set's order would be wrong, or right, in every run alike.
+_KEPT_GRAPHS: list[Any] = []
+
+
 def _small_graph(e: Engine, rng: np.random.Generator) -> Obs:
-    """Three nodes, run many times with fresh objects: a walk in a set's order gets it right in some runs only."""
+    """Three nodes, run many times with fresh objects at fresh addresses: a walk in a set's order gets it right
+    in some runs only."""
     x = _x(e, rng)
     y = e.binop("*", x, x)
-    _backward(e, e.loss(y, _w(e, rng)) if e.api["scalar"] else e.call("sum", y))
+    root = e.loss(y, _w(e, rng)) if e.api["scalar"] else e.call("sum", y)
+    _KEPT_GRAPHS.append((x, y, root))  # all three: an engine may drop a node's inputs once backward is done
+    del _KEPT_GRAPHS[:-64]
+    _backward(e, root)
     return _grads(e, x=x)
 
 

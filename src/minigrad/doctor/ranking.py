@@ -283,8 +283,14 @@ def _measured(
     predicted = [c for c in fingerprint if c in runnable]
     if not failing.intersection(predicted):
         return None
-    if ONE_OP in predicted and learner[ONE_OP]["status"] == "pass":
-        return None  # one op from a leaf to the root leaves no room for another bug to hide this one
+    if (
+        ONE_OP in predicted
+        and learner[ONE_OP]["status"] == "pass"
+        and not _order_dependent({ONE_OP: fingerprint[ONE_OP]})
+    ):
+        return (
+            None  # one op from a leaf to the root leaves no room for another bug to hide this one (a set's order may)
+        )
     total, cand = 0.0, Candidate(break_id, 0.0)
     for check_id in predicted:
         if check_id in failing:
