@@ -624,11 +624,12 @@ def test_each_bug_of_an_as_found_engine_is_seen_there(tmp_path: Path, name: str)
 # ---------------------------------------------------------------- the slow evaluation
 
 
-@pytest.mark.slow
-def test_the_doctor_on_the_corpus() -> None:
+def _evaluate(*flags: str, max_false_alarms: int = 0) -> tuple[dict[str, Any], list[str]]:
+    """``eval_doctor.py --json`` in a fresh interpreter: its totals, and every broken invariant at once (every
+    case examined, no "ok" on an engine with a bug, at most ``max_false_alarms`` failing checks on clean ones)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     run = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "eval_doctor.py"), "--json"],
+        [sys.executable, str(ROOT / "benchmarks" / "eval_doctor.py"), "--json", *flags],
         capture_output=True,
         text=True,
         env=env,
@@ -639,16 +640,23 @@ def test_the_doctor_on_the_corpus() -> None:
     result = json.loads(run.stdout)
     totals, rows = result["totals"], result["rows"]
     print(json.dumps(totals, indent=1))
+    problems = []
     not_examined = [r["case"] for r in rows if not r["examined"]]
-    silent = [r["case"] for r in rows if r["silent_ok"]]
-    false_alarms = {r["case"]: r["failing"] for r in rows if r["kind"] == "clean" and r["failing"]}
-    problems = []  # every invariant and floor at once, so that one run shows all that is missing
     if not_examined:
         problems.append(f"not examined (crash, timeout, refusal, or no check ran): {not_examined}")
+    silent = [r["case"] for r in rows if r["silent_ok"]]
     if silent:
         problems.append(f"'ok' on an engine with a bug: {silent}")
-    if totals["false_alarm_checks"] > MAX_FALSE_ALARMS:
+    if totals["false_alarm_checks"] > max_false_alarms:
+        false_alarms = {r["case"]: r["failing"] for r in rows if r["kind"] == "clean" and r["failing"]}
         problems.append(f"{totals['false_alarm_checks']} false-alarm checks on clean engines: {false_alarms}")
+    return totals, problems
+
+
+@pytest.mark.slow
+def test_the_doctor_on_the_corpus() -> None:
+    # every invariant and floor at once, so that one run shows all that is missing
+    totals, problems = _evaluate(max_false_alarms=MAX_FALSE_ALARMS)
     floors = [
         ("shown_rate", FLOOR_SHOWN),
         ("named_rate", FLOOR_NAMED),
@@ -663,28 +671,6 @@ def test_the_doctor_on_the_corpus() -> None:
 @pytest.mark.slow
 def test_the_doctor_on_the_heldout_set() -> None:
     """The held-out set's invariants only (no floors: its rates are the held-out measurement, not a target)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "eval_doctor.py"), "--heldout", "--json", "--jobs", "2"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=1800,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    result = json.loads(run.stdout)
-    totals, rows = result["totals"], result["rows"]
-    print(json.dumps(totals, indent=1))
+    totals, problems = _evaluate("--heldout", "--jobs", "2")
     assert totals["cases"] == len(cases(heldout=True))
-    problems = []
-    not_examined = [r["case"] for r in rows if not r["examined"]]
-    if not_examined:
-        problems.append(f"not examined (crash, timeout, refusal, or no check ran): {not_examined}")
-    silent = [r["case"] for r in rows if r["silent_ok"]]
-    if silent:
-        problems.append(f"'ok' on an engine with a bug: {silent}")
-    if totals["false_alarm_checks"] > 0:
-        false_alarms = {r["case"]: r["failing"] for r in rows if r["kind"] == "clean" and r["failing"]}
-        problems.append(f"{totals['false_alarm_checks']} false-alarm checks on clean held-out engines: {false_alarms}")
     assert problems == [], "\n".join(problems)
